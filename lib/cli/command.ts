@@ -1,0 +1,71 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { open, type Store } from "../store/open.ts";
+
+/** Exit codes every `wb` command uses. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, inconclusive: 3 } as const;
+
+/** Where a command writes; tests pass buffers instead of the terminal. */
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** One `wb` subcommand. */
+export interface Command {
+  /** The word after `wb`, e.g. `load`. */
+  readonly name: string;
+  /** One line for `wb help`. */
+  readonly summary: string;
+  /** Usage text shown by `wb help NAME` and on bad arguments. */
+  readonly usage: string;
+  /** Runs the command with the words after its name; resolves to an exit code. */
+  run(args: string[], io: Io): Promise<number>;
+}
+
+/** Raised for bad command-line input; main prints it with the usage and exits 2. */
+export class UsageError extends Error {
+  /** Builds the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** The `--db` option every command takes. */
+export const DB_OPTION = { db: { type: "string" } } as const;
+
+/**
+ * Parses a command's arguments strictly (unknown flags are a UsageError).
+ */
+export function parseCommandArgs<
+  T extends NonNullable<ParseArgsConfig["options"]>,
+>(
+  args: string[],
+  options: T,
+  allowPositionals = false,
+): ReturnType<
+  typeof parseArgs<
+    { args: string[]; options: T; allowPositionals: boolean; strict: true }
+  >
+> {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (error) {
+    throw new UsageError(
+      error instanceof Error ? error.message : String(error),
+    );
+  }
+}
+
+/** Opens the store named by `--db`, else `WB_DATABASE_URL`, else the default file. */
+export function openFromFlag(db: string | undefined): Promise<Store> {
+  return open(db);
+}
+
+/** Reads a required string flag or throws a UsageError naming it. */
+export function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value === "") {
+    throw new UsageError(`missing --${flag}`);
+  }
+  return value;
+}

@@ -1,0 +1,78 @@
+// deno-lint-ignore-file no-console
+/**
+ * The `wb` command-line tool: `deno task wb <command> [options]`.
+ *
+ * @module
+ */
+import {
+  ConfigError,
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+} from "../errors.ts";
+import { type Command, EXIT, type Io, UsageError } from "./command.ts";
+import { COMMANDS } from "./commands.ts";
+
+const CONSOLE_IO: Io = {
+  out: (l) => console.log(l),
+  err: (l) => console.error(l),
+};
+
+function help(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 4);
+  return [
+    "wb: LLM Workbench",
+    "",
+    "Usage: wb <command> [options]   (every command takes --db URL)",
+    "",
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "wb help <command> shows a command's options.",
+  ].join("\n");
+}
+
+/**
+ * Runs `wb` with the given words and returns its exit code.
+ *
+ * @param argv The words after `wb`.
+ * @param io Where to write (the console by default).
+ * @param commands The command table (all commands by default).
+ */
+export async function main(
+  argv: string[],
+  io: Io = CONSOLE_IO,
+  commands: readonly Command[] = COMMANDS,
+): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    const target = commands.find((c) => c.name === rest[0]);
+    io.out(target ? target.usage : help(commands));
+    return EXIT.ok;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.err(`wb: unknown command '${name}'\n\n${help(commands)}`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`wb ${name}: ${error.message}\n\n${command.usage}`);
+      return EXIT.usage;
+    }
+    if (
+      error instanceof ValidationError || error instanceof ConflictError ||
+      error instanceof NotFoundError || error instanceof ConfigError ||
+      error instanceof SyntaxError
+    ) {
+      io.err(`wb ${name}: ${error.message}`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,154 @@
+import type { ModelParams } from "../schema/prompt.ts";
+
+/** One chat message. */
+export interface ChatMessage {
+  readonly role: "user" | "assistant";
+  readonly content: string;
+}
+
+/** Ask the provider for JSON that satisfies a schema (its structured-output feature). */
+export interface StructuredOutput {
+  /** A short name for the schema, e.g. `rubric_judgement`. */
+  readonly name: string;
+  /** The JSON Schema (type: object) the answer must satisfy. */
+  readonly schema: Record<string, unknown>;
+}
+
+/** What an adapter is asked: the same shape for every provider. */
+export interface ModelRequest {
+  readonly system?: string;
+  readonly messages: readonly ChatMessage[];
+  readonly params: ModelParams;
+  /** Structured output: Anthropic forces a tool call, OpenAI uses a json_schema response format. */
+  readonly structured?: StructuredOutput;
+  /** Aborts the call (Ctrl-C, timeout). */
+  readonly signal?: AbortSignal;
+  /**
+   * Which repetition of a cell this call is. Real providers never see it; the
+   * fake provider uses it to vary its answers deterministically.
+   */
+  readonly repetition?: number;
+  /**
+   * Context only the fake provider reads, to answer as a real model would
+   * (the case it is answering, or the output it is judging). Real adapters
+   * never send it, and it is not part of the receipt or the cache key.
+   */
+  readonly hints?: FakeHints;
+}
+
+/** What the fake provider is told about the call it is answering. */
+export interface FakeHints {
+  /** The task name, e.g. `resume_matching`. */
+  readonly task: string;
+  readonly case_id: string;
+  readonly slice: string;
+  /** The case input the prompt was rendered from. */
+  readonly input: Readonly<Record<string, unknown>>;
+  readonly expected?: Readonly<Record<string, unknown>>;
+  /** For judge calls: the output being judged. */
+  readonly judged_output?: string;
+}
+
+/**
+ * Token usage exactly as the provider reported it. A field the provider did
+ * not report is `null`: tokens are never estimated.
+ */
+export interface Usage {
+  readonly input_tokens: number | null;
+  readonly output_tokens: number | null;
+  readonly cache_read_tokens: number | null;
+  readonly cache_write_tokens: number | null;
+}
+
+/** What an adapter returns. */
+export interface ModelResponse {
+  /** The text answer (for structured output: the JSON text of the answer). */
+  readonly text: string;
+  /** Usage from the provider, or `null` when the response carried none. */
+  readonly usage: Usage | null;
+  /** The provider's response id, kept on the receipt but never used as a key. */
+  readonly response_id: string | null;
+  /** The model that answered, as the provider named it. */
+  readonly model: string;
+  /** Normalized stop reason: `end`, `max_tokens`, `stop_sequence`, `refusal`, `tool_use` or the provider's own word. */
+  readonly stop_reason: string | null;
+  /**
+   * Simulated latency in milliseconds (fake provider only). The runner waits
+   * for it only when asked to, e.g. in benchmarks.
+   */
+  readonly simulated_latency_ms?: number;
+}
+
+/** The one contract every provider implements. */
+export interface ModelAdapter {
+  /** The provider name, e.g. `anthropic`. */
+  readonly provider: string;
+  /** The provider's model name. */
+  readonly model: string;
+  /**
+   * Calls the model once. Failures are thrown as {@linkcode ProviderError}
+   * so the runner can tell what to retry.
+   */
+  call(request: ModelRequest): Promise<ModelResponse>;
+}
+
+/** What kind of provider failure happened; decides whether to retry. */
+export type ProviderErrorKind =
+  | "rate_limit"
+  | "server"
+  | "overloaded"
+  | "timeout"
+  | "malformed"
+  | "auth"
+  | "bad_request"
+  | "aborted"
+  | "network";
+
+const RETRYABLE: ReadonlySet<ProviderErrorKind> = new Set([
+  "rate_limit",
+  "server",
+  "overloaded",
+  "timeout",
+  "network",
+]);
+
+/**
+ * A failed model call, normalized across providers.
+ *
+ * @example A rate limit with retry-after
+ * ```ts
+ * import { ProviderError } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new ProviderError("rate_limit", "429 Too Many Requests", { status: 429, retryAfterMs: 2000 });
+ * assert.equal(error.retryable, true);
+ * assert.equal(error.retryAfterMs, 2000);
+ * ```
+ */
+export class ProviderError extends Error {
+  /** The normalized kind of failure. */
+  readonly kind: ProviderErrorKind;
+  /** The HTTP status, when there was one. */
+  readonly status: number | undefined;
+  /** How long the provider asked us to wait (retry-after), in milliseconds. */
+  readonly retryAfterMs: number | undefined;
+  /** Whether retrying can succeed. */
+  readonly retryable: boolean;
+
+  /** Builds the error. */
+  constructor(
+    kind: ProviderErrorKind,
+    message: string,
+    options: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(
+      message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = "ProviderError";
+    this.kind = kind;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+    this.retryable = RETRYABLE.has(kind);
+  }
+}

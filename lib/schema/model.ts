@@ -1,0 +1,60 @@
+import * as z from "zod";
+import { ModelParamsSchema } from "./prompt.ts";
+
+/** The providers the toolkit has adapters for. */
+export const PROVIDERS = ["fake", "anthropic", "openai"] as const;
+/** A provider name. */
+export const ProviderSchema = z.enum(PROVIDERS);
+/** A provider name. */
+export type Provider = z.infer<typeof ProviderSchema>;
+
+/** A model configuration: which provider and model, with which parameters. */
+export const ModelConfigSchema = z.strictObject({
+  /** The name runs refer to, e.g. `fake-fast` or `claude-haiku-4-5`. */
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/),
+  provider: ProviderSchema,
+  /** The provider's model name. */
+  model: z.string().min(1),
+  /** Default generation parameters; a prompt version's params override them. */
+  params: ModelParamsSchema.default({}),
+  /** Base URL for OpenAI-compatible servers (vLLM, Ollama, LM Studio, OpenRouter). */
+  base_url: z.url().optional(),
+  /** The environment variable holding the API key (never the key itself). */
+  api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+  /** Provider-specific options (for the fake: its behaviour profile). */
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+/** A model configuration. */
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+/** A decimal amount written as a string, e.g. "0.80". Money is never a float. */
+export const DecimalStringSchema = z.string().regex(
+  /^\d+(\.\d+)?$/,
+  'write money as a decimal string, e.g. "0.80"',
+);
+
+/** A price row: what a model costs per million tokens from a date on. */
+export const PriceSchema = z.strictObject({
+  provider: ProviderSchema,
+  model: z.string().min(1),
+  currency: z.string().regex(/^[A-Z]{3}$/).default("USD"),
+  input_per_mtok: DecimalStringSchema,
+  output_per_mtok: DecimalStringSchema,
+  cache_read_per_mtok: DecimalStringSchema.optional(),
+  cache_write_per_mtok: DecimalStringSchema.optional(),
+  /** ISO date (or date-time) from which this price applies. */
+  valid_from: z.iso.date().or(z.iso.datetime()),
+  /** Where the figure comes from. */
+  source: z.string().optional(),
+});
+/** A price row. */
+export type Price = z.infer<typeof PriceSchema>;
+
+/** The contents of `models.yaml`: model configurations and dated price history. */
+export const ModelsFileSchema = z.strictObject({
+  schema_version: z.literal(1),
+  models: z.array(ModelConfigSchema).min(1),
+  prices: z.array(PriceSchema).default([]),
+});
+/** The contents of `models.yaml`. */
+export type ModelsFile = z.infer<typeof ModelsFileSchema>;

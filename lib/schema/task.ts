@@ -1,0 +1,124 @@
+import * as z from "zod";
+
+/** The four dataset slices, in report order. */
+export const SLICES = [
+  "typical",
+  "edge",
+  "known_failure",
+  "adversarial",
+] as const;
+
+/** A dataset slice: the kind of case it is. */
+export const SliceSchema = z.enum(SLICES);
+/** A dataset slice: the kind of case it is. */
+export type Slice = z.infer<typeof SliceSchema>;
+
+/** Good, average and bad examples that pin down a rubric score. */
+export const AnchorsSchema = z.strictObject({
+  good: z.string().min(1),
+  average: z.string().min(1),
+  bad: z.string().min(1),
+});
+
+/** One rubric dimension, scored 1 to 5 by the judge. */
+export const RubricDimensionSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/, "use snake_case, e.g. accuracy"),
+  criteria: z.string().min(1),
+  anchors: AnchorsSchema,
+});
+/** One rubric dimension, scored 1 to 5 by the judge. */
+export type RubricDimension = z.infer<typeof RubricDimensionSchema>;
+
+/** The rubric: exactly four dimensions with distinct names. */
+export const RubricSchema = z.strictObject({
+  dimensions: z.array(RubricDimensionSchema).length(
+    4,
+    "a rubric has exactly 4 dimensions",
+  )
+    .refine(
+      (dims) => new Set(dims.map((d) => d.name)).size === dims.length,
+      "rubric dimension names must be distinct",
+    ),
+});
+/** The rubric: exactly four dimensions with distinct names. */
+export type Rubric = z.infer<typeof RubricSchema>;
+
+/** A deterministic check to run on every output, with its configuration. */
+export const CheckSpecSchema = z.strictObject({
+  name: z.string().min(1),
+  /** Check-specific configuration, validated by the check itself. */
+  config: z.record(z.string(), z.unknown()).default({}),
+  /** Run only on these slices; all slices when absent. */
+  slices: z.array(SliceSchema).optional(),
+});
+/** A deterministic check to run on every output, with its configuration. */
+export type CheckSpec = z.infer<typeof CheckSpecSchema>;
+
+/** The target share of each slice in the dataset (fractions summing to 1). */
+export const SliceMixSchema = z.strictObject({
+  typical: z.number().min(0).max(1),
+  edge: z.number().min(0).max(1),
+  known_failure: z.number().min(0).max(1),
+  adversarial: z.number().min(0).max(1),
+}).refine(
+  (mix) =>
+    Math.abs(mix.typical + mix.edge + mix.known_failure + mix.adversarial - 1) <
+      1e-9,
+  "slice_mix fractions must sum to 1",
+);
+/** The target share of each slice in the dataset. */
+export type SliceMix = z.infer<typeof SliceMixSchema>;
+
+/**
+ * Regression limits a verdict applies. Deltas are candidate minus baseline;
+ * negative limits bound drops, positive limits bound growth.
+ */
+export const LimitsSchema = z.strictObject({
+  /** Largest allowed drop of a rubric dimension on the 1-5 scale. @default -0.25 */
+  dimension: z.number().max(0).optional(),
+  /** Largest allowed drop of a slice score on the 0-1 scale. @default -0.10 */
+  slice: z.number().max(0).optional(),
+  /** Largest allowed relative cost growth (0.2 = +20%). @default 0.2 */
+  cost_growth: z.number().min(0).optional(),
+  /** Largest allowed relative growth of latency p95 (optional limit). */
+  latency_p95_growth: z.number().min(0).optional(),
+  /** Largest allowed growth of the failure rate, absolute (optional limit). */
+  failure_rate: z.number().min(0).optional(),
+  /** Largest allowed growth of the injection success rate, absolute (optional limit). */
+  injection_rate: z.number().min(0).optional(),
+});
+/** Regression limits a verdict applies. */
+export type Limits = z.infer<typeof LimitsSchema>;
+
+/** A JSON Schema object, kept as data (validated when used). */
+export const JsonSchemaSchema = z.record(z.string(), z.unknown()).refine(
+  (s) => s.type === "object",
+  "must be a JSON Schema with type: object",
+);
+
+/** The contents of `prompts/<task>/task.yaml`. */
+export const TaskFileSchema = z.strictObject({
+  schema_version: z.literal(1),
+  description: z.string().min(1),
+  input_schema: JsonSchemaSchema,
+  output_schema: JsonSchemaSchema,
+  rubric: RubricSchema,
+  checks: z.array(CheckSpecSchema).default([]),
+  slice_mix: SliceMixSchema.default({
+    typical: 0.6,
+    edge: 0.2,
+    known_failure: 0.1,
+    adversarial: 0.1,
+  }),
+  limits: LimitsSchema.optional(),
+});
+/** The contents of `prompts/<task>/task.yaml`. */
+export type TaskFile = z.infer<typeof TaskFileSchema>;
+
+/** A task as stored: its name, content hash and definition. */
+export interface Task extends TaskFile {
+  /** The directory name under `prompts/`, e.g. `resume_matching`. */
+  readonly name: string;
+  /** sha256 of the canonical definition: the task's version identity. */
+  readonly id: string;
+}

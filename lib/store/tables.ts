@@ -1,0 +1,275 @@
+/**
+ * The database's tables as Kysely types. JSON columns hold canonical JSON
+ * text; money columns hold decimal strings; times are ISO 8601 UTC strings.
+ *
+ * @module
+ */
+import type { Generated } from "kysely";
+
+/** A task definition, versioned by the sha256 of its canonical content. */
+export interface TasksTable {
+  id: string;
+  name: string;
+  definition: string;
+  created_at: string;
+}
+
+/** An immutable prompt version (append-only). */
+export interface PromptVersionsTable {
+  id: string;
+  task: string;
+  version: number;
+  system: string;
+  template: string;
+  params: string;
+  sha256: string;
+  author: string;
+  note: string;
+  created_at: string;
+}
+
+/** A dataset version; id is the sha256 of its canonical cases. */
+export interface DatasetsTable {
+  id: string;
+  task: string;
+  case_count: number;
+  slice_counts: string;
+  created_at: string;
+}
+
+/** One case of a dataset version. */
+export interface TestCasesTable {
+  dataset_id: string;
+  case_key: string;
+  position: number;
+  slice: string;
+  input: string;
+  expected: string;
+  note: string | null;
+}
+
+/** A model configuration; a changed config under the same id is a new row. */
+export interface ModelConfigsTable {
+  id: string;
+  sha256: string;
+  provider: string;
+  model: string;
+  config: string;
+  created_at: string;
+}
+
+/** Price history: rows are never changed, only added. */
+export interface PricesTable {
+  id: string;
+  provider: string;
+  model: string;
+  currency: string;
+  input_per_mtok: string;
+  output_per_mtok: string;
+  cache_read_per_mtok: string | null;
+  cache_write_per_mtok: string | null;
+  valid_from: string;
+  source: string | null;
+}
+
+/** One run: one prompt version x one model config x one dataset version. */
+export interface RunsTable {
+  id: string;
+  experiment_id: string;
+  task: string;
+  task_id: string;
+  prompt_version_id: string;
+  model_config_id: string;
+  model_config_sha256: string;
+  judge_config_id: string | null;
+  dataset_id: string;
+  repetitions: number;
+  status: string;
+  flags: string;
+  workflow: string;
+  trace_id: string;
+  created_at: string;
+  finished_at: string | null;
+}
+
+/** A receipt: one model call, as it happened (append-only). */
+export interface ModelIoTable {
+  id: string;
+  run_id: string | null;
+  trace_id: string | null;
+  purpose: string;
+  provider: string;
+  model: string;
+  model_config_id: string | null;
+  request: string;
+  response: string | null;
+  text: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_write_tokens: number | null;
+  cost: string | null;
+  uncached_cost: string | null;
+  currency: string | null;
+  price_id: string | null;
+  latency_ms: number;
+  status: string;
+  error: string | null;
+  attempts: number;
+  cache_key: string | null;
+  cached_from: string | null;
+  provider_response_id: string | null;
+  stop_reason: string | null;
+  sha256: string;
+  created_at: string;
+}
+
+/** One cell of a run: a case x a repetition, with its scores. */
+export interface ResultsTable {
+  id: string;
+  run_id: string;
+  case_key: string;
+  repetition: number;
+  slice: string;
+  generation_io_id: string | null;
+  judge_io_ids: string;
+  output: string | null;
+  status: string;
+  checks: string;
+  rubric: string | null;
+  judge_error: string | null;
+  created_at: string;
+  scored_at: string;
+}
+
+/** A computed scorecard, addressed by the sha256 of its content. */
+export interface ScorecardsTable {
+  sha256: string;
+  run_id: string;
+  body: string;
+  created_at: string;
+}
+
+/** A workflow snapshot: the DAG of steps a trace follows. */
+export interface WorkflowsTable {
+  trace_id: string;
+  name: string;
+  snapshot: string;
+  sha256: string;
+  created_at: string;
+}
+
+/** A hash-chained trace event (append-only). */
+export interface TraceEventsTable {
+  seq: Generated<number>;
+  trace_id: string;
+  index: number;
+  type: string;
+  step: string | null;
+  at: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** A content-addressed, versioned artifact (append-only). */
+export interface ArtifactsTable {
+  id: string;
+  key: string;
+  version: number;
+  sha256: string;
+  media_type: string;
+  body: string;
+  parent_id: string | null;
+  step: string | null;
+  trace_id: string | null;
+  created_by: string | null;
+  created_at: string;
+}
+
+/** A stored verdict (append-only). */
+export interface ComparisonsTable {
+  id: string;
+  task: string;
+  baseline_run_id: string;
+  candidate_run_id: string;
+  mode: string;
+  limits: string;
+  verdict: string;
+  body: string;
+  baseline_scorecard_sha256: string;
+  candidate_scorecard_sha256: string;
+  sha256: string;
+  trace_id: string | null;
+  created_at: string;
+}
+
+/** A gate request: a halt point over a subject identified by content hashes. */
+export interface GatesTable {
+  id: string;
+  task: string | null;
+  subject: string;
+  subject_sha256: string;
+  policy: string;
+  requested_by: string;
+  trace_id: string;
+  created_at: string;
+}
+
+/** A decision on a gate, policy or human (append-only). */
+export interface GateDecisionsTable {
+  id: string;
+  gate_id: string;
+  kind: string;
+  actor: string;
+  decision: string;
+  reason: string;
+  subject_sha256: string;
+  comparison_id: string | null;
+  created_at: string;
+}
+
+/** Every move of an alias (append-only); the latest row is the current target. */
+export interface AliasMovesTable {
+  seq: Generated<number>;
+  task: string;
+  alias: string;
+  prompt_version_id: string;
+  gate_id: string;
+  moved_by: string;
+  created_at: string;
+}
+
+/** Human labels for judge calibration. */
+export interface LabelsTable {
+  id: string;
+  task: string;
+  case_key: string;
+  output_sha256: string;
+  labeller: string;
+  scores: string;
+  note: string | null;
+  created_at: string;
+}
+
+/** The whole database, for Kysely. */
+export interface Database {
+  tasks: TasksTable;
+  prompt_versions: PromptVersionsTable;
+  datasets: DatasetsTable;
+  test_cases: TestCasesTable;
+  model_configs: ModelConfigsTable;
+  prices: PricesTable;
+  runs: RunsTable;
+  model_io: ModelIoTable;
+  results: ResultsTable;
+  scorecards: ScorecardsTable;
+  workflows: WorkflowsTable;
+  trace_events: TraceEventsTable;
+  artifacts: ArtifactsTable;
+  comparisons: ComparisonsTable;
+  gates: GatesTable;
+  gate_decisions: GateDecisionsTable;
+  alias_moves: AliasMovesTable;
+  labels: LabelsTable;
+}
