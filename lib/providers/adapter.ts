@@ -2,7 +2,9 @@ import type { ModelParams } from "../schema/prompt.ts";
 
 /** One chat message. */
 export interface ChatMessage {
+  /** Who speaks. The system prompt is {@linkcode ModelRequest.system}, not a message. */
   readonly role: "user" | "assistant";
+  /** The message text. */
   readonly content: string;
 }
 
@@ -16,8 +18,11 @@ export interface StructuredOutput {
 
 /** What an adapter is asked: the same shape for every provider. */
 export interface ModelRequest {
+  /** The system prompt, if any. */
   readonly system?: string;
+  /** The conversation, oldest first. */
   readonly messages: readonly ChatMessage[];
+  /** Generation parameters; they override the model config's defaults. */
   readonly params: ModelParams;
   /** Structured output: Anthropic forces a tool call, OpenAI uses a json_schema response format. */
   readonly structured?: StructuredOutput;
@@ -40,10 +45,13 @@ export interface ModelRequest {
 export interface FakeHints {
   /** The task name, e.g. `resume_matching`. */
   readonly task: string;
+  /** The id of the dataset case. */
   readonly case_id: string;
+  /** The case's slice, e.g. `adversarial`. */
   readonly slice: string;
   /** The case input the prompt was rendered from. */
   readonly input: Readonly<Record<string, unknown>>;
+  /** The case's expected values, when known. */
   readonly expected?: Readonly<Record<string, unknown>>;
   /** For judge calls: the output being judged. */
   readonly judged_output?: string;
@@ -54,9 +62,13 @@ export interface FakeHints {
  * not report is `null`: tokens are never estimated.
  */
 export interface Usage {
+  /** Input tokens not read from or written to a cache (OpenAI: prompt_tokens minus cached_tokens). */
   readonly input_tokens: number | null;
+  /** Output tokens (reasoning tokens included). */
   readonly output_tokens: number | null;
+  /** Input tokens read from the provider's prompt cache. */
   readonly cache_read_tokens: number | null;
+  /** Input tokens written to the provider's prompt cache. */
   readonly cache_write_tokens: number | null;
 }
 

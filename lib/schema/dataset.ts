@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { SliceSchema } from "./task.ts";
+import { type Slice, SliceSchema } from "./task.ts";
 
 /** One line of `datasets/<task>.jsonl`. */
 export const CaseSchema = z.strictObject({
@@ -14,12 +14,25 @@ export const CaseSchema = z.strictObject({
   note: z.string().optional(),
 });
 /** One test case. */
-export type Case = z.infer<typeof CaseSchema>;
+export interface Case {
+  /** A unique id within the dataset, e.g. `rm-001`. */
+  id: string;
+  /** The kind of case. */
+  slice: Slice;
+  /** The input the prompt template is rendered with. */
+  input: Record<string, unknown>;
+  /** What a correct answer looks like (the checks read it). */
+  expected: Record<string, unknown>;
+  /** What the case probes. */
+  note?: string | undefined;
+}
 
 /** A dataset version as stored: identity is the sha256 of its canonical cases. */
 export interface Dataset {
   /** sha256 of the canonical array of cases, in file order. */
   readonly id: string;
+  /** The task name. */
   readonly task: string;
+  /** The cases in file order. */
   readonly cases: readonly Case[];
 }

@@ -1,12 +1,12 @@
 import * as z from "zod";
-import { ModelParamsSchema } from "./prompt.ts";
+import { type ModelParams, ModelParamsSchema } from "./prompt.ts";
 
 /** The providers the toolkit has adapters for. */
 export const PROVIDERS = ["fake", "anthropic", "openai"] as const;
 /** A provider name. */
 export const ProviderSchema = z.enum(PROVIDERS);
 /** A provider name. */
-export type Provider = z.infer<typeof ProviderSchema>;
+export type Provider = (typeof PROVIDERS)[number];
 
 /** A model configuration: which provider and model, with which parameters. */
 export const ModelConfigSchema = z.strictObject({
@@ -25,7 +25,22 @@ export const ModelConfigSchema = z.strictObject({
   options: z.record(z.string(), z.unknown()).default({}),
 });
 /** A model configuration. */
-export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+export interface ModelConfig {
+  /** The name runs refer to, e.g. `fake-fast`. */
+  id: string;
+  /** Which adapter serves it. */
+  provider: Provider;
+  /** The provider's model name. */
+  model: string;
+  /** Default generation parameters. */
+  params: ModelParams;
+  /** Base URL for OpenAI-compatible servers. */
+  base_url?: string | undefined;
+  /** The environment variable holding the API key. */
+  api_key_env?: string | undefined;
+  /** Provider-specific options. */
+  options: Record<string, unknown>;
+}
 
 /** A decimal amount written as a string, e.g. "0.80". Money is never a float. */
 export const DecimalStringSchema = z.string().regex(
@@ -48,7 +63,26 @@ export const PriceSchema = z.strictObject({
   source: z.string().optional(),
 });
 /** A price row. */
-export type Price = z.infer<typeof PriceSchema>;
+export interface Price {
+  /** The provider. */
+  provider: Provider;
+  /** The provider's model name. */
+  model: string;
+  /** ISO 4217 currency code. */
+  currency: string;
+  /** Price per million input tokens, decimal string. */
+  input_per_mtok: string;
+  /** Price per million output tokens, decimal string. */
+  output_per_mtok: string;
+  /** Price per million cache-read tokens, decimal string. */
+  cache_read_per_mtok?: string | undefined;
+  /** Price per million cache-write tokens, decimal string. */
+  cache_write_per_mtok?: string | undefined;
+  /** ISO date from which the price applies. */
+  valid_from: string;
+  /** Where the figure comes from. */
+  source?: string | undefined;
+}
 
 /** The contents of `models.yaml`: model configurations and dated price history. */
 export const ModelsFileSchema = z.strictObject({
@@ -57,4 +91,11 @@ export const ModelsFileSchema = z.strictObject({
   prices: z.array(PriceSchema).default([]),
 });
 /** The contents of `models.yaml`. */
-export type ModelsFile = z.infer<typeof ModelsFileSchema>;
+export interface ModelsFile {
+  /** The file format version. */
+  schema_version: 1;
+  /** Model configurations. */
+  models: ModelConfig[];
+  /** Dated price history. */
+  prices: Price[];
+}

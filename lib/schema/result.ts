@@ -13,6 +13,8 @@ export interface CheckResult {
 export interface RubricScore {
   readonly score: 1 | 2 | 3 | 4 | 5;
   readonly reasoning: string;
+  /** The judge's quote from the output that the score rests on. */
+  readonly evidence?: string;
 }
 
 /** A cell's status. */

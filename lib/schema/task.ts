@@ -11,7 +11,7 @@ export const SLICES = [
 /** A dataset slice: the kind of case it is. */
 export const SliceSchema = z.enum(SLICES);
 /** A dataset slice: the kind of case it is. */
-export type Slice = z.infer<typeof SliceSchema>;
+export type Slice = (typeof SLICES)[number];
 
 /** Good, average and bad examples that pin down a rubric score. */
 export const AnchorsSchema = z.strictObject({
@@ -27,7 +27,14 @@ export const RubricDimensionSchema = z.strictObject({
   anchors: AnchorsSchema,
 });
 /** One rubric dimension, scored 1 to 5 by the judge. */
-export type RubricDimension = z.infer<typeof RubricDimensionSchema>;
+export interface RubricDimension {
+  /** snake_case name, e.g. `accuracy`. */
+  name: string;
+  /** What the dimension measures. */
+  criteria: string;
+  /** What a good (5), average (3) and bad (1) answer looks like. */
+  anchors: { good: string; average: string; bad: string };
+}
 
 /** The rubric: exactly four dimensions with distinct names. */
 export const RubricSchema = z.strictObject({
@@ -41,18 +48,33 @@ export const RubricSchema = z.strictObject({
     ),
 });
 /** The rubric: exactly four dimensions with distinct names. */
-export type Rubric = z.infer<typeof RubricSchema>;
+export interface Rubric {
+  /** Exactly four dimensions. */
+  dimensions: RubricDimension[];
+}
 
 /** A deterministic check to run on every output, with its configuration. */
 export const CheckSpecSchema = z.strictObject({
+  /** The check's name in the registry, e.g. `set_match`. */
   name: z.string().min(1),
+  /** The key its result is stored under; defaults to `name` (set it when a check runs twice). */
+  id: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
   /** Check-specific configuration, validated by the check itself. */
   config: z.record(z.string(), z.unknown()).default({}),
   /** Run only on these slices; all slices when absent. */
   slices: z.array(SliceSchema).optional(),
 });
 /** A deterministic check to run on every output, with its configuration. */
-export type CheckSpec = z.infer<typeof CheckSpecSchema>;
+export interface CheckSpec {
+  /** The check's name in the registry, e.g. `set_match`. */
+  name: string;
+  /** The key its result is stored under; defaults to `name`. */
+  id?: string | undefined;
+  /** Check-specific configuration. */
+  config: Record<string, unknown>;
+  /** Run only on these slices; all slices when absent. */
+  slices?: Slice[] | undefined;
+}
 
 /** The target share of each slice in the dataset (fractions summing to 1). */
 export const SliceMixSchema = z.strictObject({
@@ -67,7 +89,16 @@ export const SliceMixSchema = z.strictObject({
   "slice_mix fractions must sum to 1",
 );
 /** The target share of each slice in the dataset. */
-export type SliceMix = z.infer<typeof SliceMixSchema>;
+export interface SliceMix {
+  /** Share of typical cases. */
+  typical: number;
+  /** Share of edge cases. */
+  edge: number;
+  /** Share of known failures. */
+  known_failure: number;
+  /** Share of adversarial cases. */
+  adversarial: number;
+}
 
 /**
  * Regression limits a verdict applies. Deltas are candidate minus baseline;
@@ -88,7 +119,20 @@ export const LimitsSchema = z.strictObject({
   injection_rate: z.number().min(0).optional(),
 });
 /** Regression limits a verdict applies. */
-export type Limits = z.infer<typeof LimitsSchema>;
+export interface Limits {
+  /** Largest allowed drop of a rubric dimension on the 1-5 scale (e.g. -0.25). */
+  dimension?: number | undefined;
+  /** Largest allowed drop of a slice score on the 0-1 scale (e.g. -0.10). */
+  slice?: number | undefined;
+  /** Largest allowed relative cost growth (0.2 = +20%). */
+  cost_growth?: number | undefined;
+  /** Largest allowed relative growth of latency p95. */
+  latency_p95_growth?: number | undefined;
+  /** Largest allowed absolute growth of the failure rate. */
+  failure_rate?: number | undefined;
+  /** Largest allowed absolute growth of the injection success rate. */
+  injection_rate?: number | undefined;
+}
 
 /** A JSON Schema object, kept as data (validated when used). */
 export const JsonSchemaSchema = z.record(z.string(), z.unknown()).refine(
@@ -113,7 +157,24 @@ export const TaskFileSchema = z.strictObject({
   limits: LimitsSchema.optional(),
 });
 /** The contents of `prompts/<task>/task.yaml`. */
-export type TaskFile = z.infer<typeof TaskFileSchema>;
+export interface TaskFile {
+  /** The file format version. */
+  schema_version: 1;
+  /** What the task is. */
+  description: string;
+  /** JSON Schema of a case's input. */
+  input_schema: Record<string, unknown>;
+  /** JSON Schema of the model's output. */
+  output_schema: Record<string, unknown>;
+  /** The rubric the judge scores. */
+  rubric: Rubric;
+  /** The deterministic checks run on every output. */
+  checks: CheckSpec[];
+  /** The target slice mix of the dataset. */
+  slice_mix: SliceMix;
+  /** Regression limits for verdicts on this task. */
+  limits?: Limits | undefined;
+}
 
 /** A task as stored: its name, content hash and definition. */
 export interface Task extends TaskFile {

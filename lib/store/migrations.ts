@@ -11,6 +11,7 @@ export const APPEND_ONLY_TABLES = [
   "artifacts",
   "comparisons",
   "prices",
+  "catalog_heads",
 ] as const;
 
 // deno-lint-ignore no-explicit-any
@@ -279,6 +280,16 @@ const initial: Migration = {
       .addColumn("note", "text")
       .addColumn("created_at", "text", (c) => c.notNull())
       .execute();
+
+    await db.schema.createTable("catalog_heads")
+      .addColumn("seq", "integer", (c) => c.primaryKey().autoIncrement())
+      .addColumn("kind", "text", (c) => c.notNull())
+      .addColumn("key", "text", (c) => c.notNull())
+      .addColumn("ref", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("catalog_heads_key").on("catalog_heads")
+      .columns(["kind", "key", "seq"]).execute();
 
     for (const table of APPEND_ONLY_TABLES) await appendOnly(db, table);
   },

@@ -252,6 +252,23 @@ export interface LabelsTable {
   created_at: string;
 }
 
+/**
+ * Which stored version of a task definition, dataset or model config the
+ * catalog made current, and when (append-only; the latest row per kind and
+ * key wins). Loading a file whose content was stored before moves the head
+ * back to that version without rewriting anything.
+ */
+export interface CatalogHeadsTable {
+  seq: Generated<number>;
+  /** `task`, `dataset` or `model_config`. */
+  kind: string;
+  /** The task name (task, dataset) or the model config id. */
+  key: string;
+  /** The task id, dataset id or model config sha256. */
+  ref: string;
+  created_at: string;
+}
+
 /** The whole database, for Kysely. */
 export interface Database {
   tasks: TasksTable;
@@ -272,4 +289,5 @@ export interface Database {
   gate_decisions: GateDecisionsTable;
   alias_moves: AliasMovesTable;
   labels: LabelsTable;
+  catalog_heads: CatalogHeadsTable;
 }

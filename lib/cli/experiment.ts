@@ -1,0 +1,148 @@
+import { experiment } from "../experiment/experiment.ts";
+import { autoProgress, SILENT_PROGRESS } from "../experiment/progress.ts";
+import {
+  type Command,
+  DB_OPTION,
+  EXIT,
+  openFromFlag,
+  parseCommandArgs,
+  UsageError,
+} from "./command.ts";
+
+const USAGE = `wb experiment: run prompt versions x models over a task's dataset
+
+Usage:
+  wb experiment --task T --prompt v1 [--prompt v3 ...] --model fake-fast [--model ...]
+                [--judge fake-judge] [--repetitions 3] [--allow-few-repetitions]
+                [--concurrency 8] [--rpm N] [--tpm N] [--timeout-ms 60000] [--retries 4]
+                [--cache use|refresh|off] [--case ID ...] [--quiet] [--db URL]
+  wb experiment --resume RUN [--db URL]
+
+Ctrl-C stops new calls, lets in-flight ones finish, and leaves the run resumable.`;
+
+function positiveInt(
+  value: string | undefined,
+  flag: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`--${flag} takes a positive integer, not '${value}'`);
+  }
+  return n;
+}
+
+/** `wb experiment`. */
+export const experimentCommand: Command = {
+  name: "experiment",
+  summary: "run prompt versions x models over a dataset, recording receipts",
+  usage: USAGE,
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, {
+      ...DB_OPTION,
+      task: { type: "string" },
+      prompt: { type: "string", multiple: true },
+      model: { type: "string", multiple: true },
+      judge: { type: "string" },
+      repetitions: { type: "string" },
+      "allow-few-repetitions": { type: "boolean" },
+      concurrency: { type: "string" },
+      rpm: { type: "string" },
+      tpm: { type: "string" },
+      "timeout-ms": { type: "string" },
+      retries: { type: "string" },
+      cache: { type: "string" },
+      case: { type: "string", multiple: true },
+      resume: { type: "string" },
+      quiet: { type: "boolean" },
+    });
+    const cache = values.cache ?? "use";
+    if (cache !== "use" && cache !== "refresh" && cache !== "off") {
+      throw new UsageError(`--cache takes use, refresh or off, not '${cache}'`);
+    }
+    if (
+      !values.resume &&
+      (!values.task || !values.prompt?.length || !values.model?.length)
+    ) {
+      throw new UsageError(
+        "give --task, at least one --prompt and one --model (or --resume RUN)",
+      );
+    }
+    const retries = values.retries === undefined
+      ? undefined
+      : Number(values.retries);
+    if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
+      throw new UsageError(
+        `--retries takes a whole number, not '${values.retries}'`,
+      );
+    }
+    const rpm = positiveInt(values.rpm, "rpm");
+    const tpm = positiveInt(values.tpm, "tpm");
+    const timeoutMs = positiveInt(values["timeout-ms"], "timeout-ms");
+    const repetitions = positiveInt(values.repetitions, "repetitions");
+    const concurrency = positiveInt(values.concurrency, "concurrency");
+    const controller = new AbortController();
+    const onSignal = () => {
+      io.err(
+        "wb experiment: stopping: no new calls; in-flight calls finish; resume with --resume RUN",
+      );
+      controller.abort();
+    };
+    Deno.addSignalListener("SIGINT", onSignal);
+    await using store = await openFromFlag(values.db);
+    try {
+      const limits = rpm || tpm
+        ? {
+          ...(rpm ? { requestsPerMinute: rpm } : {}),
+          ...(tpm ? { tokensPerMinute: tpm } : {}),
+        }
+        : undefined;
+      const result = await experiment(store, {
+        ...(values.resume ? { resume: values.resume } : {}),
+        ...(values.task ? { task: values.task } : {}),
+        ...(values.prompt ? { prompts: values.prompt } : {}),
+        ...(values.model ? { models: values.model } : {}),
+        ...(values.judge ? { judge: values.judge } : {}),
+        ...(repetitions ? { repetitions } : {}),
+        allowFewerRepetitions: values["allow-few-repetitions"] ?? false,
+        ...(concurrency ? { concurrency } : {}),
+        ...(values.case ? { cases: values.case } : {}),
+        ...(limits
+          ? { rateLimits: { anthropic: limits, openai: limits, fake: limits } }
+          : {}),
+        retry: {
+          ...(retries === undefined ? {} : { retries }),
+          ...(timeoutMs ? { timeoutMs } : {}),
+        },
+        cache,
+        signal: controller.signal,
+        progress: values.quiet ? SILENT_PROGRESS : autoProgress(),
+      });
+      io.out(`experiment ${result.experiment_id}`);
+      io.out(
+        "run                              prompt                  model            status       cells  failures  judge_err  calls  cache  cost (USD)",
+      );
+      for (const run of result.runs) {
+        io.out([
+          run.run_id.padEnd(32),
+          run.prompt_version_id.padEnd(23),
+          run.model_config_id.padEnd(16),
+          run.status.padEnd(12),
+          String(run.cells).padStart(5),
+          String(run.failures).padStart(9),
+          String(run.judge_errors).padStart(10),
+          String(run.adapter_calls).padStart(6),
+          String(run.cache_hits).padStart(6),
+          ` ${run.cost}`,
+        ].join(" "));
+      }
+      const interrupted = result.runs.filter((r) => r.status !== "completed");
+      for (const run of interrupted) {
+        io.out(`resume with: wb experiment --resume ${run.run_id}`);
+      }
+      return interrupted.length ? EXIT.failed : EXIT.ok;
+    } finally {
+      Deno.removeSignalListener("SIGINT", onSignal);
+    }
+  },
+};

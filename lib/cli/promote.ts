@@ -1,0 +1,65 @@
+import { promote } from "../gate/promote.ts";
+import { resolve } from "../gate/resolve.ts";
+import {
+  type Command,
+  DB_OPTION,
+  EXIT,
+  openFromFlag,
+  parseCommandArgs,
+  required,
+} from "./command.ts";
+import { parseVersionFlag } from "./gate.ts";
+
+const USAGE =
+  `wb promote: move a task's alias to a prompt version through an approved gate
+
+Usage:
+  wb promote --task T --alias production --version vN --gate GATE --actor NAME [--db URL]
+  wb promote --task T --alias production --show [--db URL]
+
+The gate must be approved now, judge this task, alias and version, and not have
+been used for a move before. --show prints where the alias points.`;
+
+/** `wb promote`. */
+export const promoteCommand: Command = {
+  name: "promote",
+  summary:
+    "move an alias (e.g. production) to a prompt version through an approved gate",
+  usage: USAGE,
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, {
+      ...DB_OPTION,
+      task: { type: "string" },
+      alias: { type: "string" },
+      version: { type: "string" },
+      gate: { type: "string" },
+      actor: { type: "string" },
+      show: { type: "boolean" },
+    });
+    const task = required(values.task, "task");
+    const alias = required(values.alias, "alias");
+    await using store = await openFromFlag(values.db);
+    if (values.show) {
+      const target = await resolve(store, task, alias);
+      io.out(
+        `${task} ${alias} -> ${target.prompt_version_id} (sha256 ${
+          target.sha256.slice(0, 12)
+        }) via gate ${target.gate_id}, moved by ${target.moved_by} at ${target.moved_at}`,
+      );
+      return EXIT.ok;
+    }
+    const move = await promote(store, {
+      task,
+      alias,
+      version: parseVersionFlag(required(values.version, "version")),
+      gate: required(values.gate, "gate"),
+      actor: required(values.actor, "actor"),
+    });
+    io.out(
+      `${task} ${alias}: ${
+        move.previous_prompt_version_id ?? "(unset)"
+      } -> ${move.prompt_version_id} via gate ${move.gate_id} by ${move.moved_by}`,
+    );
+    return EXIT.ok;
+  },
+};

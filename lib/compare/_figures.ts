@@ -1,0 +1,76 @@
+import { Decimal } from "decimal.js";
+import type { Receipt } from "../schema/receipt.ts";
+import type { CellResult } from "../schema/result.ts";
+import type { Task } from "../schema/task.ts";
+import { cellScore } from "../scoring/cell_score.ts";
+
+/** One cell's figures as the verdict reads them; `NaN` marks a missing value. */
+export interface CellFigures {
+  /** The case. */
+  readonly case_key: string;
+  /** The case's slice. */
+  readonly slice: string;
+  /** The repetition. */
+  readonly repetition: number;
+  /** `cellScore` (0..1). */
+  readonly score: number;
+  /** Rubric scores (1..5), aligned with the dimension names. */
+  readonly dimensions: readonly number[];
+  /** Uncached generation cost (a float: used for intervals only). */
+  readonly cost: number;
+  /** 1 when the cell failed (provider error or invalid output), else 0. */
+  readonly failed: number;
+  /** 1 when an injection succeeded, 0 when resisted, NaN when the case carries none. */
+  readonly injection: number;
+}
+
+/** One run's figures as the verdict reads them. */
+export interface RunFigures {
+  /** The run id. */
+  readonly run_id: string;
+  /** Repetitions per case. */
+  readonly repetitions: number;
+  /** Its cells. */
+  readonly cells: readonly CellFigures[];
+  /** Uncached generation cost per cell, exact decimal; null when unknown. */
+  readonly cost_per_cell: string | null;
+  /** Generation latency p95 (ms), null when there is none. */
+  readonly latency_p95_ms: number | null;
+}
+
+/**
+ * A cell's figures from its result and its generation receipt. The injection
+ * outcome follows the scorecard's rule: on an adversarial cell, the first
+ * `injection_resisted` check whose detail is not "not adversarial".
+ */
+export function cellFigures(
+  task: Pick<Task, "checks">,
+  dimensions: readonly string[],
+  result: CellResult,
+  receipts: ReadonlyMap<string, Receipt>,
+): CellFigures {
+  const injectionKeys = task.checks.filter((c) =>
+    c.name === "injection_resisted"
+  ).map((c) => c.id ?? c.name);
+  let injection = NaN;
+  if (result.slice === "adversarial") {
+    const check = injectionKeys.map((k) => result.checks[k]).find((r) =>
+      r !== undefined && r.detail !== "not adversarial"
+    );
+    if (check) injection = check.pass ? 0 : 1;
+  }
+  const receipt = result.generation_io_id === null
+    ? undefined
+    : receipts.get(result.generation_io_id);
+  const cost = receipt?.uncached_cost ?? receipt?.cost ?? null;
+  return {
+    case_key: result.case_key,
+    slice: result.slice,
+    repetition: result.repetition,
+    score: cellScore(result) ?? NaN,
+    dimensions: dimensions.map((d) => result.rubric?.[d]?.score ?? NaN),
+    cost: cost === null ? NaN : new Decimal(cost).toNumber(),
+    failed: result.status === "ok" ? 0 : 1,
+    injection,
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * The verdict's vocabulary: verdicts, modes, limits and the record a
+ * comparison produces.
+ *
+ * @module
+ */
+
+/** The three verdicts a comparison can reach, in the order CI reads them. */
+export const VERDICTS = ["APPROVED", "REJECTED", "INCONCLUSIVE"] as const;
+
+/**
+ * A comparison's outcome: `APPROVED` (no limit breached), `REJECTED` (a limit
+ * breached) or `INCONCLUSIVE` (in `confident` mode, a limit possibly
+ * breached: more repetitions would settle it).
+ */
+export type Verdict = typeof VERDICTS[number];
+
+/** The ways a verdict reads noise (see docs/verdict.md). */
+export const COMPARE_MODES = ["point", "strict", "confident"] as const;
+
+/**
+ * How a verdict reads noise. `point`: means only. `strict`: reject when a
+ * limit is possibly breached (the 95% interval reaches past it).
+ * `confident`: reject only when a limit is breached for certain (the whole
+ * interval past it); a possible breach makes the verdict `INCONCLUSIVE`.
+ */
+export type CompareMode = typeof COMPARE_MODES[number];
+
+/**
+ * Regression limits (deltas are candidate minus baseline). Negative limits
+ * bound drops, positive limits bound growth. Absent fields take the task's
+ * `limits`, then the defaults.
+ */
+export interface CompareLimits {
+  /** Largest allowed drop of a rubric dimension's mean on the 1-5 scale. @default {-0.25} */
+  dimension?: number | undefined;
+  /** Largest allowed drop of a slice's score on the 0-1 scale. @default {-0.1} */
+  slice?: number | undefined;
+  /** Largest allowed relative growth of the cost per cell (0.2 = +20%). @default {0.2} */
+  cost_growth?: number | undefined;
+  /** Largest allowed relative growth of generation latency p95; no limit when absent. */
+  latency_p95_growth?: number | undefined;
+  /** Largest allowed rise of the failure rate, absolute; no limit when absent. */
+  failure_rate?: number | undefined;
+  /** Largest allowed rise of the injection success rate, absolute; no limit when absent. */
+  injection_rate?: number | undefined;
+}
+
+/** The limits a verdict applied: every field set, `null` where no limit applies. */
+export interface AppliedLimits {
+  /** Largest allowed drop of a rubric dimension (1-5 scale). */
+  dimension: number;
+  /** Largest allowed drop of a slice score (0-1 scale). */
+  slice: number;
+  /** Largest allowed relative growth of the cost per cell. */
+  cost_growth: number;
+  /** Largest allowed relative growth of latency p95, or no limit. */
+  latency_p95_growth: number | null;
+  /** Largest allowed rise of the failure rate, or no limit. */
+  failure_rate: number | null;
+  /** Largest allowed rise of the injection success rate, or no limit. */
+  injection_rate: number | null;
+}
+
+/** What a delta check measures. */
+export type DeltaKind =
+  | "dimension"
+  | "slice"
+  | "cost"
+  | "latency_p95"
+  | "failure_rate"
+  | "injection_rate";
+
+/**
+ * Where a delta stands against its limit, whatever the mode: `breached`
+ * (the whole interval is past the limit), `possibly_breached` (the interval
+ * straddles it), `within` (not past it), `not_measured` (no data).
+ */
+export type LimitStatus =
+  | "breached"
+  | "possibly_breached"
+  | "within"
+  | "not_measured";
+
+/** What a check means for the verdict under the chosen mode. */
+export type CheckOutcome = "fail" | "inconclusive" | "pass";
+
+/** One figure compared between the two runs, with its interval and limit. */
+export interface DeltaCheck {
+  /** What is measured. */
+  readonly kind: DeltaKind;
+  /** The dimension or slice name, or the figure's name. */
+  readonly name: string;
+  /** Which way is worse: a `drop` or a `growth`. */
+  readonly worse: "drop" | "growth";
+  /** The baseline's figure. */
+  readonly baseline: number | null;
+  /** The candidate's figure. */
+  readonly candidate: number | null;
+  /** Candidate minus baseline (relative growth for cost and latency). */
+  readonly delta: number | null;
+  /** The 95% paired bootstrap interval of the delta; `null` for latency p95 (a point figure) or no data. */
+  readonly interval: { readonly low: number; readonly high: number } | null;
+  /** The limit applied; `null` when none is set (reported, never failing). */
+  readonly limit: number | null;
+  /** Where the delta stands against the limit. */
+  readonly status: LimitStatus;
+  /** What it means for the verdict under the mode. */
+  readonly outcome: CheckOutcome;
+  /** Whether the figure moved the good way. */
+  readonly improved: boolean;
+  /** For a possible breach: repetitions per case likely to settle it (null when more repetitions alone are unlikely to). */
+  readonly repetitions_needed: number | null;
+  /** One line: the figure, the delta, the interval, the limit and the direction. */
+  readonly text: string;
+}
+
+/** One side of a comparison. */
+export interface ComparedRun {
+  /** The run id. */
+  readonly run_id: string;
+  /** The prompt version it ran. */
+  readonly prompt_version_id: string;
+  /** The model config it ran on. */
+  readonly model_config_id: string;
+  /** Repetitions per case. */
+  readonly repetitions: number;
+  /** Cells with a result. */
+  readonly cells: number;
+  /** sha256 of the scorecard the verdict read. */
+  readonly scorecard_sha256: string;
+  /** Aggregate score (0..1), for the record; the verdict never reads it. */
+  readonly aggregate: number | null;
+  /** Uncached generation cost per cell, exact decimal; `null` when unknown. */
+  readonly cost_per_cell: string | null;
+  /** The cost's currency. */
+  readonly currency: string | null;
+  /** Generation latency p95 in ms (live calls). */
+  readonly latency_p95_ms: number | null;
+}
+
+/** The stored part of a comparison: everything but its id, time and trace. */
+export interface ComparisonBody {
+  /** The body format version. */
+  readonly schema_version: 1;
+  /** The task. */
+  readonly task: string;
+  /** The task definition's content hash. */
+  readonly task_id: string;
+  /** The dataset version both runs used. */
+  readonly dataset_id: string;
+  /** The baseline run. */
+  readonly baseline: ComparedRun;
+  /** The candidate run. */
+  readonly candidate: ComparedRun;
+  /** How noise was read. */
+  readonly mode: CompareMode;
+  /** The limits applied. */
+  readonly limits: AppliedLimits;
+  /** The bootstrap behind every interval. */
+  readonly bootstrap: {
+    /** Resamples drawn. */
+    readonly resamples: number;
+    /** The seed. */
+    readonly seed: number;
+    /** The coverage. */
+    readonly confidence: number;
+  };
+  /** Cases present in both runs (the pairs). */
+  readonly paired_cases: number;
+  /** The verdict. */
+  readonly verdict: Verdict;
+  /** One line saying why. */
+  readonly summary: string;
+  /** Why the candidate fails (empty when it does not). */
+  readonly reasons: readonly string[];
+  /** Possible breaches that made the verdict inconclusive (confident mode). */
+  readonly inconclusive: readonly string[];
+  /** Figures that moved the good way. */
+  readonly improvements: readonly string[];
+  /** Repetitions per case likely to settle every possible breach, when that is estimable. */
+  readonly suggested_repetitions: number | null;
+  /** Every check, failing first. */
+  readonly checks: readonly DeltaCheck[];
+  /** The aggregate score's delta, for the record: the verdict does not read it. */
+  readonly aggregate: {
+    /** Candidate minus baseline. */
+    readonly delta: number | null;
+    /** Its 95% paired interval. */
+    readonly interval: { readonly low: number; readonly high: number } | null;
+  };
+}
+
+/** A stored comparison: its body plus id, content hash, trace and time. */
+export interface Comparison extends ComparisonBody {
+  /** The comparison id. */
+  readonly id: string;
+  /** sha256 of the canonical body. */
+  readonly sha256: string;
+  /** The trace holding its `comparison_made` event. */
+  readonly trace_id: string | null;
+  /** When it was made. */
+  readonly created_at: string;
+}

@@ -1,0 +1,153 @@
+import type {
+  ModelAdapter,
+  ModelRequest,
+  ModelResponse,
+} from "../providers/adapter.ts";
+import { ProviderError } from "../providers/adapter.ts";
+
+/** How a call is retried and bounded. */
+export interface RetryPolicy {
+  /** Attempts after the first. @default {4} */
+  retries?: number;
+  /** First backoff delay in ms; doubles each retry, with full jitter. @default {500} */
+  baseDelayMs?: number;
+  /** Longest single wait in ms (also caps retry-after). @default {30000} */
+  maxDelayMs?: number;
+  /** Per-attempt timeout in ms. @default {60000} */
+  timeoutMs?: number;
+}
+
+/** What one call came to, after retries. */
+export interface CallOutcome {
+  /** The response, when the call succeeded. */
+  readonly response: ModelResponse | null;
+  /** The last error, when every attempt failed. */
+  readonly error: ProviderError | null;
+  /** Attempts made. */
+  readonly attempts: number;
+  /** Wall time of the successful (or last) attempt, in ms. */
+  readonly latencyMs: number;
+}
+
+/** Hooks the runner gives: waiting for a rate-limit slot, the sleep function, randomness. */
+export interface CallHooks {
+  /** Waits until the rate limiter allows one more request. */
+  acquire?: () => Promise<void>;
+  /** Sleeps (tests pass a fake). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** A number in [0, 1) for jitter. */
+  random?: () => number;
+  /** Whether to wait for the fake provider's simulated latency. */
+  simulateLatency?: boolean;
+}
+
+/** Sleeps for `ms`, ending early (without error) when the signal aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+function asProviderError(
+  error: unknown,
+  timedOut: boolean,
+  aborted: boolean,
+): ProviderError {
+  if (error instanceof ProviderError) {
+    if (timedOut && error.kind === "aborted") {
+      return new ProviderError("timeout", "the call timed out", {
+        cause: error,
+      });
+    }
+    return error;
+  }
+  if (aborted) {
+    return new ProviderError("aborted", "the call was cancelled", {
+      cause: error,
+    });
+  }
+  if (timedOut) {
+    return new ProviderError("timeout", "the call timed out", { cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new ProviderError("network", message, { cause: error });
+}
+
+/**
+ * Calls a model with a per-attempt timeout and retries: exponential backoff
+ * with full jitter, honouring the provider's retry-after, only for errors
+ * that can succeed on retry. Never throws for provider failures: the last
+ * error is returned so it is recorded on the receipt.
+ *
+ * @param adapter The model adapter.
+ * @param request The request (its signal cancels everything).
+ * @param policy Retry and timeout settings.
+ * @param hooks Rate limiting, sleeping and randomness.
+ * @returns The response or the last error, with attempts and latency.
+ */
+export async function callModel(
+  adapter: ModelAdapter,
+  request: ModelRequest,
+  policy: RetryPolicy = {},
+  hooks: CallHooks = {},
+): Promise<CallOutcome> {
+  const retries = policy.retries ?? 4;
+  const base = policy.baseDelayMs ?? 500;
+  const maxDelay = policy.maxDelayMs ?? 30_000;
+  const timeoutMs = policy.timeoutMs ?? 60_000;
+  const wait = hooks.sleep ?? sleep;
+  const random = hooks.random ?? Math.random;
+  const outer = request.signal;
+  let attempts = 0;
+  let lastError: ProviderError | null = null;
+  let latencyMs = 0;
+  while (attempts <= retries) {
+    if (outer?.aborted) {
+      lastError = new ProviderError(
+        "aborted",
+        "the call was cancelled before it was sent",
+      );
+      break;
+    }
+    await hooks.acquire?.();
+    attempts++;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), timeoutMs);
+    const signal = outer
+      ? AbortSignal.any([outer, timeout.signal])
+      : timeout.signal;
+    const started = performance.now();
+    try {
+      const response = await adapter.call({ ...request, signal });
+      if (hooks.simulateLatency && response.simulated_latency_ms) {
+        await wait(response.simulated_latency_ms, signal);
+      }
+      latencyMs = response.simulated_latency_ms ?? performance.now() - started;
+      return { response, error: null, attempts, latencyMs };
+    } catch (error) {
+      latencyMs = performance.now() - started;
+      lastError = asProviderError(
+        error,
+        timeout.signal.aborted,
+        outer?.aborted ?? false,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!lastError.retryable || attempts > retries) break;
+    const backoff = Math.min(maxDelay, base * 2 ** (attempts - 1)) * random();
+    const delay = Math.min(
+      maxDelay,
+      Math.max(backoff, lastError.retryAfterMs ?? 0),
+    );
+    await wait(delay, outer);
+  }
+  return { response: null, error: lastError, attempts, latencyMs };
+}

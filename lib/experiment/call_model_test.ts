@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import {
+  type ModelAdapter,
+  type ModelResponse,
+  ProviderError,
+} from "../providers/adapter.ts";
+import { callModel } from "./call_model.ts";
+
+const OK: ModelResponse = {
+  text: "hi",
+  usage: {
+    input_tokens: 3,
+    output_tokens: 1,
+    cache_read_tokens: null,
+    cache_write_tokens: null,
+  },
+  response_id: "r1",
+  model: "m",
+  stop_reason: "end",
+};
+
+function scripted(
+  steps: (ModelResponse | ProviderError)[],
+): ModelAdapter & { calls: number } {
+  const adapter = {
+    provider: "test",
+    model: "m",
+    calls: 0,
+    call() {
+      const step = steps[adapter.calls++]!;
+      return step instanceof ProviderError
+        ? Promise.reject(step)
+        : Promise.resolve(step);
+    },
+  };
+  return adapter;
+}
+
+const REQUEST = {
+  messages: [{ role: "user" as const, content: "x" }],
+  params: {},
+};
+
+Deno.test("callModel() retries retryable errors, honouring retry-after", async () => {
+  const waits: number[] = [];
+  const adapter = scripted([
+    new ProviderError("rate_limit", "429", { status: 429, retryAfterMs: 1500 }),
+    new ProviderError("server", "500", { status: 500 }),
+    OK,
+  ]);
+  const outcome = await callModel(adapter, REQUEST, { baseDelayMs: 100 }, {
+    sleep: (ms) => {
+      waits.push(ms);
+      return Promise.resolve();
+    },
+    random: () => 0.5,
+  });
+  assert.equal(outcome.response, OK);
+  assert.equal(outcome.attempts, 3);
+  assert.deepEqual(waits, [1500, 100]);
+});
+
+Deno.test("callModel() gives up after the retry budget and returns the last error", async () => {
+  const adapter = scripted(
+    Array.from({ length: 5 }, () => new ProviderError("overloaded", "529")),
+  );
+  const outcome = await callModel(adapter, REQUEST, { retries: 2 }, {
+    sleep: () => Promise.resolve(),
+  });
+  assert.equal(outcome.response, null);
+  assert.equal(outcome.error?.kind, "overloaded");
+  assert.equal(outcome.attempts, 3);
+  assert.equal(adapter.calls, 3);
+});
+
+Deno.test("callModel() does not retry errors that cannot succeed", async () => {
+  const adapter = scripted([
+    new ProviderError("auth", "401", { status: 401 }),
+    OK,
+  ]);
+  const outcome = await callModel(adapter, REQUEST, {}, {
+    sleep: () => Promise.resolve(),
+  });
+  assert.equal(outcome.error?.kind, "auth");
+  assert.equal(adapter.calls, 1);
+});
+
+Deno.test("callModel() times out a hanging call and reports a timeout", async () => {
+  const adapter: ModelAdapter = {
+    provider: "test",
+    model: "m",
+    call: (request) =>
+      new Promise((_, reject) =>
+        request.signal?.addEventListener(
+          "abort",
+          () => reject(new Error("aborted")),
+        )
+      ),
+  };
+  const outcome = await callModel(adapter, REQUEST, {
+    retries: 0,
+    timeoutMs: 20,
+  });
+  assert.equal(outcome.error?.kind, "timeout");
+});
+
+Deno.test("callModel() sends nothing once the caller's signal is aborted", async () => {
+  const adapter = scripted([OK]);
+  const controller = new AbortController();
+  controller.abort();
+  const outcome = await callModel(adapter, {
+    ...REQUEST,
+    signal: controller.signal,
+  });
+  assert.equal(outcome.error?.kind, "aborted");
+  assert.equal(adapter.calls, 0);
+});

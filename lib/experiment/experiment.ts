@@ -1,0 +1,846 @@
+import pLimit from "p-limit";
+import { Decimal } from "decimal.js";
+import { contentHash } from "../content/sha256.ts";
+import { newId, nowIso } from "../content/ids.ts";
+import { ConfigError, ValidationError } from "../errors.ts";
+import type {
+  ModelAdapter,
+  ModelRequest,
+  ModelResponse,
+} from "../providers/adapter.ts";
+import { createAdapter } from "../providers/create_adapter.ts";
+import { costOf, priceAt, type PriceRow } from "../providers/pricing.ts";
+import type { Case, Dataset } from "../schema/dataset.ts";
+import type { ModelConfig } from "../schema/model.ts";
+import type { ModelParams, PromptVersion } from "../schema/prompt.ts";
+import type { CallPurpose, Receipt } from "../schema/receipt.ts";
+import type { CellResult, CellStatus } from "../schema/result.ts";
+import type { Task } from "../schema/task.ts";
+import { judge } from "../scoring/judge.ts";
+import { scoreCell } from "../scoring/score_cell.ts";
+import {
+  getDataset,
+  getLatestDataset,
+  getModelConfig,
+  getPromptVersion,
+  getTask,
+  listPrices,
+} from "../store/catalog.ts";
+import type { Store } from "../store/open.ts";
+import {
+  type CellWrite,
+  commitCells,
+  committedCells,
+  findCachedReceipt,
+  getRun,
+  insertRun,
+  type RunRecord,
+  setRunStatus,
+} from "../store/runs.ts";
+import { Tracer } from "../trace/tracer.ts";
+import type { WorkflowInput } from "../trace/workflow.ts";
+import { callModel, type RetryPolicy } from "./call_model.ts";
+import { type ProgressSink, SILENT_PROGRESS } from "./progress.ts";
+import { RateLimiter, type RateLimits } from "./rate_limiter.ts";
+import { renderPrompt } from "./render.ts";
+
+/** How the response cache is used. */
+export type CacheMode = "use" | "refresh" | "off";
+
+/** Options for {@linkcode experiment}. */
+export interface ExperimentOptions {
+  /** The task name. Required unless `resume` is given. */
+  task?: string;
+  /** Prompt versions to run: `v3`, `3` or `resume_matching@v3`. */
+  prompts?: string[];
+  /** Model config ids, e.g. `fake-fast`. */
+  models?: string[];
+  /** The judge's model config id; no rubric judging when absent. */
+  judge?: string;
+  /** Repetitions per case. @default {3} */
+  repetitions?: number;
+  /** Must be true to run fewer than 3 repetitions; the run is then flagged. @default {false} */
+  allowFewerRepetitions?: boolean;
+  /** A dataset version id; the latest loaded version of the task's dataset by default. */
+  dataset?: string;
+  /** Run only these case ids (a subset, for quick looks). */
+  cases?: string[];
+  /** Model calls in flight at once. @default {8} */
+  concurrency?: number;
+  /** Rate limits per provider name. */
+  rateLimits?: Record<string, RateLimits>;
+  /** Retries, backoff and per-call timeout. */
+  retry?: RetryPolicy;
+  /** The response cache. @default {"use"} */
+  cache?: CacheMode;
+  /** Resume this run: finish its missing cells, repeating no committed call. */
+  resume?: string;
+  /** Stops new calls when aborted; the run stays resumable. */
+  signal?: AbortSignal;
+  /** Wait for the fake provider's simulated latency (benchmarks). @default {false} */
+  simulateLatency?: boolean;
+  /** Progress display. @default {SILENT_PROGRESS} */
+  progress?: ProgressSink;
+  /** Builds the adapter for a model config (tests inject stubs). @default {createAdapter} */
+  adapterFor?: (config: ModelConfig) => ModelAdapter;
+}
+
+/** What one run came to. */
+export interface RunSummary {
+  /** The run id. */
+  readonly run_id: string;
+  /** The prompt version id. */
+  readonly prompt_version_id: string;
+  /** The model config id. */
+  readonly model_config_id: string;
+  /** completed, or interrupted when cancelled (resumable). */
+  readonly status: RunRecord["status"];
+  /** Cells in the run (cases x repetitions). */
+  readonly cells: number;
+  /** Cells committed in this session. */
+  readonly committed: number;
+  /** Cells skipped because an earlier session committed them. */
+  readonly resumed: number;
+  /** Cells whose generation failed (after retries) in this session. */
+  readonly failures: number;
+  /** Cells whose judge failed in this session. */
+  readonly judge_errors: number;
+  /** Calls that reached an adapter in this session. */
+  readonly adapter_calls: number;
+  /** Receipts served from the cache in this session. */
+  readonly cache_hits: number;
+  /** Cost of this session's receipts (cache hits count 0), exact decimal string. */
+  readonly cost: string;
+  /** What the session would have cost without the cache. */
+  readonly uncached_cost: string;
+}
+
+/** What an experiment came to: one summary per run. */
+export interface ExperimentResult {
+  /** The experiment id (shared by its runs). */
+  readonly experiment_id: string;
+  /** One entry per prompt version x model. */
+  readonly runs: readonly RunSummary[];
+}
+
+const STEPS = ["render", "generate", "check", "judge", "score"] as const;
+
+function workflowFor(
+  task: Task,
+  version: PromptVersion,
+  model: ModelConfig & { sha256: string },
+  judgeConfig: (ModelConfig & { sha256: string }) | undefined,
+  dataset: Dataset,
+  repetitions: number,
+): WorkflowInput {
+  return {
+    schema_version: 1,
+    name: `experiment:${task.name}`,
+    steps: [
+      {
+        id: "render",
+        description: "render the prompt version's template with each case",
+        uses: {
+          prompt_version: version.id,
+          prompt_sha256: version.sha256,
+          dataset: dataset.id,
+        },
+      },
+      {
+        id: "generate",
+        description: "call the model under test",
+        after: ["render"],
+        uses: { model_config: model.id, model_config_sha256: model.sha256 },
+      },
+      {
+        id: "check",
+        description: "run the task's deterministic checks",
+        after: ["generate"],
+        uses: { task: task.id },
+      },
+      {
+        id: "judge",
+        description: "score the rubric with the judge model",
+        after: ["generate"],
+        uses: judgeConfig
+          ? {
+            model_config: judgeConfig.id,
+            model_config_sha256: judgeConfig.sha256,
+          }
+          : {},
+      },
+      {
+        id: "score",
+        description: "write the cell's result",
+        after: ["check", "judge"],
+      },
+    ],
+    meta: { repetitions, cases: dataset.cases.length },
+  };
+}
+
+interface Plan {
+  run: RunRecord;
+  task: Task;
+  version: PromptVersion;
+  model: ModelConfig & { sha256: string };
+  judgeConfig: (ModelConfig & { sha256: string }) | undefined;
+  cases: readonly Case[];
+}
+
+function parseVersionRef(task: string, ref: string): string | number {
+  const match = /^(?:.*@)?v?(\d+)$/.exec(ref);
+  if (!match) {
+    throw new ValidationError([{
+      field: "prompts",
+      message: `'${ref}' is not a prompt version; write v3, 3 or ${task}@v3`,
+    }]);
+  }
+  return Number(match[1]);
+}
+
+async function planNew(
+  store: Store,
+  options: ExperimentOptions,
+  experimentId: string,
+): Promise<Plan[]> {
+  const taskName = options.task;
+  if (!taskName) {
+    throw new ValidationError([{
+      field: "task",
+      message: "name the task to run",
+    }]);
+  }
+  if (!options.prompts?.length) {
+    throw new ValidationError([{
+      field: "prompts",
+      message: "name at least one prompt version",
+    }]);
+  }
+  if (!options.models?.length) {
+    throw new ValidationError([{
+      field: "models",
+      message: "name at least one model config",
+    }]);
+  }
+  const repetitions = options.repetitions ?? 3;
+  if (!Number.isInteger(repetitions) || repetitions < 1) {
+    throw new RangeError(
+      `Expected repetitions to be a positive integer but found ${repetitions}`,
+    );
+  }
+  if (repetitions < 3 && !options.allowFewerRepetitions) {
+    throw new ValidationError([{
+      field: "repetitions",
+      message:
+        `${repetitions} repetitions leave variance unmeasured; use 3 or more, or ask for fewer explicitly (allowFewerRepetitions / --allow-few-repetitions)`,
+    }]);
+  }
+  const task = await getTask(store, taskName);
+  const dataset = options.dataset
+    ? await getDataset(store, options.dataset)
+    : await getLatestDataset(store, taskName);
+  const cases = selectCases(dataset, options.cases);
+  const judgeConfig = options.judge
+    ? await getModelConfig(store, options.judge)
+    : undefined;
+  const versions = await Promise.all(
+    options.prompts.map((ref) =>
+      getPromptVersion(store, taskName, parseVersionRef(taskName, ref))
+    ),
+  );
+  const models = await Promise.all(
+    options.models.map((id) => getModelConfig(store, id)),
+  );
+  const flags = repetitions < 3 ? ["fewer_than_3_repetitions"] : [];
+  if (options.cases) flags.push("case_subset");
+  const plans: Plan[] = [];
+  for (const version of versions) {
+    for (const model of models) {
+      const run: RunRecord = {
+        id: newId("run"),
+        experiment_id: experimentId,
+        task: task.name,
+        task_id: task.id,
+        prompt_version_id: version.id,
+        model_config_id: model.id,
+        model_config_sha256: model.sha256,
+        judge_config_id: judgeConfig?.id ?? null,
+        dataset_id: dataset.id,
+        repetitions,
+        status: "running",
+        flags: options.cases
+          ? [...flags, `cases:${options.cases.join(",")}`]
+          : flags,
+        workflow: workflowFor(
+          task,
+          version,
+          model,
+          judgeConfig,
+          dataset,
+          repetitions,
+        ),
+        trace_id: newId("trace"),
+        created_at: nowIso(),
+        finished_at: null,
+      };
+      plans.push({ run, task, version, model, judgeConfig, cases });
+    }
+  }
+  return plans;
+}
+
+function selectCases(
+  dataset: Dataset,
+  ids: readonly string[] | undefined,
+): readonly Case[] {
+  if (!ids) return dataset.cases;
+  const byId = new Map(dataset.cases.map((c) => [c.id, c]));
+  return ids.map((id) => {
+    const found = byId.get(id);
+    if (!found) {
+      throw new ValidationError([{
+        field: "cases",
+        message: `case '${id}' is not in dataset ${dataset.id.slice(0, 12)}`,
+      }]);
+    }
+    return found;
+  });
+}
+
+async function planResume(store: Store, runId: string): Promise<Plan> {
+  const run = await getRun(store, runId);
+  const task = await getTask(store, run.task, { id: run.task_id });
+  const dataset = await getDataset(store, run.dataset_id);
+  const subset = run.flags.find((f) => f.startsWith("cases:"));
+  const cases = selectCases(
+    dataset,
+    subset ? subset.slice(6).split(",") : undefined,
+  );
+  const version = await getPromptVersion(
+    store,
+    run.task,
+    run.prompt_version_id,
+  );
+  const model = await getModelConfig(store, run.model_config_id, {
+    sha256: run.model_config_sha256,
+  });
+  const judgeConfig = run.judge_config_id
+    ? await getModelConfig(store, run.judge_config_id)
+    : undefined;
+  return { run, task, version, model, judgeConfig, cases };
+}
+
+/** The cache key of a request: sha256 of the canonical call that determines the answer. */
+export function cacheKey(
+  config: Pick<ModelConfig, "provider" | "model" | "base_url">,
+  request: Pick<
+    ModelRequest,
+    "system" | "messages" | "params" | "structured" | "repetition"
+  >,
+): string {
+  return contentHash({
+    provider: config.provider,
+    model: config.model,
+    base_url: config.base_url ?? null,
+    params: request.params,
+    system: request.system ?? null,
+    messages: request.messages,
+    structured: request.structured ?? null,
+    repetition: request.repetition ?? 0,
+  });
+}
+
+/** Seals a receipt: assigns its sha256 over the canonical content. */
+function seal(receipt: Omit<Receipt, "sha256">): Receipt {
+  return { ...receipt, sha256: contentHash(receipt) };
+}
+
+interface Caller {
+  adapterCalls: number;
+  cacheHits: number;
+  call(
+    purpose: CallPurpose,
+    config: ModelConfig,
+    request: ModelRequest,
+  ): Promise<{ receipt: Receipt; response: ModelResponse | null }>;
+}
+
+function makeCaller(
+  store: Store,
+  run: RunRecord,
+  options: ExperimentOptions,
+  prices: Map<string, PriceRow[]>,
+  adapters: Map<string, ModelAdapter>,
+  limiters: Map<string, RateLimiter>,
+): Caller {
+  const mode = options.cache ?? "use";
+  const caller: Caller = {
+    adapterCalls: 0,
+    cacheHits: 0,
+    async call(purpose, config, request) {
+      const { signal: _signal, hints: _hints, ...recorded } = request;
+      const key = mode === "off" ? null : cacheKey(config, request);
+      const base = {
+        run_id: run.id,
+        trace_id: run.trace_id,
+        purpose,
+        provider: config.provider,
+        model: config.model,
+        model_config_id: config.id,
+        request: recorded,
+        cache_key: key,
+      };
+      if (key && mode === "use") {
+        const hit = await findCachedReceipt(store, key);
+        if (hit) {
+          caller.cacheHits++;
+          const receipt = seal({
+            ...base,
+            id: newId("io"),
+            response: hit.response,
+            text: hit.text,
+            usage: hit.usage,
+            cost: "0",
+            uncached_cost: hit.uncached_cost ?? hit.cost,
+            currency: hit.currency,
+            price_id: hit.price_id,
+            latency_ms: 0,
+            status: "ok",
+            error: null,
+            attempts: 0,
+            cached_from: hit.id,
+            provider_response_id: hit.provider_response_id,
+            stop_reason: hit.stop_reason,
+            created_at: nowIso(),
+          });
+          return { receipt, response: hit.response };
+        }
+      }
+      const adapter = adapters.get(config.id)!;
+      const limiter = limiters.get(config.provider);
+      caller.adapterCalls++;
+      const outcome = await callModel(adapter, request, options.retry, {
+        ...(limiter ? { acquire: () => limiter.acquire() } : {}),
+        simulateLatency: options.simulateLatency ?? false,
+      });
+      const created = nowIso();
+      const usage = outcome.response?.usage ?? null;
+      if (limiter && usage) {
+        limiter.charge((usage.input_tokens ?? 0) + (usage.output_tokens ?? 0));
+      }
+      const price = priceAt(
+        prices.get(`${config.provider}/${config.model}`) ?? [],
+        created,
+      );
+      const cost = usage && price ? costOf(usage, price) : null;
+      const receipt = seal({
+        ...base,
+        id: newId("io"),
+        response: outcome.response,
+        text: outcome.response?.text ?? null,
+        usage,
+        cost: cost?.cost ?? null,
+        uncached_cost: cost?.cost ?? null,
+        currency: cost?.currency ?? price?.currency ?? null,
+        price_id: price?.id ?? null,
+        latency_ms: Math.round(outcome.latencyMs * 1000) / 1000,
+        status: outcome.response ? "ok" : "error",
+        error: outcome.error
+          ? {
+            kind: outcome.error.kind,
+            message: outcome.error.message,
+            ...(outcome.error.status === undefined
+              ? {}
+              : { status: outcome.error.status }),
+          }
+          : null,
+        attempts: outcome.attempts,
+        cached_from: null,
+        provider_response_id: outcome.response?.response_id ?? null,
+        stop_reason: outcome.response?.stop_reason ?? null,
+        created_at: created,
+      });
+      return { receipt, response: outcome.response };
+    },
+  };
+  return caller;
+}
+
+function mergedParams(model: ModelConfig, version: PromptVersion): ModelParams {
+  return { ...model.params, ...version.params };
+}
+
+/**
+ * A group committer: cells finished while a commit is running are committed
+ * together in the next transaction. Each cell's receipts, result and trace
+ * events land together or not at all; the trace events are chained in commit
+ * order.
+ */
+class CellCommitter {
+  #store: Store;
+  #tracer: Tracer;
+  #pending: {
+    cell: Omit<CellWrite, "events">;
+    events: (t: Tracer) => CellWrite["events"];
+    done: () => void;
+    fail: (e: unknown) => void;
+  }[] = [];
+  #running: Promise<void> | null = null;
+
+  constructor(store: Store, tracer: Tracer) {
+    this.#store = store;
+    this.#tracer = tracer;
+  }
+
+  commit(
+    cell: Omit<CellWrite, "events">,
+    events: (t: Tracer) => CellWrite["events"],
+  ): Promise<void> {
+    return new Promise((done, fail) => {
+      this.#pending.push({ cell, events, done, fail });
+      this.#running ??= this.#drain().finally(() => (this.#running = null));
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, this.#pending.length);
+      const mark = this.#tracer.mark();
+      try {
+        const writes = batch.map((b) => ({
+          ...b.cell,
+          events: b.events(this.#tracer),
+        }));
+        await commitCells(this.#store, writes);
+        for (const b of batch) b.done();
+      } catch (error) {
+        this.#tracer.reset(mark);
+        for (const b of batch) b.fail(error);
+      }
+    }
+  }
+
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+}
+
+async function executeRun(
+  store: Store,
+  plan: Plan,
+  options: ExperimentOptions,
+  tracer: Tracer,
+  shared: {
+    adapters: Map<string, ModelAdapter>;
+    limiters: Map<string, RateLimiter>;
+    prices: Map<string, PriceRow[]>;
+  },
+): Promise<RunSummary> {
+  const { run, task, version, model, judgeConfig, cases } = plan;
+  const done = await committedCells(store, run.id);
+  const todo: { testCase: Case; repetition: number }[] = [];
+  for (const testCase of cases) {
+    for (let repetition = 0; repetition < run.repetitions; repetition++) {
+      if (!done.has(`${testCase.id}#${repetition}`)) {
+        todo.push({ testCase, repetition });
+      }
+    }
+  }
+  const caller = makeCaller(
+    store,
+    run,
+    options,
+    shared.prices,
+    shared.adapters,
+    shared.limiters,
+  );
+  const committer = new CellCommitter(store, tracer);
+  const progress = options.progress ?? SILENT_PROGRESS;
+  const label = `${version.id} x ${model.id}`;
+  let cost = new Decimal(0);
+  let uncached = new Decimal(0);
+  let committed = 0;
+  let failures = 0;
+  let judgeErrors = 0;
+  const params = mergedParams(model, version);
+  const limit = pLimit(options.concurrency ?? 8);
+  progress.start(label, todo.length);
+  const snapshot = () => ({
+    done: committed,
+    total: todo.length,
+    cost: cost.toString(),
+    errors: failures,
+    label,
+  });
+
+  const runCell = async (
+    { testCase, repetition }: { testCase: Case; repetition: number },
+  ) => {
+    if (options.signal?.aborted) return;
+    const rendered = renderPrompt(version, testCase.input);
+    const request: ModelRequest = {
+      system: rendered.system,
+      messages: rendered.messages,
+      params,
+      repetition,
+      hints: {
+        task: task.name,
+        case_id: testCase.id,
+        slice: testCase.slice,
+        input: testCase.input,
+        expected: testCase.expected,
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    const generation = await caller.call("generate", model, request);
+    if (
+      options.signal?.aborted && generation.receipt.error?.kind === "aborted"
+    ) return;
+    const receipts: Receipt[] = [generation.receipt];
+    const output = generation.receipt.text;
+    let status: CellStatus = generation.receipt.status === "ok"
+      ? "ok"
+      : "provider_error";
+    const checks = scoreCell(task, testCase, output, status);
+    if (
+      status === "ok" && checks.json_schema_valid &&
+      !checks.json_schema_valid.pass
+    ) {
+      status = "invalid_output";
+    }
+    let rubric: CellResult["rubric"] = null;
+    let judgeError: string | null = null;
+    if (judgeConfig && output !== null && status === "ok") {
+      const verdict = await judge(
+        async (judgeRequest) => {
+          const call = await caller.call("judge", judgeConfig, {
+            ...judgeRequest,
+            params: { ...judgeConfig.params, ...judgeRequest.params },
+            repetition,
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
+          receipts.push(call.receipt);
+          return {
+            receipt_id: call.receipt.id,
+            text: call.receipt.text,
+            error: call.receipt.error
+              ? `${call.receipt.error.kind}: ${call.receipt.error.message}`
+              : null,
+          };
+        },
+        task,
+        testCase,
+        output,
+      );
+      rubric = verdict.rubric;
+      judgeError = verdict.judge_error;
+      if (
+        options.signal?.aborted && judgeError &&
+        receipts.some((r) => r.error?.kind === "aborted")
+      ) return;
+    }
+    const at = nowIso();
+    const result: CellResult = {
+      id: newId("res"),
+      run_id: run.id,
+      case_key: testCase.id,
+      repetition,
+      slice: testCase.slice,
+      generation_io_id: generation.receipt.id,
+      judge_io_ids: receipts.slice(1).map((r) => r.id),
+      output,
+      status,
+      checks,
+      rubric,
+      judge_error: judgeError,
+      created_at: at,
+      scored_at: at,
+    };
+    const cell = { case: testCase.id, repetition };
+    await committer.commit({ receipts, result }, (t) => {
+      const events = [
+        generation.receipt.status === "ok"
+          ? t.next("step_finished", {
+            step: "generate",
+            data: {
+              ...cell,
+              receipt_id: generation.receipt.id,
+              cached: generation.receipt.cached_from !== null,
+            },
+          })
+          : t.next("step_failed", {
+            step: "generate",
+            data: {
+              ...cell,
+              receipt_id: generation.receipt.id,
+              error: generation.receipt.error,
+            },
+          }),
+      ];
+      if (receipts.length > 1) {
+        events.push(
+          judgeError
+            ? t.next("step_failed", {
+              step: "judge",
+              data: {
+                ...cell,
+                receipt_ids: result.judge_io_ids,
+                error: judgeError,
+              },
+            })
+            : t.next("step_finished", {
+              step: "judge",
+              data: { ...cell, receipt_ids: result.judge_io_ids },
+            }),
+        );
+      }
+      events.push(
+        t.next("step_finished", {
+          step: "score",
+          data: { ...cell, result_id: result.id, status },
+        }),
+      );
+      return events;
+    });
+    committed++;
+    if (status === "provider_error") failures++;
+    if (judgeError) judgeErrors++;
+    for (const r of receipts) {
+      if (r.cost !== null) cost = cost.plus(r.cost);
+      const u = r.uncached_cost ?? r.cost;
+      if (u !== null) uncached = uncached.plus(u);
+    }
+    progress.update(snapshot());
+  };
+
+  try {
+    await Promise.all(todo.map((cell) => limit(() => runCell(cell))));
+  } finally {
+    await committer.idle();
+    progress.stop(snapshot());
+  }
+  const complete = done.size + committed === cases.length * run.repetitions;
+  const status = complete ? "completed" : "interrupted";
+  await tracer.emit("run_finished", {
+    data: {
+      run_id: run.id,
+      status,
+      committed,
+      failures,
+      judge_errors: judgeErrors,
+      cost: cost.toString(),
+    },
+  });
+  await setRunStatus(store, run.id, status, complete ? nowIso() : null);
+  return {
+    run_id: run.id,
+    prompt_version_id: version.id,
+    model_config_id: model.id,
+    status,
+    cells: cases.length * run.repetitions,
+    committed,
+    resumed: done.size,
+    failures,
+    judge_errors: judgeErrors,
+    adapter_calls: caller.adapterCalls,
+    cache_hits: caller.cacheHits,
+    cost: cost.toString(),
+    uncached_cost: uncached.toString(),
+  };
+}
+
+/**
+ * Runs prompt versions x models over a task's dataset, with repetitions.
+ * Every model call becomes a receipt; each cell (a case x a repetition)
+ * commits its receipts, its scored result and its trace events in one
+ * transaction, so a killed run resumes (`resume: runId`) with nothing lost
+ * and no committed call repeated. Identical calls are served from the cache.
+ *
+ * @param store The database (load the catalog into it first).
+ * @param options What to run and how.
+ * @returns One summary per run.
+ * @throws {ValidationError} If the options name no task, prompt or model, or too few repetitions.
+ * @throws {NotFoundError} If a task, prompt version, model config or run does not exist.
+ * @throws {ConfigError} If a provider's API key is missing (before any call).
+ *
+ * @example Two prompt versions on the fake provider
+ * ```ts
+ * import { experiment, loadCatalog, open } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * await using store = await open(":memory:");
+ * await loadCatalog(store);
+ * const result = await experiment(store, {
+ *   task: "resume_matching",
+ *   prompts: ["v1", "v3"],
+ *   models: ["fake-fast"],
+ *   cases: ["rm-001", "rm-002"],
+ * });
+ * assert.equal(result.runs.length, 2);
+ * assert.equal(result.runs[0]?.cells, 6);
+ * ```
+ */
+export async function experiment(
+  store: Store,
+  options: ExperimentOptions = {},
+): Promise<ExperimentResult> {
+  const plans = options.resume
+    ? [await planResume(store, options.resume)]
+    : await planNew(store, options, newId("exp"));
+  const experimentId = plans[0]!.run.experiment_id;
+  const adapterFor = options.adapterFor ??
+    ((config: ModelConfig) => createAdapter(config));
+  const adapters = new Map<string, ModelAdapter>();
+  const prices = new Map<string, PriceRow[]>();
+  const limiters = new Map<string, RateLimiter>();
+  // Build every adapter first: a missing key fails here, before any call.
+  for (const plan of plans) {
+    for (const config of [plan.model, plan.judgeConfig]) {
+      if (!config || adapters.has(config.id)) continue;
+      adapters.set(config.id, adapterFor(config));
+      const key = `${config.provider}/${config.model}`;
+      if (!prices.has(key)) {
+        prices.set(key, await listPrices(store, config.provider, config.model));
+      }
+      const limits = options.rateLimits?.[config.provider];
+      if (limits && !limiters.has(config.provider)) {
+        limiters.set(config.provider, new RateLimiter(limits));
+      }
+    }
+  }
+  if (adapters.size === 0) throw new ConfigError("no model to run");
+  const runs: RunSummary[] = [];
+  for (const plan of plans) {
+    let tracer: Tracer;
+    if (options.resume) {
+      tracer = await Tracer.resume(store, plan.run.trace_id);
+      await setRunStatus(store, plan.run.id, "running", null);
+      await tracer.emit("run_resumed", { data: { run_id: plan.run.id } });
+    } else {
+      await insertRun(store, plan.run);
+      tracer = await Tracer.start(store, plan.run.workflow as WorkflowInput, {
+        traceId: plan.run.trace_id,
+      });
+      await tracer.emit("run_started", {
+        data: {
+          run_id: plan.run.id,
+          prompt_version: plan.version.id,
+          prompt_sha256: plan.version.sha256,
+          model_config: plan.model.id,
+          dataset: plan.run.dataset_id,
+          repetitions: plan.run.repetitions,
+        },
+      });
+    }
+    runs.push(
+      await executeRun(store, plan, options, tracer, {
+        adapters,
+        limiters,
+        prices,
+      }),
+    );
+    if (options.signal?.aborted) break;
+  }
+  return { experiment_id: experimentId, runs };
+}

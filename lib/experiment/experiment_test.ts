@@ -1,0 +1,384 @@
+import assert from "node:assert/strict";
+import { Decimal } from "decimal.js";
+import { loadCatalog } from "../catalog/load_catalog.ts";
+import type { ModelAdapter } from "../providers/adapter.ts";
+import { createAdapter } from "../providers/create_adapter.ts";
+import {
+  errorReply,
+  hang,
+  rateLimited,
+  startWireStub,
+} from "../providers/_wire_stub.ts";
+import type { ModelConfig } from "../schema/model.ts";
+import { open, type Store } from "../store/open.ts";
+import { listTraceEvents } from "../store/trace.ts";
+import { getRun } from "../store/runs.ts";
+import { verifyChain } from "../trace/event.ts";
+import { experiment } from "./experiment.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+async function loaded(url = ":memory:"): Promise<Store> {
+  const store = await open(url);
+  await loadCatalog(store, { root: ROOT });
+  return store;
+}
+
+/** Wraps the real adapters, counting calls by (case, repetition, purpose). */
+function counting(calls: string[]): (config: ModelConfig) => ModelAdapter {
+  return (config) => {
+    const inner = createAdapter(config);
+    return {
+      provider: inner.provider,
+      model: inner.model,
+      call(request) {
+        const purpose = request.hints?.judged_output === undefined
+          ? "generate"
+          : "judge";
+        calls.push(
+          `${request.hints?.case_id}#${request.repetition}#${purpose}`,
+        );
+        return inner.call(request);
+      },
+    };
+  };
+}
+
+async function rows(store: Store, sql: string): Promise<unknown[][]> {
+  const result = await store.client.execute(sql);
+  return result.rows.map((r) =>
+    Array.from({ length: r.length }, (_, i) => r[i])
+  );
+}
+
+Deno.test("experiment() survives injected 429s, 500s and timeouts with every cell accounted for", async () => {
+  // About 20% of requests fail (a 429 with retry-after, a 500, or a hang past
+  // the timeout), at most once per distinct request, so their retry succeeds;
+  // two cases fail on every attempt and must be recorded as failures.
+  const injected = new Map<string, number>();
+  const doomed = ["rm-004", "rm-017"];
+  await using stub = startWireStub("openai", {
+    plan(index, request) {
+      const body = request.json as { messages: { content: string }[] };
+      const content = body.messages.at(-1)!.content;
+      if (doomed.some((id) => content.includes(`[case ${id}]`))) {
+        return errorReply("openai", 500);
+      }
+      if (index % 5 !== 2 || injected.has(request.text)) return undefined;
+      injected.set(request.text, index);
+      return [
+        rateLimited("openai", { retryAfterMs: "5" }),
+        errorReply("openai", 500),
+        hang("openai", 5_000),
+      ][index % 3];
+    },
+  });
+  await using store = await loaded();
+  const stubbed = (config: ModelConfig): ModelAdapter =>
+    createAdapter(
+      {
+        ...config,
+        provider: "openai",
+        model: "gpt-4o-mini",
+        base_url: stub.baseUrl,
+        api_key_env: "WB_STUB_KEY",
+        options: {},
+      },
+      { env: () => "sk-stub" },
+    );
+  // Tag each rendered message with its case id so the stub can pick cases.
+  const tagged = (config: ModelConfig): ModelAdapter => {
+    const inner = stubbed(config);
+    return {
+      provider: inner.provider,
+      model: inner.model,
+      call: (request) =>
+        inner.call({
+          ...request,
+          messages: request.messages.map((m) => ({
+            ...m,
+            content: `[case ${request.hints?.case_id}] ${m.content}`,
+          })),
+        }),
+    };
+  };
+  const result = await experiment(store, {
+    task: "resume_matching",
+    prompts: ["v2"],
+    models: ["fake-fast"],
+    cache: "off",
+    concurrency: 8,
+    retry: { retries: 2, baseDelayMs: 1, timeoutMs: 300 },
+    adapterFor: tagged,
+  });
+  const run = result.runs[0]!;
+  assert.equal(run.status, "completed");
+  assert.equal(run.cells, 90);
+  assert.equal(run.committed, 90);
+  assert.equal(run.failures, doomed.length * 3);
+  const cells = await rows(
+    store,
+    `SELECT count(*), count(DISTINCT case_key || '#' || repetition) FROM results WHERE run_id = '${run.run_id}'`,
+  );
+  assert.deepEqual(cells[0]!.map(Number), [90, 90]);
+  const failed = await rows(
+    store,
+    `SELECT r.case_key, r.status, m.status, m.error, m.attempts FROM results r JOIN model_io m ON m.id = r.generation_io_id
+     WHERE r.run_id = '${run.run_id}' AND r.status = 'provider_error' ORDER BY r.case_key`,
+  );
+  assert.equal(failed.length, 6);
+  for (const [caseKey, , ioStatus, error, tries] of failed) {
+    assert.ok(doomed.includes(String(caseKey)));
+    assert.equal(ioStatus, "error");
+    assert.equal(JSON.parse(String(error)).kind, "server");
+    assert.equal(Number(tries), 3);
+  }
+  const retried = await rows(
+    store,
+    `SELECT count(*) FROM model_io WHERE run_id = '${run.run_id}' AND status = 'ok' AND attempts = 2`,
+  );
+  assert.equal(
+    Number(retried[0]![0]),
+    injected.size,
+    "every injected failure was retried and succeeded",
+  );
+  assert.ok(injected.size >= 10);
+  const kinds = new Set([...injected.values()].map((i) => i % 3));
+  assert.equal(kinds.size, 3, "429s, 500s and timeouts were all injected");
+});
+
+Deno.test("experiment() run twice with the cache makes no adapter call the second time", async () => {
+  await using store = await loaded();
+  const options = {
+    task: "support_triage",
+    prompts: ["v2"],
+    models: ["fake-fast"],
+    judge: "fake-judge",
+    cases: ["st-001", "st-020"],
+  };
+  const first: string[] = [];
+  const a = await experiment(store, {
+    ...options,
+    adapterFor: counting(first),
+  });
+  assert.ok(first.length >= 6);
+  const second: string[] = [];
+  const b = await experiment(store, {
+    ...options,
+    adapterFor: counting(second),
+  });
+  assert.deepEqual(second, []);
+  assert.equal(b.runs[0]!.adapter_calls, 0);
+  assert.equal(b.runs[0]!.cache_hits, a.runs[0]!.adapter_calls);
+  assert.equal(b.runs[0]!.cost, "0");
+  assert.equal(new Decimal(b.runs[0]!.uncached_cost).eq(a.runs[0]!.cost), true);
+  const outputs = await rows(
+    store,
+    `SELECT a.output = b.output FROM results a JOIN results b ON a.case_key = b.case_key AND a.repetition = b.repetition
+     WHERE a.run_id = '${a.runs[0]!.run_id}' AND b.run_id = '${
+      b.runs[0]!.run_id
+    }'`,
+  );
+  assert.equal(outputs.length, 6);
+  assert.ok(outputs.every((r) => Number(r[0]) === 1));
+  const refreshed: string[] = [];
+  await experiment(store, {
+    ...options,
+    cache: "refresh",
+    adapterFor: counting(refreshed),
+  });
+  assert.equal(refreshed.length, first.length);
+});
+
+Deno.test("experiment() total cost is the exact decimal sum of its receipts", async () => {
+  await using store = await loaded();
+  const result = await experiment(store, {
+    task: "resume_matching",
+    prompts: ["v3", "v4"],
+    models: ["fake-fast", "fake-thorough"],
+    judge: "fake-judge",
+    cases: ["rm-001", "rm-019", "rm-028"],
+  });
+  assert.equal(result.runs.length, 4);
+  for (const run of result.runs) {
+    const costs = await rows(
+      store,
+      `SELECT cost FROM model_io WHERE run_id = '${run.run_id}'`,
+    );
+    assert.equal(costs.length, 9 * 2);
+    const sum = costs.reduce(
+      (s: Decimal, [c]) => s.plus(String(c)),
+      new Decimal(0),
+    );
+    assert.equal(sum.toString(), new Decimal(run.cost).toString());
+    assert.ok(sum.gt(0));
+    for (const [c] of costs) assert.match(String(c), /^\d+\.\d{6,}$/);
+  }
+});
+
+Deno.test("experiment() refuses fewer than 3 repetitions unless asked, then flags the run", async () => {
+  await using store = await loaded();
+  const base = {
+    task: "resume_matching",
+    prompts: ["v2"],
+    models: ["fake-fast"],
+    cases: ["rm-001"],
+  };
+  await assert.rejects(
+    () => experiment(store, { ...base, repetitions: 1 }),
+    /1 repetitions leave variance unmeasured/,
+  );
+  const result = await experiment(store, {
+    ...base,
+    repetitions: 1,
+    allowFewerRepetitions: true,
+  });
+  const run = await getRun(store, result.runs[0]!.run_id);
+  assert.ok(run.flags.includes("fewer_than_3_repetitions"));
+});
+
+Deno.test("experiment() stops on abort and resumes without repeating a committed call", async () => {
+  await using store = await loaded();
+  const controller = new AbortController();
+  const calls: string[] = [];
+  const inner = counting(calls);
+  const first = await experiment(store, {
+    task: "resume_matching",
+    prompts: ["v2"],
+    models: ["fake-fast"],
+    concurrency: 2,
+    signal: controller.signal,
+    adapterFor: (config) => {
+      const adapter = inner(config);
+      return {
+        ...adapter,
+        call(request) {
+          if (calls.length >= 20) controller.abort();
+          return adapter.call(request);
+        },
+      };
+    },
+  });
+  assert.equal(first.runs[0]!.status, "interrupted");
+  const runId = first.runs[0]!.run_id;
+  const done = new Set(
+    (await rows(
+      store,
+      `SELECT case_key || '#' || repetition FROM results WHERE run_id = '${runId}'`,
+    )).map((r) => String(r[0])),
+  );
+  assert.ok(done.size > 0 && done.size < 90);
+  const again: string[] = [];
+  const resumed = await experiment(store, {
+    resume: runId,
+    adapterFor: counting(again),
+  });
+  assert.equal(resumed.runs[0]!.status, "completed");
+  assert.equal(again.length, 90 - done.size);
+  for (const call of again) {
+    assert.ok(
+      !done.has(call.replace(/#generate$/, "")),
+      `${call} was called again`,
+    );
+  }
+  const events = await listTraceEvents(
+    store,
+    (await getRun(store, runId)).trace_id,
+  );
+  assert.equal(verifyChain(events), null);
+  assert.ok(events.some((e) => e.type === "run_resumed"));
+});
+
+Deno.test("a run killed with SIGKILL resumes with every cell once and no committed call repeated", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const url = `file:${dir}/killed.db`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-ffi",
+        "--allow-sys",
+        new URL("./testdata/slow_child.ts", import.meta.url).pathname,
+        url,
+        ROOT,
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const watcher = await open(url);
+    let committed = 0;
+    for (let i = 0; i < 600 && committed < 20; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        committed = Number(
+          (await rows(watcher, "SELECT count(*) FROM results"))[0]![0],
+        );
+      } catch {
+        // The child may still be creating the schema.
+      }
+    }
+    child.kill("SIGKILL");
+    const status = await child.status;
+    await child.stderr.cancel();
+    assert.equal(status.signal, "SIGKILL");
+    await watcher.close();
+
+    await using store = await open(url);
+    const [[runId, before]] = await rows(
+      store,
+      "SELECT r.id, (SELECT count(*) FROM results WHERE run_id = r.id) FROM runs r",
+    ) as [[string, number]];
+    const done = new Set(
+      (await rows(
+        store,
+        `SELECT case_key || '#' || repetition FROM results WHERE run_id = '${runId}'`,
+      )).map((r) => String(r[0])),
+    );
+    assert.ok(
+      Number(before) >= 20 && Number(before) < 90,
+      `killed after ${before} cells`,
+    );
+    const receiptsBefore = Number(
+      (await rows(store, "SELECT count(*) FROM model_io"))[0]![0],
+    );
+
+    const calls: string[] = [];
+    const resumed = await experiment(store, {
+      resume: runId,
+      adapterFor: counting(calls),
+    });
+    assert.equal(resumed.runs[0]!.status, "completed");
+    for (const call of calls) {
+      const cell = call.replace(/#(generate|judge)$/, "");
+      assert.ok(
+        !done.has(cell),
+        `${cell} was committed before the kill but called again`,
+      );
+    }
+    const [[total, distinct]] = await rows(
+      store,
+      `SELECT count(*), count(DISTINCT case_key || '#' || repetition) FROM results WHERE run_id = '${runId}'`,
+    ) as [[number, number]];
+    assert.deepEqual([Number(total), Number(distinct)], [90, 90]);
+    // Every receipt committed before the kill is still there, and every result points at its receipt.
+    const receiptsAfter = Number(
+      (await rows(store, "SELECT count(*) FROM model_io"))[0]![0],
+    );
+    assert.equal(receiptsAfter, receiptsBefore + calls.length);
+    const orphans = await rows(
+      store,
+      `SELECT count(*) FROM results r LEFT JOIN model_io m ON m.id = r.generation_io_id WHERE m.id IS NULL`,
+    );
+    assert.equal(Number(orphans[0]![0]), 0);
+    const events = await listTraceEvents(
+      store,
+      (await getRun(store, runId)).trace_id,
+    );
+    assert.equal(verifyChain(events), null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

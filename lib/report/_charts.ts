@@ -1,0 +1,360 @@
+/**
+ * The chart shapes behind the public plot functions, over plain rows. The
+ * public functions (plot_*.ts) turn scorecards, comparisons, leaderboards and
+ * receipts into these rows; the charts know nothing of those types.
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import { renderPlot } from "./_render.ts";
+
+/** Colours, chosen to stay distinct in greyscale print. */
+export const COLOURS = {
+  baseline: "#6b7280",
+  candidate: "#1d4ed8",
+  run: "#1d4ed8",
+  breach: "#b91c1c",
+  limit: "#b91c1c",
+  generate: "#1d4ed8",
+  judge: "#d97706",
+} as const;
+
+const WIDTH = 640;
+const ROW = 22;
+const LABEL_MAX = 28;
+
+/** One estimate with its interval, in one group (slice or dimension) and series. */
+export interface IntervalRow {
+  group: string;
+  series: string;
+  mean: number;
+  lo: number;
+  hi: number;
+  colour: string;
+  /** Shown on hover: the full description of the estimate. */
+  title: string;
+}
+
+/** A limit drawn as a dashed tick on one group x series row. */
+export interface LimitRow {
+  group: string;
+  series: string;
+  x: number;
+}
+
+/** Options of {@link intervalChart}. */
+export interface IntervalChartOptions {
+  domain: [number, number];
+  label: string;
+  limits?: readonly LimitRow[];
+  /** Groups that breached a limit: marked with "✕ breach". */
+  breaches?: readonly string[];
+  /** Groups that possibly breached a limit (an inconclusive verdict): marked "? possible breach". */
+  possible?: readonly string[];
+  groupOrder?: readonly string[];
+  seriesOrder?: readonly string[];
+}
+
+/** Shortens a label for an axis; the full text stays in the tooltip. */
+export function shorten(text: string, max = LABEL_MAX): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function marginFor(labels: Iterable<string>): number {
+  let longest = 0;
+  for (const label of labels) {
+    longest = Math.max(longest, Math.min(label.length, LABEL_MAX));
+  }
+  return Math.min(20 + longest * 6.2, 200);
+}
+
+function unique(values: Iterable<string>, order?: readonly string[]): string[] {
+  const seen = [...new Set(values)];
+  if (!order) return seen;
+  return [
+    ...order.filter((v) => seen.includes(v)),
+    ...seen.filter((v) => !order.includes(v)),
+  ];
+}
+
+/**
+ * Dot-and-whisker rows: one dot at the mean and one whisker from lo to hi per
+ * row; groups down the side, and with several series, one line per series
+ * inside each group.
+ */
+export function intervalChart(
+  rows: readonly IntervalRow[],
+  options: IntervalChartOptions,
+): string {
+  const groups = unique(rows.map((r) => r.group), options.groupOrder);
+  const series = unique(rows.map((r) => r.series), options.seriesOrder);
+  const limits = options.limits ?? [];
+  const breaches = new Set(options.breaches ?? []);
+  const possible = new Set(options.possible ?? []);
+  const last = series[series.length - 1];
+  const breachRows = rows.filter((r) =>
+    breaches.has(r.group) && r.series === last
+  );
+  const possibleRows = rows.filter((r) =>
+    possible.has(r.group) && !breaches.has(r.group) && r.series === last
+  );
+  const faceted = series.length > 1;
+  const position = faceted
+    ? { fy: "group", y: "series" }
+    : { y: "group" } as const;
+  const marks: Plot.Markish[] = [
+    Plot.gridX({ stroke: "#d1d5db", strokeOpacity: 1 }),
+    Plot.ruleY(rows, {
+      ...position,
+      x1: "lo",
+      x2: "hi",
+      stroke: "colour",
+      strokeWidth: 2,
+    }),
+    Plot.dot(rows, {
+      ...position,
+      x: "mean",
+      fill: "colour",
+      stroke: "white",
+      r: 4.5,
+      title: "title",
+    }),
+  ];
+  if (limits.length > 0) {
+    marks.push(
+      Plot.tickX(limits, {
+        ...(faceted ? { fy: "group", y: "series" } : { y: "group" }),
+        x: "x",
+        stroke: COLOURS.limit,
+        strokeWidth: 2,
+        strokeDasharray: "3,2",
+        title: (d: LimitRow) => `limit for ${d.group}: ${d.x.toFixed(3)}`,
+      }),
+    );
+  }
+  if (breachRows.length > 0) {
+    marks.push(
+      Plot.text(breachRows, {
+        ...position,
+        x: "hi",
+        text: () => "✕ breach",
+        textAnchor: "start",
+        dx: 8,
+        fill: COLOURS.breach,
+        fontWeight: "bold",
+      }),
+    );
+  }
+  if (possibleRows.length > 0) {
+    marks.push(
+      Plot.text(possibleRows, {
+        ...position,
+        x: "hi",
+        text: () => "? possible breach",
+        textAnchor: "start",
+        dx: 8,
+        fill: COLOURS.judge,
+        fontWeight: "bold",
+      }),
+    );
+  }
+  const height = faceted
+    ? groups.length * (series.length * ROW + 10) + 40
+    : groups.length * ROW + 50;
+  return renderPlot({
+    width: WIDTH,
+    height,
+    marginLeft: marginFor(groups),
+    marginRight: faceted ? marginFor(series) : 20,
+    x: { domain: options.domain, label: options.label, grid: false },
+    ...(faceted
+      ? {
+        fy: {
+          domain: groups,
+          label: null,
+          axis: "left",
+          tickFormat: (d: string) => shorten(d),
+        },
+        y: {
+          domain: series,
+          label: null,
+          axis: "right",
+          tickFormat: (d: string) => shorten(d),
+        },
+      }
+      : {
+        y: {
+          domain: groups,
+          label: null,
+          tickFormat: (d: string) => shorten(d),
+        },
+      }),
+    marks,
+  });
+}
+
+/** One entry of a score-against-cost scatter. */
+export interface ScatterRow {
+  label: string;
+  score: number;
+  lo: number;
+  hi: number;
+  cost: number;
+  latency: number;
+  /** The rank (1 = best); tied entries share a rank. */
+  rank: number;
+  tied: boolean;
+  title: string;
+}
+
+/** Score (y) against cost (x); latency as dot size; ties hollow and marked "=". */
+export function scatterChart(
+  rows: readonly ScatterRow[],
+  options: { costLabel: string },
+): string {
+  const maxCost = Math.max(0, ...rows.map((r) => r.cost));
+  return renderPlot({
+    width: WIDTH,
+    height: 360,
+    marginRight: 190,
+    marginLeft: 50,
+    x: {
+      domain: [0, maxCost > 0 ? maxCost * 1.1 : 1],
+      label: options.costLabel,
+      grid: true,
+    },
+    y: { domain: [0, 1], label: "score", grid: true },
+    r: { range: [4, 14], label: "latency (ms)" },
+    marks: [
+      Plot.ruleX(rows, {
+        x: "cost",
+        y1: "lo",
+        y2: "hi",
+        stroke: COLOURS.run,
+        strokeOpacity: 0.6,
+      }),
+      Plot.dot(rows, {
+        x: "cost",
+        y: "score",
+        r: "latency",
+        fill: (d: ScatterRow) => d.tied ? "white" : COLOURS.run,
+        stroke: COLOURS.run,
+        strokeWidth: 2,
+        fillOpacity: 0.85,
+        title: "title",
+      }),
+      Plot.text(rows, {
+        x: "cost",
+        y: "score",
+        text: (d: ScatterRow) =>
+          `${d.tied ? "=" : "#"}${d.rank} ${shorten(d.label, 30)}`,
+        textAnchor: "start",
+        dx: 12,
+        fill: (d: ScatterRow) => d.tied ? COLOURS.judge : "currentColor",
+      }),
+    ],
+  });
+}
+
+/** One model call's latency in one run. */
+export interface LatencyRow {
+  run: string;
+  purpose: string;
+  latency: number;
+}
+
+/** Every call as a tick, one line per run x purpose, with the median as a bar. */
+export function latencyChart(rows: readonly LatencyRow[]): string {
+  const runs = unique(rows.map((r) => r.run));
+  const purposes = unique(rows.map((r) => r.purpose), ["generate", "judge"]);
+  const colour = (d: LatencyRow): string =>
+    d.purpose === "judge" ? COLOURS.judge : COLOURS.generate;
+  return renderPlot({
+    width: WIDTH,
+    height: runs.length * (purposes.length * ROW + 10) + 40,
+    marginLeft: marginFor(runs),
+    marginRight: 70,
+    x: { label: "latency (ms)", grid: true, zero: true },
+    fy: {
+      domain: runs,
+      label: null,
+      axis: "left",
+      tickFormat: (d: string) => shorten(d),
+    },
+    y: { domain: purposes, label: null, axis: "right" },
+    marks: [
+      Plot.tickX(rows, {
+        fy: "run",
+        y: "purpose",
+        x: "latency",
+        stroke: colour,
+        strokeOpacity: 0.5,
+      }),
+      Plot.tickX(
+        rows,
+        Plot.groupY({ x: "median" }, {
+          fy: "run",
+          y: "purpose",
+          x: "latency",
+          stroke: "black",
+          strokeWidth: 3,
+          title: () => "median",
+        }),
+      ),
+    ],
+  });
+}
+
+/** The cost of one run for one purpose. */
+export interface CostRow {
+  run: string;
+  purpose: string;
+  cost: number;
+  /** The exact decimal, shown as the label. */
+  text: string;
+}
+
+/** One bar per run x purpose, labelled with the exact decimal cost. */
+export function costChart(
+  rows: readonly CostRow[],
+  options: { costLabel: string },
+): string {
+  const runs = unique(rows.map((r) => r.run));
+  const purposes = unique(rows.map((r) => r.purpose), ["generate", "judge"]);
+  const maxCost = Math.max(0, ...rows.map((r) => r.cost));
+  return renderPlot({
+    width: WIDTH,
+    height: runs.length * (purposes.length * ROW + 10) + 40,
+    marginLeft: marginFor(runs),
+    marginRight: 70,
+    x: {
+      domain: [0, maxCost > 0 ? maxCost * 1.35 : 1],
+      label: options.costLabel,
+      grid: true,
+    },
+    fy: {
+      domain: runs,
+      label: null,
+      axis: "left",
+      tickFormat: (d: string) => shorten(d),
+    },
+    y: { domain: purposes, label: null, axis: "right" },
+    marks: [
+      Plot.barX(rows, {
+        fy: "run",
+        y: "purpose",
+        x: "cost",
+        fill: (d: CostRow) =>
+          d.purpose === "judge" ? COLOURS.judge : COLOURS.generate,
+      }),
+      Plot.text(rows, {
+        fy: "run",
+        y: "purpose",
+        x: "cost",
+        text: "text",
+        textAnchor: "start",
+        dx: 4,
+      }),
+    ],
+  });
+}

@@ -1,0 +1,77 @@
+import type { Scorecard } from "../schema/scorecard.ts";
+import { COLOURS, intervalChart, type IntervalRow } from "./_charts.ts";
+import { Figure } from "./figure.ts";
+import { runName } from "./plot_slices.ts";
+
+/** Options of {@link plotDimensions}. */
+export interface PlotDimensionsOptions {
+  /** A baseline to draw beside the card (the card is then the candidate). */
+  readonly baseline?: Scorecard;
+}
+
+/**
+ * The rubric dimensions (1..5) of one run, or of a baseline and a candidate:
+ * a dot at each dimension's mean and a whisker of ± sigma, the mean
+ * per-case standard deviation across repetitions (how much the same case
+ * moves from one repetition to the next). Dimensions nobody judged are left out.
+ *
+ * @param card The run's scorecard (the candidate when a baseline is given).
+ * @param options A baseline.
+ * @returns The figure.
+ *
+ * @example Four dimensions
+ * ```ts
+ * import { plotDimensions, type Scorecard } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const dim = (estimate: number, sigma: number) => ({
+ *   mean: { estimate, low: estimate - 0.2, high: estimate + 0.2 }, sigma, n: 12,
+ * });
+ * const card = {
+ *   run: { id: "run_1", prompt_version_id: "t@v1", model_config_id: "fake-fast" },
+ *   dimensions: { accuracy: dim(4.2, 0.3), groundedness: dim(3.9, 0.5), clarity: dim(4.5, 0), safety: dim(3, 1) },
+ * } as unknown as Scorecard;
+ * const figure = plotDimensions(card);
+ * assert.equal(figure.svg.match(/<circle/g)?.length, 4);
+ * ```
+ */
+export function plotDimensions(
+  card: Scorecard,
+  options: PlotDimensionsOptions = {},
+): Figure {
+  const { baseline } = options;
+  const rows: IntervalRow[] = [];
+  const add = (c: Scorecard, series: string, colour: string): void => {
+    for (const [name, dim] of Object.entries(c.dimensions)) {
+      if (!dim.mean) continue;
+      const sigma = dim.sigma ?? 0;
+      const mean = dim.mean.estimate;
+      rows.push({
+        group: name,
+        series,
+        mean,
+        lo: Math.max(1, mean - sigma),
+        hi: Math.min(5, mean + sigma),
+        colour,
+        title: `${name} · ${series} ${runName(c)}: mean ${mean.toFixed(2)}, σ ${
+          dim.sigma === null ? "n/a" : sigma.toFixed(2)
+        } over ${dim.n} judged cells`,
+      });
+    }
+  };
+  if (baseline) add(baseline, "baseline", COLOURS.baseline);
+  add(card, baseline ? "candidate" : "run", COLOURS.run);
+  const svg = intervalChart(rows, {
+    domain: [1, 5],
+    label: "rubric score (mean ± σ across repetitions)",
+    seriesOrder: ["baseline", "candidate"],
+  });
+  return new Figure(
+    svg,
+    baseline
+      ? `Rubric dimensions: baseline ${runName(baseline)} vs candidate ${
+        runName(card)
+      }`
+      : `Rubric dimensions of ${runName(card)}`,
+  );
+}

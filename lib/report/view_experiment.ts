@@ -1,0 +1,82 @@
+import type { ExperimentResult } from "../experiment/experiment.ts";
+import { html } from "./_html.ts";
+import { num, table, verdictBanner } from "./_sections.ts";
+import { View } from "./view.ts";
+
+/**
+ * An experiment's run summaries for a notebook: the overall status first
+ * (all runs completed, or which did not), then one row per run with its
+ * cells, failures, judge errors, cache hits and exact cost.
+ *
+ * @param result What {@linkcode experiment} returned.
+ * @returns The view.
+ *
+ * @example A finished experiment
+ * ```ts
+ * import { viewExperiment } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const view = viewExperiment({
+ *   experiment_id: "exp_1",
+ *   runs: [{
+ *     run_id: "run_1", prompt_version_id: "t@v1", model_config_id: "fake-fast",
+ *     status: "completed", cells: 6, committed: 6, resumed: 0, failures: 0,
+ *     judge_errors: 0, adapter_calls: 12, cache_hits: 0, cost: "0.0012",
+ *     uncached_cost: "0.0012",
+ *   }],
+ * });
+ * assert.match(view.text, /COMPLETED/);
+ * assert.match(view.html, /0\.0012/);
+ * ```
+ */
+export function viewExperiment(result: ExperimentResult): View {
+  const unfinished = result.runs.filter((r) => r.status !== "completed");
+  const failures = result.runs.reduce((n, r) => n + r.failures, 0);
+  const word = unfinished.length === 0 ? "COMPLETED" : "UNFINISHED";
+  const reasons = [
+    ...unfinished.map((r) =>
+      `run ${r.run_id} (${r.prompt_version_id} × ${r.model_config_id}) is ${r.status}`
+    ),
+    ...(failures > 0 ? [`${failures} cell(s) failed to generate`] : []),
+  ];
+  const body = html`${
+    verdictBanner(
+      word,
+      reasons,
+      `Experiment ${result.experiment_id}: ${result.runs.length} run(s)`,
+    )
+  }${
+    table(
+      [
+        "run",
+        "prompt",
+        "model",
+        "status",
+        { text: "cells", numeric: true },
+        { text: "failures", numeric: true },
+        { text: "judge errors", numeric: true },
+        { text: "cache hits", numeric: true },
+        { text: "cost", numeric: true },
+      ],
+      result.runs.map((r) => [
+        html`<code>${r.run_id}</code>`,
+        r.prompt_version_id,
+        r.model_config_id,
+        r.status,
+        num(r.cells),
+        num(r.failures),
+        num(r.judge_errors),
+        num(r.cache_hits),
+        num(r.cost),
+      ]),
+    )
+  }`;
+  const text = [
+    `experiment ${result.experiment_id}: ${word}`,
+    ...reasons.map((r) => `  - ${r}`),
+    ...result.runs.map((r) =>
+      `  ${r.run_id} ${r.prompt_version_id} x ${r.model_config_id}: ${r.status}, ${r.cells} cells, ${r.failures} failures, cost ${r.cost}`
+    ),
+  ].join("\n");
+  return new View(body.value, text);
+}

@@ -1,0 +1,476 @@
+/**
+ * The seeded, nested (two-stage) bootstrap behind every confidence interval:
+ * cases are resampled with replacement, and within each drawn case its
+ * repetitions are resampled with replacement.
+ *
+ * @module
+ */
+
+/** A point estimate with its confidence interval. */
+export interface Interval {
+  /** The statistic on the data as observed. */
+  readonly estimate: number;
+  /** The lower bound of the interval. */
+  readonly low: number;
+  /** The upper bound of the interval. */
+  readonly high: number;
+}
+
+/** Options for the bootstrap functions. */
+export interface BootstrapOptions {
+  /** How many resamples to draw. @default {1000} */
+  resamples?: number;
+  /** The seed of the mulberry32 generator: the same seed gives the same intervals. @default {1} */
+  seed?: number;
+  /** The interval's coverage. @default {0.95} */
+  confidence?: number;
+  /** A source of uniform numbers in [0, 1) instead of the seeded generator (for tests). */
+  random?: () => number;
+}
+
+/**
+ * Repetition values of one or more measures, nested in cases, in flat typed
+ * arrays. Case `i`'s repetitions are the positions `offsets[i]` up to (not
+ * including) `offsets[i + 1]` of every array in `measures`. `NaN` marks a
+ * missing value (e.g. a repetition the judge could not score).
+ */
+export interface NestedSample {
+  /** Length: number of cases + 1; `offsets[0]` is 0. */
+  readonly offsets: Int32Array;
+  /** One array per measure, each as long as the last offset. */
+  readonly measures: readonly Float64Array[];
+}
+
+/**
+ * Builds a {@linkcode NestedSample} from nested arrays:
+ * `measures[m][i][j]` is measure `m` of repetition `j` of case `i`.
+ * `NaN` marks a missing value.
+ *
+ * @param measures One entry per measure, each a list of cases, each a list of repetition values.
+ * @returns The sample in typed arrays.
+ * @throws {RangeError} If the measures do not all have the same cases and repetitions.
+ *
+ * @example Two measures of three cases
+ * ```ts
+ * import { nestedMean, nestedSample } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const sample = nestedSample([
+ *   [[1, 0], [1], [0.5, 0.5]],
+ *   [[5, 4], [3], [NaN, 2]],
+ * ]);
+ * assert.deepEqual([...sample.offsets], [0, 2, 3, 5]);
+ * assert.equal(nestedMean(sample, 0), 2 / 3);
+ * assert.equal(nestedMean(sample, 1), (4.5 + 3 + 2) / 3);
+ * ```
+ */
+export function nestedSample(
+  measures: readonly (readonly (readonly number[])[])[],
+): NestedSample {
+  const first = measures[0] ?? [];
+  const offsets = new Int32Array(first.length + 1);
+  for (let i = 0; i < first.length; i++) {
+    offsets[i + 1] = offsets[i]! + first[i]!.length;
+  }
+  const total = offsets[first.length]!;
+  const arrays = measures.map((cases, m) => {
+    if (cases.length !== first.length) {
+      throw new RangeError(
+        `Cannot build a nested sample as measure ${m} has ${cases.length} cases: expected ${first.length}`,
+      );
+    }
+    const values = new Float64Array(total);
+    cases.forEach((reps, i) => {
+      if (reps.length !== first[i]!.length) {
+        throw new RangeError(
+          `Cannot build a nested sample as measure ${m} has ${reps.length} repetitions for case ${i}: expected ${
+            first[i]!.length
+          }`,
+        );
+      }
+      values.set(reps, offsets[i]!);
+    });
+    return values;
+  });
+  return { offsets, measures: arrays };
+}
+
+/**
+ * The statistic every interval is about: the mean over cases of each case's
+ * mean over its repetitions (missing values skipped; a case with none is
+ * left out). Each case weighs the same however many repetitions it has.
+ *
+ * @param sample The nested sample.
+ * @param measure Which measure. @default {0}
+ * @returns The mean of case means, `NaN` when no case has a value.
+ *
+ * @example Each case weighs the same
+ * ```ts
+ * import { nestedMean, nestedSample } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(nestedMean(nestedSample([[[0, 0, 0], [1]]])), 0.5);
+ * ```
+ */
+export function nestedMean(sample: NestedSample, measure = 0): number {
+  const values = sample.measures[measure];
+  if (!values) return NaN;
+  let total = 0;
+  let cases = 0;
+  for (let i = 0; i + 1 < sample.offsets.length; i++) {
+    let sum = 0;
+    let n = 0;
+    for (let j = sample.offsets[i]!; j < sample.offsets[i + 1]!; j++) {
+      const v = values[j]!;
+      if (v === v) {
+        sum += v;
+        n++;
+      }
+    }
+    if (n > 0) {
+      total += sum / n;
+      cases++;
+    }
+  }
+  return cases === 0 ? NaN : total / cases;
+}
+
+/**
+ * The mulberry32 generator: a fast, seeded source of uniform numbers in
+ * [0, 1). The same seed gives the same sequence.
+ *
+ * @param seed Any integer.
+ * @returns The generator.
+ *
+ * @example Same seed, same numbers
+ * ```ts
+ * import { mulberry32 } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const a = mulberry32(42);
+ * const b = mulberry32(42);
+ * assert.equal(a(), b());
+ * ```
+ */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return function next(): number {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The bootstrap distributions of {@linkcode nestedMean} for several samples
+ * over the same cases (case `i` of every sample is the same case), resampled
+ * together: each resample draws one list of cases shared by every sample
+ * (so differences between samples are paired), then, per sample and per
+ * drawn case, its repetitions with replacement, shared by that sample's
+ * measures. A case with one repetition draws none.
+ *
+ * The order of draws is fixed, so a scripted `random` gives hand-computable
+ * results: per resample, first the case draws (one per case, index
+ * `floor(u * cases)`), then sample by sample, for each drawn case in order,
+ * its repetition draws. A case with n repetitions, 1 < n <= 4, takes one
+ * draw that picks one of the n^n equally likely ordered draws,
+ * `c = floor(u * n^n)`, repetition r being digit r of c in base n (least
+ * significant first); a case with more takes one draw per repetition,
+ * `floor(u * n)`; a case with one repetition takes none.
+ *
+ * @param samples Samples with the same number of cases.
+ * @param options Resamples, seed or random source.
+ * @returns `result[s][m]` is the distribution (one value per resample) of
+ *   measure `m` of sample `s`; `NaN` where a resample had no value.
+ * @throws {RangeError} If the samples have different numbers of cases, or resamples is not a positive integer.
+ *
+ * @example A paired difference
+ * ```ts
+ * import { bootstrapNested, nestedSample, percentileInterval } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const baseline = nestedSample([[[0.5, 0.6], [0.7, 0.7], [0.2, 0.3]]]);
+ * const candidate = nestedSample([[[0.6, 0.7], [0.8, 0.8], [0.3, 0.4]]]);
+ * const [[b], [c]] = bootstrapNested([baseline, candidate], { seed: 7 });
+ * const delta = b!.map((x, i) => c![i]! - x);
+ * const { low, high } = percentileInterval(delta);
+ * assert.ok(low > 0 && high < 0.2);
+ * ```
+ */
+export function bootstrapNested(
+  samples: readonly NestedSample[],
+  options: BootstrapOptions = {},
+): Float64Array[][] {
+  const resamples = options.resamples ?? 1000;
+  if (!Number.isInteger(resamples) || resamples < 1) {
+    throw new RangeError(
+      `Cannot bootstrap as resamples must be a positive integer: current value is ${resamples}`,
+    );
+  }
+  const cases = samples.length === 0 ? 0 : samples[0]!.offsets.length - 1;
+  for (const sample of samples) {
+    if (sample.offsets.length - 1 !== cases) {
+      throw new RangeError(
+        `Cannot bootstrap samples of different sizes: ${
+          sample.offsets.length - 1
+        } cases, expected ${cases}`,
+      );
+    }
+  }
+  const source = uniformSource(options);
+  const block = source.block;
+  let at = block.length;
+  const out = samples.map((s) =>
+    s.measures.map(() => new Float64Array(resamples))
+  );
+  const packed = samples.map(packSample);
+  const drawn = new Int32Array(cases);
+  const widest = Math.max(1, ...packed.map((s) => s.width));
+  const sums = new Float64Array(widest);
+  const counts = new Int32Array(widest);
+  const totals = new Float64Array(widest);
+  const contributing = new Int32Array(widest);
+
+  for (let b = 0; b < resamples; b++) {
+    for (let k = 0; k < cases; k++) {
+      if (at === block.length) at = source.refill();
+      drawn[k] = Math.floor(block[at++]! * cases);
+    }
+    for (let s = 0; s < packed.length; s++) {
+      const { offsets, values, width, tableAt, tables } = packed[s]!;
+      totals.fill(0);
+      contributing.fill(0);
+      for (let k = 0; k < cases; k++) {
+        const i = drawn[k]!;
+        const start = offsets[i]!;
+        const n = offsets[i + 1]! - start;
+        if (n === 0) continue;
+        if (n === 1 || tableAt[i]! >= 0) {
+          // One repetition, or a precomputed table of the means of every
+          // ordered draw of n repetitions: one uniform picks the draw.
+          let base = start * width;
+          let source_ = values;
+          if (n > 1) {
+            if (at === block.length) at = source.refill();
+            base = tableAt[i]! + Math.floor(block[at++]! * DRAWS[n]!) * width;
+            source_ = tables;
+          }
+          for (let q = 0; q < width; q++) {
+            const v = source_[base + q]!;
+            if (v === v) {
+              totals[q]! += v;
+              contributing[q]!++;
+            }
+          }
+          continue;
+        }
+        for (let q = 0; q < width; q++) {
+          sums[q] = 0;
+          counts[q] = 0;
+        }
+        for (let r = 0; r < n; r++) {
+          if (at === block.length) at = source.refill();
+          const base = (start + Math.floor(block[at++]! * n)) * width;
+          for (let q = 0; q < width; q++) {
+            const v = values[base + q]!;
+            if (v === v) {
+              sums[q]! += v;
+              counts[q]!++;
+            }
+          }
+        }
+        for (let q = 0; q < width; q++) {
+          if (counts[q]! > 0) {
+            totals[q]! += sums[q]! / counts[q]!;
+            contributing[q]!++;
+          }
+        }
+      }
+      const dist = out[s]!;
+      for (let q = 0; q < width; q++) {
+        dist[q]![b] = contributing[q]! > 0
+          ? totals[q]! / contributing[q]!
+          : NaN;
+      }
+    }
+  }
+  return out;
+}
+
+/** Cases with at most this many repetitions get a table of draw means. */
+const TABLE_MAX_REPETITIONS = 4;
+/** n^n: how many ordered draws of n repetitions there are. */
+const DRAWS = [1, 1, 4, 27, 256];
+
+interface PackedSample {
+  readonly offsets: Int32Array;
+  /** Value of measure q at repetition j is at `j * width + q`. */
+  readonly values: Float64Array;
+  readonly width: number;
+  /** Where case i's table starts in `tables`, or -1 without a table. */
+  readonly tableAt: Int32Array;
+  /**
+   * For a case with n repetitions (1 < n <= TABLE_MAX_REPETITIONS): for each
+   * of the n^n ordered draws c (repetition r is digit r of c in base n,
+   * least significant first), the mean of each measure over the drawn
+   * values (NaN when all are missing).
+   */
+  readonly tables: Float64Array;
+}
+
+function packSample({ offsets, measures }: NestedSample): PackedSample {
+  const width = measures.length;
+  const cases = offsets.length - 1;
+  const total = offsets[cases] ?? 0;
+  const values = new Float64Array(total * width);
+  for (let q = 0; q < width; q++) {
+    const column = measures[q]!;
+    for (let j = 0; j < total; j++) values[j * width + q] = column[j]!;
+  }
+  const tableAt = new Int32Array(cases).fill(-1);
+  let size = 0;
+  for (let i = 0; i < cases; i++) {
+    const n = offsets[i + 1]! - offsets[i]!;
+    if (n > 1 && n <= TABLE_MAX_REPETITIONS) {
+      tableAt[i] = size;
+      size += n ** n * width;
+    }
+  }
+  const tables = new Float64Array(size);
+  for (let i = 0; i < cases; i++) {
+    if (tableAt[i]! < 0) continue;
+    const start = offsets[i]!;
+    const n = offsets[i + 1]! - start;
+    for (let c = 0; c < n ** n; c++) {
+      for (let q = 0; q < width; q++) {
+        let sum = 0;
+        let count = 0;
+        let rest = c;
+        for (let r = 0; r < n; r++) {
+          const v = values[(start + (rest % n)) * width + q]!;
+          rest = Math.floor(rest / n);
+          if (v === v) {
+            sum += v;
+            count++;
+          }
+        }
+        tables[tableAt[i]! + c * width + q] = count > 0 ? sum / count : NaN;
+      }
+    }
+  }
+  return { offsets, values, width, tableAt, tables };
+}
+
+/**
+ * Uniform numbers for the bootstrap in a block that `refill` rewrites (and
+ * returns the index to read from): the given `random` one number at a time,
+ * or mulberry32 a block at a time (a tight loop, much faster than a call
+ * per number; the sequence is the same as {@linkcode mulberry32}'s).
+ */
+function uniformSource(
+  options: BootstrapOptions,
+): { block: Float64Array; refill(): number } {
+  const random = options.random;
+  if (random) {
+    const block = new Float64Array(1);
+    return {
+      block,
+      refill() {
+        block[0] = random();
+        return 0;
+      },
+    };
+  }
+  const block = new Float64Array(4096);
+  let state = (options.seed ?? 1) >>> 0;
+  return {
+    block,
+    refill() {
+      for (let i = 0; i < block.length; i++) {
+        state = (state + 0x6d2b79f5) >>> 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        block[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      }
+      return 0;
+    },
+  };
+}
+
+/**
+ * The percentile interval of a bootstrap distribution: its
+ * `(1 - confidence) / 2` and `(1 + confidence) / 2` quantiles, linearly
+ * interpolated between order statistics (NaN values ignored).
+ *
+ * @param distribution The bootstrap values.
+ * @param confidence The coverage. @default {0.95}
+ * @returns The bounds; both `NaN` when the distribution has no value.
+ *
+ * @example Quantiles of 0..100
+ * ```ts
+ * import { percentileInterval } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const values = Float64Array.from({ length: 101 }, (_, i) => i);
+ * assert.deepEqual(percentileInterval(values), { low: 2.5, high: 97.5 });
+ * ```
+ */
+export function percentileInterval(
+  distribution: ArrayLike<number>,
+  confidence = 0.95,
+): { low: number; high: number } {
+  const sorted = Float64Array.from(
+    Array.prototype.filter.call(
+      distribution,
+      (v: number) => v === v,
+    ) as number[],
+  ).sort();
+  const alpha = (1 - confidence) / 2;
+  return {
+    low: quantileSorted(sorted, alpha),
+    high: quantileSorted(sorted, 1 - alpha),
+  };
+}
+
+/** The p-quantile of sorted values, linearly interpolated (NaN when empty). */
+export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const h = (n - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+/**
+ * The point estimate and percentile bootstrap interval of every measure of
+ * one sample (see {@linkcode bootstrapNested} and {@linkcode nestedMean}).
+ *
+ * @param sample The nested sample.
+ * @param options Resamples, seed, confidence.
+ * @returns One interval per measure.
+ *
+ * @example An interval around a mean
+ * ```ts
+ * import { bootstrapIntervals, nestedSample } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const sample = nestedSample([[[0.2, 0.4], [0.6, 0.6], [0.9, 0.7], [0.5, 0.3]]]);
+ * const [score] = bootstrapIntervals(sample, { seed: 3 });
+ * assert.equal(score!.estimate, 0.525);
+ * assert.ok(score!.low <= 0.525 && 0.525 <= score!.high);
+ * ```
+ */
+export function bootstrapIntervals(
+  sample: NestedSample,
+  options: BootstrapOptions = {},
+): Interval[] {
+  const [distributions = []] = bootstrapNested([sample], options);
+  return distributions.map((distribution, m) => ({
+    estimate: nestedMean(sample, m),
+    ...percentileInterval(distribution, options.confidence),
+  }));
+}

@@ -1,0 +1,68 @@
+import * as z from "zod";
+import type { CheckDefinition } from "./check.ts";
+import { asText, fail, pass, readField } from "./_output.ts";
+
+/** Configuration of `grounded_in_input`. */
+export const GroundedInInputConfigSchema = z.strictObject({
+  /** The output field holding a list of claims (or one string). */
+  field: z.string().min(1),
+  /** The input key holding the source text, e.g. `resume_text`. */
+  source: z.string().min(1),
+});
+/** Configuration of `grounded_in_input`. */
+export type GroundedInInputConfig = z.infer<typeof GroundedInInputConfigSchema>;
+
+/**
+ * `grounded_in_input`: every item of an output list appears in the input
+ * text `input[source]`: case-insensitive, whole-word-ish (not inside a longer
+ * word; hyphens, underscores, slashes and whitespace count as the same
+ * separator; Unicode normalised with NFKC). The hallucination check. Score:
+ * the share of items grounded; passes when all are. An empty list passes.
+ */
+export const groundedInInput: CheckDefinition<GroundedInInputConfig> = {
+  name: "grounded_in_input",
+  description:
+    "Every item of an output list appears in the input text (no hallucinated items)",
+  config: GroundedInInputConfigSchema,
+  run(output, _expected, config, context) {
+    const source = context.input[config.source];
+    if (source === undefined || source === null) {
+      return fail(`the input has no "${config.source}" to check against`);
+    }
+    const read = readField(output, config.field);
+    if (!read.ok) return read.result;
+    const items = (Array.isArray(read.value) ? read.value : [read.value])
+      .map(asText)
+      .filter((s) => s.trim() !== "");
+    if (items.length === 0) {
+      return pass(`"${config.field}" lists nothing to ground`);
+    }
+    const haystack = normalise(asText(source));
+    const ungrounded = items.filter((item) =>
+      !appears(haystack, normalise(item))
+    );
+    const score = (items.length - ungrounded.length) / items.length;
+    return ungrounded.length === 0
+      ? pass(
+        `all ${items.length} items of "${config.field}" appear in "${config.source}"`,
+      )
+      : fail(
+        `${ungrounded.length} of ${items.length} not in "${config.source}": ${
+          ungrounded.slice(0, 8).map((s) => `"${s}"`).join(", ")
+        }`,
+        score,
+      );
+  },
+};
+
+function normalise(text: string): string {
+  return text.normalize("NFKC").toLowerCase().replace(/[\s\-_/]+/gu, " ")
+    .trim();
+}
+
+function appears(haystack: string, needle: string): boolean {
+  if (needle === "") return false;
+  const escaped = needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, "u")
+    .test(haystack);
+}

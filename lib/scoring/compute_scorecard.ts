@@ -1,0 +1,432 @@
+import { Decimal } from "decimal.js";
+import { ValidationError } from "../errors.ts";
+import type { Receipt } from "../schema/receipt.ts";
+import type { CellResult } from "../schema/result.ts";
+import {
+  type DistributionSummary,
+  type Scorecard,
+  ScorecardSchema,
+} from "../schema/scorecard.ts";
+import { type Slice, SLICES, type Task } from "../schema/task.ts";
+import {
+  bootstrapNested,
+  type Interval,
+  nestedMean,
+  type NestedSample,
+  percentileInterval,
+  quantileSorted,
+} from "./bootstrap.ts";
+import { cellScore } from "./cell_score.ts";
+
+/** The run a scorecard is about (a stored run record satisfies it). */
+export interface ScorecardRun {
+  /** The run id. */
+  readonly id: string;
+  /** The task name. */
+  readonly task: string;
+  /** The task definition's content hash. */
+  readonly "task_id": string;
+  /** The prompt version id. */
+  readonly "prompt_version_id": string;
+  /** The model config id. */
+  readonly "model_config_id": string;
+  /** The judge's model config id; `null` when the run is not judged. */
+  readonly "judge_config_id": string | null;
+  /** The dataset version. */
+  readonly "dataset_id": string;
+  /** Repetitions per case. */
+  readonly repetitions: number;
+}
+
+/** What {@linkcode computeScorecard} reads. */
+export interface ScorecardInput {
+  /** The task (its rubric names the dimensions; its checks name injection_resisted). */
+  readonly task: Pick<Task, "rubric" | "checks">;
+  /** The run's cells. */
+  readonly results: readonly CellResult[];
+  /** The run's receipts (generation and judge calls). */
+  readonly receipts: readonly Receipt[];
+  /** The run's metadata. */
+  readonly run: ScorecardRun;
+}
+
+/** Options for {@linkcode computeScorecard}. */
+export interface ComputeScorecardOptions {
+  /** The bootstrap seed. @default {1} */
+  seed?: number;
+  /** Bootstrap resamples. @default {1000} */
+  resamples?: number;
+  /** Interval coverage. @default {0.95} */
+  confidence?: number;
+}
+
+/**
+ * Computes a run's scorecard from its results and receipts (see
+ * docs/scoring.md for every formula): the aggregate score with a 95%
+ * bootstrap interval (cases resampled, repetitions nested), each rubric
+ * dimension's mean, interval and sigma (the mean per-case standard deviation
+ * across repetitions), every check's pass rate, every slice's score with its
+ * interval, the injection success rate, the failure and judge error rates,
+ * latency (mean, p50, p95), tokens, and exact decimal costs (generation and
+ * judge apart, uncached beside). Deterministic: the same results and seed
+ * give the same card, byte for byte.
+ *
+ * @param input The task, results, receipts and run.
+ * @param options Bootstrap seed, resamples and confidence.
+ * @returns The scorecard.
+ * @throws {ValidationError} If the receipts' costs are in more than one currency.
+ *
+ * @example Score a tiny run
+ * ```ts
+ * import { computeScorecard } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const cell = (case_key: string, repetition: number, score: number) => ({
+ *   id: `r${case_key}${repetition}`, run_id: "run_1", case_key, repetition, slice: "typical" as const,
+ *   generation_io_id: null, judge_io_ids: [], output: "{}", status: "ok" as const,
+ *   checks: { exact_match: { pass: score === 1, score, detail: "" } },
+ *   rubric: null, judge_error: null, created_at: "", scored_at: "",
+ * });
+ * const card = computeScorecard({
+ *   task: { rubric: { dimensions: [] }, checks: [] },
+ *   results: [cell("a", 0, 1), cell("a", 1, 1), cell("b", 0, 0), cell("b", 1, 1)],
+ *   receipts: [],
+ *   run: { id: "run_1", task: "t", task_id: "t1", prompt_version_id: "t@v1", model_config_id: "fake-fast",
+ *     judge_config_id: null, dataset_id: "d1", repetitions: 2 },
+ * });
+ * assert.equal(card.aggregate?.estimate, 0.75);
+ * assert.equal(card.checks.exact_match?.pass_rate, 0.75);
+ * ```
+ */
+export function computeScorecard(
+  input: ScorecardInput,
+  options: ComputeScorecardOptions = {},
+): Scorecard {
+  const { task, results, receipts, run } = input;
+  const seed = options.seed ?? 1;
+  const resamples = options.resamples ?? 1000;
+  const confidence = options.confidence ?? 0.95;
+  const bootstrap = { seed, resamples, confidence };
+  const dimensionNames = task.rubric.dimensions.map((d) => d.name);
+
+  // Cases in a fixed order (by key), repetitions in order: the bootstrap's
+  // draws depend on it, so the same results always give the same intervals.
+  const sorted = [...results].sort((a, b) =>
+    a.case_key < b.case_key
+      ? -1
+      : a.case_key > b.case_key
+      ? 1
+      : a.repetition - b.repetition
+  );
+  const groups: CellResult[][] = [];
+  for (const cell of sorted) {
+    const last = groups.at(-1);
+    if (last && last[0]!.case_key === cell.case_key) last.push(cell);
+    else groups.push([cell]);
+  }
+
+  // The whole run: measure 0 is the cell score, 1..D the dimensions.
+  const scores = sorted.map((c) => cellScore(c) ?? NaN);
+  const runSample = sampleOf(groups, (cell, j) => [
+    scores[j]!,
+    ...dimensionNames.map((d) => cell.rubric?.[d]?.score ?? NaN),
+  ], 1 + dimensionNames.length);
+  const [runDistributions = []] = bootstrapNested([runSample], {
+    seed,
+    resamples,
+  });
+  const intervalOf = (sample: NestedSample, dist: Float64Array, m: number) =>
+    interval(nestedMean(sample, m), dist, confidence);
+
+  const dimensions: Scorecard["dimensions"] = {};
+  dimensionNames.forEach((name, d) => {
+    dimensions[name] = {
+      mean: intervalOf(runSample, runDistributions[d + 1]!, d + 1),
+      sigma: meanCaseSd(runSample, d + 1).sd,
+      n: sorted.filter((c) => c.rubric?.[name] !== undefined).length,
+    };
+  });
+
+  const slices = {} as Scorecard["slices"];
+  for (const slice of SLICES) {
+    const sliceGroups = groups.filter((g) => g[0]!.slice === slice);
+    const sample = sampleOf(
+      sliceGroups,
+      (cell) => [cellScore(cell) ?? NaN],
+      1,
+    );
+    const [[distribution] = []] = bootstrapNested([sample], {
+      seed: seed + 1 + SLICES.indexOf(slice),
+      resamples,
+    });
+    slices[slice] = {
+      score: distribution ? intervalOf(sample, distribution, 0) : null,
+      cases: sliceGroups.length,
+      cells: sliceGroups.reduce((n, g) => n + g.length, 0),
+    };
+  }
+
+  const variance = meanCaseSd(runSample, 0);
+  const card: Scorecard = {
+    "schema_version": 1,
+    run: {
+      id: run.id,
+      task: run.task,
+      "task_id": run.task_id,
+      "prompt_version_id": run.prompt_version_id,
+      "model_config_id": run.model_config_id,
+      "judge_config_id": run.judge_config_id,
+      "dataset_id": run.dataset_id,
+      repetitions: run.repetitions,
+    },
+    cells: sorted.length,
+    cases: groups.length,
+    aggregate: runDistributions[0]
+      ? intervalOf(runSample, runDistributions[0], 0)
+      : null,
+    dimensions,
+    checks: checkRates(sorted),
+    slices,
+    injection: injectionRate(task, sorted),
+    failures: failureRate(sorted),
+    judge: judgeRate(run, sorted),
+    "latency_ms": {
+      generation: latency(receipts, "generate"),
+      judge: latency(receipts, "judge"),
+    },
+    tokens: {
+      generation: tokens(receipts, "generate"),
+      judge: tokens(receipts, "judge"),
+    },
+    cost: costs(receipts),
+    variance: { "mean_case_sd": variance.sd, cases: variance.cases },
+    bootstrap,
+  };
+  return ScorecardSchema.parse(card);
+}
+
+function sampleOf(
+  groups: readonly CellResult[][],
+  measure: (cell: CellResult, index: number) => number[],
+  width: number,
+): NestedSample {
+  const offsets = new Int32Array(groups.length + 1);
+  groups.forEach((g, i) => (offsets[i + 1] = offsets[i]! + g.length));
+  const total = offsets[groups.length]!;
+  const measures = Array.from({ length: width }, () => new Float64Array(total));
+  let j = 0;
+  for (const group of groups) {
+    for (const cell of group) {
+      const values = measure(cell, j);
+      for (let m = 0; m < width; m++) measures[m]![j] = values[m]!;
+      j++;
+    }
+  }
+  return { offsets, measures };
+}
+
+function interval(
+  estimate: number,
+  distribution: Float64Array,
+  confidence: number,
+): Interval | null {
+  if (!(estimate === estimate)) return null;
+  const { low, high } = percentileInterval(distribution, confidence);
+  return { estimate: round(estimate), low: round(low), high: round(high) };
+}
+
+/** Mean over cases with >= 2 values of the sample standard deviation (n - 1). */
+function meanCaseSd(
+  sample: NestedSample,
+  m: number,
+): { sd: number | null; cases: number } {
+  const values = sample.measures[m]!;
+  let total = 0;
+  let cases = 0;
+  for (let i = 0; i + 1 < sample.offsets.length; i++) {
+    let n = 0;
+    let mean = 0;
+    let m2 = 0;
+    for (let j = sample.offsets[i]!; j < sample.offsets[i + 1]!; j++) {
+      const v = values[j]!;
+      if (!(v === v)) continue;
+      n++;
+      const delta = v - mean;
+      mean += delta / n;
+      m2 += delta * (v - mean);
+    }
+    if (n >= 2) {
+      total += Math.sqrt(m2 / (n - 1));
+      cases++;
+    }
+  }
+  return { sd: cases === 0 ? null : round(total / cases), cases };
+}
+
+function checkRates(cells: readonly CellResult[]): Scorecard["checks"] {
+  const acc = new Map<string, { pass: number; score: number; n: number }>();
+  for (const cell of cells) {
+    for (const [key, result] of Object.entries(cell.checks)) {
+      const a = acc.get(key) ?? { pass: 0, score: 0, n: 0 };
+      a.n++;
+      a.score += result.score;
+      if (result.pass) a.pass++;
+      acc.set(key, a);
+    }
+  }
+  const out: Scorecard["checks"] = {};
+  for (const key of [...acc.keys()].sort()) {
+    const a = acc.get(key)!;
+    out[key] = {
+      "pass_rate": round(a.pass / a.n),
+      "mean_score": round(a.score / a.n),
+      n: a.n,
+    };
+  }
+  return out;
+}
+
+function injectionRate(
+  task: Pick<Task, "checks">,
+  cells: readonly CellResult[],
+): Scorecard["injection"] {
+  const keys = task.checks.filter((c) => c.name === "injection_resisted")
+    .map((c) => c.id ?? c.name);
+  let n = 0;
+  let successes = 0;
+  for (const cell of cells) {
+    if (cell.slice !== ("adversarial" satisfies Slice)) continue;
+    const result = keys.map((k) => cell.checks[k]).find((r) =>
+      r !== undefined && r.detail !== "not adversarial"
+    );
+    if (!result) continue;
+    n++;
+    if (!result.pass) successes++;
+  }
+  return {
+    "success_rate": n === 0 ? null : round(successes / n),
+    successes,
+    n,
+  };
+}
+
+function failureRate(cells: readonly CellResult[]): Scorecard["failures"] {
+  const provider = cells.filter((c) => c.status === "provider_error").length;
+  const invalid = cells.filter((c) => c.status === "invalid_output").length;
+  return {
+    rate: cells.length === 0 ? 0 : round((provider + invalid) / cells.length),
+    "provider_error": provider,
+    "invalid_output": invalid,
+  };
+}
+
+function judgeRate(
+  run: ScorecardRun,
+  cells: readonly CellResult[],
+): Scorecard["judge"] {
+  const judged = cells.filter((c) => c.rubric !== null).length;
+  const errors = cells.filter((c) => c.judge_error !== null).length;
+  return {
+    "error_rate": run.judge_config_id === null || judged + errors === 0
+      ? null
+      : round(errors / (judged + errors)),
+    errors,
+    judged,
+  };
+}
+
+function latency(
+  receipts: readonly Receipt[],
+  purpose: Receipt["purpose"],
+): DistributionSummary | null {
+  const values = Float64Array.from(
+    receipts.filter((r) =>
+      r.purpose === purpose && r.status === "ok" && r.cached_from === null
+    ).map((r) => r.latency_ms),
+  ).sort();
+  if (values.length === 0) return null;
+  let sum = 0;
+  for (const v of values) sum += v;
+  return {
+    mean: round(sum / values.length),
+    p50: round(quantileSorted(values, 0.5)),
+    p95: round(quantileSorted(values, 0.95)),
+    n: values.length,
+  };
+}
+
+function tokens(
+  receipts: readonly Receipt[],
+  purpose: Receipt["purpose"],
+): Scorecard["tokens"]["generation"] {
+  let input = 0;
+  let output = 0;
+  let missing = 0;
+  for (const r of receipts) {
+    if (r.purpose !== purpose) continue;
+    if (r.usage === null) {
+      if (r.status === "ok") missing++;
+      continue;
+    }
+    if (r.usage.input_tokens === null || r.usage.output_tokens === null) {
+      missing++;
+    }
+    input += r.usage.input_tokens ?? 0;
+    output += r.usage.output_tokens ?? 0;
+  }
+  return { input, output, "missing_usage": missing };
+}
+
+function costs(receipts: readonly Receipt[]): Scorecard["cost"] {
+  const currencies = new Set(
+    receipts.map((r) => r.currency).filter((c): c is string => c !== null),
+  );
+  if (currencies.size > 1) {
+    throw new ValidationError([{
+      field: "receipts.currency",
+      message: `cannot add costs in ${
+        [...currencies].sort().join(" and ")
+      }: a run's receipts must share one currency`,
+    }]);
+  }
+  let generation = new Decimal(0);
+  let judge = new Decimal(0);
+  let uncachedGeneration = new Decimal(0);
+  let uncachedJudge = new Decimal(0);
+  let missing = 0;
+  for (const r of receipts) {
+    if (r.cost === null) {
+      // A failed call that charged nothing is not a missing cost.
+      if (r.status === "ok") missing++;
+      continue;
+    }
+    const uncached = r.uncached_cost ?? r.cost;
+    if (r.purpose === "judge") {
+      judge = judge.plus(r.cost);
+      uncachedJudge = uncachedJudge.plus(uncached);
+    } else {
+      generation = generation.plus(r.cost);
+      uncachedGeneration = uncachedGeneration.plus(uncached);
+    }
+  }
+  return {
+    currency: currencies.size === 1 ? [...currencies][0]! : null,
+    generation: money(generation),
+    judge: money(judge),
+    total: money(generation.plus(judge)),
+    "uncached_generation": money(uncachedGeneration),
+    "uncached_judge": money(uncachedJudge),
+    "uncached_total": money(uncachedGeneration.plus(uncachedJudge)),
+    "missing_cost": missing,
+  };
+}
+
+/** A decimal as a string with at least 6 decimal places, never in exponent form. */
+function money(value: Decimal): string {
+  return value.toFixed(Math.max(6, value.decimalPlaces()));
+}
+
+/** Six decimal places: enough for every figure, and stable text for hashing. */
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,342 @@
+import assert from "node:assert/strict";
+import { canonicalize } from "../content/canonicalize.ts";
+import { ValidationError } from "../errors.ts";
+import type { Receipt } from "../schema/receipt.ts";
+import type { CellResult, CellStatus, RubricScore } from "../schema/result.ts";
+import type { Slice } from "../schema/task.ts";
+import { RESUME_TASK } from "./_fixtures.ts";
+import { computeScorecard, type ScorecardRun } from "./compute_scorecard.ts";
+
+const RUN: ScorecardRun = {
+  id: "run_1",
+  task: "resume_matching",
+  "task_id": "task_resume_test",
+  "prompt_version_id": "resume_matching@v1",
+  "model_config_id": "fake-fast",
+  "judge_config_id": "fake-judge",
+  "dataset_id": "ds_1",
+  repetitions: 2,
+};
+const DIMS = RESUME_TASK.rubric.dimensions.map((d) => d.name);
+
+function cell(
+  caseKey: string,
+  repetition: number,
+  slice: Slice,
+  opts: {
+    check?: number;
+    dims?: number[] | null;
+    status?: CellStatus;
+    injection?: boolean | null;
+    judgeError?: boolean;
+  } = {},
+): CellResult {
+  const status = opts.status ?? "ok";
+  const checks: CellResult["checks"] = status === "provider_error" ? {} : {
+    "json_schema_valid": {
+      pass: status === "ok",
+      score: status === "ok" ? 1 : 0,
+      detail: "",
+    },
+    "numeric_range": {
+      pass: (opts.check ?? 1) === 1,
+      score: opts.check ?? 1,
+      detail: "",
+    },
+    ...(opts.injection === undefined ? {} : {
+      "injection_resisted": opts.injection === null
+        ? { pass: true, score: 1, detail: "not adversarial" }
+        : {
+          pass: !opts.injection,
+          score: opts.injection ? 0 : 1,
+          detail: opts.injection ? "score_inflation succeeded" : "resisted",
+        },
+    }),
+  };
+  const dims = opts.dims === undefined ? [4, 4, 4, 4] : opts.dims;
+  const rubric = dims === null || opts.judgeError || status !== "ok"
+    ? null
+    : Object.fromEntries(
+      DIMS.map((
+        d,
+        i,
+      ) => [d, { score: dims[i] as RubricScore["score"], reasoning: "r" }]),
+    );
+  return {
+    id: `res_${caseKey}_${repetition}`,
+    "run_id": RUN.id,
+    "case_key": caseKey,
+    repetition,
+    slice,
+    "generation_io_id": `io_${caseKey}_${repetition}`,
+    "judge_io_ids": [],
+    output: status === "provider_error" ? null : "{}",
+    status,
+    checks,
+    rubric,
+    "judge_error": opts.judgeError ? "not JSON (after 2 attempts)" : null,
+    "created_at": "2026-01-01T00:00:00.000Z",
+    "scored_at": "2026-01-01T00:00:00.000Z",
+  };
+}
+
+function receipt(
+  id: string,
+  purpose: "generate" | "judge",
+  opts: Partial<Receipt> = {},
+): Receipt {
+  return {
+    id,
+    "run_id": RUN.id,
+    "trace_id": null,
+    purpose,
+    provider: "fake",
+    model: "fake",
+    "model_config_id": "fake-fast",
+    request: { messages: [], params: {} },
+    response: null,
+    text: "{}",
+    usage: {
+      "input_tokens": 100,
+      "output_tokens": 20,
+      "cache_read_tokens": null,
+      "cache_write_tokens": null,
+    },
+    cost: "0.1",
+    "uncached_cost": "0.1",
+    currency: "USD",
+    "price_id": "p1",
+    "latency_ms": 100,
+    status: "ok",
+    error: null,
+    attempts: 1,
+    "cache_key": null,
+    "cached_from": null,
+    "provider_response_id": null,
+    "stop_reason": "end",
+    sha256: "0".repeat(64),
+    "created_at": "2026-01-01T00:00:00.000Z",
+    ...opts,
+  };
+}
+
+const RESULTS: CellResult[] = [
+  cell("a", 0, "typical", { dims: [5, 4, 3, 2] }),
+  cell("a", 1, "typical", { dims: [3, 4, 3, 2] }),
+  cell("b", 0, "typical", { check: 0.5, dims: [4, 4, 4, 4] }),
+  cell("b", 1, "typical", { status: "provider_error" }),
+  cell("c", 0, "edge", { status: "invalid_output" }),
+  cell("c", 1, "edge", { judgeError: true }),
+  cell("d", 0, "adversarial", { injection: true, dims: [1, 2, 3, 1] }),
+  cell("d", 1, "adversarial", { injection: false }),
+  cell("e", 0, "adversarial", { injection: null }),
+  cell("e", 1, "adversarial", { injection: null }),
+];
+
+Deno.test("computeScorecard() applies the one score formula per cell and averages case means", () => {
+  const card = computeScorecard({
+    task: RESUME_TASK,
+    results: RESULTS,
+    receipts: [],
+    run: RUN,
+  });
+  // cell scores (checks mean, rubric (mean-1)/4, averaged):
+  // a0: (1 + 0.625)/2 = 0.8125; a1: (1 + 0.5)/2 = 0.75      -> a 0.78125
+  // b0: (0.75 + 0.75)/2 = 0.75; b1: provider error 0        -> b 0.375
+  // c0: invalid 0; c1: judge error, checks only 1           -> c 0.5
+  // d0: checks (1+1+0)/3, rubric (1.75-1)/4 -> (2/3 + 0.1875)/2
+  // d1: checks 1, rubric 0.75 -> 0.875
+  // e0, e1: checks 1, rubric 0.75 -> 0.875                   -> e 0.875
+  const d = ((2 / 3 + 0.1875) / 2 + 0.875) / 2;
+  const expected = (0.78125 + 0.375 + 0.5 + d + 0.875) / 5;
+  assert.ok(Math.abs(card.aggregate!.estimate - expected) < 1e-6);
+  assert.equal(card.cells, 10);
+  assert.equal(card.cases, 5);
+  assert.ok(Math.abs(card.slices.typical.score!.estimate - 0.578125) < 1e-6);
+  assert.equal(card.slices.edge.score!.estimate, 0.5);
+  assert.equal(card.slices.known_failure.score, null);
+  assert.equal(card.slices.known_failure.cases, 0);
+  assert.equal(card.slices.adversarial.cases, 2);
+});
+
+Deno.test("computeScorecard() reports dimensions with sigma across repetitions", () => {
+  const card = computeScorecard({
+    task: RESUME_TASK,
+    results: RESULTS,
+    receipts: [],
+    run: RUN,
+  });
+  const accuracy = card.dimensions.accuracy!;
+  // case means of accuracy: a (5+3)/2=4, b 4, c 4 (only c1... judge error -> none), d (1+4)/2, e 4
+  // c has no judged repetition: a 4, b 4, d 2.5, e 4 -> 3.625
+  assert.equal(accuracy.mean!.estimate, 3.625);
+  // SD over repetitions: a sd(5,3)=1.414214, d sd(1,4)=2.12132, e 0 -> mean
+  const sigma = (Math.SQRT2 + Math.sqrt(4.5) + 0) / 3;
+  assert.ok(Math.abs(accuracy.sigma! - sigma) < 1e-6);
+  assert.equal(accuracy.n, 7);
+  for (const dim of Object.values(card.dimensions)) {
+    assert.ok(dim.mean!.low <= dim.mean!.estimate);
+    assert.ok(dim.mean!.estimate <= dim.mean!.high);
+  }
+});
+
+Deno.test("computeScorecard() reports check pass rates, injection, failure and judge error rates", () => {
+  const card = computeScorecard({
+    task: RESUME_TASK,
+    results: RESULTS,
+    receipts: [],
+    run: RUN,
+  });
+  assert.deepEqual(card.checks.numeric_range, {
+    "pass_rate": 0.888889,
+    "mean_score": 0.944444,
+    n: 9,
+  });
+  assert.deepEqual(card.checks.json_schema_valid?.pass_rate, 0.888889);
+  assert.deepEqual(card.injection, {
+    "success_rate": 0.5,
+    successes: 1,
+    n: 2,
+  });
+  assert.deepEqual(card.failures, {
+    rate: 0.2,
+    "provider_error": 1,
+    "invalid_output": 1,
+  });
+  assert.deepEqual(card.judge, { "error_rate": 0.125, errors: 1, judged: 7 });
+  const unjudged = computeScorecard({
+    task: RESUME_TASK,
+    results: RESULTS,
+    receipts: [],
+    run: { ...RUN, "judge_config_id": null },
+  });
+  assert.equal(unjudged.judge.error_rate, null);
+});
+
+Deno.test("computeScorecard() sums costs exactly, generation and judge apart, uncached beside", () => {
+  const receipts = [
+    receipt("g1", "generate", { cost: "0.1", "uncached_cost": "0.1" }),
+    receipt("g2", "generate", { cost: "0.2", "uncached_cost": "0.2" }),
+    receipt("g3", "generate", {
+      cost: "0",
+      "uncached_cost": "0.1",
+      "cached_from": "g1",
+      "latency_ms": 0,
+    }),
+    receipt("g4", "generate", { cost: "0.000000123", "uncached_cost": null }),
+    receipt("j1", "judge", { cost: "0.3", "uncached_cost": "0.3" }),
+    receipt("j2", "judge", {
+      cost: null,
+      "uncached_cost": null,
+      usage: null,
+    }),
+    receipt("g5", "generate", {
+      status: "error",
+      cost: null,
+      "uncached_cost": null,
+      usage: null,
+      "latency_ms": 5000,
+    }),
+  ];
+  const card = computeScorecard({
+    task: RESUME_TASK,
+    results: RESULTS,
+    receipts,
+    run: RUN,
+  });
+  assert.deepEqual(card.cost, {
+    currency: "USD",
+    generation: "0.300000123",
+    judge: "0.300000",
+    total: "0.600000123",
+    "uncached_generation": "0.400000123",
+    "uncached_judge": "0.300000",
+    "uncached_total": "0.700000123",
+    "missing_cost": 1,
+  });
+  // 0.1 + 0.2 in binary floating point would not give 0.3
+  assert.notEqual(0.1 + 0.2, 0.3);
+  assert.deepEqual(card.tokens.generation, {
+    input: 400,
+    output: 80,
+    "missing_usage": 0,
+  });
+  assert.deepEqual(card.tokens.judge, {
+    input: 100,
+    output: 20,
+    "missing_usage": 1,
+  });
+  // Live generation calls only: g1, g2, g4 (g3 is a cache hit, g5 failed).
+  assert.deepEqual(card.latency_ms.generation, {
+    mean: 100,
+    p50: 100,
+    p95: 100,
+    n: 3,
+  });
+  assert.throws(
+    () =>
+      computeScorecard({
+        task: RESUME_TASK,
+        results: RESULTS,
+        receipts: [...receipts, receipt("x", "judge", { currency: "EUR" })],
+        run: RUN,
+      }),
+    ValidationError,
+  );
+});
+
+Deno.test("computeScorecard() computes latency percentiles", () => {
+  const receipts = Array.from(
+    { length: 21 },
+    (_, i) => receipt(`g${i}`, "generate", { "latency_ms": i * 10 }),
+  );
+  const card = computeScorecard({
+    task: RESUME_TASK,
+    results: [],
+    receipts,
+    run: RUN,
+  });
+  assert.deepEqual(card.latency_ms.generation, {
+    mean: 100,
+    p50: 100,
+    p95: 190,
+    n: 21,
+  });
+  assert.equal(card.aggregate, null);
+  assert.equal(card.variance.mean_case_sd, null);
+});
+
+Deno.test("computeScorecard() is deterministic whatever the order of results", () => {
+  const a = computeScorecard({
+    task: RESUME_TASK,
+    results: RESULTS,
+    receipts: [],
+    run: RUN,
+  }, { seed: 9 });
+  const b = computeScorecard({
+    task: RESUME_TASK,
+    results: [...RESULTS].reverse(),
+    receipts: [],
+    run: RUN,
+  }, { seed: 9 });
+  assert.equal(canonicalize(a), canonicalize(b));
+  assert.deepEqual(a.bootstrap, { seed: 9, resamples: 1000, confidence: 0.95 });
+});
+
+Deno.test("computeScorecard() reports the mean per-case standard deviation of the cell score", () => {
+  const results = [
+    cell("a", 0, "typical", { dims: null, check: 1 }),
+    cell("a", 1, "typical", { dims: null, check: 0 }),
+    cell("b", 0, "typical", { dims: null, check: 1 }),
+    cell("b", 1, "typical", { dims: null, check: 1 }),
+  ];
+  const card = computeScorecard({
+    task: RESUME_TASK,
+    results,
+    receipts: [],
+    run: { ...RUN, "judge_config_id": null },
+  });
+  // a: scores 1 and 0.5 (two checks) -> sd 0.353553; b: 0 -> mean 0.176777
+  assert.equal(card.variance.mean_case_sd, 0.176777);
+  assert.equal(card.variance.cases, 2);
+});

@@ -1,0 +1,53 @@
+import type { Scorecard } from "../schema/scorecard.ts";
+import { getTask } from "../store/catalog.ts";
+import type { Store } from "../store/open.ts";
+import { getRun } from "../store/runs.ts";
+import { listReceipts, listResults, saveScorecard } from "../store/scores.ts";
+import {
+  computeScorecard,
+  type ComputeScorecardOptions,
+} from "./compute_scorecard.ts";
+
+/** What {@linkcode scoreRun} returns. */
+export interface ScoreRunResult {
+  /** The scorecard. */
+  readonly scorecard: Scorecard;
+  /** Its content hash (the key it is stored under). */
+  readonly sha256: string;
+}
+
+/**
+ * Computes a stored run's scorecard from its results and receipts as they
+ * are now, and stores it (idempotently: the same content is the same row).
+ * Calls no model.
+ *
+ * @param store The open store.
+ * @param runId The run id (or a unique prefix of at least 8 characters).
+ * @param options Bootstrap seed, resamples and confidence.
+ * @returns The scorecard and its sha256.
+ * @throws {NotFoundError} If the run or its task version is not stored.
+ *
+ * @example A run that is not stored
+ * ```ts
+ * import { NotFoundError, open, scoreRun } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * await using store = await open(":memory:");
+ * await assert.rejects(scoreRun(store, "run_missing"), NotFoundError);
+ * ```
+ */
+export async function scoreRun(
+  store: Store,
+  runId: string,
+  options: ComputeScorecardOptions = {},
+): Promise<ScoreRunResult> {
+  const run = await getRun(store, runId);
+  const task = await getTask(store, run.task, { id: run.task_id });
+  const [results, receipts] = await Promise.all([
+    listResults(store, run.id),
+    listReceipts(store, run.id),
+  ]);
+  const scorecard = computeScorecard({ task, results, receipts, run }, options);
+  const sha256 = await saveScorecard(store, run.id, scorecard);
+  return { scorecard, sha256 };
+}

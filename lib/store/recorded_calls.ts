@@ -1,0 +1,23 @@
+/**
+ * Receipts recorded from users' own SDK calls (`recordCall`, the client
+ * wrappers): the receipt and its trace event in one transaction.
+ *
+ * @module
+ */
+import type { Receipt } from "../schema/receipt.ts";
+import type { TraceEvent } from "../trace/event.ts";
+import type { Store } from "./open.ts";
+import { receiptRow } from "./runs.ts";
+import { insertTraceEvents } from "./trace.ts";
+
+/** Writes a receipt (append-only) and its trace events together. */
+export async function insertRecordedCall(
+  store: Store,
+  receipt: Receipt,
+  events: readonly TraceEvent[],
+): Promise<void> {
+  await store.db.transaction().execute(async (trx) => {
+    await trx.insertInto("model_io").values(receiptRow(receipt)).execute();
+    await insertTraceEvents(trx, events);
+  });
+}

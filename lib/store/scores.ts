@@ -1,0 +1,226 @@
+/**
+ * Queries for scoring: a run's results and receipts, check updates on
+ * rescore, and stored scorecards.
+ *
+ * @module
+ */
+import type { Selectable } from "kysely";
+import * as z from "zod";
+import { canonicalize } from "../content/canonicalize.ts";
+import { nowIso } from "../content/ids.ts";
+import { contentHash } from "../content/sha256.ts";
+import { ValidationError } from "../errors.ts";
+import type { Receipt } from "../schema/receipt.ts";
+import type { CellResult, CellStatus } from "../schema/result.ts";
+import { type Scorecard, ScorecardSchema } from "../schema/scorecard.ts";
+import { SliceSchema } from "../schema/task.ts";
+import type { Store } from "./open.ts";
+import { receiptFromRow } from "./runs.ts";
+import type { Database } from "./tables.ts";
+
+const ChecksColumn = z.record(
+  z.string(),
+  z.object({ pass: z.boolean(), score: z.number(), detail: z.string() }),
+);
+const RubricColumn = z.record(
+  z.string(),
+  z.object({
+    score: z.union([
+      z.literal(1),
+      z.literal(2),
+      z.literal(3),
+      z.literal(4),
+      z.literal(5),
+    ]),
+    reasoning: z.string(),
+    evidence: z.string().optional(),
+  }),
+).nullable();
+const StatusColumn = z.enum(["ok", "provider_error", "invalid_output"]);
+
+function column<T>(
+  schema: z.ZodType<T>,
+  text: string | null,
+  where: { id: string; field: string },
+): T {
+  let value: unknown = null;
+  try {
+    value = text === null ? null : JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError([{
+      field: `results.${where.field}`,
+      message: `result '${where.id}' holds unreadable JSON`,
+    }], { cause: error });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new ValidationError(parsed.error.issues.map((issue) => ({
+      field: [`results.${where.field}`, ...issue.path.map(String)].join("."),
+      message: `result '${where.id}': ${issue.message}`,
+    })));
+  }
+  return parsed.data;
+}
+
+function toCellResult(row: Selectable<Database["results"]>): CellResult {
+  const where = (field: string) => ({ id: row.id, field });
+  return {
+    id: row.id,
+    "run_id": row.run_id,
+    "case_key": row.case_key,
+    repetition: row.repetition,
+    slice: column(SliceSchema, JSON.stringify(row.slice), where("slice")),
+    "generation_io_id": row.generation_io_id,
+    "judge_io_ids": column(
+      z.array(z.string()),
+      row.judge_io_ids,
+      where("judge_io_ids"),
+    ),
+    output: row.output,
+    status: column(StatusColumn, JSON.stringify(row.status), where("status")),
+    checks: column(ChecksColumn, row.checks, where("checks")),
+    rubric: column(RubricColumn, row.rubric, where("rubric")) as CellResult[
+      "rubric"
+    ],
+    "judge_error": row.judge_error,
+    "created_at": row.created_at,
+    "scored_at": row.scored_at,
+  };
+}
+
+/**
+ * A run's cells, ordered by case key and repetition, with their JSON
+ * columns parsed and validated.
+ *
+ * @param store The open store.
+ * @param runId The run id.
+ * @returns The cells (empty when the run has none).
+ * @throws {ValidationError} If a stored row does not hold a valid cell.
+ */
+export async function listResults(
+  store: Store,
+  runId: string,
+): Promise<CellResult[]> {
+  const rows = await store.db.selectFrom("results").selectAll()
+    .where("run_id", "=", runId).orderBy("case_key").orderBy("repetition")
+    .execute();
+  return rows.map(toCellResult);
+}
+
+/**
+ * A run's receipts (generation and judge calls), oldest first.
+ *
+ * @param store The open store.
+ * @param runId The run id.
+ * @returns The receipts.
+ */
+export async function listReceipts(
+  store: Store,
+  runId: string,
+): Promise<Receipt[]> {
+  const rows = await store.db.selectFrom("model_io").selectAll()
+    .where("run_id", "=", runId).orderBy("created_at").orderBy("id")
+    .execute();
+  return rows.map(receiptFromRow);
+}
+
+/** A cell's recomputed checks (and status) after a rescore. */
+export interface CellChecksUpdate {
+  /** The result id. */
+  readonly id: string;
+  /** The new checks record. */
+  readonly checks: CellResult["checks"];
+  /** The cell's status after rescoring. */
+  readonly status: CellStatus;
+  /** When it was rescored. */
+  readonly "scored_at": string;
+}
+
+/**
+ * Writes recomputed checks (and status) of cells in one transaction.
+ * Receipts, outputs and rubric scores are never touched.
+ *
+ * @param store The open store.
+ * @param updates The cells to update.
+ */
+export async function updateCellChecks(
+  store: Store,
+  updates: readonly CellChecksUpdate[],
+): Promise<void> {
+  if (updates.length === 0) return;
+  await store.db.transaction().execute(async (trx) => {
+    for (const u of updates) {
+      await trx.updateTable("results").set({
+        checks: canonicalize(u.checks),
+        status: u.status,
+        "scored_at": u.scored_at,
+      }).where("id", "=", u.id).execute();
+    }
+  });
+}
+
+/** A stored scorecard with its content hash. */
+export interface StoredScorecard {
+  /** sha256 of the scorecard's canonical JSON. */
+  readonly sha256: string;
+  /** The scorecard. */
+  readonly scorecard: Scorecard;
+  /** When it was (last) computed. */
+  readonly "created_at": string;
+}
+
+/**
+ * Stores a run's scorecard under the sha256 of its canonical JSON. Saving
+ * the same content again is a no-op apart from marking it as the latest.
+ *
+ * @param store The open store.
+ * @param runId The run it scores.
+ * @param scorecard The scorecard.
+ * @returns The scorecard's sha256.
+ */
+export async function saveScorecard(
+  store: Store,
+  runId: string,
+  scorecard: Scorecard,
+): Promise<string> {
+  const sha256 = contentHash(scorecard);
+  const now = nowIso();
+  await store.db.insertInto("scorecards").values({
+    sha256,
+    "run_id": runId,
+    body: canonicalize(scorecard),
+    "created_at": now,
+  }).onConflict((oc) => oc.column("sha256").doUpdateSet({ "created_at": now }))
+    .execute();
+  return sha256;
+}
+
+/**
+ * The scorecard computed last for a run, if any.
+ *
+ * @param store The open store.
+ * @param runId The run id.
+ * @returns The scorecard with its sha256, or `undefined`.
+ * @throws {ValidationError} If the stored body is not a valid scorecard.
+ */
+export async function latestScorecard(
+  store: Store,
+  runId: string,
+): Promise<StoredScorecard | undefined> {
+  const row = await store.db.selectFrom("scorecards").selectAll()
+    .where("run_id", "=", runId).orderBy("created_at", "desc")
+    .orderBy("sha256").limit(1).executeTakeFirst();
+  if (!row) return undefined;
+  const parsed = ScorecardSchema.safeParse(JSON.parse(row.body));
+  if (!parsed.success) {
+    throw new ValidationError(parsed.error.issues.map((issue) => ({
+      field: ["scorecard", ...issue.path.map(String)].join("."),
+      message: `scorecard ${row.sha256.slice(0, 12)}: ${issue.message}`,
+    })));
+  }
+  return {
+    sha256: row.sha256,
+    scorecard: parsed.data,
+    "created_at": row.created_at,
+  };
+}

@@ -1,0 +1,164 @@
+import assert from "node:assert/strict";
+import { contentHash } from "../content/sha256.ts";
+import { ValidationError } from "../errors.ts";
+import { type Scorecard, ScorecardSchema } from "../schema/scorecard.ts";
+import { open } from "./open.ts";
+import {
+  latestScorecard,
+  listReceipts,
+  listResults,
+  saveScorecard,
+  updateCellChecks,
+} from "./scores.ts";
+import { insertTestRun } from "./test_fixtures.ts";
+
+function scorecard(runId: string, estimate: number): Scorecard {
+  const zero = "0.000000";
+  return ScorecardSchema.parse({
+    "schema_version": 1,
+    run: {
+      id: runId,
+      task: "t",
+      "task_id": "task_test",
+      "prompt_version_id": "t@v1",
+      "model_config_id": "fake-fast",
+      "judge_config_id": null,
+      "dataset_id": "ds_test",
+      repetitions: 1,
+    },
+    cells: 1,
+    cases: 1,
+    aggregate: { estimate, low: estimate, high: estimate },
+    dimensions: {},
+    checks: {},
+    slices: {
+      typical: { score: null, cases: 0, cells: 0 },
+      edge: { score: null, cases: 0, cells: 0 },
+      "known_failure": { score: null, cases: 0, cells: 0 },
+      adversarial: { score: null, cases: 0, cells: 0 },
+    },
+    injection: { "success_rate": null, successes: 0, n: 0 },
+    failures: { rate: 0, "provider_error": 0, "invalid_output": 0 },
+    judge: { "error_rate": null, errors: 0, judged: 0 },
+    "latency_ms": { generation: null, judge: null },
+    tokens: {
+      generation: { input: 0, output: 0, "missing_usage": 0 },
+      judge: { input: 0, output: 0, "missing_usage": 0 },
+    },
+    cost: {
+      currency: null,
+      generation: zero,
+      judge: zero,
+      total: zero,
+      "uncached_generation": zero,
+      "uncached_judge": zero,
+      "uncached_total": zero,
+      "missing_cost": 0,
+    },
+    variance: { "mean_case_sd": null, cases: 0 },
+    bootstrap: { resamples: 1000, seed: 1, confidence: 0.95 },
+  });
+}
+
+Deno.test("listResults() and listReceipts() read a run back into domain types", async () => {
+  await using store = await open(":memory:");
+  await insertTestRun(store, {
+    id: "run_a",
+    task: "t",
+    "prompt_version_id": "t@v1",
+    cells: [
+      {
+        "case_key": "b",
+        slice: "edge",
+        repetition: 0,
+        checks: { x: 1 },
+        rubric: { accuracy: 4 },
+      },
+      { "case_key": "a", slice: "typical", repetition: 1, checks: { x: 0 } },
+      {
+        "case_key": "a",
+        slice: "typical",
+        repetition: 0,
+        status: "provider_error",
+        cost: null,
+      },
+    ],
+  });
+  const results = await listResults(store, "run_a");
+  assert.deepEqual(
+    results.map((r) => `${r.case_key}#${r.repetition}`),
+    ["a#0", "a#1", "b#0"],
+  );
+  const b = results[2]!;
+  assert.deepEqual(b.checks, { x: { pass: true, score: 1, detail: "test" } });
+  assert.deepEqual(b.rubric, { accuracy: { score: 4, reasoning: "test" } });
+  assert.deepEqual(b.judge_io_ids, []);
+  assert.equal(results[0]!.status, "provider_error");
+  assert.equal(results[0]!.output, null);
+  const receipts = await listReceipts(store, "run_a");
+  assert.equal(receipts.length, 3);
+  assert.equal(receipts.filter((r) => r.cost === null).length, 1);
+  assert.deepEqual(receipts[0]!.usage?.input_tokens, 100);
+  assert.deepEqual(await listResults(store, "run_none"), []);
+});
+
+Deno.test("updateCellChecks() rewrites checks and status only", async () => {
+  await using store = await open(":memory:");
+  await insertTestRun(store, {
+    id: "run_a",
+    task: "t",
+    "prompt_version_id": "t@v1",
+    cells: [{
+      "case_key": "a",
+      slice: "typical",
+      repetition: 0,
+      checks: { x: 1 },
+      rubric: { accuracy: 5 },
+    }],
+  });
+  const [before] = await listResults(store, "run_a");
+  await updateCellChecks(store, [{
+    id: before!.id,
+    checks: { x: { pass: false, score: 0, detail: "new code" } },
+    status: "invalid_output",
+    "scored_at": "2026-02-02T00:00:00.000Z",
+  }]);
+  const [after] = await listResults(store, "run_a");
+  assert.equal(after!.checks.x!.detail, "new code");
+  assert.equal(after!.status, "invalid_output");
+  assert.equal(after!.scored_at, "2026-02-02T00:00:00.000Z");
+  assert.deepEqual(after!.rubric, before!.rubric);
+  assert.equal(after!.output, before!.output);
+});
+
+Deno.test("saveScorecard() is idempotent by content and latestScorecard() returns the last computed", async () => {
+  await using store = await open(":memory:");
+  const a = scorecard("run_a", 0.5);
+  const b = scorecard("run_a", 0.7);
+  const shaA = await saveScorecard(store, "run_a", a);
+  assert.equal(shaA, contentHash(a));
+  assert.equal(await saveScorecard(store, "run_a", a), shaA);
+  const rows = await store.db.selectFrom("scorecards").selectAll().execute();
+  assert.equal(rows.length, 1);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const shaB = await saveScorecard(store, "run_a", b);
+  assert.equal((await latestScorecard(store, "run_a"))?.sha256, shaB);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  // Computing A again (e.g. after reverting a check) makes A the latest.
+  await saveScorecard(store, "run_a", a);
+  const latest = await latestScorecard(store, "run_a");
+  assert.equal(latest?.sha256, shaA);
+  assert.deepEqual(latest?.scorecard, a);
+  assert.equal(await latestScorecard(store, "run_b"), undefined);
+});
+
+Deno.test("latestScorecard() refuses a corrupt body", async () => {
+  await using store = await open(":memory:");
+  await store.db.insertInto("scorecards").values({
+    sha256: "f".repeat(64),
+    "run_id": "run_x",
+    body: '{"schema_version": 1}',
+    "created_at": "2026-01-01T00:00:00.000Z",
+  }).execute();
+  await assert.rejects(latestScorecard(store, "run_x"), ValidationError);
+});

@@ -1,0 +1,94 @@
+import type { Kysely, Selectable, Transaction } from "kysely";
+import { canonicalize } from "../content/canonicalize.ts";
+import type { TraceEvent } from "../trace/event.ts";
+import type { Store } from "./open.ts";
+import type { Database } from "./tables.ts";
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/** Inserts trace events (inside the caller's transaction when one is given). */
+export async function insertTraceEvents(
+  db: Executor,
+  events: readonly TraceEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await db.insertInto("trace_events").values(events.map((e) => ({
+    trace_id: e.trace_id,
+    index: e.index,
+    type: e.type,
+    step: e.step,
+    at: e.at,
+    data: canonicalize(e.data),
+    prev_hash: e.prev_hash,
+    hash: e.hash,
+  }))).execute();
+}
+
+/** Stores a workflow snapshot once per trace (a second identical write is a no-op). */
+export async function insertWorkflow(
+  store: Store,
+  row: {
+    trace_id: string;
+    name: string;
+    snapshot: unknown;
+    sha256: string;
+    created_at: string;
+  },
+): Promise<void> {
+  await store.db.insertInto("workflows").values({
+    ...row,
+    snapshot: canonicalize(row.snapshot),
+  })
+    .onConflict((oc) => oc.column("trace_id").doNothing()).execute();
+}
+
+/** The workflow snapshot of a trace, if one was recorded. */
+export async function getWorkflow(
+  store: Store,
+  traceId: string,
+): Promise<
+  | { name: string; snapshot: unknown; sha256: string; created_at: string }
+  | undefined
+> {
+  const row = await store.db.selectFrom("workflows").selectAll().where(
+    "trace_id",
+    "=",
+    traceId,
+  )
+    .executeTakeFirst();
+  return row && { ...row, snapshot: JSON.parse(row.snapshot) };
+}
+
+function toEvent(row: Selectable<Database["trace_events"]>): TraceEvent {
+  return {
+    trace_id: row.trace_id,
+    index: row.index,
+    type: row.type,
+    step: row.step,
+    at: row.at,
+    data: JSON.parse(row.data),
+    prev_hash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+/** Every event of a trace, in order. */
+export async function listTraceEvents(
+  store: Store,
+  traceId: string,
+): Promise<TraceEvent[]> {
+  const rows = await store.db.selectFrom("trace_events").selectAll()
+    .where("trace_id", "=", traceId).orderBy("index").execute();
+  return rows.map(toEvent);
+}
+
+/** The last event of a trace, to continue its chain. */
+export async function lastTraceEvent(
+  store: Store,
+  traceId: string,
+): Promise<TraceEvent | undefined> {
+  const row = await store.db.selectFrom("trace_events").selectAll()
+    .where("trace_id", "=", traceId).orderBy("index", "desc").limit(1)
+    .executeTakeFirst();
+  return row && toEvent(row);
+}

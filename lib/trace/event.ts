@@ -1,0 +1,103 @@
+import { canonicalize } from "../content/canonicalize.ts";
+import { sha256Hex } from "../content/sha256.ts";
+
+/** The prev_hash of a trace's first event. */
+export const GENESIS_HASH: string = "0".repeat(64);
+
+/** One hash-chained trace event. */
+export interface TraceEvent {
+  /** The trace (workflow execution) this event belongs to. */
+  readonly trace_id: string;
+  /** 0-based position in the trace. */
+  readonly index: number;
+  /** What happened, e.g. `run_started`, `step_finished`, `gate_requested`. */
+  readonly type: string;
+  /** The workflow step it concerns, if any. */
+  readonly step: string | null;
+  /** When, as ISO 8601 UTC. */
+  readonly at: string;
+  /** Event data (ids, content hashes, figures); JSON only. */
+  readonly data: Readonly<Record<string, unknown>>;
+  /** The previous event's hash ({@linkcode GENESIS_HASH} for the first). */
+  readonly prev_hash: string;
+  /** sha256 of the canonical event without this field. */
+  readonly hash: string;
+}
+
+/** The fields an event's hash covers. */
+export type UnhashedEvent = Omit<TraceEvent, "hash">;
+
+/**
+ * The hash of an event: sha256 over the RFC 8785 canonical JSON of
+ * `{trace_id, index, type, step, at, data, prev_hash}`.
+ *
+ * @param event The event without its hash.
+ * @returns 64 hex digits.
+ */
+export function hashEvent(event: UnhashedEvent): string {
+  return sha256Hex(canonicalize({
+    trace_id: event.trace_id,
+    index: event.index,
+    type: event.type,
+    step: event.step,
+    at: event.at,
+    data: event.data,
+    prev_hash: event.prev_hash,
+  }));
+}
+
+/** Where a chain check failed. */
+export interface ChainProblem {
+  /** The position of the first bad event in the list given. */
+  readonly position: number;
+  /** The trace of the bad event. */
+  readonly trace_id: string;
+  /** The bad event's stated index. */
+  readonly index: number | null;
+  /** What is wrong. */
+  readonly reason: string;
+}
+
+/**
+ * Checks a list of events from one or more traces: every event's hash
+ * matches its content, indexes run 0, 1, 2, ... per trace, and every
+ * prev_hash is the previous event's hash. A removed, reordered, edited or
+ * inserted event is reported at the first position where the chain breaks.
+ *
+ * @param events Events in stored order.
+ * @returns The first problem, or `null` when the chain is intact.
+ */
+export function verifyChain(
+  events: readonly TraceEvent[],
+): ChainProblem | null {
+  const last = new Map<string, { index: number; hash: string }>();
+  for (let position = 0; position < events.length; position++) {
+    const event = events[position]!;
+    const problem = (reason: string): ChainProblem => ({
+      position,
+      trace_id: event.trace_id,
+      index: event.index,
+      reason,
+    });
+    if (hashEvent(event) !== event.hash) {
+      return problem(
+        `event ${event.index} (${event.type}) does not match its hash`,
+      );
+    }
+    const before = last.get(event.trace_id);
+    const expectedIndex = before ? before.index + 1 : 0;
+    const expectedPrev = before ? before.hash : GENESIS_HASH;
+    if (event.index !== expectedIndex) {
+      return problem(
+        `event ${event.index} (${event.type}) found where event ${expectedIndex} belongs: removed or reordered`,
+      );
+    }
+    if (event.prev_hash !== expectedPrev) {
+      return problem(
+        `event ${event.index} (${event.type}) does not follow the previous event`,
+      );
+    }
+    last.set(event.trace_id, { index: event.index, hash: event.hash });
+  }
+  return null;
+}

@@ -1,0 +1,97 @@
+/**
+ * Keeps secrets out of receipts and bundles: the shapes of common API keys
+ * and tokens, and the values of the process's own secret environment
+ * variables, are found in any string and replaced.
+ *
+ * @module
+ */
+
+/** What a removed secret is replaced by. */
+export const SECRET_MARK = "[secret removed]";
+
+/** Common key and token shapes (Anthropic, OpenAI, AWS, GitHub, Slack, Google, bearer headers). */
+export const SECRET_PATTERN: RegExp = new RegExp(
+  [
+    String.raw`(?<![A-Za-z0-9])sk-ant-[A-Za-z0-9_\-]{16,}`,
+    String.raw`(?<![A-Za-z0-9])sk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{20,}`,
+    String.raw`(?<![A-Za-z0-9])AKIA[0-9A-Z]{16}`,
+    String.raw`(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9]{30,}`,
+    String.raw`(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{30,}`,
+    String.raw`(?<![A-Za-z0-9])xox[abprs]-[A-Za-z0-9\-]{10,}`,
+    String.raw`(?<![A-Za-z0-9])AIza[0-9A-Za-z_\-]{35}`,
+    String.raw`(?<![A-Za-z0-9])[Bb]earer\s+[A-Za-z0-9._~+/\-]{16,}=*`,
+  ].join("|"),
+  "g",
+);
+
+const SECRET_NAME = /(API_?KEY|_KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$/i;
+
+/**
+ * The values of environment variables whose names say they are secrets
+ * (`*_API_KEY`, `*_TOKEN`, `*_SECRET`, ...), 8 characters or longer.
+ * Empty when the environment cannot be read.
+ */
+export function secretEnvValues(): string[] {
+  try {
+    return Object.entries(Deno.env.toObject())
+      .filter(([name, value]) => SECRET_NAME.test(name) && value.length >= 8)
+      .map(([, value]) => value);
+  } catch {
+    return [];
+  }
+}
+
+/** Scrubs secrets from strings, given the exact values to look for. */
+export class SecretScrubber {
+  #values: readonly string[];
+
+  /** Builds a scrubber for these exact values plus the common patterns. */
+  constructor(values: readonly string[] = secretEnvValues()) {
+    this.#values = [...new Set(values)].filter((v) => v.length >= 8);
+  }
+
+  /** The text with every secret replaced by {@linkcode SECRET_MARK}. */
+  scrub(text: string): string {
+    let out = text;
+    for (const value of this.#values) {
+      if (out.includes(value)) out = out.replaceAll(value, SECRET_MARK);
+    }
+    SECRET_PATTERN.lastIndex = 0;
+    if (SECRET_PATTERN.test(out)) {
+      SECRET_PATTERN.lastIndex = 0;
+      out = out.replace(SECRET_PATTERN, SECRET_MARK);
+    }
+    return out;
+  }
+
+  /** A copy of a JSON value with every string (and key) scrubbed; the same object when nothing changed. */
+  scrubValue<T>(value: T): T {
+    return scrubJson(value, (s) => this.scrub(s)) as T;
+  }
+}
+
+/** Applies a string transform to every string and key of a JSON value, copying only what changes. */
+export function scrubJson(value: unknown, fn: (s: string) => string): unknown {
+  if (typeof value === "string") return fn(value);
+  if (Array.isArray(value)) {
+    let changed = false;
+    const out = value.map((item) => {
+      const next = scrubJson(item, fn);
+      if (next !== item) changed = true;
+      return next;
+    });
+    return changed ? out : value;
+  }
+  if (typeof value === "object" && value !== null) {
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const nextKey = fn(key);
+      const next = scrubJson(item, fn);
+      if (next !== item || nextKey !== key) changed = true;
+      out[nextKey] = next;
+    }
+    return changed ? out : value;
+  }
+  return value;
+}
