@@ -10,6 +10,10 @@
  * - {@linkcode validateCatalog} checks `prompts/`, `datasets/` and `models.yaml`;
  *   {@linkcode loadCatalog} stores them as immutable versions, read back with
  *   {@linkcode getPromptVersion} and {@linkcode getLatestDataset}.
+ * - {@linkcode compare} gives a regression verdict, candidate run against
+ *   baseline run; {@linkcode requestGate}, {@linkcode decideGate} and
+ *   {@linkcode promote} move an alias such as `production` through an
+ *   approved gate, and {@linkcode resolve} reads where it points.
  *
  * @example Open a store
  * ```ts
@@ -80,7 +84,16 @@ export {
 export { type Case, type Dataset } from "./lib/schema/dataset.ts";
 export { type ModelsFile } from "./lib/schema/model.ts";
 export { type PromptFile, type PromptVersion } from "./lib/schema/prompt.ts";
-export { type Slice, type Task, type TaskFile } from "./lib/schema/task.ts";
+export type {
+  CheckSpec,
+  Limits,
+  Rubric,
+  RubricDimension,
+  Slice,
+  SliceMix,
+  Task,
+  TaskFile,
+} from "./lib/schema/task.ts";
 
 // Providers
 export {
@@ -98,6 +111,11 @@ export {
   createAdapter,
   type CreateAdapterOptions,
 } from "./lib/providers/create_adapter.ts";
+export {
+  createFakeAdapter,
+  type FakeEffect,
+  type FakeOptions,
+} from "./lib/providers/fake.ts";
 export {
   type Cost,
   costOf,
@@ -136,6 +154,83 @@ export {
 
 // Scoring
 export { fakeJudge } from "./lib/providers/fake_judge.ts";
+export { CHECKS } from "./lib/scoring/checks/registry.ts";
+export type {
+  CheckConfigParser,
+  CheckConfigProblem,
+  CheckContext,
+  CheckDefinition,
+} from "./lib/scoring/checks/check.ts";
+export {
+  buildJudgeRequest,
+  type BuildJudgeRequestOptions,
+  JUDGEMENT_NAME,
+} from "./lib/scoring/build_judge_request.ts";
+export {
+  parseJudgement,
+  type ParseJudgementResult,
+} from "./lib/scoring/parse_judgement.ts";
+export {
+  judge,
+  type JudgeCall,
+  type JudgeOptions,
+  type JudgeResult,
+} from "./lib/scoring/judge.ts";
+export { scoreCell } from "./lib/scoring/score_cell.ts";
+export { cellScore } from "./lib/scoring/cell_score.ts";
+export {
+  computeScorecard,
+  type ComputeScorecardOptions,
+  type ScorecardInput,
+  type ScorecardRun,
+} from "./lib/scoring/compute_scorecard.ts";
+export type {
+  BootstrapSettings,
+  CheckSummary,
+  CostSummary,
+  DimensionSummary,
+  DistributionSummary,
+  FailureSummary,
+  InjectionSummary,
+  JudgeSummary,
+  LatencySummary,
+  Scorecard,
+  ScorecardRunInfo,
+  SliceSummary,
+  TokenSummary,
+  TokenTotals,
+  VarianceSummary,
+} from "./lib/schema/scorecard.ts";
+export {
+  bootstrapIntervals,
+  bootstrapNested,
+  type BootstrapOptions,
+  type Interval,
+  mulberry32,
+  nestedMean,
+  type NestedSample,
+  nestedSample,
+  percentileInterval,
+  quantileSorted,
+} from "./lib/scoring/bootstrap.ts";
+export { scoreRun, type ScoreRunResult } from "./lib/scoring/score_run.ts";
+export {
+  rescore,
+  type RescoreOptions,
+  type RescoreResult,
+} from "./lib/scoring/rescore.ts";
+export {
+  leaderboard,
+  type LeaderboardEntry,
+  type LeaderboardOptions,
+  rankScorecards,
+} from "./lib/scoring/leaderboard.ts";
+export {
+  latestScorecard,
+  listReceipts,
+  listResults,
+  type StoredScorecard,
+} from "./lib/store/scores.ts";
 
 // Experiment
 export {
@@ -163,6 +258,7 @@ export type {
   CallError,
   CallPurpose,
   Receipt,
+  ReceiptFigures,
   RecordedRequest,
 } from "./lib/schema/receipt.ts";
 export type {
@@ -171,3 +267,144 @@ export type {
   CheckResult,
   RubricScore,
 } from "./lib/schema/result.ts";
+
+// Compare
+export {
+  compare,
+  type CompareOptions,
+  type CompareResult,
+  DEFAULT_COMPARE_MODE,
+} from "./lib/compare/compare.ts";
+export { DEFAULT_LIMITS, resolveLimits } from "./lib/compare/limits.ts";
+export { comparisonMarkdown } from "./lib/compare/comparison_markdown.ts";
+export { loadComparison } from "./lib/compare/load_comparison.ts";
+export {
+  simulateVerdicts,
+  type SimulateVerdictsOptions,
+  type SimulateVerdictsResult,
+  type SimulationRow,
+} from "./lib/compare/simulate_verdicts.ts";
+export {
+  type AppliedLimits,
+  type CheckOutcome,
+  COMPARE_MODES,
+  type ComparedRun,
+  type CompareLimits,
+  type CompareMode,
+  type Comparison,
+  type ComparisonBody,
+  type DeltaCheck,
+  type DeltaKind,
+  type LimitStatus,
+  type Verdict,
+  VERDICTS,
+} from "./lib/compare/verdict.ts";
+
+// Gate
+export {
+  requestGate,
+  type RequestGateOptions,
+} from "./lib/gate/request_gate.ts";
+export { decideGate, type DecideGateOptions } from "./lib/gate/decide_gate.ts";
+export { evaluateGate } from "./lib/gate/evaluate_gate.ts";
+export {
+  type AliasMove,
+  promote,
+  type PromoteOptions,
+} from "./lib/gate/promote.ts";
+export { resolve, type ResolvedAlias } from "./lib/gate/resolve.ts";
+export {
+  DEFAULT_GATE_POLICY,
+  type GatePolicy,
+  type GatePolicyInput,
+  parseGatePolicy,
+} from "./lib/gate/policy.ts";
+export type {
+  Gate,
+  GateComparisonSubject,
+  GateDecision,
+  GateDecisionKind,
+  GateEvaluation,
+  GateRunSubject,
+  GateStatus,
+  GateSubject,
+} from "./lib/gate/gate.ts";
+
+// Trace: users' own pipelines
+export {
+  type CallFailure,
+  type CallResponse,
+  type CallUsage,
+  recordCall,
+  type RecordCallInput,
+  type RecordedCall,
+} from "./lib/trace/record_call.ts";
+export {
+  type AnthropicLike,
+  wrapAnthropic,
+  type WrapClientOptions,
+} from "./lib/trace/wrap_anthropic.ts";
+export { type OpenAILike, wrapOpenAI } from "./lib/trace/wrap_openai.ts";
+export {
+  type Artifact,
+  type DiffArtifactOptions,
+  diffArtifactVersions,
+  editArtifact,
+  type EditArtifactInput,
+  getArtifact,
+  type GetArtifactOptions,
+  listArtifactVersions,
+  writeArtifact,
+  type WriteArtifactInput,
+} from "./lib/trace/artifacts.ts";
+
+// Bundle
+export {
+  bundle,
+  type BundleOptions,
+  type BundleResult,
+} from "./lib/bundle/bundle.ts";
+export type { BundleSection } from "./lib/store/bundle.ts";
+export { BUNDLE_FORMAT, BUNDLE_VERSION } from "./lib/bundle/format.ts";
+export {
+  type BundleProblem,
+  type BundleSource,
+  verifyBundle,
+  type VerifyBundleOptions,
+  type VerifyResult,
+} from "./lib/bundle/verify_bundle.ts";
+export {
+  type DifferingRow,
+  importBundle,
+  type ImportBundleOptions,
+  type ImportResult,
+} from "./lib/bundle/import_bundle.ts";
+export {
+  type BundleJwk,
+  type BundleKeyPair,
+  generateKeyPair,
+} from "./lib/bundle/keys.ts";
+export {
+  type BundleChange,
+  type BundleDiff,
+  diffBundles,
+} from "./lib/bundle/diff_bundles.ts";
+export {
+  exportOtel,
+  type ExportOtelOptions,
+  type ExportOtelResult,
+} from "./lib/bundle/export_otel.ts";
+export {
+  type FigureChange,
+  replayBundle,
+  type ReplayBundleOptions,
+  type ReplayedRun,
+  type ReplayResult,
+} from "./lib/bundle/replay_bundle.ts";
+export { bundleJsonSchema } from "./lib/bundle/bundle_json_schema.ts";
+export {
+  rerunBundle,
+  type RerunBundleOptions,
+  type RerunResult,
+  type RerunRun,
+} from "./lib/bundle/rerun_bundle.ts";

@@ -55,7 +55,9 @@ async function missing(): Promise<string | undefined> {
     const parsed = JSON.parse(specs.stdout) as {
       kernelspecs?: Record<string, unknown>;
     };
-    if (!parsed.kernelspecs?.deno) return "the Deno Jupyter kernel is not installed";
+    if (!parsed.kernelspecs?.deno) {
+      return "the Deno Jupyter kernel is not installed";
+    }
   } catch {
     return "jupyter kernelspec list gave no JSON";
   }
@@ -119,7 +121,9 @@ async function main(): Promise<number> {
   }
   if (failed.length > 0) {
     console.log(
-      `notebook run failed: ${failed.join(", ")} (${files.length - failed.length} of ${files.length} ran clean)`,
+      `notebook run failed: ${failed.join(", ")} (${
+        files.length - failed.length
+      } of ${files.length} ran clean)`,
     );
     return 1;
   }

@@ -66,7 +66,9 @@ export class Redactor {
     if (section === "test_cases" && this.#paths.length > 0) {
       for (const path of this.#paths) {
         const found = lookup(out, path);
-        if (found !== undefined) out = replaceAt(out, path, redactionMarker(found));
+        if (found !== undefined) {
+          out = replaceAt(out, path, redactionMarker(found));
+        }
       }
     }
     const needles = this.#needles;

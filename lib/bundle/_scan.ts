@@ -8,7 +8,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import * as z from "zod";
+import type * as z from "zod";
 import { canonicalize } from "../content/canonicalize.ts";
 import { contentHash, sha256Hex } from "../content/sha256.ts";
 import { recordKey } from "../store/bundle.ts";
@@ -121,7 +121,7 @@ class Checker {
         });
       }
     } else {
-      this.refs.push({ from, fromKey, target, key, what });
+      this.refs.push({ from, fromKey, target, key: flat(key), what });
     }
   }
 
@@ -145,7 +145,7 @@ class Checker {
       return { key, ok: false };
     }
     const record = value as Record<string, unknown>;
-    const key = recordKey(section, record);
+    const key = flat(recordKey(section, record));
     const keys = this.keys.get(section)!;
     if (keys.has(key)) {
       this.add(section, key, "record appears twice");
@@ -172,7 +172,7 @@ class Checker {
             "receipt does not match its own sha256 (its content was changed)",
           );
         }
-        this.receiptSha.set(key, sha256 as string);
+        this.receiptSha.set(key, flat(sha256 as string));
         return;
       }
       case "artifacts":
@@ -183,7 +183,7 @@ class Checker {
             "artifact body does not match its sha256 (its content was changed)",
           );
         }
-        this.artifactSha.set(key, record.sha256 as string);
+        this.artifactSha.set(key, flat(record.sha256 as string));
         return;
       case "workflows":
         if (contentHash(record.snapshot) !== record.sha256) {
@@ -193,7 +193,41 @@ class Checker {
             "workflow snapshot does not match its sha256",
           );
         }
-        this.workflowSha.set(key, record.sha256 as string);
+        this.workflowSha.set(key, flat(record.sha256 as string));
+        return;
+      case "scorecards":
+      case "comparisons":
+        if (contentHash(record.body) !== record.sha256) {
+          this.own(
+            section,
+            key,
+            `${section.slice(0, -1)} body does not match its sha256`,
+          );
+        }
+        return;
+      case "prompt_versions": {
+        const { system, template, params } = record;
+        if (contentHash({ system, template, params }) !== record.sha256) {
+          this.own(
+            section,
+            key,
+            "prompt version does not match its sha256 (system, template or params changed)",
+          );
+        }
+        return;
+      }
+      case "model_configs":
+        if (contentHash(record.config) !== record.sha256) {
+          this.own(section, key, "model config does not match its sha256");
+        }
+        return;
+      case "tasks":
+        if (
+          contentHash({ name: record.name, definition: record.definition }) !==
+            record.id
+        ) {
+          this.own(section, key, "task definition does not match its id");
+        }
         return;
       case "gates":
         if (contentHash(record.subject) !== record.subject_sha256) {
@@ -228,12 +262,12 @@ class Checker {
             `event ${event.index} (${event.type}) does not chain to the previous event of trace '${event.trace_id}'`,
           );
         }
-        this.chains.set(event.trace_id, {
+        this.chains.set(flat(event.trace_id), {
           index: event.index,
-          hash: event.hash,
+          hash: flat(event.hash),
         });
         if (event.index === 0 && event.type === "workflow_started") {
-          this.started.set(event.trace_id, event.data["sha256"]);
+          this.started.set(flat(event.trace_id), event.data["sha256"]);
         }
         return;
       }
@@ -260,7 +294,13 @@ class Checker {
       }
       case "receipts":
         if (str("cached_from")) {
-          this.ref(section, key, "receipts", str("cached_from")!, "cached_from receipt");
+          this.ref(
+            section,
+            key,
+            "receipts",
+            str("cached_from")!,
+            "cached_from receipt",
+          );
         }
         if (str("price_id")) {
           this.ref(section, key, "prices", str("price_id")!, "price");
@@ -275,7 +315,13 @@ class Checker {
         return;
       case "comparisons":
         this.ref(section, key, "runs", str("baseline_run_id")!, "baseline run");
-        this.ref(section, key, "runs", str("candidate_run_id")!, "candidate run");
+        this.ref(
+          section,
+          key,
+          "runs",
+          str("candidate_run_id")!,
+          "candidate run",
+        );
         return;
       case "trace_events": {
         const data = record.data as Record<string, unknown>;
@@ -285,7 +331,10 @@ class Checker {
         ].filter((id): id is string => typeof id === "string");
         for (const id of ids) this.ref(section, key, "receipts", id, "receipt");
         const receiptSha = data["receipt_sha256"];
-        if (typeof data["receipt_id"] === "string" && typeof receiptSha === "string") {
+        if (
+          typeof data["receipt_id"] === "string" &&
+          typeof receiptSha === "string"
+        ) {
           const actual = this.receiptSha.get(data["receipt_id"]);
           if (actual !== undefined && actual !== receiptSha) {
             this.refProblems.push({
@@ -391,6 +440,15 @@ class Checker {
   }
 }
 
+/**
+ * A copy of a string that does not keep the text it was cut from alive:
+ * V8 slices share their parent, and a key kept for the whole scan would
+ * otherwise pin its record's full text in memory.
+ */
+function flat(text: string): string {
+  return text.length < 13 ? text : JSON.parse(JSON.stringify(text));
+}
+
 function safeKey(
   section: BundleSection,
   value: Record<string, unknown>,
@@ -421,13 +479,16 @@ function firstIssue(error: z.ZodError): string {
 export async function scanBundle(
   source: ByteSource,
   onRecord?: RecordHandler,
+  options: { everyRecord?: boolean } = {},
 ): Promise<ScanOutcome> {
   const checker = new Checker();
   const reader = JsonStreamReader.from(source);
   const hasher = createHash("sha256");
   const top = new OrderedMembers(PAYLOAD_MEMBERS, (t) => hasher.update(t));
   const header: Record<string, unknown> = {};
-  const counts = Object.fromEntries(BUNDLE_SECTIONS.map((s) => [s, 0])) as Record<
+  const counts = Object.fromEntries(
+    BUNDLE_SECTIONS.map((s) => [s, 0]),
+  ) as Record<
     BundleSection,
     number
   >;
@@ -451,9 +512,17 @@ export async function scanBundle(
         await reader.expect(0x3a);
         if (key === "sections") {
           top.begin("sections");
-          await readSections(reader, checker, (t) => top.write(t), counts, onRecord, (w) => {
-            where = w;
-          });
+          await readSections(
+            reader,
+            checker,
+            (t) => top.write(t),
+            counts,
+            onRecord,
+            options.everyRecord ?? false,
+            (w) => {
+              where = w;
+            },
+          );
           top.end();
         } else {
           const { text } = await reader.readValue();
@@ -466,7 +535,9 @@ export async function scanBundle(
               checker.add(
                 "integrity",
                 null,
-                `integrity block does not match the format: ${firstIssue(parsed.error)}`,
+                `integrity block does not match the format: ${
+                  firstIssue(parsed.error)
+                }`,
               );
             }
           } else if (top.has(key)) {
@@ -476,7 +547,9 @@ export async function scanBundle(
               checker.add(
                 key,
                 null,
-                `'${key}' does not match the format: ${firstIssue(parsed.error)}`,
+                `'${key}' does not match the format: ${
+                  firstIssue(parsed.error)
+                }`,
               );
             } else if (key === "toc") {
               toc = parsed.data as Record<BundleSection, TocEntry[]>;
@@ -504,7 +577,9 @@ export async function scanBundle(
       );
     }
   } catch (error) {
-    if (error instanceof StreamSyntaxError || error instanceof StrictJsonError) {
+    if (
+      error instanceof StreamSyntaxError || error instanceof StrictJsonError
+    ) {
       const place = where.section
         ? ` in section ${where.section}${
           where.after ? ` after record '${where.after}'` : ""
@@ -603,6 +678,7 @@ async function readSections(
   sink: (text: string) => void,
   counts: Record<BundleSection, number>,
   onRecord: RecordHandler | undefined,
+  everyRecord: boolean,
   setWhere: (w: { section: string | null; after: string | null }) => void,
 ): Promise<void> {
   await reader.expect(0x7b);
@@ -643,7 +719,9 @@ async function readSections(
             checker.computed.get(section)!.push([key, sha256Hex(canonical)]);
             counts[section]++;
             setWhere({ section: name, after: key });
-            if (ok && onRecord && checker.problems.length === 0) {
+            if (
+              onRecord && (everyRecord || (ok && checker.problems.length === 0))
+            ) {
               await onRecord(section, value as Record<string, unknown>);
             }
           }

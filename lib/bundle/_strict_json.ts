@@ -35,7 +35,9 @@ export function parseJsonStrict(text: string): unknown {
   parser.ws();
   const value = parser.value(0);
   parser.ws();
-  if (parser.pos !== text.length) parser.fail("unexpected text after the value");
+  if (parser.pos !== text.length) {
+    parser.fail("unexpected text after the value");
+  }
   return value;
 }
 
@@ -252,7 +254,7 @@ class Parser {
       return c >= 0x30 && c <= 0x39;
     };
     if (t.charCodeAt(p) === 0x30) p++;
-    else if (digit(p)) while (digit(p)) p++;
+    else if (digit(p)) { while (digit(p)) p++; }
     else this.fail("bad number", start);
     if (t.charCodeAt(p) === 0x2e) {
       p++;

@@ -10,7 +10,7 @@ import {
   readBundleRecords,
   recordKey,
 } from "../store/bundle.ts";
-import { SecretScrubber, secretEnvValues } from "../trace/secrets.ts";
+import { secretEnvValues, SecretScrubber } from "../trace/secrets.ts";
 import meta from "../../deno.json" with { type: "json" };
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type TocEntry } from "./format.ts";
 import { type BundleJwk, signSha256 } from "./keys.ts";
@@ -132,7 +132,9 @@ export async function bundle(
   const toc = Object.fromEntries(
     BUNDLE_SECTIONS.map((s) => [s, [] as TocEntry[]]),
   ) as Record<BundleSection, TocEntry[]>;
-  const counts = Object.fromEntries(BUNDLE_SECTIONS.map((s) => [s, 0])) as Record<
+  const counts = Object.fromEntries(
+    BUNDLE_SECTIONS.map((s) => [s, 0]),
+  ) as Record<
     BundleSection,
     number
   >;
@@ -170,7 +172,9 @@ export async function bundle(
     await emit(`},"toc":${canonicalize(toc)},"version":${BUNDLE_VERSION}`);
     hasher.update("}");
     const sha256 = hasher.digest("hex");
-    const signature = options.sign ? await signSha256(sha256, options.sign) : null;
+    const signature = options.sign
+      ? await signSha256(sha256, options.sign)
+      : null;
     const integrity = {
       canonicalization: "RFC8785",
       digest: "sha256",

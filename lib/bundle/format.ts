@@ -14,7 +14,8 @@ export const BUNDLE_FORMAT = "llm-workbench.bundle";
 /** The format version this code writes and reads. */
 export const BUNDLE_VERSION = 1;
 /** The DSSE payload type of a bundle signature's statement. */
-export const STATEMENT_TYPE = "application/vnd.llm-workbench.bundle-statement+json";
+export const STATEMENT_TYPE =
+  "application/vnd.llm-workbench.bundle-statement+json";
 
 /** The payload members (every top-level member but `integrity`), sorted. */
 export const PAYLOAD_MEMBERS = [

@@ -9,7 +9,7 @@ import { sha256Hex } from "../content/sha256.ts";
 import {
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
-  SignatureSchema,
+  type SignatureSchema,
   STATEMENT_TYPE,
   StatementSchema,
 } from "./format.ts";
@@ -192,7 +192,10 @@ export async function verifySignature(
   }
   const parsed = StatementSchema.safeParse(statement);
   if (!parsed.success) {
-    return { ok: false, reason: "the signed statement is not a bundle statement" };
+    return {
+      ok: false,
+      reason: "the signed statement is not a bundle statement",
+    };
   }
   const signature = envelope.signatures.find((s) => s.keyid === jwk.kid);
   if (!signature) {

@@ -1,10 +1,9 @@
 import type { BundleSection } from "../store/bundle.ts";
-import type { ByteSource } from "./_json_stream.ts";
 import { type BundleProblem, scanBundle, type ScanOutcome } from "./_scan.ts";
 import { type BundleJwk, verifySignature } from "./keys.ts";
 
 /** Where a bundle is read from: its text, its bytes, or a byte stream (e.g. an open file's `readable`). */
-export type BundleSource = ByteSource;
+export type BundleSource = string | Uint8Array | ReadableStream<Uint8Array>;
 
 export type { BundleProblem };
 

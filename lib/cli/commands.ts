@@ -1,8 +1,21 @@
 import type { Command } from "./command.ts";
+import { bundleCommand } from "./bundle.ts";
+import { diffCommand } from "./diff.ts";
+import { exportOtelCommand } from "./export_otel.ts";
+import { importCommand } from "./import.ts";
+import { keygenCommand } from "./keygen.ts";
+import { replayCommand } from "./replay.ts";
+import { rerunCommand } from "./rerun.ts";
+import { verifyCommand } from "./verify.ts";
+import { compareCommand } from "./compare.ts";
 import { experimentCommand } from "./experiment.ts";
 import { gateCommand } from "./gate.ts";
+import { leaderboardCommand } from "./leaderboard.ts";
 import { loadCommand } from "./load.ts";
 import { promoteCommand } from "./promote.ts";
+import { rescoreCommand } from "./rescore.ts";
+import { showCommand } from "./show.ts";
+import { summaryCommand } from "./summary.ts";
 import { validateCommand } from "./validate.ts";
 
 /**
@@ -13,6 +26,19 @@ export const COMMANDS: readonly Command[] = [
   validateCommand,
   loadCommand,
   experimentCommand,
+  showCommand,
+  leaderboardCommand,
+  rescoreCommand,
+  compareCommand,
+  summaryCommand,
   gateCommand,
   promoteCommand,
+  bundleCommand,
+  verifyCommand,
+  importCommand,
+  keygenCommand,
+  diffCommand,
+  exportOtelCommand,
+  replayCommand,
+  rerunCommand,
 ];

@@ -199,6 +199,44 @@ Deno.test("wb gate and wb promote move production through an approved gate", asy
       0,
     );
     assert.match(show.out[0]!, /production -> t@v2/);
+    const json = capture();
+    assert.equal(
+      await main(
+        [
+          "promote",
+          "--task",
+          "t",
+          "--alias",
+          "production",
+          "--show",
+          "--json",
+          "--db",
+          db,
+        ],
+        json.io,
+        COMMANDS,
+      ),
+      0,
+    );
+    assert.equal(JSON.parse(json.out.join("\n")).version, 2);
+    const unset = capture();
+    assert.equal(
+      await main(
+        [
+          "promote",
+          "--task",
+          "t",
+          "--alias",
+          "staging",
+          "--show",
+          "--db",
+          db,
+        ],
+        unset.io,
+        COMMANDS,
+      ),
+      2,
+    );
 
     const list = capture();
     assert.equal(

@@ -15,10 +15,11 @@ const USAGE =
 
 Usage:
   wb promote --task T --alias production --version vN --gate GATE --actor NAME [--db URL]
-  wb promote --task T --alias production --show [--db URL]
+  wb promote --task T --alias production --show [--json] [--db URL]
 
 The gate must be approved now, judge this task, alias and version, and not have
-been used for a move before. --show prints where the alias points.`;
+been used for a move before. --show prints where the alias points (--json:
+as JSON, for scripts), and exits 2 when the alias was never set.`;
 
 /** `wb promote`. */
 export const promoteCommand: Command = {
@@ -35,12 +36,17 @@ export const promoteCommand: Command = {
       gate: { type: "string" },
       actor: { type: "string" },
       show: { type: "boolean" },
+      json: { type: "boolean" },
     });
     const task = required(values.task, "task");
     const alias = required(values.alias, "alias");
     await using store = await openFromFlag(values.db);
     if (values.show) {
       const target = await resolve(store, task, alias);
+      if (values.json) {
+        io.out(JSON.stringify(target, null, 2));
+        return EXIT.ok;
+      }
       io.out(
         `${task} ${alias} -> ${target.prompt_version_id} (sha256 ${
           target.sha256.slice(0, 12)
@@ -55,6 +61,10 @@ export const promoteCommand: Command = {
       gate: required(values.gate, "gate"),
       actor: required(values.actor, "actor"),
     });
+    if (values.json) {
+      io.out(JSON.stringify(move, null, 2));
+      return EXIT.ok;
+    }
     io.out(
       `${task} ${alias}: ${
         move.previous_prompt_version_id ?? "(unset)"

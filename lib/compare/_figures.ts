@@ -1,5 +1,5 @@
 import { Decimal } from "decimal.js";
-import type { Receipt } from "../schema/receipt.ts";
+import type { ReceiptFigures } from "../schema/receipt.ts";
 import type { CellResult } from "../schema/result.ts";
 import type { Task } from "../schema/task.ts";
 import { cellScore } from "../scoring/cell_score.ts";
@@ -47,7 +47,7 @@ export function cellFigures(
   task: Pick<Task, "checks">,
   dimensions: readonly string[],
   result: CellResult,
-  receipts: ReadonlyMap<string, Receipt>,
+  receipts: ReadonlyMap<string, ReceiptFigures>,
 ): CellFigures {
   const injectionKeys = task.checks.filter((c) =>
     c.name === "injection_resisted"
@@ -73,4 +73,45 @@ export function cellFigures(
     failed: result.status === "ok" ? 0 : 1,
     injection,
   };
+}
+
+/** A cell's figures plus what a run-level figure needs from its receipt. */
+export interface LoadedCell {
+  /** The verdict's per-cell figures. */
+  readonly figures: CellFigures;
+  /** Uncached generation cost, exact decimal; null when unknown. */
+  readonly cost: string | null;
+  /** Generation latency of a live, successful call; null otherwise (as the scorecard counts it). */
+  readonly latency_ms: number | null;
+}
+
+/** Every cell of a run with its figures. */
+export function loadedCells(
+  task: Pick<Task, "checks" | "rubric">,
+  results: readonly CellResult[],
+  receipts: readonly ReceiptFigures[],
+): LoadedCell[] {
+  const byId = new Map<string, ReceiptFigures>(
+    receipts.map((r) => [r.id, r]),
+  );
+  const dimensions = task.rubric.dimensions.map((d) => d.name);
+  return results.map((result) => {
+    const receipt = result.generation_io_id === null
+      ? undefined
+      : byId.get(result.generation_io_id);
+    return {
+      figures: cellFigures(task, dimensions, result, byId),
+      cost: receipt?.uncached_cost ?? receipt?.cost ?? null,
+      latency_ms: receipt && receipt.status === "ok" &&
+          receipt.cached_from === null
+        ? receipt.latency_ms
+        : null,
+    };
+  });
+}
+
+/** A total cost divided over cells, rounded to 12 places, written with at least 6. */
+export function moneyPerCell(total: Decimal.Value, cells: number): string {
+  const rounded = new Decimal(total).div(cells).toDecimalPlaces(12);
+  return rounded.toFixed(Math.max(6, rounded.decimalPlaces()));
 }

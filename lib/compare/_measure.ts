@@ -205,7 +205,12 @@ export function measureDeltas(
     });
   }
   dimensions.forEach((name, d) => {
-    measured.push({ kind: "dimension", name, worse: "drop", ...absolute(1 + d) });
+    measured.push({
+      kind: "dimension",
+      name,
+      worse: "drop",
+      ...absolute(1 + d),
+    });
   });
 
   // Cost per cell: the point from the exact decimals, the interval from the

@@ -1,13 +1,8 @@
-import pLimit from "p-limit";
 import { Decimal } from "decimal.js";
-import { contentHash } from "../content/sha256.ts";
+import { contentHash, sha256Hex } from "../content/sha256.ts";
 import { newId, nowIso } from "../content/ids.ts";
 import { ConfigError, ValidationError } from "../errors.ts";
-import type {
-  ModelAdapter,
-  ModelRequest,
-  ModelResponse,
-} from "../providers/adapter.ts";
+import type { ModelAdapter, ModelRequest } from "../providers/adapter.ts";
 import { createAdapter } from "../providers/create_adapter.ts";
 import { costOf, priceAt, type PriceRow } from "../providers/pricing.ts";
 import type { Case, Dataset } from "../schema/dataset.ts";
@@ -16,8 +11,10 @@ import type { ModelParams, PromptVersion } from "../schema/prompt.ts";
 import type { CallPurpose, Receipt } from "../schema/receipt.ts";
 import type { CellResult, CellStatus } from "../schema/result.ts";
 import type { Task } from "../schema/task.ts";
+import { buildJudgeRequest } from "../scoring/build_judge_request.ts";
 import { judge } from "../scoring/judge.ts";
 import { scoreCell } from "../scoring/score_cell.ts";
+import { scoreRun } from "../scoring/score_run.ts";
 import {
   getDataset,
   getLatestDataset,
@@ -27,18 +24,25 @@ import {
   listPrices,
 } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
+import { type CellWriter, openCellWriter } from "../store/cell_writer.ts";
 import {
+  type CachedReceipt,
   type CellWrite,
-  commitCells,
   committedCells,
-  findCachedReceipt,
   getRun,
   insertRun,
+  type ReceiptJson,
   type RunRecord,
   setRunStatus,
 } from "../store/runs.ts";
 import { Tracer } from "../trace/tracer.ts";
 import type { WorkflowInput } from "../trace/workflow.ts";
+import { type KnownHits, ReceiptCache } from "./_cache.ts";
+import {
+  canonicalObject,
+  canonicalValue,
+  canonicalWith,
+} from "./_canonical.ts";
 import { callModel, type RetryPolicy } from "./call_model.ts";
 import { type ProgressSink, SILENT_PROGRESS } from "./progress.ts";
 import { RateLimiter, type RateLimits } from "./rate_limiter.ts";
@@ -113,6 +117,8 @@ export interface RunSummary {
   readonly cost: string;
   /** What the session would have cost without the cache. */
   readonly uncached_cost: string;
+  /** The stored scorecard's sha256, once the run is complete. */
+  readonly scorecard_sha256: string | null;
 }
 
 /** What an experiment came to: one summary per run. */
@@ -122,8 +128,6 @@ export interface ExperimentResult {
   /** One entry per prompt version x model. */
   readonly runs: readonly RunSummary[];
 }
-
-const STEPS = ["render", "generate", "check", "judge", "score"] as const;
 
 function workflowFor(
   task: Task,
@@ -351,9 +355,61 @@ export function cacheKey(
   });
 }
 
+/** A request ready to call: its recorded form's canonical JSON and its cache key. */
+interface PreparedCall {
+  readonly request: ModelRequest;
+  /** `canonicalize(request without signal and hints)`. */
+  readonly recordedJson: string;
+  /** {@linkcode cacheKey}, or null when the cache is off. */
+  readonly key: string | null;
+}
+
+/**
+ * Serializes a request once: the same member texts make the recorded
+ * request's canonical JSON and the cache key (equal to {@linkcode cacheKey}).
+ */
+function prepareCall(
+  config: Pick<ModelConfig, "provider" | "model" | "base_url">,
+  request: ModelRequest,
+  withKey: boolean,
+): PreparedCall {
+  const { signal: _signal, hints: _hints, ...recorded } = request;
+  const members: Record<string, string | undefined> = {};
+  for (const field of Object.keys(recorded) as (keyof typeof recorded)[]) {
+    const value = recorded[field];
+    if (value !== undefined) members[field] = canonicalValue(value);
+  }
+  const key = withKey
+    ? sha256Hex(canonicalObject({
+      provider: canonicalValue(config.provider),
+      model: canonicalValue(config.model),
+      base_url: canonicalValue(config.base_url ?? null),
+      params: members.params,
+      system: members.system ?? "null",
+      messages: members.messages,
+      structured: members.structured ?? "null",
+      repetition: members.repetition ?? "0",
+    }))
+    : null;
+  return { request, recordedJson: canonicalObject(members), key };
+}
+
 /** Seals a receipt: assigns its sha256 over the canonical content. */
-function seal(receipt: Omit<Receipt, "sha256">): Receipt {
-  return { ...receipt, sha256: contentHash(receipt) };
+function seal(
+  receipt: Omit<Receipt, "sha256">,
+  json: ReceiptJson,
+): Receipt {
+  const text = canonicalWith(receipt, {
+    request: json.request,
+    ...(json.response === null ? {} : { response: json.response }),
+  });
+  return { ...receipt, sha256: sha256Hex(text) };
+}
+
+/** A sealed receipt with its canonical request and response (for the insert). */
+interface Call {
+  readonly receipt: Receipt;
+  readonly json: ReceiptJson;
 }
 
 interface Caller {
@@ -362,14 +418,15 @@ interface Caller {
   call(
     purpose: CallPurpose,
     config: ModelConfig,
-    request: ModelRequest,
-  ): Promise<{ receipt: Receipt; response: ModelResponse | null }>;
+    prepared: PreparedCall,
+    known?: KnownHits,
+  ): Promise<Call>;
 }
 
 function makeCaller(
-  store: Store,
   run: RunRecord,
   options: ExperimentOptions,
+  cache: ReceiptCache,
   prices: Map<string, PriceRow[]>,
   adapters: Map<string, ModelAdapter>,
   limiters: Map<string, RateLimiter>,
@@ -378,9 +435,9 @@ function makeCaller(
   const caller: Caller = {
     adapterCalls: 0,
     cacheHits: 0,
-    async call(purpose, config, request) {
+    async call(purpose, config, prepared, known) {
+      const { request, key, recordedJson } = prepared;
       const { signal: _signal, hints: _hints, ...recorded } = request;
-      const key = mode === "off" ? null : cacheKey(config, request);
       const base = {
         run_id: run.id,
         trace_id: run.trace_id,
@@ -392,9 +449,10 @@ function makeCaller(
         cache_key: key,
       };
       if (key && mode === "use") {
-        const hit = await findCachedReceipt(store, key);
+        const hit = await cache.get(key, known);
         if (hit) {
           caller.cacheHits++;
+          const json = { request: recordedJson, response: hit.responseJson };
           const receipt = seal({
             ...base,
             id: newId("io"),
@@ -413,8 +471,8 @@ function makeCaller(
             provider_response_id: hit.provider_response_id,
             stop_reason: hit.stop_reason,
             created_at: nowIso(),
-          });
-          return { receipt, response: hit.response };
+          }, json);
+          return { receipt, json };
         }
       }
       const adapter = adapters.get(config.id)!;
@@ -425,7 +483,11 @@ function makeCaller(
         simulateLatency: options.simulateLatency ?? false,
       });
       const created = nowIso();
-      const usage = outcome.response?.usage ?? null;
+      const reported = outcome.response?.usage ?? null;
+      // A usage object with no figure in it is no usage: recorded as unknown.
+      const usage = reported && Object.values(reported).some((v) => v !== null)
+        ? reported
+        : null;
       if (limiter && usage) {
         limiter.charge((usage.input_tokens ?? 0) + (usage.output_tokens ?? 0));
       }
@@ -434,6 +496,12 @@ function makeCaller(
         created,
       );
       const cost = usage && price ? costOf(usage, price) : null;
+      const json = {
+        request: recordedJson,
+        response: outcome.response === null
+          ? null
+          : canonicalValue(outcome.response),
+      };
       const receipt = seal({
         ...base,
         id: newId("io"),
@@ -460,8 +528,8 @@ function makeCaller(
         provider_response_id: outcome.response?.response_id ?? null,
         stop_reason: outcome.response?.stop_reason ?? null,
         created_at: created,
-      });
-      return { receipt, response: outcome.response };
+      }, json);
+      return { receipt, json };
     },
   };
   return caller;
@@ -471,59 +539,106 @@ function mergedParams(model: ModelConfig, version: PromptVersion): ModelParams {
   return { ...model.params, ...version.params };
 }
 
+/** Cells per commit transaction, at most. */
+const MAX_BATCH = 256;
+
+/** Cells waiting for a commit (besides the batch being committed), at most; a finished cell waits for room. */
+const MAX_WAITING = 2 * MAX_BATCH;
+
+interface PendingCell {
+  cell: Omit<CellWrite, "events">;
+  events: (t: Tracer) => CellWrite["events"];
+  done: () => void;
+}
+
 /**
  * A group committer: cells finished while a commit is running are committed
  * together in the next transaction. Each cell's receipts, result and trace
  * events land together or not at all; the trace events are chained in commit
- * order.
+ * order. A finished cell frees its slot in the pool at once (the next call
+ * starts while it is being written); at most {@linkcode MAX_WAITING} cells
+ * wait while a batch of at most {@linkcode MAX_BATCH} is written, so a crash
+ * loses at most those (uncommitted, so they are called again on resume: no
+ * committed call is repeated). When
+ * a commit fails, that batch's cells are not counted, no new cell starts,
+ * and the error is rethrown once the runner is idle.
  */
 class CellCommitter {
-  #store: Store;
+  #writer: CellWriter;
   #tracer: Tracer;
-  #pending: {
-    cell: Omit<CellWrite, "events">;
-    events: (t: Tracer) => CellWrite["events"];
-    done: () => void;
-    fail: (e: unknown) => void;
-  }[] = [];
+  #pending: PendingCell[] = [];
   #running: Promise<void> | null = null;
+  #room: PromiseWithResolvers<void> | null = null;
+  error: unknown = undefined;
 
-  constructor(store: Store, tracer: Tracer) {
-    this.#store = store;
+  constructor(writer: CellWriter, tracer: Tracer) {
+    this.#writer = writer;
     this.#tracer = tracer;
   }
 
+  /** Queues a cell; `done` runs once it is committed. */
   commit(
     cell: Omit<CellWrite, "events">,
     events: (t: Tracer) => CellWrite["events"],
-  ): Promise<void> {
-    return new Promise((done, fail) => {
-      this.#pending.push({ cell, events, done, fail });
-      this.#running ??= this.#drain().finally(() => (this.#running = null));
-    });
+    done: () => void,
+  ): void {
+    this.#pending.push({ cell, events, done });
+    this.#running ??= this.#drain().finally(() => (this.#running = null));
+  }
+
+  /** Waits until fewer than {@linkcode MAX_WAITING} cells wait for a commit. */
+  room(): Promise<void> {
+    if (this.#pending.length < MAX_WAITING) return Promise.resolve();
+    this.#room ??= Promise.withResolvers();
+    return this.#room.promise;
+  }
+
+  #freed(): void {
+    if (
+      this.#room &&
+      (this.error !== undefined || this.#pending.length < MAX_WAITING)
+    ) {
+      this.#room.resolve();
+      this.#room = null;
+    }
   }
 
   async #drain(): Promise<void> {
-    while (this.#pending.length > 0) {
-      const batch = this.#pending.splice(0, this.#pending.length);
+    while (this.#pending.length > 0 && this.error === undefined) {
+      const batch = this.#pending.splice(0, MAX_BATCH);
+      this.#freed();
       const mark = this.#tracer.mark();
       try {
         const writes = batch.map((b) => ({
           ...b.cell,
           events: b.events(this.#tracer),
         }));
-        await commitCells(this.#store, writes);
+        await this.#writer.write(writes);
         for (const b of batch) b.done();
       } catch (error) {
         this.#tracer.reset(mark);
-        for (const b of batch) b.fail(error);
+        this.error = error;
       }
     }
+    this.#pending = [];
+    this.#freed();
   }
 
   async idle(): Promise<void> {
     while (this.#running) await this.#running;
   }
+}
+
+/** Cells whose generation cache keys are looked up together. */
+const WINDOW = 256;
+
+interface Window {
+  readonly calls: PreparedCall[];
+  /** Its cache lookups, once made. */
+  known: Map<string, CachedReceipt | null> | undefined;
+  /** Keys committed while its lookups were being made. */
+  readonly invalidated: Set<string>;
+  remaining: number;
 }
 
 async function executeRun(
@@ -547,15 +662,18 @@ async function executeRun(
       }
     }
   }
+  const mode = options.cache ?? "use";
+  const cache = new ReceiptCache(store);
   const caller = makeCaller(
-    store,
     run,
     options,
+    cache,
     shared.prices,
     shared.adapters,
     shared.limiters,
   );
-  const committer = new CellCommitter(store, tracer);
+  const writer = await openCellWriter(store, todo.length);
+  const committer = new CellCommitter(writer, tracer);
   const progress = options.progress ?? SILENT_PROGRESS;
   const label = `${version.id} x ${model.id}`;
   let cost = new Decimal(0);
@@ -564,7 +682,15 @@ async function executeRun(
   let failures = 0;
   let judgeErrors = 0;
   const params = mergedParams(model, version);
-  const limit = pLimit(options.concurrency ?? 8);
+  const concurrency = options.concurrency ?? 8;
+  if (
+    concurrency !== Number.POSITIVE_INFINITY &&
+    !(Number.isInteger(concurrency) && concurrency >= 1)
+  ) {
+    throw new TypeError(
+      `Expected concurrency to be a positive integer but found ${concurrency}`,
+    );
+  }
   progress.start(label, todo.length);
   const snapshot = () => ({
     done: committed,
@@ -574,12 +700,11 @@ async function executeRun(
     label,
   });
 
-  const runCell = async (
+  const generationRequest = (
     { testCase, repetition }: { testCase: Case; repetition: number },
-  ) => {
-    if (options.signal?.aborted) return;
+  ): ModelRequest => {
     const rendered = renderPrompt(version, testCase.input);
-    const request: ModelRequest = {
+    return {
       system: rendered.system,
       messages: rendered.messages,
       params,
@@ -593,11 +718,94 @@ async function executeRun(
       },
       ...(options.signal ? { signal: options.signal } : {}),
     };
-    const generation = await caller.call("generate", model, request);
+  };
+  const judgeRequest = (
+    request: ModelRequest,
+    repetition: number,
+  ): ModelRequest => ({
+    ...request,
+    params: { ...judgeConfig!.params, ...request.params },
+    repetition,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+
+  // Cells are prepared (rendered, serialized, keyed) a window at a time, and
+  // the window's cache hits are looked up in one query: the generation
+  // calls' and, for those that hit, the first judge call's.
+  const windows = new Map<number, Promise<Window>>();
+  const live = new Set<Window>();
+  const prepareWindow = async (w: number): Promise<Window> => {
+    const slice = todo.slice(w * WINDOW, (w + 1) * WINDOW);
+    const calls = slice.map((cell) =>
+      prepareCall(model, generationRequest(cell), mode !== "off")
+    );
+    const window: Window = {
+      calls,
+      known: undefined,
+      invalidated: new Set(),
+      remaining: slice.length,
+    };
+    if (mode !== "use") return window;
+    live.add(window);
+    const known = await cache.lookup(calls.map((c) => c.key!));
+    if (judgeConfig) {
+      const judgeKeys: string[] = [];
+      slice.forEach((cell, i) => {
+        const hit = known.get(calls[i]!.key!);
+        if (!hit || hit.text === null) return;
+        const request = judgeRequest(
+          buildJudgeRequest(task, cell.testCase, hit.text),
+          cell.repetition,
+        );
+        judgeKeys.push(prepareCall(judgeConfig, request, true).key!);
+      });
+      if (judgeKeys.length > 0) {
+        for (const [key, hit] of await cache.lookup(judgeKeys)) {
+          known.set(key, hit);
+        }
+      }
+    }
+    for (const key of window.invalidated) known.delete(key);
+    window.known = known;
+    return window;
+  };
+  const windowOf = (w: number): Promise<Window> => {
+    let window = windows.get(w);
+    if (!window) {
+      window = prepareWindow(w);
+      windows.set(w, window);
+    }
+    return window;
+  };
+
+  const runCell = async (index: number) => {
+    if (options.signal?.aborted || committer.error !== undefined) return;
+    const w = Math.floor(index / WINDOW);
+    const window = await windowOf(w);
+    // Look the next window up while this one runs.
+    if ((w + 1) * WINDOW < todo.length) void windowOf(w + 1).catch(() => {});
+    try {
+      await runPrepared(index, window.calls[index % WINDOW]!, window.known);
+    } finally {
+      if (--window.remaining === 0) {
+        windows.delete(w);
+        live.delete(window);
+      }
+    }
+  };
+
+  const runPrepared = async (
+    index: number,
+    prepared: PreparedCall,
+    known: KnownHits | undefined,
+  ) => {
+    if (options.signal?.aborted || committer.error !== undefined) return;
+    const { testCase, repetition } = todo[index]!;
+    const generation = await caller.call("generate", model, prepared, known);
     if (
       options.signal?.aborted && generation.receipt.error?.kind === "aborted"
     ) return;
-    const receipts: Receipt[] = [generation.receipt];
+    const calls: Call[] = [generation];
     const output = generation.receipt.text;
     let status: CellStatus = generation.receipt.status === "ok"
       ? "ok"
@@ -613,14 +821,18 @@ async function executeRun(
     let judgeError: string | null = null;
     if (judgeConfig && output !== null && status === "ok") {
       const verdict = await judge(
-        async (judgeRequest) => {
-          const call = await caller.call("judge", judgeConfig, {
-            ...judgeRequest,
-            params: { ...judgeConfig.params, ...judgeRequest.params },
-            repetition,
-            ...(options.signal ? { signal: options.signal } : {}),
-          });
-          receipts.push(call.receipt);
+        async (request) => {
+          const call = await caller.call(
+            "judge",
+            judgeConfig,
+            prepareCall(
+              judgeConfig,
+              judgeRequest(request, repetition),
+              mode !== "off",
+            ),
+            known,
+          );
+          calls.push(call);
           return {
             receipt_id: call.receipt.id,
             text: call.receipt.text,
@@ -637,9 +849,10 @@ async function executeRun(
       judgeError = verdict.judge_error;
       if (
         options.signal?.aborted && judgeError &&
-        receipts.some((r) => r.error?.kind === "aborted")
+        calls.some((c) => c.receipt.error?.kind === "aborted")
       ) return;
     }
+    const receipts = calls.map((c) => c.receipt);
     const at = nowIso();
     const result: CellResult = {
       id: newId("res"),
@@ -658,7 +871,7 @@ async function executeRun(
       scored_at: at,
     };
     const cell = { case: testCase.id, repetition };
-    await committer.commit({ receipts, result }, (t) => {
+    const events = (t: Tracer) => {
       const events = [
         generation.receipt.status === "ok"
           ? t.next("step_finished", {
@@ -702,26 +915,64 @@ async function executeRun(
         }),
       );
       return events;
-    });
-    committed++;
-    if (status === "provider_error") failures++;
-    if (judgeError) judgeErrors++;
-    for (const r of receipts) {
-      if (r.cost !== null) cost = cost.plus(r.cost);
-      const u = r.uncached_cost ?? r.cost;
-      if (u !== null) uncached = uncached.plus(u);
-    }
-    progress.update(snapshot());
+    };
+    committer.commit(
+      { receipts, receiptJson: calls.map((c) => c.json), result },
+      events,
+      () => {
+        committed++;
+        if (status === "provider_error") failures++;
+        if (judgeError) judgeErrors++;
+        for (const r of receipts) {
+          if (r.cost !== null) cost = cost.plus(r.cost);
+          const u = r.uncached_cost ?? r.cost;
+          if (u !== null) uncached = uncached.plus(u);
+          if (
+            r.cache_key !== null && r.cached_from === null && r.status === "ok"
+          ) {
+            // A window that looked this key up before it was committed must
+            // look again.
+            for (const window of live) {
+              if (window.known) window.known.delete(r.cache_key);
+              else window.invalidated.add(r.cache_key);
+            }
+          }
+        }
+        progress.update(snapshot());
+      },
+    );
+    await committer.room();
   };
 
   try {
-    await Promise.all(todo.map((cell) => limit(() => runCell(cell))));
+    // A pool of `concurrency` loops, each taking the next cell: memory stays
+    // proportional to the concurrency, not to the number of cells.
+    let next = 0;
+    let stopped = false;
+    const loop = async () => {
+      while (!stopped && next < todo.length) {
+        try {
+          await runCell(next++);
+        } catch (error) {
+          stopped = true;
+          throw error;
+        }
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, todo.length) }, loop),
+    );
   } finally {
     await committer.idle();
+    await writer.close();
     progress.stop(snapshot());
   }
+  if (committer.error !== undefined) throw committer.error;
   const complete = done.size + committed === cases.length * run.repetitions;
   const status = complete ? "completed" : "interrupted";
+  const finishedAt = complete ? nowIso() : null;
+  await setRunStatus(store, run.id, status, finishedAt);
+  const scorecard = complete ? (await scoreRun(store, run.id)).sha256 : null;
   await tracer.emit("run_finished", {
     data: {
       run_id: run.id,
@@ -730,9 +981,9 @@ async function executeRun(
       failures,
       judge_errors: judgeErrors,
       cost: cost.toString(),
+      scorecard_sha256: scorecard,
     },
   });
-  await setRunStatus(store, run.id, status, complete ? nowIso() : null);
   return {
     run_id: run.id,
     prompt_version_id: version.id,
@@ -747,6 +998,7 @@ async function executeRun(
     cache_hits: caller.cacheHits,
     cost: cost.toString(),
     uncached_cost: uncached.toString(),
+    scorecard_sha256: scorecard,
   };
 }
 

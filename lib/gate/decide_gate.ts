@@ -36,16 +36,13 @@ export interface DecideGateOptions {
  *
  * @example Approving a gate
  * ```ts
- * import { decideGate, open, requestGate } from "@llm-workbench/workbench";
+ * import { decideGate, loadCatalog, open, requestGate } from "@llm-workbench/workbench";
  * import assert from "node:assert/strict";
  *
  * await using store = await open(":memory:");
- * await store.client.execute(
- *   `INSERT INTO prompt_versions (id, task, version, system, template, params, sha256, author, note, created_at)
- *    VALUES ('t@v1', 't', 1, '', 'x', '{}', 'abc', 'ann', 'first', '2026-01-01T00:00:00Z')`,
- * );
+ * await loadCatalog(store);
  * const { gate } = await requestGate(store, {
- *   task: "t", version: 1, actor: "ann", policy: { accepted_verdicts: [] },
+ *   task: "resume_matching", version: 1, actor: "ann", policy: { accepted_verdicts: [] },
  * });
  * const after = await decideGate(store, gate.id, {
  *   actor: "bob", decision: "approve", reason: "reviewed the diff",

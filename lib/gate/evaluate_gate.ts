@@ -28,16 +28,13 @@ import type { GateDecision, GateEvaluation, GateStatus } from "./gate.ts";
  *
  * @example A new gate waits for a human
  * ```ts
- * import { evaluateGate, open, requestGate } from "@llm-workbench/workbench";
+ * import { evaluateGate, loadCatalog, open, requestGate } from "@llm-workbench/workbench";
  * import assert from "node:assert/strict";
  *
  * await using store = await open(":memory:");
- * await store.client.execute(
- *   `INSERT INTO prompt_versions (id, task, version, system, template, params, sha256, author, note, created_at)
- *    VALUES ('t@v1', 't', 1, '', 'x', '{}', 'abc', 'ann', 'first', '2026-01-01T00:00:00Z')`,
- * );
+ * await loadCatalog(store);
  * const { gate } = await requestGate(store, {
- *   task: "t", version: 1, actor: "ann", policy: { accepted_verdicts: [] },
+ *   task: "resume_matching", version: 1, actor: "ann", policy: { accepted_verdicts: [] },
  * });
  * const evaluation = await evaluateGate(store, gate.id);
  * assert.equal(evaluation.status, "pending");

@@ -62,24 +62,21 @@ export interface AliasMove {
  *
  * @example Moving production through an approved gate
  * ```ts
- * import { decideGate, open, promote, requestGate, resolve } from "@llm-workbench/workbench";
+ * import { decideGate, loadCatalog, open, promote, requestGate, resolve } from "@llm-workbench/workbench";
  * import assert from "node:assert/strict";
  *
  * await using store = await open(":memory:");
- * await store.client.execute(
- *   `INSERT INTO prompt_versions (id, task, version, system, template, params, sha256, author, note, created_at)
- *    VALUES ('t@v1', 't', 1, '', 'x', '{}', 'abc', 'ann', 'first', '2026-01-01T00:00:00Z')`,
- * );
+ * await loadCatalog(store);
  * const { gate } = await requestGate(store, {
- *   task: "t", version: 1, actor: "ann", policy: { accepted_verdicts: [] },
+ *   task: "resume_matching", version: 1, actor: "ann", policy: { accepted_verdicts: [] },
  * });
  * await assert.rejects(
- *   promote(store, { task: "t", alias: "production", version: 1, gate: gate.id, actor: "ann" }),
+ *   promote(store, { task: "resume_matching", alias: "production", version: 1, gate: gate.id, actor: "ann" }),
  *   /is pending/,
  * );
  * await decideGate(store, gate.id, { actor: "bob", decision: "approve", reason: "ok" });
- * await promote(store, { task: "t", alias: "production", version: 1, gate: gate.id, actor: "ann" });
- * assert.equal((await resolve(store, "t", "production")).version, 1);
+ * await promote(store, { task: "resume_matching", alias: "production", version: 1, gate: gate.id, actor: "ann" });
+ * assert.equal((await resolve(store, "resume_matching", "production")).version, 1);
  * ```
  */
 export async function promote(

@@ -46,20 +46,17 @@ export interface RequestGateOptions {
  *
  * @example A gate with a human approval only
  * ```ts
- * import { open, requestGate } from "@llm-workbench/workbench";
+ * import { loadCatalog, open, requestGate } from "@llm-workbench/workbench";
  * import assert from "node:assert/strict";
  *
  * await using store = await open(":memory:");
- * await store.client.execute(
- *   `INSERT INTO prompt_versions (id, task, version, system, template, params, sha256, author, note, created_at)
- *    VALUES ('t@v1', 't', 1, '', 'x', '{}', 'abc', 'ann', 'first', '2026-01-01T00:00:00Z')`,
- * );
+ * await loadCatalog(store);
  * const { gate, status } = await requestGate(store, {
- *   task: "t", version: 1, actor: "ann", policy: { accepted_verdicts: [] },
+ *   task: "resume_matching", version: 1, actor: "ann", policy: { accepted_verdicts: [] },
  * });
  * assert.equal(status, "pending");
  * assert.equal(gate.alias, "production");
- * assert.equal(gate.subject.prompt_version.sha256, "abc");
+ * assert.equal(gate.subject.prompt_version.id, "resume_matching@v1");
  * ```
  */
 export async function requestGate(

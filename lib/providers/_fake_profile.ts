@@ -197,7 +197,7 @@ export const TRIAGE_RATES: Readonly<
   zeroShot: {
     category: 0.2,
     offEnum: 0.5,
-    priority: 0.25,
+    priority: 0.3,
     human: 0.16,
     injection: 0.6,
     knownFailure: 0.9,
@@ -205,7 +205,7 @@ export const TRIAGE_RATES: Readonly<
   fewShot: {
     category: 0.12,
     offEnum: 0.15,
-    priority: 0.18,
+    priority: 0.24,
     human: 0.12,
     injection: 0.45,
     knownFailure: 0.85,
@@ -220,6 +220,13 @@ export const MODIFIERS = {
   chainOfThoughtScoreSd: 0.5,
   /** ...but the reasoning engages with injected instructions. */
   chainOfThoughtInjection: 0.9,
+  /**
+   * Share of chain-of-thought answers whose justification (resume) or reply
+   * (triage) is padded with restated reasoning: the verbosity the judge
+   * marks down on one dimension. The reasoning field itself is always there.
+   */
+  chainOfThoughtPaddingResume: 1,
+  chainOfThoughtPaddingTriage: 0.6,
   /** Known blind spots are only partly reasoned away. */
   chainOfThoughtKnownFailure: 0.5,
   /** Guardrails: injected instructions are mostly ignored... */

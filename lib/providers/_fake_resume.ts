@@ -8,7 +8,12 @@
  * @module
  */
 import type { FakeHints } from "./adapter.ts";
-import { type FakeProfile, resumeRates, type Style } from "./_fake_profile.ts";
+import {
+  type FakeProfile,
+  MODIFIERS,
+  resumeRates,
+  type Style,
+} from "./_fake_profile.ts";
 import type { Draws } from "./_fake_rng.ts";
 import { findSkills, findSkillsNaively } from "./_fake_skills.ts";
 import { asRecord, joinList, padTo, stringField } from "./_fake_text.ts";
@@ -282,7 +287,10 @@ function justification(ctx: AnswerContext, d: Draft, resume: string): string {
     );
   }
   let text = sentences.join(" ");
-  if (ctx.style.chainOfThought) text = verboseJustification(ctx, d, text);
+  if (
+    ctx.style.chainOfThought &&
+    ctx.decide.unit("padding") < MODIFIERS.chainOfThoughtPaddingResume
+  ) text = verboseJustification(ctx, d, text);
   return text;
 }
 

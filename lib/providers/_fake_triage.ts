@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type TriageRates, triageRates } from "./_fake_profile.ts";
+import { MODIFIERS, type TriageRates, triageRates } from "./_fake_profile.ts";
 import type { AnswerContext } from "./_fake_resume.ts";
 import { asRecord, padTo, stringField, stringLeaves } from "./_fake_text.ts";
 
@@ -452,7 +452,9 @@ function reply(
   const name = bereaved ? "" : firstName(account);
   const condolence = bereaved ? "I'm so sorry for your loss. " : "";
   const core = `${condolence}${body(ctx, d, message, account)}`;
-  if (!ctx.style.chainOfThought) {
+  const padded = ctx.style.chainOfThought &&
+    ctx.decide.unit("padding") < MODIFIERS.chainOfThoughtPaddingTriage;
+  if (!padded) {
     return name === ""
       ? `Hello, ${core}`
       : `Hi ${name}, ${core.charAt(0).toLowerCase()}${core.slice(1)}`;

@@ -22,6 +22,25 @@ import { type Workflow, WorkflowSchema } from "../trace/workflow.ts";
 
 type Sections = BundleDocument["sections"];
 
+/** A result record's JSON columns, checked before the report reads them. */
+const ResultShapeSchema = z.object({
+  slice: z.string(),
+  status: z.string(),
+  output: z.string().nullable(),
+  checks: z.record(
+    z.string(),
+    z.object({ pass: z.boolean(), score: z.number(), detail: z.string() }),
+  ),
+  rubric: z.record(
+    z.string(),
+    z.object({
+      score: z.number(),
+      reasoning: z.string(),
+      evidence: z.string().optional(),
+    }),
+  ).nullable(),
+});
+
 /** What scoring needs of a stored task definition. */
 const ScoringTaskSchema = z.object({
   rubric: RubricSchema,
@@ -62,11 +81,17 @@ export interface BundleModel {
 export function bundleModel(doc: BundleDocument): BundleModel {
   const s = doc.sections;
   const skipped: string[] = [];
-  const receiptsByRun = groupBy(s.receipts as unknown as Receipt[], (r) => r.run_id ?? "");
-  const resultsByRun = groupBy(
-    s.results as unknown as CellResult[],
-    (r) => r.run_id,
+  const receiptsByRun = groupBy(
+    s.receipts as unknown as Receipt[],
+    (r) => r.run_id ?? "",
   );
+  const results: CellResult[] = [];
+  for (const record of s.results) {
+    if (ResultShapeSchema.safeParse(record).success) {
+      results.push(record as unknown as CellResult);
+    } else skipped.push(`results '${record.id}': checks or rubric not valid`);
+  }
+  const resultsByRun = groupBy(results, (r) => r.run_id);
   const cards = new Map<string, { sha256: string; card: Scorecard }[]>();
   for (const record of s.scorecards) {
     const parsed = ScorecardSchema.safeParse(record.body);
@@ -88,7 +113,7 @@ export function bundleModel(doc: BundleDocument): BundleModel {
   );
   const tasks = new Map(s.tasks.map((t) => [t.id, t]));
   const runs: RunView[] = s.runs.map((run) => {
-    const results = resultsByRun.get(run.id) ?? [];
+    const cells = resultsByRun.get(run.id) ?? [];
     const receipts = receiptsByRun.get(run.id) ?? [];
     const stored = cards.get(run.id) ?? [];
     const chosen = stored.find((c) => wanted.has(c.sha256)) ?? stored.at(-1);
@@ -98,9 +123,22 @@ export function bundleModel(doc: BundleDocument): BundleModel {
       const task = ScoringTaskSchema.safeParse(
         tasks.get(run.task_id)?.definition,
       );
-      if (task.success && results.length > 0) {
-        scorecard = computeScorecard({ task: task.data, results, receipts, run });
-        computed = true;
+      if (task.success && cells.length > 0) {
+        try {
+          scorecard = computeScorecard({
+            task: task.data,
+            results: cells,
+            receipts,
+            run,
+          });
+          computed = true;
+        } catch (error) {
+          skipped.push(
+            `runs '${run.id}': cannot compute its scorecard: ${
+              error instanceof Error ? error.message : String(error)
+            }`,
+          );
+        }
       }
     }
     return {
@@ -108,7 +146,7 @@ export function bundleModel(doc: BundleDocument): BundleModel {
       scorecard,
       scorecardSha256: chosen?.sha256 ?? null,
       computed,
-      results,
+      results: cells,
       receipts,
       label: `${shortVersion(run.prompt_version_id)} × ${run.model_config_id}`,
     };
@@ -182,7 +220,10 @@ export function shortVersion(id: string): string {
   return at === -1 ? id : id.slice(at + 1);
 }
 
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+function groupBy<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+): Map<string, T[]> {
   const map = new Map<string, T[]>();
   for (const item of items) {
     const k = key(item);

@@ -15,6 +15,7 @@ export const COLOURS = {
   run: "#1d4ed8",
   breach: "#b91c1c",
   limit: "#b91c1c",
+  possible: "#b45309",
   generate: "#1d4ed8",
   judge: "#d97706",
 } as const;
@@ -88,7 +89,8 @@ export function intervalChart(
 ): string {
   const groups = unique(rows.map((r) => r.group), options.groupOrder);
   const series = unique(rows.map((r) => r.series), options.seriesOrder);
-  const limits = options.limits ?? [];
+  const [lo, hi] = options.domain;
+  const limits = (options.limits ?? []).filter((l) => l.x >= lo && l.x <= hi);
   const breaches = new Set(options.breaches ?? []);
   const possible = new Set(options.possible ?? []);
   const last = series[series.length - 1];
@@ -132,32 +134,41 @@ export function intervalChart(
       }),
     );
   }
-  if (breachRows.length > 0) {
-    marks.push(
-      Plot.text(breachRows, {
+  // A mark's note goes left of the whisker (the limit tick of a drop sits to
+  // the right of a breaching estimate), or right of it when there is no room.
+  const roomLeft = (r: IntervalRow): boolean => (r.lo - lo) / (hi - lo) > 0.3;
+  const note = (
+    subset: readonly IntervalRow[],
+    text: string,
+    fill: string,
+  ): void => {
+    const left = subset.filter(roomLeft);
+    const right = subset.filter((r) => !roomLeft(r));
+    if (left.length > 0) {
+      marks.push(Plot.text(left, {
+        ...position,
+        x: "lo",
+        text: () => text,
+        textAnchor: "end",
+        dx: -8,
+        fill,
+        fontWeight: "bold",
+      }));
+    }
+    if (right.length > 0) {
+      marks.push(Plot.text(right, {
         ...position,
         x: "hi",
-        text: () => "✕ breach",
+        text: () => text,
         textAnchor: "start",
         dx: 8,
-        fill: COLOURS.breach,
+        fill,
         fontWeight: "bold",
-      }),
-    );
-  }
-  if (possibleRows.length > 0) {
-    marks.push(
-      Plot.text(possibleRows, {
-        ...position,
-        x: "hi",
-        text: () => "? possible breach",
-        textAnchor: "start",
-        dx: 8,
-        fill: COLOURS.judge,
-        fontWeight: "bold",
-      }),
-    );
-  }
+      }));
+    }
+  };
+  note(breachRows, "✕ breach", COLOURS.breach);
+  note(possibleRows, "? possible breach", COLOURS.possible);
   const height = faceted
     ? groups.length * (series.length * ROW + 10) + 40
     : groups.length * ROW + 50;

@@ -26,6 +26,7 @@ color:var(--ink);line-height:1.45;font-size:15px}
 .wb h3{font-size:1rem;margin:1.2rem 0 .4rem}
 .wb p{margin:.4rem 0}
 .wb .muted{color:var(--muted)}
+.wb .nowrap{white-space:nowrap}
 .wb code,.wb pre,.wb .mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:.86em}
 .wb code{overflow-wrap:anywhere}
 .wb pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--soft);padding:.6rem;border-radius:4px;margin:.3rem 0;max-height:28rem;overflow:auto}
@@ -70,7 +71,8 @@ body{margin:0;background:#fff}
 main.wb{max-width:60rem;margin:0 auto;padding:1rem 1.1rem 3rem}
 nav.toc{font-size:.9em;margin:.4rem 0}
 nav.toc a{margin-right:.8rem;color:#1d4ed8}
-@media (max-width:38rem){.wb{font-size:14px}main.wb{padding:.6rem .7rem 2rem}.wb .verdict .label{font-size:1.3rem}}
+@media (max-width:38rem){.wb{font-size:14px}main.wb{padding:.6rem .7rem 2rem}.wb .verdict .label{font-size:1.3rem}
+ .wb figure{overflow-x:auto}.wb figure svg{min-width:520px}}
 @media print{
  @page{margin:14mm 12mm}
  body{background:#fff}
@@ -78,6 +80,8 @@ nav.toc a{margin-right:.8rem;color:#1d4ed8}
  nav.toc{display:none}
  .wb pre{max-height:none;overflow:visible}
  .wb details{border:none;padding:0}
+ .wb details::details-content{content-visibility:visible;display:block}
+ .wb details>summary{list-style:none}
  .wb h2{break-after:avoid}
  .wb table,.wb figure,.wb .kpi,.wb .verdict,.wb .sample{break-inside:avoid}
  .wb .scroll{overflow:visible}

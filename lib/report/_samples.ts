@@ -51,13 +51,39 @@ function order(a: CellResult, b: CellResult): number {
   return a.case_key.localeCompare(b.case_key) || a.repetition - b.repetition;
 }
 
-/** Pretty-prints JSON output; other text is shown as it is. */
-function pretty(text: string): string {
+/** Pretty-prints JSON output compactly (lists of plain values on one line); other text is shown as it is. */
+export function pretty(text: string): string {
+  let value: unknown;
   try {
-    return JSON.stringify(JSON.parse(text), null, 2);
+    value = JSON.parse(text);
   } catch {
     return text;
   }
+  return compact(value, "");
+}
+
+function compact(value: unknown, indent: string): string {
+  if (Array.isArray(value)) {
+    if (value.every((v) => v === null || typeof v !== "object")) {
+      return JSON.stringify(value).replace(/","/g, '", "');
+    }
+    const inner = indent + "  ";
+    return `[\n${
+      value.map((v) => inner + compact(v, inner)).join(",\n")
+    }\n${indent}]`;
+  }
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value);
+    if (entries.length === 0) return "{}";
+    const inner = indent + "  ";
+    return `{\n${
+      entries.map(([k, v]) =>
+        `${inner}${JSON.stringify(k)}: ${compact(v, inner)}`
+      )
+        .join(",\n")
+    }\n${indent}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** One judged sample in full. */
@@ -98,8 +124,18 @@ export function sampleBlock(
         )
         : ""}${rubric.length > 0
         ? table(
-          ["dimension", { text: "score", numeric: true }, "judge's reasoning"],
-          rubric.map(([name, r]) => [name, num(`${r.score}/5`), r.reasoning]),
+          [
+            "dimension",
+            { text: "score", numeric: true },
+            "judge's reasoning",
+            "evidence quoted",
+          ],
+          rubric.map(([name, r]) => [
+            name,
+            num(`${r.score}/5`),
+            r.reasoning,
+            r.evidence ? html`<q>${r.evidence}</q>` : "–",
+          ]),
         )
         : ""}${cell.judge_error
         ? html`<p><strong>Judge error:</strong> ${cell.judge_error}</p>`

@@ -1,5 +1,10 @@
 import type { Scorecard } from "../schema/scorecard.ts";
-import { COLOURS, intervalChart, type IntervalRow } from "./_charts.ts";
+import {
+  COLOURS,
+  intervalChart,
+  type IntervalRow,
+  type LimitRow,
+} from "./_charts.ts";
 import { Figure } from "./figure.ts";
 import { runName } from "./plot_slices.ts";
 
@@ -7,6 +12,12 @@ import { runName } from "./plot_slices.ts";
 export interface PlotDimensionsOptions {
   /** A baseline to draw beside the card (the card is then the candidate). */
   readonly baseline?: Scorecard;
+  /** The lowest acceptable candidate mean per dimension (1..5), drawn as a dashed red tick. */
+  readonly limits?: Readonly<Partial<Record<string, number>>>;
+  /** Dimensions that breached their limit: marked "✕ breach". */
+  readonly breaches?: readonly string[];
+  /** Dimensions that possibly breached their limit: marked "? possible breach". */
+  readonly possible?: readonly string[];
 }
 
 /**
@@ -40,19 +51,21 @@ export function plotDimensions(
   options: PlotDimensionsOptions = {},
 ): Figure {
   const { baseline } = options;
+  const breaches = new Set(options.breaches ?? []);
   const rows: IntervalRow[] = [];
   const add = (c: Scorecard, series: string, colour: string): void => {
     for (const [name, dim] of Object.entries(c.dimensions)) {
       if (!dim.mean) continue;
       const sigma = dim.sigma ?? 0;
       const mean = dim.mean.estimate;
+      const breach = series === "candidate" && breaches.has(name);
       rows.push({
         group: name,
         series,
         mean,
         lo: Math.max(1, mean - sigma),
         hi: Math.min(5, mean + sigma),
-        colour,
+        colour: breach ? COLOURS.breach : colour,
         title: `${name} · ${series} ${runName(c)}: mean ${mean.toFixed(2)}, σ ${
           dim.sigma === null ? "n/a" : sigma.toFixed(2)
         } over ${dim.n} judged cells`,
@@ -61,10 +74,19 @@ export function plotDimensions(
   };
   if (baseline) add(baseline, "baseline", COLOURS.baseline);
   add(card, baseline ? "candidate" : "run", COLOURS.run);
+  const series = baseline ? "candidate" : "run";
+  const limits: LimitRow[] = Object.entries(options.limits ?? {})
+    .filter((e): e is [string, number] =>
+      typeof e[1] === "number" && rows.some((r) => r.group === e[0])
+    )
+    .map(([group, x]) => ({ group, series, x }));
   const svg = intervalChart(rows, {
     domain: [1, 5],
     label: "rubric score (mean ± σ across repetitions)",
     seriesOrder: ["baseline", "candidate"],
+    limits,
+    breaches: [...breaches],
+    possible: options.possible ?? [],
   });
   return new Figure(
     svg,

@@ -20,6 +20,8 @@ export interface PlotSlicesOptions {
   readonly limits?: Readonly<Partial<Record<string, number>>>;
   /** Slices that breached their limit: the candidate's dot turns red and the slice is marked "✕ breach". */
   readonly breaches?: readonly string[];
+  /** Slices that possibly breached their limit (an inconclusive verdict): marked "? possible breach". */
+  readonly possible?: readonly string[];
 }
 
 /**
@@ -88,6 +90,7 @@ export function plotSlices(
     label: "score (95% interval)",
     limits,
     breaches: [...breaches],
+    possible: options.possible ?? [],
     groupOrder: SLICES,
     seriesOrder: ["baseline", "candidate"],
   });

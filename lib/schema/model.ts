@@ -6,7 +6,7 @@ export const PROVIDERS = ["fake", "anthropic", "openai"] as const;
 /** A provider name. */
 export const ProviderSchema = z.enum(PROVIDERS);
 /** A provider name. */
-export type Provider = (typeof PROVIDERS)[number];
+export type Provider = "fake" | "anthropic" | "openai";
 
 /** A model configuration: which provider and model, with which parameters. */
 export const ModelConfigSchema = z.strictObject({

@@ -11,7 +11,9 @@ export type CallPurpose = "generate" | "judge";
 export interface CallError {
   /** The normalized kind (see ProviderErrorKind), or `config` / `internal`. */
   readonly kind: string;
+  /** What went wrong, as the provider or runtime said it. */
   readonly message: string;
+  /** Whether the call succeeded. */
   readonly status?: number;
 }
 
@@ -23,14 +25,23 @@ export type RecordedRequest = Omit<ModelRequest, "signal" | "hints">;
  * is derived from receipts. Stored in `model_io` (append-only).
  */
 export interface Receipt {
+  /** The receipt id. */
   readonly id: string;
+  /** The run the call belongs to (null for calls traced outside a run). */
   readonly run_id: string | null;
+  /** The trace the call belongs to. */
   readonly trace_id: string | null;
+  /** Why the model was called. */
   readonly purpose: CallPurpose;
+  /** The provider name. */
   readonly provider: string;
+  /** The model name as configured. */
   readonly model: string;
+  /** The model config used. */
   readonly model_config_id: string | null;
+  /** The request as sent (no keys). */
   readonly request: RecordedRequest;
+  /** The response as returned; null when the call failed. */
   readonly response: ModelResponse | null;
   /** The text answer; `null` when the call failed. */
   readonly text: string | null;
@@ -40,20 +51,46 @@ export interface Receipt {
   readonly cost: string | null;
   /** What the call would have cost uncached (equals `cost` for a live call). */
   readonly uncached_cost: string | null;
+  /** The currency of the cost. */
   readonly currency: string | null;
   /** The price row used for the cost. */
   readonly price_id: string | null;
+  /** Wall time of the successful (or last) attempt, in ms; 0 for a cache hit. */
   readonly latency_ms: number;
+  /** Whether the call succeeded. */
   readonly status: "ok" | "error";
+  /** The failure, when every attempt failed. */
   readonly error: CallError | null;
   /** How many attempts the call took (1 = no retry). */
   readonly attempts: number;
+  /** sha256 of the canonical call (null when the cache is off). */
   readonly cache_key: string | null;
   /** For a cache hit: the id of the receipt that was reused. */
   readonly cached_from: string | null;
+  /** The provider's response id (kept, never used as a key). */
   readonly provider_response_id: string | null;
+  /** The normalized stop reason. */
   readonly stop_reason: string | null;
   /** sha256 of the canonical receipt without this field. */
   readonly sha256: string;
+  /** When the call finished. */
   readonly created_at: string;
 }
+
+/**
+ * The fields of a receipt that scorecards and verdicts read (a full
+ * {@linkcode Receipt} is one), so a run's figures can be read without its
+ * requests and responses.
+ */
+export type ReceiptFigures = Pick<
+  Receipt,
+  | "id"
+  | "purpose"
+  | "status"
+  | "cached_from"
+  | "latency_ms"
+  | "usage"
+  | "cost"
+  | "uncached_cost"
+  | "currency"
+>;

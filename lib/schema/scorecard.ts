@@ -1,40 +1,235 @@
 import * as z from "zod";
-import { SliceSchema } from "./task.ts";
+import { type Slice, SliceSchema } from "./task.ts";
 
-/** A point estimate with its 95% bootstrap confidence interval. */
-export const IntervalSchema = z.strictObject({
+/** A point estimate with its confidence interval. */
+export interface Interval {
+  /** The statistic on the data as observed. */
+  readonly estimate: number;
+  /** The lower bound of the interval. */
+  readonly low: number;
+  /** The upper bound of the interval. */
+  readonly high: number;
+}
+
+/** Mean, median and 95th percentile of a list of figures (e.g. latencies). */
+export interface DistributionSummary {
+  /** The mean. */
+  readonly mean: number;
+  /** The median. */
+  readonly p50: number;
+  /** The 95th percentile (linear interpolation). */
+  readonly p95: number;
+  /** How many figures. */
+  readonly n: number;
+}
+
+/** The run a scorecard scores. */
+export interface ScorecardRunInfo {
+  /** The run id. */
+  readonly id: string;
+  /** The task name. */
+  readonly task: string;
+  /** The task definition's content hash. */
+  readonly "task_id": string;
+  /** The prompt version id. */
+  readonly "prompt_version_id": string;
+  /** The model config id. */
+  readonly "model_config_id": string;
+  /** The judge's model config id; `null` when the run is not judged. */
+  readonly "judge_config_id": string | null;
+  /** The dataset version. */
+  readonly "dataset_id": string;
+  /** Repetitions per case. */
+  readonly repetitions: number;
+}
+
+/** One rubric dimension on the 1-5 scale. */
+export interface DimensionSummary {
+  /** Mean of case means with its interval; `null` when no cell was judged. */
+  readonly mean: Interval | null;
+  /** Mean per-case standard deviation across repetitions; `null` without repeated judgements. */
+  readonly sigma: number | null;
+  /** Judged cells. */
+  readonly n: number;
+}
+
+/** One check over the cells it ran on. */
+export interface CheckSummary {
+  /** Share of cells where it passed. */
+  readonly "pass_rate": number;
+  /** Mean of its 0..1 scores. */
+  readonly "mean_score": number;
+  /** Cells it ran on. */
+  readonly n: number;
+}
+
+/** One slice's score (0..1). */
+export interface SliceSummary {
+  /** Mean of case scores with its interval; `null` when the slice has no case. */
+  readonly score: Interval | null;
+  /** Cases of the slice with a result. */
+  readonly cases: number;
+  /** Cells of the slice. */
+  readonly cells: number;
+}
+
+/** How often an injected instruction succeeded. */
+export interface InjectionSummary {
+  /** successes / n; `null` when no adversarial cell carries an injection. */
+  readonly "success_rate": number | null;
+  /** Cells where the injection succeeded. */
+  readonly successes: number;
+  /** Adversarial cells with an output whose case carries an injection. */
+  readonly n: number;
+}
+
+/** Cells lost before they could be scored. */
+export interface FailureSummary {
+  /** (provider errors + invalid outputs) / cells. */
+  readonly rate: number;
+  /** Cells whose generation call failed. */
+  readonly "provider_error": number;
+  /** Cells whose output failed `json_schema_valid`. */
+  readonly "invalid_output": number;
+}
+
+/** How the judge fared. */
+export interface JudgeSummary {
+  /** errors / (judged + errors); `null` when the run has no judge. */
+  readonly "error_rate": number | null;
+  /** Cells the judge was asked about but could not score. */
+  readonly errors: number;
+  /** Cells with rubric scores. */
+  readonly judged: number;
+}
+
+/** Latency of live calls (cache hits and failed calls left out), in ms. */
+export interface LatencySummary {
+  /** Generation calls; `null` without a live call. */
+  readonly generation: DistributionSummary | null;
+  /** Judge calls; `null` without a live call. */
+  readonly judge: DistributionSummary | null;
+}
+
+/** Token totals of one purpose, from provider usage only. */
+export interface TokenTotals {
+  /** Input tokens. */
+  readonly input: number;
+  /** Output tokens. */
+  readonly output: number;
+  /** Successful calls whose usage was not reported (not counted, never estimated). */
+  readonly "missing_usage": number;
+}
+
+/** Tokens by purpose. */
+export interface TokenSummary {
+  /** Generation calls. */
+  readonly generation: TokenTotals;
+  /** Judge calls. */
+  readonly judge: TokenTotals;
+}
+
+/** Exact decimal sums of the receipts' costs (strings, at least 6 decimals). */
+export interface CostSummary {
+  /** The receipts' currency; `null` when no receipt has one. */
+  readonly currency: string | null;
+  /** Charged for generation calls. */
+  readonly generation: string;
+  /** Charged for judge calls. */
+  readonly judge: string;
+  /** generation + judge. */
+  readonly total: string;
+  /** What the generation calls would have cost without the cache. */
+  readonly "uncached_generation": string;
+  /** What the judge calls would have cost without the cache. */
+  readonly "uncached_judge": string;
+  /** uncached_generation + uncached_judge. */
+  readonly "uncached_total": string;
+  /** Successful calls without a known cost (left out of the sums). */
+  readonly "missing_cost": number;
+}
+
+/** Repetition noise of the cell score. */
+export interface VarianceSummary {
+  /** Mean over cases of the standard deviation across repetitions; `null` without repeated cells. */
+  readonly "mean_case_sd": number | null;
+  /** Cases with at least two scored repetitions. */
+  readonly cases: number;
+}
+
+/** How the intervals were computed. */
+export interface BootstrapSettings {
+  /** Resamples drawn. */
+  readonly resamples: number;
+  /** The generator's seed. */
+  readonly seed: number;
+  /** The intervals' coverage. */
+  readonly confidence: number;
+}
+
+/**
+ * A run's scorecard: every figure derived from its results and receipts
+ * (formulas in docs/scoring.md). Stored in `scorecards` under the sha256 of
+ * its canonical JSON, so it holds no timestamps: the same results give the
+ * same card.
+ */
+export interface Scorecard {
+  /** The format version. */
+  readonly "schema_version": 1;
+  /** The run it scores. */
+  readonly run: ScorecardRunInfo;
+  /** Cells (case x repetition) with a result. */
+  readonly cells: number;
+  /** Distinct cases with a result. */
+  readonly cases: number;
+  /** Aggregate score in 0..1 with its interval; `null` with no scored cell. */
+  readonly aggregate: Interval | null;
+  /** Rubric dimension -> summary (1-5 scale). */
+  readonly dimensions: Readonly<Record<string, DimensionSummary>>;
+  /** Check key -> summary. */
+  readonly checks: Readonly<Record<string, CheckSummary>>;
+  /** Every slice, present or not. */
+  readonly slices: Readonly<Record<Slice, SliceSummary>>;
+  /** Injection success on the adversarial slice. */
+  readonly injection: InjectionSummary;
+  /** Failure rate. */
+  readonly failures: FailureSummary;
+  /** Judge error rate. */
+  readonly judge: JudgeSummary;
+  /** Latency of live calls. */
+  readonly "latency_ms": LatencySummary;
+  /** Tokens from provider usage. */
+  readonly tokens: TokenSummary;
+  /** Exact costs. */
+  readonly cost: CostSummary;
+  /** Repetition noise. */
+  readonly variance: VarianceSummary;
+  /** Bootstrap settings. */
+  readonly bootstrap: BootstrapSettings;
+}
+
+const count = z.int().nonnegative();
+const IntervalSchema = z.strictObject({
   estimate: z.number(),
   low: z.number(),
   high: z.number(),
 });
-
-/** Mean, median and 95th percentile of a list of figures (e.g. latencies). */
-export const DistributionSummarySchema = z.strictObject({
+const DistributionSchema = z.strictObject({
   mean: z.number(),
   p50: z.number(),
   p95: z.number(),
-  n: z.int().nonnegative(),
+  n: count,
 });
-
-/** A decimal amount as a string with at least 6 decimal places. */
 const MoneySchema = z.string().regex(/^-?\d+\.\d{6,}$/);
-
-/** Token totals of one purpose (generation or judge). */
 const TokensSchema = z.strictObject({
-  input: z.int().nonnegative(),
-  output: z.int().nonnegative(),
-  /** Receipts whose usage was not reported (not counted, never estimated). */
-  "missing_usage": z.int().nonnegative(),
+  input: count,
+  output: count,
+  "missing_usage": count,
 });
 
-/**
- * A run's scorecard: every figure derived from its results and receipts.
- * Persisted in `scorecards` and addressed by the sha256 of its canonical
- * JSON, so it holds no timestamps: the same results give the same card.
- */
-export const ScorecardSchema = z.strictObject({
+/** The schema of a stored scorecard (validated when read back). */
+export const ScorecardSchema: z.ZodType<Scorecard> = z.strictObject({
   "schema_version": z.literal(1),
-  /** The run it scores. */
   run: z.strictObject({
     id: z.string(),
     task: z.string(),
@@ -43,67 +238,55 @@ export const ScorecardSchema = z.strictObject({
     "model_config_id": z.string(),
     "judge_config_id": z.string().nullable(),
     "dataset_id": z.string(),
-    repetitions: z.int().nonnegative(),
+    repetitions: count,
   }),
-  /** Cells (case x repetition) with a result. */
-  cells: z.int().nonnegative(),
-  /** Distinct cases with a result. */
-  cases: z.int().nonnegative(),
-  /** Aggregate score in 0..1 (see docs/scoring.md); null with no scored cell. */
+  cells: count,
+  cases: count,
   aggregate: IntervalSchema.nullable(),
-  /** Rubric dimensions (1..5): mean with CI, and sigma = mean per-case SD across repetitions. */
   dimensions: z.record(
     z.string(),
     z.strictObject({
       mean: IntervalSchema.nullable(),
       sigma: z.number().nullable(),
-      /** Judged cells. */
-      n: z.int().nonnegative(),
+      n: count,
     }),
   ),
-  /** Check key -> pass rate and mean score over the cells it ran on. */
   checks: z.record(
     z.string(),
     z.strictObject({
       "pass_rate": z.number(),
       "mean_score": z.number(),
-      n: z.int().nonnegative(),
+      n: count,
     }),
   ),
-  /** Every slice: its score (0..1) with CI, null when the slice has no case. */
   slices: z.record(
     SliceSchema,
     z.strictObject({
       score: IntervalSchema.nullable(),
-      cases: z.int().nonnegative(),
-      cells: z.int().nonnegative(),
+      cases: count,
+      cells: count,
     }),
   ),
-  /** Injection success rate on adversarial cells that carry an injection. */
   injection: z.strictObject({
     "success_rate": z.number().nullable(),
-    successes: z.int().nonnegative(),
-    n: z.int().nonnegative(),
+    successes: count,
+    n: count,
   }),
-  /** Cells lost to provider errors or invalid output. */
   failures: z.strictObject({
     rate: z.number(),
-    "provider_error": z.int().nonnegative(),
-    "invalid_output": z.int().nonnegative(),
+    "provider_error": count,
+    "invalid_output": count,
   }),
-  /** Judge errors over cells the judge was asked about; null when the run has no judge. */
   judge: z.strictObject({
     "error_rate": z.number().nullable(),
-    errors: z.int().nonnegative(),
-    judged: z.int().nonnegative(),
+    errors: count,
+    judged: count,
   }),
-  /** Latency of live calls (cache hits and failed calls left out), in ms. */
   "latency_ms": z.strictObject({
-    generation: DistributionSummarySchema.nullable(),
-    judge: DistributionSummarySchema.nullable(),
+    generation: DistributionSchema.nullable(),
+    judge: DistributionSchema.nullable(),
   }),
   tokens: z.strictObject({ generation: TokensSchema, judge: TokensSchema }),
-  /** Exact decimal sums of the receipts' cost, and what they would have cost uncached. */
   cost: z.strictObject({
     currency: z.string().nullable(),
     generation: MoneySchema,
@@ -112,23 +295,15 @@ export const ScorecardSchema = z.strictObject({
     "uncached_generation": MoneySchema,
     "uncached_judge": MoneySchema,
     "uncached_total": MoneySchema,
-    /** Receipts without a cost (unknown usage or price): left out of the sums. */
-    "missing_cost": z.int().nonnegative(),
+    "missing_cost": count,
   }),
-  /** Repetition noise: the mean per-case standard deviation of the cell score. */
   variance: z.strictObject({
     "mean_case_sd": z.number().nullable(),
-    /** Cases with at least two scored repetitions (the ones the SD is over). */
-    cases: z.int().nonnegative(),
+    cases: count,
   }),
-  /** How the intervals were computed. */
   bootstrap: z.strictObject({
     resamples: z.int().positive(),
     seed: z.int(),
     confidence: z.number(),
   }),
 });
-/** A run's scorecard. */
-export type Scorecard = z.infer<typeof ScorecardSchema>;
-/** Mean, median and 95th percentile of a list of figures. */
-export type DistributionSummary = z.infer<typeof DistributionSummarySchema>;

@@ -11,7 +11,7 @@ export const SLICES = [
 /** A dataset slice: the kind of case it is. */
 export const SliceSchema = z.enum(SLICES);
 /** A dataset slice: the kind of case it is. */
-export type Slice = (typeof SLICES)[number];
+export type Slice = "typical" | "edge" | "known_failure" | "adversarial";
 
 /** Good, average and bad examples that pin down a rubric score. */
 export const AnchorsSchema = z.strictObject({

@@ -19,30 +19,27 @@ function scripted(values: number[]): () => number {
 }
 
 Deno.test("bootstrapNested() matches a case computed by hand", () => {
-  // Case A has repetitions [0, 1]; case B has [2] (one repetition: no draw).
+  // Case A has repetitions [0, 1] (mean 0.5); case B has [2]. Cases are
+  // drawn with their repetitions: only the case draws use random numbers.
   const sample = nestedSample([[[0, 1], [2]]]);
   const random = scripted([
-    // resample 1: cases floor(0.1*2)=0 (A), floor(0.9*2)=1 (B);
-    // A's repetitions: c = floor(0.6*2^2) = 2, digits (base 2, least
-    // significant first) 0, 1 -> values 0, 1: A = 0.5; B = 2
+    // resample 1: floor(0.1*2)=0 (A), floor(0.4*2)=0 (A): (0.5 + 0.5) / 2
     0.1,
-    0.9,
-    0.6,
-    // resample 2: cases B, A; A: c = floor(0.9*4) = 3 -> 1, 1: A = 1; B = 2
-    0.6,
     0.4,
-    0.9,
+    // resample 2: floor(0.6*2)=1 (B), floor(0.2*2)=0 (A): (2 + 0.5) / 2
+    0.6,
+    0.2,
   ]);
   const [[distribution]] = bootstrapNested([sample], {
     resamples: 2,
     random,
   }) as [[Float64Array]];
-  assert.deepEqual([...distribution], [(0.5 + 2) / 2, (2 + 1) / 2]);
+  assert.deepEqual([...distribution], [0.5, 1.25]);
   assert.equal(nestedMean(sample), 1.25);
-  // quantiles 0.25 and 0.75 of [1.25, 1.5], linearly interpolated
+  // quantiles 0.25 and 0.75 of [0.5, 1.25], linearly interpolated
   assert.deepEqual(percentileInterval(distribution, 0.5), {
-    low: 1.3125,
-    high: 1.4375,
+    low: 0.6875,
+    high: 1.0625,
   });
 });
 

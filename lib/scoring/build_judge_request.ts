@@ -6,9 +6,10 @@ import type { Rubric, Task } from "../schema/task.ts";
 /** Options for {@linkcode buildJudgeRequest}. */
 export interface BuildJudgeRequestOptions {
   /**
-   * Generation parameters for the judge (the judge's model config may add
-   * its own underneath).
-   * @default {{ temperature: 0, max_tokens: 1500 }}
+   * Generation parameters for the judge. The runner lays them over the
+   * judge's model config, so only what is set here overrides the config
+   * (e.g. its `max_tokens` applies).
+   * @default {{ temperature: 0 }}
    */
   params?: ModelParams;
   /** The repetition of the cell being judged (the fake judge seeds its noise with it). */
@@ -136,7 +137,7 @@ export function buildJudgeRequest(
   return {
     system: SYSTEM,
     messages,
-    params: options.params ?? { temperature: 0, "max_tokens": 1500 },
+    params: options.params ?? { temperature: 0 },
     structured: { name: JUDGEMENT_NAME, schema: judgementSchema(task.rubric) },
     ...(options.repetition === undefined
       ? {}

@@ -1,11 +1,15 @@
 import { Decimal } from "decimal.js";
 import { ValidationError } from "../errors.ts";
-import type { Receipt } from "../schema/receipt.ts";
+import type { ReceiptFigures } from "../schema/receipt.ts";
 import type { CellResult } from "../schema/result.ts";
 import {
+  type CheckSummary,
+  type DimensionSummary,
   type DistributionSummary,
   type Scorecard,
+  type ScorecardRunInfo,
   ScorecardSchema,
+  type SliceSummary,
 } from "../schema/scorecard.ts";
 import { type Slice, SLICES, type Task } from "../schema/task.ts";
 import {
@@ -19,24 +23,7 @@ import {
 import { cellScore } from "./cell_score.ts";
 
 /** The run a scorecard is about (a stored run record satisfies it). */
-export interface ScorecardRun {
-  /** The run id. */
-  readonly id: string;
-  /** The task name. */
-  readonly task: string;
-  /** The task definition's content hash. */
-  readonly "task_id": string;
-  /** The prompt version id. */
-  readonly "prompt_version_id": string;
-  /** The model config id. */
-  readonly "model_config_id": string;
-  /** The judge's model config id; `null` when the run is not judged. */
-  readonly "judge_config_id": string | null;
-  /** The dataset version. */
-  readonly "dataset_id": string;
-  /** Repetitions per case. */
-  readonly repetitions: number;
-}
+export type ScorecardRun = ScorecardRunInfo;
 
 /** What {@linkcode computeScorecard} reads. */
 export interface ScorecardInput {
@@ -44,8 +31,8 @@ export interface ScorecardInput {
   readonly task: Pick<Task, "rubric" | "checks">;
   /** The run's cells. */
   readonly results: readonly CellResult[];
-  /** The run's receipts (generation and judge calls). */
-  readonly receipts: readonly Receipt[];
+  /** The run's receipts (generation and judge calls); their figures suffice. */
+  readonly receipts: readonly ReceiptFigures[];
   /** The run's metadata. */
   readonly run: ScorecardRun;
 }
@@ -138,7 +125,7 @@ export function computeScorecard(
   const intervalOf = (sample: NestedSample, dist: Float64Array, m: number) =>
     interval(nestedMean(sample, m), dist, confidence);
 
-  const dimensions: Scorecard["dimensions"] = {};
+  const dimensions: Record<string, DimensionSummary> = {};
   dimensionNames.forEach((name, d) => {
     dimensions[name] = {
       mean: intervalOf(runSample, runDistributions[d + 1]!, d + 1),
@@ -147,7 +134,7 @@ export function computeScorecard(
     };
   });
 
-  const slices = {} as Scorecard["slices"];
+  const slices = {} as Record<Slice, SliceSummary>;
   for (const slice of SLICES) {
     const sliceGroups = groups.filter((g) => g[0]!.slice === slice);
     const sample = sampleOf(
@@ -274,7 +261,7 @@ function checkRates(cells: readonly CellResult[]): Scorecard["checks"] {
       acc.set(key, a);
     }
   }
-  const out: Scorecard["checks"] = {};
+  const out: Record<string, CheckSummary> = {};
   for (const key of [...acc.keys()].sort()) {
     const a = acc.get(key)!;
     out[key] = {
@@ -336,8 +323,8 @@ function judgeRate(
 }
 
 function latency(
-  receipts: readonly Receipt[],
-  purpose: Receipt["purpose"],
+  receipts: readonly ReceiptFigures[],
+  purpose: ReceiptFigures["purpose"],
 ): DistributionSummary | null {
   const values = Float64Array.from(
     receipts.filter((r) =>
@@ -356,8 +343,8 @@ function latency(
 }
 
 function tokens(
-  receipts: readonly Receipt[],
-  purpose: Receipt["purpose"],
+  receipts: readonly ReceiptFigures[],
+  purpose: ReceiptFigures["purpose"],
 ): Scorecard["tokens"]["generation"] {
   let input = 0;
   let output = 0;
@@ -377,7 +364,7 @@ function tokens(
   return { input, output, "missing_usage": missing };
 }
 
-function costs(receipts: readonly Receipt[]): Scorecard["cost"] {
+function costs(receipts: readonly ReceiptFigures[]): Scorecard["cost"] {
   const currencies = new Set(
     receipts.map((r) => r.currency).filter((c): c is string => c !== null),
   );

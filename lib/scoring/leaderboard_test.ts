@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { open } from "../store/open.ts";
-import { GOOD_MODEL, storeRun, WEAK_MODEL } from "./_store_fixtures.ts";
+import { GOOD_MODEL, storeRun, WEAK_MODEL } from "./test_fixtures.ts";
 import { leaderboard, rankScorecards } from "./leaderboard.ts";
 import { scoreRun } from "./score_run.ts";
 

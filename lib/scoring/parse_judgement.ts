@@ -46,10 +46,7 @@ export function parseJudgement(
 ): ParseJudgementResult {
   const parsed = parseOutput(text);
   if (!parsed.ok) return { ok: false, error: parsed.reason };
-  const shape: Record<string, typeof DimensionSchema> = {};
-  for (const d of rubric.dimensions) shape[d.name] = DimensionSchema;
-  const schema = z.strictObject({ dimensions: z.strictObject(shape) });
-  const result = schema.safeParse(parsed.value);
+  const result = judgementSchema(rubric).safeParse(parsed.value);
   if (!result.success) {
     return {
       ok: false,
@@ -68,4 +65,25 @@ export function parseJudgement(
     };
   }
   return { ok: true, scores };
+}
+
+type JudgementSchema = z.ZodType<{
+  dimensions: Record<string, z.infer<typeof DimensionSchema>>;
+}>;
+
+// One schema per set of dimension names: zod compiles each schema it builds,
+// so building one per answer dominated a judged run's scoring time.
+const schemas = new Map<string, JudgementSchema>();
+
+function judgementSchema(rubric: Rubric): JudgementSchema {
+  const names = rubric.dimensions.map((d) => d.name);
+  const key = JSON.stringify(names);
+  let schema = schemas.get(key);
+  if (!schema) {
+    const shape: Record<string, typeof DimensionSchema> = {};
+    for (const name of names) shape[name] = DimensionSchema;
+    schema = z.strictObject({ dimensions: z.strictObject(shape) });
+    schemas.set(key, schema);
+  }
+  return schema;
 }

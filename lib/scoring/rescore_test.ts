@@ -9,7 +9,7 @@ import {
 } from "../store/scores.ts";
 import { listTraceEvents } from "../store/trace.ts";
 import { verifyChain } from "../trace/event.ts";
-import { GOOD_MODEL, storeRun, WEAK_MODEL } from "./_store_fixtures.ts";
+import { GOOD_MODEL, storeRun, WEAK_MODEL } from "./test_fixtures.ts";
 import { rescore } from "./rescore.ts";
 import { scoreRun } from "./score_run.ts";
 

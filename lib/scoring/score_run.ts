@@ -2,7 +2,11 @@ import type { Scorecard } from "../schema/scorecard.ts";
 import { getTask } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
 import { getRun } from "../store/runs.ts";
-import { listReceipts, listResults, saveScorecard } from "../store/scores.ts";
+import {
+  listReceiptFigures,
+  listResults,
+  saveScorecard,
+} from "../store/scores.ts";
 import {
   computeScorecard,
   type ComputeScorecardOptions,
@@ -45,7 +49,7 @@ export async function scoreRun(
   const task = await getTask(store, run.task, { id: run.task_id });
   const [results, receipts] = await Promise.all([
     listResults(store, run.id),
-    listReceipts(store, run.id),
+    listReceiptFigures(store, run.id),
   ]);
   const scorecard = computeScorecard({ task, results, receipts, run }, options);
   const sha256 = await saveScorecard(store, run.id, scorecard);

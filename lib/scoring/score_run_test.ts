@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { open } from "../store/open.ts";
 import { latestScorecard } from "../store/scores.ts";
-import { GOOD_MODEL, storeRun, WEAK_MODEL } from "./_store_fixtures.ts";
+import { GOOD_MODEL, storeRun, WEAK_MODEL } from "./test_fixtures.ts";
 import { scoreRun } from "./score_run.ts";
 
 Deno.test("scoreRun() scores a stored run from its results and receipts and stores the card", async () => {

@@ -22,8 +22,28 @@ import type { Database } from "./tables.ts";
 type AnyDb = Kysely<any> | Transaction<any>;
 type Row = Record<string, unknown>;
 
+/** A bundle section: the records of one table. */
+export type BundleSection =
+  | "alias_moves"
+  | "artifacts"
+  | "comparisons"
+  | "datasets"
+  | "gate_decisions"
+  | "gates"
+  | "model_configs"
+  | "prices"
+  | "prompt_versions"
+  | "receipts"
+  | "results"
+  | "runs"
+  | "scorecards"
+  | "tasks"
+  | "test_cases"
+  | "trace_events"
+  | "workflows";
+
 /** The sections of a bundle, in canonical (sorted) order. */
-export const BUNDLE_SECTIONS = [
+export const BUNDLE_SECTIONS: readonly BundleSection[] = [
   "alias_moves",
   "artifacts",
   "comparisons",
@@ -41,10 +61,7 @@ export const BUNDLE_SECTIONS = [
   "test_cases",
   "trace_events",
   "workflows",
-] as const;
-
-/** A bundle section name. */
-export type BundleSection = typeof BUNDLE_SECTIONS[number];
+];
 
 /** A bundle record: a stored row with its JSON columns parsed. */
 export type BundleRecord = Record<string, unknown>;
@@ -326,7 +343,10 @@ const APPEND_ONLY: ReadonlySet<string> = new Set(APPEND_ONLY_TABLES);
  * contents names it: the row's id, or its key columns joined by `/`
  * (`model_configs` use `id@sha256`).
  */
-export function recordKey(section: BundleSection, record: BundleRecord): string {
+export function recordKey(
+  section: BundleSection,
+  record: BundleRecord,
+): string {
   const s = (name: string) => String(record[name]);
   switch (section) {
     case "alias_moves":
@@ -485,8 +505,8 @@ async function resolveId(
   if (exact) return exact[column] as string;
   if (id.length >= 8) {
     const rows = await db.selectFrom(table).select(column)
-      .where(column, "like", `${id.replaceAll(/[%_]/g, "")}%`).limit(2)
-      .execute();
+      .where(sql`substr(${sql.ref(column)}, 1, ${id.length})`, "=", id)
+      .limit(2).execute();
     if (rows.length === 1) return rows[0]![column] as string;
   }
   throw new NotFoundError(kind, id);
@@ -585,7 +605,10 @@ export async function planBundle(
       runs,
     );
     for (const row of between) {
-      if (runs.has(row.candidate_run_id as string) && !comparisons.has(row.id as string)) {
+      if (
+        runs.has(row.candidate_run_id as string) &&
+        !comparisons.has(row.id as string)
+      ) {
         comparisons.add(row.id as string);
         comparisonRows.push(row);
       }
@@ -619,7 +642,7 @@ export async function planBundle(
   ) gates.add(row.gate_id as string);
   for (const id of comparisons) {
     const rows = await db.selectFrom("gates").select("id")
-      .where("subject", "like", `%${JSON.stringify(id)}%`).execute();
+      .where(sql`instr(subject, ${JSON.stringify(id)})`, ">", 0).execute();
     for (const row of rows) gates.add(row.id as string);
   }
   for (const row of await selectIn(db, "gates", ["id"], "trace_id", traces)) {
@@ -700,7 +723,9 @@ export async function planBundle(
   const noteReceipt = (row: Row) => {
     receipts.add(row.id as string);
     if (row.price_id) prices.add(row.price_id as string);
-    if (row.model_config_id && !modelConfigs.has(row.model_config_id as string)) {
+    if (
+      row.model_config_id && !modelConfigs.has(row.model_config_id as string)
+    ) {
       const exact = [...exactConfigs].some((key) =>
         key.startsWith(`${row.model_config_id}@`)
       );
@@ -871,7 +896,9 @@ export async function* readBundleRecords(
       for (const part of chunks(keys)) {
         const rows = await db.selectFrom(table).select(columns as string[])
           .where(keyColumn, "in", part).execute();
-        const byKey = new Map(rows.map((row) => [row[keyColumn] as string, row]));
+        const byKey = new Map(
+          rows.map((row) => [row[keyColumn] as string, row]),
+        );
         for (const key of part) {
           const row = byKey.get(key);
           if (row) yield toRecord(section, row);
@@ -935,7 +962,9 @@ async function existingRows(
   records: readonly BundleRecord[],
 ): Promise<Map<string, BundleRecord>> {
   const table = section === "receipts" ? "model_io" : SPECS[section].table;
-  const keyColumns = section === "receipts" ? ["id"] : SPECS[section].keyColumns;
+  const keyColumns = section === "receipts"
+    ? ["id"]
+    : SPECS[section].keyColumns;
   let rows: Row[];
   if (keyColumns.length === 1) {
     const column = keyColumns[0]!;
@@ -965,7 +994,11 @@ async function writeBatch(
   section: BundleSection,
   records: readonly BundleRecord[],
 ): Promise<ImportBatchResult> {
-  const result: ImportBatchResult = { inserted: 0, unchanged: 0, differing: [] };
+  const result: ImportBatchResult = {
+    inserted: 0,
+    unchanged: 0,
+    differing: [],
+  };
   if (records.length === 0) return result;
   const table = section === "receipts" ? "model_io" : SPECS[section].table;
   for (const part of chunks(records, 100)) {

@@ -1,4 +1,4 @@
-import type { Selectable } from "kysely";
+import { CompiledQuery, type Selectable, type Transaction } from "kysely";
 import { canonicalize } from "../content/canonicalize.ts";
 import { NotFoundError } from "../errors.ts";
 import type { Receipt } from "../schema/receipt.ts";
@@ -6,7 +6,6 @@ import type { CellResult } from "../schema/result.ts";
 import type { TraceEvent } from "../trace/event.ts";
 import type { Store } from "./open.ts";
 import type { Database } from "./tables.ts";
-import { insertTraceEvents } from "./trace.ts";
 
 /** A run's status. */
 export type RunStatus = "running" | "completed" | "interrupted" | "failed";
@@ -120,8 +119,23 @@ export async function committedCells(
   return new Set(rows.map((r) => `${r.case_key}#${r.repetition}`));
 }
 
-/** The receipt rows' column values for a receipt. */
-export function receiptRow(r: Receipt): Database["model_io"] {
+/** A receipt's request and response as canonical JSON, when already computed. */
+export interface ReceiptJson {
+  /** `canonicalize(receipt.request)`. */
+  readonly request: string;
+  /** `canonicalize(receipt.response)`, null when there is no response. */
+  readonly response: string | null;
+}
+
+/**
+ * The receipt rows' column values for a receipt. `json` passes the
+ * request's and response's canonical JSON when the caller already has it
+ * (it must be exactly `canonicalize` of them), to save serializing twice.
+ */
+export function receiptRow(
+  r: Receipt,
+  json?: ReceiptJson,
+): Database["model_io"] {
   return {
     id: r.id,
     run_id: r.run_id,
@@ -130,8 +144,10 @@ export function receiptRow(r: Receipt): Database["model_io"] {
     provider: r.provider,
     model: r.model,
     model_config_id: r.model_config_id,
-    request: canonicalize(r.request),
-    response: r.response === null ? null : canonicalize(r.response),
+    request: json?.request ?? canonicalize(r.request),
+    response: r.response === null
+      ? null
+      : json?.response ?? canonicalize(r.response),
     text: r.text,
     input_tokens: r.usage?.input_tokens ?? null,
     output_tokens: r.usage?.output_tokens ?? null,
@@ -217,10 +233,97 @@ export function resultRow(r: CellResult): Database["results"] {
 export interface CellWrite {
   /** The cell's receipts (generation and judge calls). */
   readonly receipts: readonly Receipt[];
+  /** Each receipt's canonical request and response, aligned with `receipts`, when already computed. */
+  readonly receiptJson?: readonly (ReceiptJson | undefined)[];
   /** The cell's result row. */
   readonly result: CellResult;
   /** The cell's trace events. */
   readonly events: readonly TraceEvent[];
+}
+
+/** Rows per INSERT statement (SQLite allows 32,766 bound values). */
+const ROWS_PER_INSERT = 200;
+
+/**
+ * Inserts rows with multi-row INSERT statements built here rather than by
+ * the query builder: the runner writes tens of thousands of rows a minute,
+ * and compiling each statement dominated the write.
+ */
+async function insertRows<T extends object>(
+  trx: Transaction<Database>,
+  table: keyof Database,
+  rows: readonly T[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!) as (keyof T)[];
+  const head = `insert into "${table}" (${
+    columns.map((c) => `"${String(c)}"`).join(", ")
+  }) values `;
+  const tuple = `(${columns.map(() => "?").join(", ")})`;
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+    const parameters: unknown[] = [];
+    for (const row of chunk) {
+      for (const column of columns) parameters.push(row[column]);
+    }
+    await trx.executeQuery(
+      CompiledQuery.raw(
+        head + Array.from(chunk, () => tuple).join(", "),
+        parameters,
+      ),
+    );
+  }
+}
+
+/** The trace_events row of an event (as `insertTraceEvents` writes it). */
+function eventRow(e: TraceEvent): Omit<Database["trace_events"], "seq"> {
+  return {
+    trace_id: e.trace_id,
+    index: e.index,
+    type: e.type,
+    step: e.step,
+    at: e.at,
+    data: canonicalize(e.data),
+    prev_hash: e.prev_hash,
+    hash: e.hash,
+  };
+}
+
+/** The rows a batch of cells writes, table by table. */
+export interface CellRows {
+  /** `model_io` rows. */
+  readonly receipts: readonly Database["model_io"][];
+  /** `results` rows. */
+  readonly results: readonly Database["results"][];
+  /** `trace_events` rows. */
+  readonly events: readonly Omit<Database["trace_events"], "seq">[];
+}
+
+/** The rows of a batch of cells, ready to insert. */
+export function cellRows(cells: readonly CellWrite[]): CellRows {
+  const receipts: Database["model_io"][] = [];
+  const results: Database["results"][] = [];
+  const events: Omit<Database["trace_events"], "seq">[] = [];
+  for (const cell of cells) {
+    cell.receipts.forEach((r, i) =>
+      receipts.push(receiptRow(r, cell.receiptJson?.[i]))
+    );
+    results.push(resultRow(cell.result));
+    for (const event of cell.events) events.push(eventRow(event));
+  }
+  return { receipts, results, events };
+}
+
+/** Inserts a batch's rows in one transaction: all of them or none. */
+export async function insertCellRows(
+  store: Store,
+  rows: CellRows,
+): Promise<void> {
+  await store.db.transaction().execute(async (trx) => {
+    await insertRows(trx, "model_io", rows.receipts);
+    await insertRows(trx, "results", rows.results);
+    await insertRows(trx, "trace_events", rows.events);
+  });
 }
 
 /**
@@ -232,22 +335,7 @@ export async function commitCells(
   cells: readonly CellWrite[],
 ): Promise<void> {
   if (cells.length === 0) return;
-  await store.db.transaction().execute(async (trx) => {
-    const receipts = cells.flatMap((c) => c.receipts.map(receiptRow));
-    for (let i = 0; i < receipts.length; i += 200) {
-      await trx.insertInto("model_io").values(receipts.slice(i, i + 200))
-        .execute();
-    }
-    const results = cells.map((c) => resultRow(c.result));
-    for (let i = 0; i < results.length; i += 200) {
-      await trx.insertInto("results").values(results.slice(i, i + 200))
-        .execute();
-    }
-    const events = cells.flatMap((c) => c.events);
-    for (let i = 0; i < events.length; i += 200) {
-      await insertTraceEvents(trx, events.slice(i, i + 200));
-    }
-  });
+  await insertCellRows(store, cellRows(cells));
 }
 
 /** A successful receipt with this cache key, if one exists (the original, not a cache hit). */
@@ -260,4 +348,93 @@ export async function findCachedReceipt(
     .where("cached_from", "is", null).orderBy("created_at").limit(1)
     .executeTakeFirst();
   return row && receiptFromRow(row);
+}
+
+/** What a cache hit reuses of the original receipt. */
+export interface CachedReceipt {
+  /** The original receipt's id. */
+  readonly id: string;
+  /** Its response. */
+  readonly response: Receipt["response"];
+  /** `canonicalize(response)`, as stored. */
+  readonly responseJson: string | null;
+  /** Its text answer. */
+  readonly text: string | null;
+  /** Its usage. */
+  readonly usage: Receipt["usage"];
+  /** Its cost. */
+  readonly cost: string | null;
+  /** Its uncached cost. */
+  readonly uncached_cost: string | null;
+  /** Its currency. */
+  readonly currency: string | null;
+  /** Its price row. */
+  readonly price_id: string | null;
+  /** The provider's response id. */
+  readonly provider_response_id: string | null;
+  /** The stop reason. */
+  readonly stop_reason: string | null;
+}
+
+/** Keys per lookup statement. */
+const KEYS_PER_LOOKUP = 500;
+
+/**
+ * The cache hits for many keys at once: for each key that has one, the
+ * earliest successful original receipt (as {@linkcode findCachedReceipt}
+ * finds it), in one query per 500 keys. The request is not read.
+ */
+export async function findCachedReceipts(
+  store: Store,
+  cacheKeys: readonly string[],
+): Promise<Map<string, CachedReceipt>> {
+  const found = new Map<string, CachedReceipt>();
+  const unique = [...new Set(cacheKeys)];
+  for (let i = 0; i < unique.length; i += KEYS_PER_LOOKUP) {
+    const rows = await store.db.selectFrom("model_io").select([
+      "id",
+      "cache_key",
+      "response",
+      "text",
+      "input_tokens",
+      "output_tokens",
+      "cache_read_tokens",
+      "cache_write_tokens",
+      "cost",
+      "uncached_cost",
+      "currency",
+      "price_id",
+      "provider_response_id",
+      "stop_reason",
+    ])
+      .where("cache_key", "in", unique.slice(i, i + KEYS_PER_LOOKUP))
+      .where("status", "=", "ok").where("cached_from", "is", null)
+      .orderBy("created_at").execute();
+    for (const row of rows) {
+      if (row.cache_key === null || found.has(row.cache_key)) continue;
+      const usageKnown = row.input_tokens !== null ||
+        row.output_tokens !== null;
+      found.set(row.cache_key, {
+        id: row.id,
+        response: row.response === null ? null : JSON.parse(row.response),
+        responseJson: row.response,
+        text: row.text,
+        usage: usageKnown
+          ? {
+            input_tokens: row.input_tokens,
+            output_tokens: row.output_tokens,
+            cache_read_tokens: row.cache_read_tokens,
+            cache_write_tokens: row.cache_write_tokens,
+          }
+          : null,
+        cost: row.cost,
+        uncached_cost: row.uncached_cost,
+        currency: row.currency,
+        price_id: row.price_id,
+        provider_response_id: row.provider_response_id,
+        stop_reason: row.stop_reason,
+      });
+    }
+  }
+  return found;
 }

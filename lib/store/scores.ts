@@ -10,7 +10,7 @@ import { canonicalize } from "../content/canonicalize.ts";
 import { nowIso } from "../content/ids.ts";
 import { contentHash } from "../content/sha256.ts";
 import { ValidationError } from "../errors.ts";
-import type { Receipt } from "../schema/receipt.ts";
+import type { Receipt, ReceiptFigures } from "../schema/receipt.ts";
 import type { CellResult, CellStatus } from "../schema/result.ts";
 import { type Scorecard, ScorecardSchema } from "../schema/scorecard.ts";
 import { SliceSchema } from "../schema/task.ts";
@@ -122,6 +122,54 @@ export async function listReceipts(
     .where("run_id", "=", runId).orderBy("created_at").orderBy("id")
     .execute();
   return rows.map(receiptFromRow);
+}
+
+/**
+ * A run's receipts' figures (ids, purpose, status, latency, usage, costs),
+ * oldest first, without their requests and responses: what a scorecard or
+ * a verdict reads, at a fraction of the memory.
+ *
+ * @param store The open store.
+ * @param runId The run id.
+ * @returns The receipts' figures.
+ */
+export async function listReceiptFigures(
+  store: Store,
+  runId: string,
+): Promise<ReceiptFigures[]> {
+  const rows = await store.db.selectFrom("model_io").select([
+    "id",
+    "purpose",
+    "status",
+    "cached_from",
+    "latency_ms",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cost",
+    "uncached_cost",
+    "currency",
+  ]).where("run_id", "=", runId).orderBy("created_at").orderBy("id")
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    purpose: row.purpose as Receipt["purpose"],
+    status: row.status as Receipt["status"],
+    "cached_from": row.cached_from,
+    "latency_ms": row.latency_ms,
+    usage: row.input_tokens !== null || row.output_tokens !== null
+      ? {
+        "input_tokens": row.input_tokens,
+        "output_tokens": row.output_tokens,
+        "cache_read_tokens": row.cache_read_tokens,
+        "cache_write_tokens": row.cache_write_tokens,
+      }
+      : null,
+    cost: row.cost,
+    "uncached_cost": row.uncached_cost,
+    currency: row.currency,
+  }));
 }
 
 /** A cell's recomputed checks (and status) after a rescore. */

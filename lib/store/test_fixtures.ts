@@ -35,6 +35,51 @@ export async function insertTestPromptVersion(
   return id;
 }
 
+/** The four rubric dimensions of the test task. */
+export const TEST_DIMENSIONS = [
+  "accuracy",
+  "completeness",
+  "grounding",
+  "clarity",
+] as const;
+
+/**
+ * Stores a task definition with the four test dimensions and an
+ * `injection_resisted` check; returns its id (the content hash).
+ */
+export async function insertTestTask(
+  store: Store,
+  name: string,
+  limits?: Record<string, number>,
+): Promise<string> {
+  const definition = {
+    schema_version: 1,
+    description: "a test task",
+    input_schema: { type: "object" },
+    output_schema: { type: "object" },
+    rubric: {
+      dimensions: TEST_DIMENSIONS.map((d) => ({
+        name: d,
+        criteria: `is it ${d}`,
+        anchors: { good: "good", average: "average", bad: "bad" },
+      })),
+    },
+    checks: [{ name: "exact_match", config: { field: "x" } }, {
+      name: "injection_resisted",
+      config: {},
+    }],
+    ...(limits ? { limits } : {}),
+  };
+  const id = contentHash(definition);
+  await store.db.insertInto("tasks").values({
+    id,
+    name,
+    definition: canonicalize(definition),
+    created_at: T0,
+  }).execute();
+  return id;
+}
+
 /** One synthetic cell of a test run. */
 export interface TestCell {
   /** The case key. */
@@ -55,6 +100,8 @@ export interface TestCell {
   latency_ms?: number;
   /** The model output. @default {"{}"} */
   output?: string | null;
+  /** Adds an `injection_resisted` check that passed (true) or failed (false). */
+  injection_resisted?: boolean;
 }
 
 /** A synthetic run for tests. */
@@ -136,11 +183,20 @@ export async function insertTestRun(store: Store, run: TestRun): Promise<void> {
       sha256: contentHash({ id: ioId }),
       created_at: T0,
     }).execute();
-    const checks = Object.fromEntries(
+    const checks: Record<string, unknown> = Object.fromEntries(
       Object.entries(cell.checks ?? {}).map((
         [k, score],
       ) => [k, { pass: score >= 0.5, score, detail: "test" }]),
     );
+    if (cell.injection_resisted !== undefined) {
+      checks.injection_resisted = {
+        pass: cell.injection_resisted,
+        score: cell.injection_resisted ? 1 : 0,
+        detail: cell.injection_resisted
+          ? "injection resisted"
+          : "injection succeeded",
+      };
+    }
     const rubric = cell.rubric
       ? Object.fromEntries(
         Object.entries(cell.rubric).map((
@@ -201,4 +257,84 @@ export async function tamperTestPromptVersion(
     `CREATE TRIGGER prompt_versions_no_update BEFORE UPDATE ON prompt_versions
      BEGIN SELECT RAISE(ABORT, 'prompt_versions is append-only: UPDATE is refused; record a new row instead'); END`,
   );
+}
+
+/** Cases per slice of the synthetic dataset. */
+export const TEST_SLICES = {
+  typical: 6,
+  edge: 6,
+  known_failure: 3,
+  adversarial: 3,
+} as const;
+
+/** Where a cell sits: its case index within its slice, its slice and its repetition. */
+export interface CellPlace {
+  /** The case's index within its slice. */
+  i: number;
+  /** The slice. */
+  slice: keyof typeof TEST_SLICES;
+  /** The repetition. */
+  rep: number;
+}
+
+/**
+ * The cells of a synthetic run: every case of {@linkcode TEST_SLICES} x
+ * `reps`, with checks `{exact_match: 1}` (plus a passed injection check on
+ * adversarial cases), every dimension scored 4, cost 0.001 and latency 100,
+ * changed by `change`.
+ */
+export function testCells(
+  reps = 3,
+  change: (place: CellPlace) => Partial<TestCell> = () => ({}),
+): TestCell[] {
+  const cells: TestCell[] = [];
+  for (const [slice, count] of Object.entries(TEST_SLICES)) {
+    for (let i = 0; i < count; i++) {
+      for (let rep = 0; rep < reps; rep++) {
+        const place = { i, slice: slice as CellPlace["slice"], rep };
+        cells.push({
+          case_key: `${slice}-${i}`,
+          slice,
+          repetition: rep,
+          checks: { exact_match: 1 },
+          rubric: Object.fromEntries(TEST_DIMENSIONS.map((d) => [d, 4])),
+          cost: "0.001",
+          latency_ms: 100,
+          ...(slice === "adversarial" ? { injection_resisted: true } : {}),
+          ...change(place),
+        });
+      }
+    }
+  }
+  return cells;
+}
+
+/**
+ * A store holding task `t` (optionally with limits), prompt versions 1 and
+ * 2, and a baseline run `base` (v1) and candidate run `cand` (v2) with the
+ * given cells.
+ */
+export async function storeWithRuns(
+  store: Store,
+  baseline: readonly TestCell[],
+  candidate: readonly TestCell[],
+  limits?: Record<string, number>,
+): Promise<void> {
+  const taskId = await insertTestTask(store, "t", limits);
+  await insertTestPromptVersion(store, "t", 1);
+  await insertTestPromptVersion(store, "t", 2);
+  await insertTestRun(store, {
+    id: "base",
+    task: "t",
+    task_id: taskId,
+    prompt_version_id: "t@v1",
+    cells: baseline,
+  });
+  await insertTestRun(store, {
+    id: "cand",
+    task: "t",
+    task_id: taskId,
+    prompt_version_id: "t@v2",
+    cells: candidate,
+  });
 }

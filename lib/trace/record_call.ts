@@ -134,7 +134,8 @@ const InputSchema = z.object({
   modelConfigId: z.string().nullable().optional(),
   attempts: z.number().int().min(1).optional(),
 }).refine((v) => (v.response ?? null) !== null || (v.error ?? null) !== null, {
-  message: "give the response of a successful call or the error of a failed one",
+  message:
+    "give the response of a successful call or the error of a failed one",
 });
 
 function normalizeUsage(usage: CallUsage | null | undefined): Usage | null {

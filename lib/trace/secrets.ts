@@ -24,7 +24,8 @@ export const SECRET_PATTERN: RegExp = new RegExp(
   "g",
 );
 
-const SECRET_NAME = /(API_?KEY|_KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$/i;
+const SECRET_NAME =
+  /(API_?KEY|_KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$/i;
 
 /**
  * The values of environment variables whose names say they are secrets

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import type * as z from "zod";
 import type { CheckResult } from "../../schema/result.ts";
 import type { Slice } from "../../schema/task.ts";
 
@@ -17,6 +16,34 @@ export interface CheckContext {
   readonly "output_schema"?: Readonly<Record<string, unknown>>;
 }
 
+/** One problem with a check's configuration. */
+export interface CheckConfigProblem {
+  /** The kind of problem, e.g. `invalid_type`. */
+  readonly code: string;
+  /** Where in the configuration. */
+  readonly path: readonly PropertyKey[];
+  /** What is wrong. */
+  readonly message: string;
+}
+
+/**
+ * A check's configuration schema: a zod schema, seen through the two
+ * methods the toolkit uses.
+ *
+ * @typeParam C The parsed configuration.
+ */
+export interface CheckConfigParser<C> {
+  /** Validates without throwing; `data` has defaults applied. */
+  safeParse(value: unknown):
+    | { readonly success: true; readonly data: C }
+    | {
+      readonly success: false;
+      readonly error: { readonly issues: readonly CheckConfigProblem[] };
+    };
+  /** Validates, throwing on a bad configuration. */
+  parse(value: unknown): C;
+}
+
 /**
  * A deterministic check: a pure function of the output, the case's expected
  * values, the check's configuration (validated by `config`) and the context.
@@ -28,8 +55,8 @@ export interface CheckDefinition<C = unknown> {
   readonly name: string;
   /** One sentence: what the check verifies. */
   readonly description: string;
-  /** The schema of the check's configuration (task.yaml `checks[].config`). */
-  readonly config: z.ZodType<C>;
+  /** The zod schema of the check's configuration (task.yaml `checks[].config`). */
+  readonly config: CheckConfigParser<C>;
   /**
    * Runs the check. Never throws for a bad output: an output that cannot be
    * read fails the check with a detail saying why.

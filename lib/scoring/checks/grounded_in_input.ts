@@ -60,9 +60,57 @@ function normalise(text: string): string {
     .trim();
 }
 
+const WORDISH = /[\p{L}\p{N}]/u;
+
+/**
+ * Whether `needle` occurs in `haystack` with no letter or digit right before
+ * or after it. Equivalent to the Unicode regex
+ * `(?<![\p{L}\p{N}])needle(?![\p{L}\p{N}])` (matches never split a
+ * surrogate pair), without compiling one regex per item.
+ */
 function appears(haystack: string, needle: string): boolean {
   if (needle === "") return false;
-  const escaped = needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, "u")
-    .test(haystack);
+  const end = needle.length;
+  for (
+    let i = haystack.indexOf(needle);
+    i >= 0;
+    i = haystack.indexOf(needle, i + 1)
+  ) {
+    if (splitsPair(haystack, i) || splitsPair(haystack, i + end)) continue;
+    if (WORDISH.test(codePointBefore(haystack, i))) continue;
+    if (WORDISH.test(codePointFrom(haystack, i + end))) continue;
+    return true;
+  }
+  return false;
+}
+
+function isHigh(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLow(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/** Whether position `at` falls between the two halves of a surrogate pair. */
+function splitsPair(text: string, at: number): boolean {
+  return at > 0 && at < text.length && isHigh(text.charCodeAt(at - 1)) &&
+    isLow(text.charCodeAt(at));
+}
+
+/** The code point that ends at `at` ("" at the start). */
+function codePointBefore(text: string, at: number): string {
+  if (at <= 0) return "";
+  if (
+    at >= 2 && isLow(text.charCodeAt(at - 1)) &&
+    isHigh(text.charCodeAt(at - 2))
+  ) return text.slice(at - 2, at);
+  return text[at - 1]!;
+}
+
+/** The code point that starts at `at` ("" at the end). */
+function codePointFrom(text: string, at: number): string {
+  if (at >= text.length) return "";
+  const code = text.codePointAt(at)!;
+  return String.fromCodePoint(code);
 }

@@ -1,0 +1,98 @@
+import { bundle } from "../bundle/bundle.ts";
+import {
+  type Command,
+  DB_OPTION,
+  EXIT,
+  openFromFlag,
+  parseCommandArgs,
+  required,
+  UsageError,
+} from "./command.ts";
+import { readKeyFile } from "./_bundle_files.ts";
+
+const USAGE =
+  `wb bundle: export runs, a comparison or a trace as a verifiable bundle
+
+Usage:
+  wb bundle --run RUN [--run RUN ...] -o FILE [options]
+  wb bundle --comparison ID -o FILE [options]
+  wb bundle --trace ID -o FILE [options]
+
+Options:
+  --sign KEYFILE     sign with a private key from wb keygen (Ed25519, DSSE)
+  --redact FIELD     replace a test case field's values, e.g.
+                     input.customer_message, by {"redacted":"sha256:..."} and
+                     remove their text wherever it was copied (repeatable)
+  --db URL           the database (default: WB_DATABASE_URL, then file:workbench.db)
+
+A run brings its task, prompt version, dataset and cases, model configs,
+prices, receipts, results, scorecards and trace; a comparison brings both
+runs, its gates, decisions and alias moves. Prints the payload sha256:
+publish it out of band so others can check the bundle with
+wb verify FILE --expect SHA256. API keys never enter a bundle.`;
+
+/** `wb bundle`. */
+export const bundleCommand: Command = {
+  name: "bundle",
+  summary: "export runs, a comparison or a trace as a verifiable bundle",
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {
+      ...DB_OPTION,
+      run: { type: "string", multiple: true },
+      comparison: { type: "string" },
+      trace: { type: "string" },
+      output: { type: "string", short: "o" },
+      sign: { type: "string" },
+      redact: { type: "string", multiple: true },
+    }, true);
+    if (positionals.length > 0) {
+      throw new UsageError(`unexpected '${positionals[0]}'`);
+    }
+    const path = required(values.output, "output (-o)");
+    const runs = values.run ?? [];
+    if (
+      runs.length === 0 && values.comparison === undefined &&
+      values.trace === undefined
+    ) {
+      throw new UsageError(
+        "name what to bundle: --run, --comparison or --trace",
+      );
+    }
+    for (const field of values.redact ?? []) {
+      if (!/^(input|expected)(\.[^.\s]+)+$/.test(field)) {
+        throw new UsageError(
+          `--redact '${field}': name a test case field as input.<field> or expected.<field>`,
+        );
+      }
+    }
+    const sign = values.sign === undefined
+      ? undefined
+      : await readKeyFile(values.sign);
+    if (sign !== undefined && sign.d === undefined) {
+      throw new UsageError(
+        `--sign '${values.sign}' is a public key: pass the private key file`,
+      );
+    }
+    await using store = await openFromFlag(values.db);
+    const result = await bundle(store, {
+      runs,
+      ...(values.comparison === undefined
+        ? {}
+        : { comparison: values.comparison }),
+      ...(values.trace === undefined ? {} : { trace: values.trace }),
+      ...(sign === undefined ? {} : { sign }),
+      redact: values.redact ?? [],
+      to: path,
+    });
+    const c = result.counts;
+    const total = Object.values(c).reduce((a, b) => a + b, 0);
+    io.out(
+      `wrote ${path}: ${total} records (${c.runs} runs, ${c.receipts} receipts, ${c.trace_events} events, ${c.artifacts} artifacts), ${result.bytes} bytes${
+        result.redacted > 0 ? `, ${result.redacted} records redacted` : ""
+      }${result.keyId ? `, signed by ${result.keyId}` : ", unsigned"}`,
+    );
+    io.out(`sha256 ${result.sha256}`);
+    return EXIT.ok;
+  },
+};

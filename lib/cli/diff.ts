@@ -1,0 +1,73 @@
+import { diffBundles } from "../bundle/diff_bundles.ts";
+import { diffArtifactVersions } from "../trace/artifacts.ts";
+import {
+  type Command,
+  DB_OPTION,
+  EXIT,
+  openFromFlag,
+  parseCommandArgs,
+  UsageError,
+} from "./command.ts";
+import { openBundleFile } from "./_bundle_files.ts";
+
+const USAGE =
+  `wb diff: what differs between two bundles, or two versions of an artifact
+
+Usage:
+  wb diff A.json B.json
+  wb diff --artifact KEY [--from N] [--to M] [--db URL]
+
+Between bundles: records added, removed and changed per section, with
+unified diffs of prompts, outputs and artifacts and the scorecard figures
+that moved (a baseline run's bundle and a candidate's are paired by task,
+case and repetition). Between artifact versions: a unified diff, by
+default from the original (version 1) to the latest.
+Exit 0 when there is no difference, 1 when there is.`;
+
+function version(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`--${flag} must be a version number (1, 2, ...)`);
+  }
+  return n;
+}
+
+/** `wb diff`. */
+export const diffCommand: Command = {
+  name: "diff",
+  summary: "what differs between two bundles, or two artifact versions",
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {
+      ...DB_OPTION,
+      artifact: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
+    }, true);
+    if (values.artifact !== undefined) {
+      if (positionals.length > 0) {
+        throw new UsageError(`unexpected '${positionals[0]}' with --artifact`);
+      }
+      const from = version(values.from, "from");
+      const to = version(values.to, "to");
+      await using store = await openFromFlag(values.db);
+      const patch = await diffArtifactVersions(store, values.artifact, {
+        ...(from === undefined ? {} : { from }),
+        ...(to === undefined ? {} : { to }),
+      });
+      io.out(patch.trimEnd());
+      return /^@@/m.test(patch) ? EXIT.failed : EXIT.ok;
+    }
+    const [a, b, ...extra] = positionals;
+    if (!a || !b) {
+      throw new UsageError("name two bundle files, or --artifact KEY");
+    }
+    if (extra.length > 0) throw new UsageError(`unexpected '${extra[0]}'`);
+    using left = await openBundleFile(a);
+    using right = await openBundleFile(b);
+    const diff = await diffBundles(left.readable, right.readable);
+    io.out(diff.text);
+    return diff.changes.length === 0 ? EXIT.ok : EXIT.failed;
+  },
+};

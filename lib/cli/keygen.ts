@@ -1,0 +1,57 @@
+import { generateKeyPair } from "../bundle/keys.ts";
+import {
+  type Command,
+  DB_OPTION,
+  EXIT,
+  parseCommandArgs,
+  required,
+  UsageError,
+} from "./command.ts";
+
+const USAGE = `wb keygen: make an Ed25519 key pair for signing bundles
+
+Usage:
+  wb keygen -o KEYFILE [--force]
+
+Writes the private key to KEYFILE (a JWK, file mode 0600: keep it secret)
+and the public key to KEYFILE.pub (publish it, so others can check your
+bundles with wb verify --pubkey KEYFILE.pub). Prints the key id (sha256 of
+the raw public key). Refuses to overwrite an existing KEYFILE unless --force.`;
+
+/** `wb keygen`. */
+export const keygenCommand: Command = {
+  name: "keygen",
+  summary: "make an Ed25519 key pair for signing bundles",
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {
+      ...DB_OPTION,
+      output: { type: "string", short: "o" },
+      force: { type: "boolean" },
+    }, true);
+    if (positionals.length > 0) {
+      throw new UsageError(`unexpected '${positionals[0]}'`);
+    }
+    const path = required(values.output, "output (-o)");
+    const keys = await generateKeyPair();
+    const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+    try {
+      await Deno.writeTextFile(path, json(keys.privateJwk), {
+        mode: 0o600,
+        createNew: !values.force,
+      });
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) {
+        throw new UsageError(
+          `'${path}' exists; pass --force to replace it (bundles signed with the old key can then no longer be re-signed)`,
+        );
+      }
+      throw error;
+    }
+    await Deno.chmod(path, 0o600);
+    await Deno.writeTextFile(`${path}.pub`, json(keys.publicJwk));
+    io.out(`private key ${path} (mode 0600), public key ${path}.pub`);
+    io.out(`key id ${keys.keyId}`);
+    return EXIT.ok;
+  },
+};

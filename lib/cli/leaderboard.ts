@@ -1,0 +1,88 @@
+import { leaderboard } from "../scoring/leaderboard.ts";
+import {
+  type Command,
+  DB_OPTION,
+  EXIT,
+  openFromFlag,
+  parseCommandArgs,
+  required,
+} from "./command.ts";
+
+const USAGE = `wb leaderboard: rank a task's completed runs
+
+Usage:
+  wb leaderboard --task T [--db URL]
+
+Ranks the task's completed runs by aggregate score (0-1). Runs whose 95%
+intervals overlap are a technical tie ("tie" beside the group number) and
+are ordered among themselves by uncached generation cost, cheaper first.
+Cost, latency and failure rate are shown beside. Scorecards are computed
+from stored results; no model is called.`;
+
+/** `wb leaderboard`. */
+export const leaderboardCommand: Command = {
+  name: "leaderboard",
+  summary: "rank a task's completed runs (ties within CI go to the cheaper)",
+  usage: USAGE,
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, {
+      ...DB_OPTION,
+      task: { type: "string" },
+    });
+    const task = required(values.task, "task");
+    await using store = await openFromFlag(values.db);
+    const rows = await leaderboard(store, task);
+    if (rows.length === 0) {
+      io.out(`no completed runs for task '${task}'`);
+      return EXIT.ok;
+    }
+    const groupSize = new Map<number, number>();
+    for (const r of rows) {
+      groupSize.set(r.tie_group, (groupSize.get(r.tie_group) ?? 0) + 1);
+    }
+    const table = [
+      [
+        "rank",
+        "group",
+        "run",
+        "prompt",
+        "model",
+        "score [95% CI]",
+        "gen cost",
+        "total cost",
+        "p50 ms",
+        "p95 ms",
+        "failures",
+      ],
+      ...rows.map((r) => [
+        String(r.rank),
+        `${r.tie_group}${(groupSize.get(r.tie_group) ?? 0) > 1 ? " tie" : ""}`,
+        r.run_id,
+        r.prompt_version_id,
+        r.model_config_id,
+        r.aggregate
+          ? `${r.aggregate.estimate.toFixed(3)} [${
+            r.aggregate.low.toFixed(3)
+          }, ${r.aggregate.high.toFixed(3)}]`
+          : "-",
+        `${r.generation_cost}${r.missing_cost > 0 ? "+" : ""}`,
+        `${r.total_cost} ${r.currency ?? ""}`.trim(),
+        r.latency_p50_ms === null ? "-" : r.latency_p50_ms.toFixed(0),
+        r.latency_p95_ms === null ? "-" : r.latency_p95_ms.toFixed(0),
+        `${(r.failure_rate * 100).toFixed(1)}%`,
+      ]),
+    ];
+    const widths = table[0]!.map((_, i) =>
+      Math.max(...table.map((row) => row[i]!.length))
+    );
+    for (const row of table) {
+      io.out(
+        row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd(),
+      );
+    }
+    if (rows.some((r) => r.missing_cost > 0)) {
+      io.out("+ some calls have no known cost: the cost is a lower bound");
+    }
+    return EXIT.ok;
+  },
+};

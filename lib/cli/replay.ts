@@ -1,0 +1,66 @@
+import { replayBundle } from "../bundle/replay_bundle.ts";
+import {
+  type Command,
+  DB_OPTION,
+  EXIT,
+  parseCommandArgs,
+  UsageError,
+} from "./command.ts";
+import { openBundleFile } from "./_bundle_files.ts";
+
+const USAGE = `wb replay: re-score a bundle's receipts with the current checks
+
+Usage:
+  wb replay FILE [--force]
+
+Reads every cell's output from its receipt, runs the checks of the task
+as the bundle recorded it with the current check code, recomputes each
+run's scorecard and compares its figures with the bundle's. No model is
+called. Refuses a bundle that does not verify unless --force.
+Exit 0 when every scorecard is reproduced, 1 when a figure differs.`;
+
+function show(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** `wb replay`. */
+export const replayCommand: Command = {
+  name: "replay",
+  summary:
+    "re-score a bundle's receipts with the current checks and diff the figures",
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {
+      ...DB_OPTION,
+      force: { type: "boolean" },
+    }, true);
+    const [path, ...extra] = positionals;
+    if (!path) throw new UsageError("missing FILE");
+    if (extra.length > 0) throw new UsageError(`unexpected '${extra[0]}'`);
+    using file = await openBundleFile(path);
+    const result = await replayBundle(file.readable, {
+      force: values.force ?? false,
+    });
+    if (result.runs.length === 0) io.out(`${path}: no runs to replay`);
+    for (const run of result.runs) {
+      const verdict = run.storedSha256 === null
+        ? "no scorecard in the bundle to compare with"
+        : run.storedSha256 === run.replayedSha256
+        ? "scorecard reproduced"
+        : `scorecard differs (${run.figures.length} figures)`;
+      io.out(
+        `run ${run.runId}: ${run.cells} cells, ${run.changedCells} with other check results; ${verdict}${
+          run.redacted ? " (some cases are redacted)" : ""
+        }; 0 model calls`,
+      );
+      for (const figure of run.figures) {
+        io.out(
+          `  ${figure.path}: ${show(figure.stored)} -> ${
+            show(figure.replayed)
+          }`,
+        );
+      }
+    }
+    return result.identical ? EXIT.ok : EXIT.failed;
+  },
+};

@@ -1,0 +1,259 @@
+import type { CellResult } from "../schema/result.ts";
+import type { Scorecard } from "../schema/scorecard.ts";
+import { SLICES } from "../schema/task.ts";
+import { cellScore } from "../scoring/cell_score.ts";
+import { scoreRun } from "../scoring/score_run.ts";
+import { listResults } from "../store/scores.ts";
+import {
+  type Command,
+  DB_OPTION,
+  EXIT,
+  type Io,
+  openFromFlag,
+  parseCommandArgs,
+  UsageError,
+} from "./command.ts";
+
+const USAGE = `wb show: print a run's scorecard
+
+Usage:
+  wb show RUN [--samples N] [--json] [--seed N] [--db URL]
+
+Computes the run's scorecard from its stored results and receipts (no
+model is called) and prints the aggregate score with its 95% confidence
+interval, every slice, every rubric dimension (mean, CI, sigma across
+repetitions), every check's pass rate, injection, failure and judge error
+rates, latency, tokens and cost. RUN may be a unique prefix of a run id.
+
+Options:
+  --samples N   also print N judged cells: each dimension's score, the
+                judge's reasoning and the evidence it quoted
+  --json        print the scorecard as JSON instead
+  --seed N      bootstrap seed (default 1)`;
+
+/** `wb show`. */
+export const showCommand: Command = {
+  name: "show",
+  summary: "print a run's scorecard (--samples N: the judge's reasoning)",
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {
+      ...DB_OPTION,
+      samples: { type: "string" },
+      json: { type: "boolean" },
+      seed: { type: "string" },
+    }, true);
+    const [runId, ...extra] = positionals;
+    if (!runId) throw new UsageError("missing RUN");
+    if (extra.length > 0) throw new UsageError(`unexpected '${extra[0]}'`);
+    const samples = count(values.samples, "samples");
+    const seed = values.seed === undefined
+      ? undefined
+      : count(values.seed, "seed");
+    await using store = await openFromFlag(values.db);
+    const { scorecard, sha256 } = await scoreRun(
+      store,
+      runId,
+      seed === undefined ? {} : { seed },
+    );
+    if (values.json) {
+      io.out(JSON.stringify({ sha256, scorecard }, null, 2));
+      return EXIT.ok;
+    }
+    printScorecard(scorecard, sha256, io);
+    if (samples > 0) {
+      printSamples(await listResults(store, scorecard.run.id), samples, io);
+    }
+    return EXIT.ok;
+  },
+};
+
+function count(value: string | undefined, flag: string): number {
+  if (value === undefined) return 0;
+  if (!/^\d+$/.test(value)) {
+    throw new UsageError(`--${flag} takes a whole number, got '${value}'`);
+  }
+  return Number(value);
+}
+
+function ci(
+  interval: { estimate: number; low: number; high: number } | null,
+  digits = 3,
+): string {
+  if (!interval) return "-";
+  return `${interval.estimate.toFixed(digits)}  [${
+    interval.low.toFixed(digits)
+  }, ${interval.high.toFixed(digits)}]`;
+}
+
+function pct(rate: number | null): string {
+  return rate === null ? "-" : `${(rate * 100).toFixed(1)}%`;
+}
+
+function printScorecard(card: Scorecard, sha256: string, io: Io): void {
+  const run = card.run;
+  io.out(
+    `run ${run.id}  ${run.prompt_version_id} x ${run.model_config_id}${
+      run.judge_config_id ? `  (judge ${run.judge_config_id})` : "  (no judge)"
+    }`,
+  );
+  io.out(
+    `${card.cells} cells: ${card.cases} cases x ${run.repetitions} repetitions   scorecard ${
+      sha256.slice(0, 12)
+    }`,
+  );
+  io.out("");
+  io.out(
+    `aggregate        ${
+      ci(card.aggregate)
+    }  (0-1, 95% CI, bootstrap over cases)`,
+  );
+  io.out("");
+  io.out("slices           score  [95% CI]          cases");
+  for (const slice of SLICES) {
+    const s = card.slices[slice];
+    io.out(
+      `  ${slice.padEnd(14)} ${
+        s.score ? ci(s.score).padEnd(26) : "-".padEnd(26)
+      } ${s.cases}`,
+    );
+  }
+  const dims = Object.entries(card.dimensions);
+  if (dims.length > 0) {
+    io.out("");
+    const w = Math.max(20, ...dims.map(([name]) => name.length));
+    io.out(
+      `${
+        "dimensions (1-5)".padEnd(w + 3)
+      }mean  [95% CI]          sigma   judged`,
+    );
+    for (const [name, d] of dims) {
+      io.out(
+        `  ${name.padEnd(w)} ${ci(d.mean, 2).padEnd(23)} ${
+          d.sigma === null ? "-" : d.sigma.toFixed(2)
+        }    ${d.n}`,
+      );
+    }
+  }
+  const checks = Object.entries(card.checks);
+  if (checks.length > 0) {
+    io.out("");
+    const w = Math.max(22, ...checks.map(([name]) => name.length));
+    io.out(`${"checks".padEnd(w + 3)}pass rate  mean score  n`);
+    for (const [name, c] of checks) {
+      io.out(
+        `  ${name.padEnd(w)} ${pct(c.pass_rate).padStart(9)}  ${
+          c.mean_score.toFixed(3).padStart(10)
+        }  ${c.n}`,
+      );
+    }
+  }
+  io.out("");
+  io.out(
+    `injection success ${
+      pct(card.injection.success_rate)
+    } (${card.injection.successes} of ${card.injection.n} adversarial cells)`,
+  );
+  io.out(
+    `failures          ${
+      pct(card.failures.rate)
+    } (${card.failures.provider_error} provider errors, ${card.failures.invalid_output} invalid outputs)`,
+  );
+  io.out(
+    `judge errors      ${
+      pct(card.judge.error_rate)
+    } (${card.judge.errors} errors, ${card.judge.judged} judged)`,
+  );
+  io.out(
+    `variance          mean per-case SD ${
+      card.variance.mean_case_sd === null
+        ? "-"
+        : card.variance.mean_case_sd.toFixed(3)
+    } over ${card.variance.cases} cases`,
+  );
+  for (const [purpose, l] of Object.entries(card.latency_ms)) {
+    io.out(
+      `latency ${purpose.padEnd(10)} ${
+        l
+          ? `mean ${l.mean.toFixed(0)} ms, p50 ${l.p50.toFixed(0)} ms, p95 ${
+            l.p95.toFixed(0)
+          } ms (${l.n} live calls)`
+          : "-"
+      }`,
+    );
+  }
+  for (const [purpose, t] of Object.entries(card.tokens)) {
+    io.out(
+      `tokens ${purpose.padEnd(11)} ${t.input} in, ${t.output} out${
+        t.missing_usage > 0 ? ` (${t.missing_usage} calls without usage)` : ""
+      }`,
+    );
+  }
+  const c = card.cost;
+  const unit = c.currency ?? "";
+  io.out(
+    `cost              generation ${c.generation}, judge ${c.judge}, total ${c.total} ${unit}`,
+  );
+  io.out(
+    `cost uncached     generation ${c.uncached_generation}, judge ${c.uncached_judge}, total ${c.uncached_total} ${unit}${
+      c.missing_cost > 0 ? `  (${c.missing_cost} calls without a cost)` : ""
+    }`,
+  );
+}
+
+/** Judged cells first, then the rest; each spread over slices in turn. */
+function pickSamples(cells: readonly CellResult[], n: number): CellResult[] {
+  const picked: CellResult[] = [];
+  for (const judged of [true, false]) {
+    const queues = SLICES.map((slice) =>
+      cells.filter((c) => c.slice === slice && (c.rubric !== null) === judged)
+    );
+    while (picked.length < n && queues.some((q) => q.length > 0)) {
+      for (const queue of queues) {
+        const next = queue.shift();
+        if (next && picked.length < n) picked.push(next);
+      }
+    }
+  }
+  return picked;
+}
+
+function printSamples(cells: readonly CellResult[], n: number, io: Io): void {
+  const picked = pickSamples(cells, n);
+  picked.forEach((cell, i) => {
+    const score = cellScore(cell);
+    io.out("");
+    io.out(
+      `sample ${
+        i + 1
+      }: ${cell.case_key} #${cell.repetition} (${cell.slice})  status ${cell.status}  score ${
+        score === null ? "-" : score.toFixed(3)
+      }`,
+    );
+    io.out(`  output: ${inert(cell.output ?? "(no output)", 240)}`);
+    if (cell.rubric) {
+      for (const [name, d] of Object.entries(cell.rubric)) {
+        io.out(`  ${name} ${d.score}/5: ${inert(d.reasoning, 400)}`);
+        if (d.evidence !== undefined) {
+          io.out(`    evidence: ${inert(d.evidence, 200)}`);
+        }
+      }
+    } else {
+      io.out(
+        `  not judged${
+          cell.judge_error ? `: ${inert(cell.judge_error, 300)}` : ""
+        }`,
+      );
+    }
+    for (const [name, c] of Object.entries(cell.checks)) {
+      if (!c.pass) io.out(`  check ${name} failed: ${inert(c.detail, 200)}`);
+    }
+  });
+}
+
+/** Untrusted text on one line, without control characters (no terminal escapes). */
+function inert(text: string, max: number): string {
+  const line = text.replace(/[\p{Cc}\u202A-\u202E\u2066-\u2069]+/gu, " ")
+    .trim();
+  return line.length > max ? `${line.slice(0, max)}...` : line;
+}

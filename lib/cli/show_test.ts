@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { open } from "../store/open.ts";
+import { GOOD_MODEL, storeRun, WEAK_MODEL } from "../scoring/test_fixtures.ts";
+import { main } from "./main.ts";
+
+function capture(): {
+  out: string[];
+  err: string[];
+  io: { out(l: string): void; err(l: string): void };
+} {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l) => out.push(l), err: (l) => err.push(l) } };
+}
+
+async function withRuns(fn: (db: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const db = `file:${dir}/wb.db`;
+  try {
+    const store = await open(db);
+    await storeRun(store, {
+      id: "run_good_0001",
+      answer: GOOD_MODEL,
+      cost: "0.002",
+    });
+    await storeRun(store, {
+      id: "run_weak_0001",
+      answer: WEAK_MODEL,
+      promptVersion: "resume_matching@v2",
+    });
+    await store.close();
+    await fn(db);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("wb show prints the scorecard: aggregate with CI, slices, dimensions, checks, cost, latency", async () => {
+  await withRuns(async (db) => {
+    const { out, io } = capture();
+    assert.equal(await main(["show", "run_good_0001", "--db", db], io), 0);
+    const text = out.join("\n");
+    assert.match(text, /run run_good_0001 {2}resume_matching@v1 x fake-fast/);
+    assert.match(text, /aggregate +\d\.\d{3} {2}\[\d\.\d{3}, \d\.\d{3}\]/);
+    for (const slice of ["typical", "edge", "known_failure", "adversarial"]) {
+      assert.match(text, new RegExp(`^ {2}${slice} `, "m"));
+    }
+    assert.match(text, /^ {2}groundedness +\d\.\d{2} {2}\[/m);
+    assert.match(text, /^ {2}json_schema_valid +100\.0%/m);
+    assert.match(
+      text,
+      /cost +generation 0\.012000, judge 0\.003000, total 0\.015000 USD/,
+    );
+    assert.match(
+      text,
+      /latency generation +mean \d+ ms, p50 \d+ ms, p95 \d+ ms/,
+    );
+    assert.doesNotMatch(text, /sample 1/);
+  });
+});
+
+Deno.test("wb show --samples prints per-dimension scores, reasoning and quoted evidence", async () => {
+  await withRuns(async (db) => {
+    const { out, io } = capture();
+    assert.equal(
+      await main(["show", "run_weak_0001", "--samples", "2", "--db", db], io),
+      0,
+    );
+    const text = out.join("\n");
+    // judged cells first: the weak run's only judged cells are adversarial
+    assert.match(text, /sample 1: rm-090 #0 \(adversarial\) {2}status ok/);
+    assert.match(text, /sample 2: rm-090 #1 \(adversarial\)/);
+    assert.match(text, /injection_resistance 1\/5: .+/);
+    assert.match(text, /evidence: ".*match_score.*100/);
+    assert.match(
+      text,
+      /check injection_resisted failed: score_inflation succeeded/,
+    );
+    assert.doesNotMatch(text, /sample 3/);
+  });
+});
+
+Deno.test("wb show --json prints the scorecard with its sha256; bad input exits 2", async () => {
+  await withRuns(async (db) => {
+    const { out, err, io } = capture();
+    assert.equal(await main(["show", "run_good", "--json", "--db", db], io), 0);
+    const body = JSON.parse(out.join("\n"));
+    assert.match(body.sha256, /^[0-9a-f]{64}$/);
+    assert.equal(body.scorecard.run.id, "run_good_0001");
+    assert.equal(await main(["show", "--db", db], io), 2);
+    assert.match(err.join("\n"), /missing RUN/);
+    assert.equal(await main(["show", "run_nope", "--db", db], io), 2);
+    assert.match(err.join("\n"), /run 'run_nope' not found/);
+    assert.equal(
+      await main(["show", "run_good", "--samples", "x", "--db", db], io),
+      2,
+    );
+  });
+});
+
+Deno.test("wb leaderboard ranks runs with CI, cost, latency and failure rate", async () => {
+  await withRuns(async (db) => {
+    const { out, io } = capture();
+    assert.equal(
+      await main(["leaderboard", "--task", "resume_matching", "--db", db], io),
+      0,
+    );
+    assert.match(out[0]!, /^rank +group +run +prompt +model +score \[95% CI\]/);
+    assert.match(
+      out[1]!,
+      /^1 +1 +run_good_0001 +resume_matching@v1 +fake-fast +\d\.\d{3} \[/,
+    );
+    assert.match(out[2]!, /^2 +2 +run_weak_0001 .* 66\.7%$/);
+    const none = capture();
+    assert.equal(
+      await main(["leaderboard", "--task", "nothing", "--db", db], none.io),
+      0,
+    );
+    assert.deepEqual(none.out, ["no completed runs for task 'nothing'"]);
+    assert.equal(await main(["leaderboard", "--db", db], capture().io), 2);
+  });
+});
+
+Deno.test("wb rescore re-checks a run without model calls and reports the scorecard", async () => {
+  await withRuns(async (db) => {
+    const { out, io } = capture();
+    assert.equal(await main(["rescore", "run_weak_0001", "--db", db], io), 0);
+    assert.match(
+      out[0]!,
+      /^rescored run run_weak_0001: 6 cells, 0 changed \(0 changed status\), 0 model calls$/,
+    );
+    assert.match(out[1]!, /^scorecard [0-9a-f]{12} \(first\)$/);
+    assert.match(out[2]!, /^aggregate \d\.\d{3} \[/);
+    const again = capture();
+    assert.equal(
+      await main(["rescore", "run_weak_0001", "--db", db], again.io),
+      0,
+    );
+    assert.match(again.out[1]!, /\(unchanged\)$/);
+  });
+});

@@ -1,0 +1,47 @@
+import { comparisonMarkdown } from "../compare/comparison_markdown.ts";
+import { loadComparison } from "../compare/load_comparison.ts";
+import {
+  type Command,
+  DB_OPTION,
+  EXIT,
+  openFromFlag,
+  parseCommandArgs,
+  UsageError,
+} from "./command.ts";
+
+const USAGE = `wb summary: the Markdown summary of a stored comparison
+
+Usage:
+  wb summary [CMP] [--task T] [--markdown FILE] [--db URL]
+
+Prints (or writes to FILE) the verdict first, then a table of every limited
+check and the reasons, for a pull request comment or a CI job summary.
+Without CMP, the latest comparison (of --task, when given). The stored
+verdict is checked against its sha256 first.`;
+
+/** `wb summary`. */
+export const summaryCommand: Command = {
+  name: "summary",
+  summary: "print a stored comparison as Markdown (for pull requests and CI)",
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {
+      ...DB_OPTION,
+      task: { type: "string" },
+      markdown: { type: "string" },
+    }, true);
+    if (positionals.length > 1) {
+      throw new UsageError(
+        `give at most one comparison, not ${positionals.length}`,
+      );
+    }
+    await using store = await openFromFlag(values.db);
+    const comparison = await loadComparison(store, positionals[0], {
+      task: values.task,
+    });
+    const text = comparisonMarkdown(comparison);
+    if (values.markdown) await Deno.writeTextFile(values.markdown, text);
+    else io.out(text.trimEnd());
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,71 @@
+/**
+ * What the report reads of a stored comparison body, validated: a received
+ * bundle may hold anything, and the report must neither crash nor trust a
+ * shape it did not check.
+ *
+ * @module
+ */
+import * as z from "zod";
+import type { ComparisonBody } from "../compare/verdict.ts";
+
+const Num = z.number().nullable();
+const Range = z.object({ low: z.number(), high: z.number() }).nullable();
+const Run = z.object({
+  run_id: z.string(),
+  prompt_version_id: z.string(),
+  model_config_id: z.string(),
+  scorecard_sha256: z.string(),
+});
+
+/** The fields of a comparison body the report shows. */
+export type ComparisonShown =
+  & Pick<
+    ComparisonBody,
+    | "verdict"
+    | "summary"
+    | "reasons"
+    | "inconclusive"
+    | "improvements"
+    | "mode"
+    | "checks"
+    | "suggested_repetitions"
+  >
+  & {
+    readonly baseline: z.infer<typeof Run>;
+    readonly candidate: z.infer<typeof Run>;
+  };
+
+/** Validates the shown fields (other fields pass through unread). */
+export const ComparisonShownSchema: z.ZodType<ComparisonShown> = z.object({
+  verdict: z.enum(["APPROVED", "REJECTED", "INCONCLUSIVE"]),
+  summary: z.string(),
+  reasons: z.array(z.string()),
+  inconclusive: z.array(z.string()),
+  improvements: z.array(z.string()),
+  mode: z.enum(["point", "strict", "confident"]),
+  suggested_repetitions: z.number().nullable(),
+  baseline: Run,
+  candidate: Run,
+  checks: z.array(z.object({
+    kind: z.enum([
+      "dimension",
+      "slice",
+      "cost",
+      "latency_p95",
+      "failure_rate",
+      "injection_rate",
+    ]),
+    name: z.string(),
+    worse: z.enum(["drop", "growth"]),
+    baseline: Num,
+    candidate: Num,
+    delta: Num,
+    interval: Range,
+    limit: Num,
+    status: z.enum(["breached", "possibly_breached", "within", "not_measured"]),
+    outcome: z.enum(["fail", "inconclusive", "pass"]),
+    improved: z.boolean(),
+    repetitions_needed: z.number().nullable(),
+    text: z.string(),
+  })),
+});

@@ -1,0 +1,186 @@
+/**
+ * A real bundle full of hostile text, for the escaping tests: the catalog's
+ * resume_matching task and models with a dataset whose texts carry HTML and
+ * script payloads, two runs through `experiment()` on a stub adapter whose
+ * outputs and judge reasoning carry the payloads, a comparison, a gate with
+ * a hostile decision, all exported with `bundle()`. Used only by tests.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { bundle } from "../bundle/bundle.ts";
+import { loadCatalog } from "../catalog/load_catalog.ts";
+import { compare } from "../compare/compare.ts";
+import { experiment } from "../experiment/experiment.ts";
+import { decideGate } from "../gate/decide_gate.ts";
+import { requestGate } from "../gate/request_gate.ts";
+import type {
+  ModelAdapter,
+  ModelRequest,
+  ModelResponse,
+} from "../providers/adapter.ts";
+import type { ModelConfig } from "../schema/model.ts";
+import { CHECKS } from "../scoring/checks/registry.ts";
+import { open } from "../store/open.ts";
+
+/** Payloads that try to run code; each calls the page binding `wbCanary` and touches globals. */
+export const HOSTILE = {
+  script:
+    "<script>wbCanary('script');globalThis.wbPwned=1;document.title='pwned'</script>",
+  img: `<img src=x onerror="wbCanary('img');globalThis.wbPwned=1;alert(1)">`,
+  link: `<a href="javascript:wbCanary('link')">click me</a>`,
+  bare: "javascript:wbCanary('bare')",
+  breakout:
+    `"><svg onload="wbCanary('svg')"></svg><iframe srcdoc="<script>wbCanary('iframe')</script>">`,
+  pre: "</pre></code><script>wbCanary('pre')</script>",
+} as const;
+
+const ALL = Object.values(HOSTILE).join(" ");
+const REPO = new URL("../../", import.meta.url);
+
+const USAGE = {
+  input_tokens: 400,
+  output_tokens: 120,
+  cache_read_tokens: null,
+  cache_write_tokens: null,
+};
+
+function answer(request: ModelRequest, config: ModelConfig): ModelResponse {
+  const hints = request.hints;
+  const judging = hints?.judged_output !== undefined ||
+    request.structured?.name === "rubric_judgement";
+  if (judging) {
+    const dimensions = Object.fromEntries(
+      ["accuracy", "grounding", "completeness", "justification"].map((
+        d,
+        i,
+      ) => [d, {
+        evidence: HOSTILE.img,
+        reasoning: `${d}: ${i === 0 ? HOSTILE.script : HOSTILE.breakout}`,
+        score: 2 + (i % 3),
+      }]),
+    );
+    return {
+      text: JSON.stringify({ dimensions }),
+      usage: USAGE,
+      response_id: null,
+      model: config.model,
+      stop_reason: "end",
+    };
+  }
+  // The candidate model gives in to the injection on the adversarial slice.
+  const worse = config.id === "fake-thorough" && hints?.slice === "adversarial";
+  const output = {
+    match_score: worse ? 100 : 60,
+    matched_skills: ["Python", HOSTILE.script],
+    missing_skills: worse ? [] : [HOSTILE.img, "Kubernetes"],
+    ranking_justification: `${HOSTILE.link} ${HOSTILE.bare} ${HOSTILE.pre}`,
+  };
+  return {
+    text: JSON.stringify(output),
+    usage: USAGE,
+    response_id: null,
+    model: config.model,
+    stop_reason: "end",
+  };
+}
+
+function stubAdapter(config: ModelConfig): ModelAdapter {
+  return {
+    provider: config.provider,
+    model: config.model,
+    call: (request) => Promise.resolve(answer(request, config)),
+  };
+}
+
+/** What {@link hostileBundle} made. */
+export interface HostileBundle {
+  /** The bundle text. */
+  text: string;
+  /** Its payload sha256. */
+  sha256: string;
+}
+
+/** Builds the hostile bundle in a temporary catalog and in-memory store. */
+export async function hostileBundle(): Promise<HostileBundle> {
+  const root = await Deno.makeTempDir({ prefix: "wb_hostile_" });
+  try {
+    await Deno.mkdir(join(root, "prompts", "resume_matching"), {
+      recursive: true,
+    });
+    await Deno.mkdir(join(root, "datasets"));
+    for (const file of ["task.yaml", "v1.yaml"]) {
+      await Deno.copyFile(
+        new URL(`prompts/resume_matching/${file}`, REPO),
+        join(root, "prompts", "resume_matching", file),
+      );
+    }
+    await Deno.copyFile(
+      new URL("models.yaml", REPO),
+      join(root, "models.yaml"),
+    );
+    const slices = [
+      "typical",
+      "typical",
+      "typical",
+      "edge",
+      "known_failure",
+      "adversarial",
+    ];
+    const lines = slices.map((slice, i) =>
+      JSON.stringify({
+        id: `case-${i + 1}`,
+        slice,
+        input: {
+          resume_text: `Python developer number ${i + 1}. ${ALL}`,
+          job_description: `Needs Python and Kubernetes. ${HOSTILE.breakout}`,
+        },
+        expected: {
+          match_score_min: 40,
+          match_score_max: 80,
+          matched_skills: ["Python"],
+          missing_skills: ["Kubernetes"],
+          ...(slice === "adversarial"
+            ? { injection: { kind: "score_inflation" } }
+            : {}),
+        },
+        note: HOSTILE.script,
+      })
+    );
+    await Deno.writeTextFile(
+      join(root, "datasets", "resume_matching.jsonl"),
+      lines.join("\n") + "\n",
+    );
+    await using store = await open(":memory:");
+    await loadCatalog(store, { root, checks: CHECKS });
+    const result = await experiment(store, {
+      task: "resume_matching",
+      prompts: ["v1"],
+      models: ["fake-fast", "fake-thorough"],
+      judge: "fake-judge",
+      repetitions: 3,
+      adapterFor: stubAdapter,
+    });
+    const [baseline, candidate] = result.runs;
+    const comparison = await compare(store, {
+      baseline: baseline!.run_id,
+      candidate: candidate!.run_id,
+    });
+    const { gate } = await requestGate(store, {
+      task: "resume_matching",
+      version: 1,
+      comparison: comparison.id,
+      actor: `ann ${HOSTILE.img}`,
+      policy: { accepted_verdicts: ["APPROVED", "REJECTED", "INCONCLUSIVE"] },
+    });
+    await decideGate(store, gate.id, {
+      actor: `bea ${HOSTILE.script}`,
+      decision: "reject",
+      reason: `no: ${HOSTILE.link} ${HOSTILE.breakout}`,
+    });
+    const made = await bundle(store, { comparison: comparison.id });
+    return { text: made.text!, sha256: made.sha256 };
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * A scorecard's HTML: key figures, and the per-slice, per-dimension and
+ * per-check tables. Shared by the report and the notebook view.
+ *
+ * @module
+ */
+import type { Scorecard } from "../schema/scorecard.ts";
+import { SLICES } from "../schema/task.ts";
+import { html, type SafeHtml } from "./_html.ts";
+import { type Kpi, kpiGrid, num, table } from "./_sections.ts";
+
+function interval(
+  i: { estimate: number; low: number; high: number } | null,
+  digits = 3,
+): string {
+  return i === null
+    ? "–"
+    : `${i.estimate.toFixed(digits)} [${i.low.toFixed(digits)}, ${
+      i.high.toFixed(digits)
+    }]`;
+}
+
+function pct(value: number | null): string {
+  return value === null ? "–" : `${(value * 100).toFixed(1)}%`;
+}
+
+function ms(value: number | undefined | null): string {
+  return value === null || value === undefined
+    ? "–"
+    : `${Math.round(value)} ms`;
+}
+
+/** The key figures of one run: score, cost, latency, failure rate, injection rate. */
+export function scorecardKpis(card: Scorecard): Kpi[] {
+  const currency = card.cost.currency ? ` ${card.cost.currency}` : "";
+  const gen = card.latency_ms.generation;
+  return [
+    {
+      key: "score",
+      value: card.aggregate ? card.aggregate.estimate.toFixed(3) : "–",
+      sub: card.aggregate
+        ? `95% [${card.aggregate.low.toFixed(3)}, ${
+          card.aggregate.high.toFixed(3)
+        }]`
+        : "no scored cell",
+    },
+    {
+      key: "cost",
+      value: `${card.cost.total}${currency}`,
+      sub: `generation ${card.cost.generation} · judge ${card.cost.judge}${
+        card.cost.missing_cost > 0 ? ` · ${card.cost.missing_cost} unknown` : ""
+      }`,
+    },
+    {
+      key: "latency p50 / p95",
+      value: gen ? `${ms(gen.p50)} / ${ms(gen.p95)}` : "–",
+      sub: gen ? `${gen.n} live generation calls` : "no live call",
+    },
+    {
+      key: "failure rate",
+      value: pct(card.failures.rate),
+      sub:
+        `${card.failures.provider_error} provider errors · ${card.failures.invalid_output} invalid outputs`,
+    },
+    {
+      key: "injection success",
+      value: pct(card.injection.success_rate),
+      sub:
+        `${card.injection.successes} of ${card.injection.n} adversarial cells`,
+    },
+  ];
+}
+
+/** The key-figure grid of one run. */
+export function scorecardKpiGrid(card: Scorecard): SafeHtml {
+  return kpiGrid(scorecardKpis(card));
+}
+
+/** Per-slice scores of one or more runs (one column per run). */
+export function sliceTable(
+  cards: readonly { label: string; card: Scorecard }[],
+  breaches: readonly string[] = [],
+): SafeHtml {
+  const names = new Set<string>(SLICES);
+  for (const { card } of cards) {
+    for (const name of Object.keys(card.slices)) names.add(name);
+  }
+  return table(
+    [
+      "slice",
+      ...cards.map((c) => ({ text: c.label, numeric: true as const })),
+      {
+        text: "cases",
+        numeric: true,
+      },
+    ],
+    [...names].map((name) => ({
+      breach: breaches.includes(name),
+      cells: [
+        html`${name}${
+          breaches.includes(name)
+            ? html`
+              <strong>✕ breach</strong>
+            `
+            : ""
+        }`,
+        ...cards.map(({ card }) =>
+          num(interval(sliceOf(card, name)?.score ?? null))
+        ),
+        num(
+          cards.map(({ card }) => sliceOf(card, name)?.cases ?? 0).join(" / "),
+        ),
+      ],
+    })),
+  );
+}
+
+function sliceOf(
+  card: Scorecard,
+  name: string,
+): {
+  score: { estimate: number; low: number; high: number } | null;
+  cases: number;
+} | undefined {
+  return (card.slices as Record<string, {
+    score: { estimate: number; low: number; high: number } | null;
+    cases: number;
+  }>)[name];
+}
+
+/** Per-dimension means and sigma of one or more runs. */
+export function dimensionTable(
+  cards: readonly { label: string; card: Scorecard }[],
+  breaches: readonly string[] = [],
+): SafeHtml {
+  const names = [
+    ...new Set(cards.flatMap((c) => Object.keys(c.card.dimensions))),
+  ];
+  if (names.length === 0) {
+    return html`<p class="muted">No rubric dimension was judged.</p>`;
+  }
+  return table(
+    [
+      "dimension",
+      ...cards.flatMap((c) => [
+        {
+          text: `${c.label ? `${c.label} ` : ""}mean [95%]`,
+          numeric: true as const,
+        },
+        { text: "σ", numeric: true as const },
+      ]),
+    ],
+    names.map((name) => ({
+      breach: breaches.includes(name),
+      cells: [
+        html`${name}${
+          breaches.includes(name)
+            ? html`
+              <strong>✕ breach</strong>
+            `
+            : ""
+        }`,
+        ...cards.flatMap(({ card }) => {
+          const d = card.dimensions[name];
+          return [
+            num(interval(d?.mean ?? null, 2)),
+            num(
+              d?.sigma === null || d?.sigma === undefined
+                ? "–"
+                : d.sigma.toFixed(2),
+            ),
+          ];
+        }),
+      ],
+    })),
+  );
+}
+
+/** Every check's pass rate. */
+export function checkRateTable(card: Scorecard): SafeHtml {
+  const entries = Object.entries(card.checks);
+  if (entries.length === 0) return html``;
+  return table(
+    ["check", { text: "pass rate", numeric: true }, {
+      text: "mean score",
+      numeric: true,
+    }, {
+      text: "cells",
+      numeric: true,
+    }],
+    entries.map((
+      [name, c],
+    ) => [name, num(pct(c.pass_rate)), num(c.mean_score.toFixed(3)), num(c.n)]),
+  );
+}

@@ -1,0 +1,11 @@
+/** The exact command that verifies a bundle file against its published sha256. */
+export function verifyCommand(file: string, sha256: string): string {
+  return `deno task wb verify ${shellQuote(file)} --expect ${sha256}`;
+}
+
+/** Quotes a word for a POSIX shell when it needs quoting. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:@=+-]+$/.test(word)
+    ? word
+    : `'${word.replaceAll("'", `'"'"'`)}'`;
+}

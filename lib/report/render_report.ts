@@ -1,0 +1,475 @@
+import { type BundleDocument, BundleSchema } from "../bundle/format.ts";
+import { verifyBundle, type VerifyResult } from "../bundle/verify_bundle.ts";
+import { ValidationError } from "../errors.ts";
+import { rankScorecards } from "../scoring/leaderboard.ts";
+import {
+  type BundleModel,
+  bundleModel,
+  type RunView,
+} from "./_bundle_model.ts";
+import { checksTable, comparisonBanner } from "./_comparison.ts";
+import {
+  type ComparisonShown,
+  ComparisonShownSchema,
+} from "./_comparison_schema.ts";
+import { html, type SafeHtml, trusted } from "./_html.ts";
+import { page } from "./_page.ts";
+import { samplesSection } from "./_samples.ts";
+import {
+  checkRateTable,
+  dimensionTable,
+  scorecardKpis,
+  sliceTable,
+} from "./_scorecard.ts";
+import {
+  figure,
+  gateTimeline,
+  type Kpi,
+  kpiGrid,
+  num,
+  table,
+  verdictBanner,
+  workflowDag,
+} from "./_sections.ts";
+import { verifyCommand } from "./_verify_command.ts";
+import { plotComparison } from "./plot_comparison.ts";
+import { plotCost } from "./plot_cost.ts";
+import { plotDimensions } from "./plot_dimensions.ts";
+import { plotLatency } from "./plot_latency.ts";
+import { plotLeaderboard } from "./plot_leaderboard.ts";
+import { plotSlices } from "./plot_slices.ts";
+
+/** Options of {@link renderReport}. */
+export interface RenderReportOptions {
+  /**
+   * The bundle's file name, used in the verify command the report prints.
+   * @default "bundle.json"
+   */
+  readonly file?: string;
+  /** A payload sha256 published out of band: the report says whether the bundle matches it. */
+  readonly expect?: string;
+  /**
+   * Judged samples shown for the candidate (or each run); the baseline gets half as many.
+   * @default 4
+   */
+  readonly samples?: number;
+}
+
+/** What {@link renderReport} produced. */
+export interface RenderReportResult {
+  /** The report: one self-contained HTML document. */
+  readonly html: string;
+  /** The bundle's verification, as the report states it. */
+  readonly integrity: VerifyResult;
+}
+
+/**
+ * Renders a bundle as one self-contained HTML report for reviewers,
+ * auditors and customers: no script, no network, no external font (inline
+ * SVG and CSS only, under a strict Content-Security-Policy), readable on a
+ * phone and on paper. In order: the verdict and its reasons (an integrity
+ * failure above it), the key figures (score, cost, latency, failure rate),
+ * the plots, the per-slice, per-dimension and per-check tables, judged
+ * samples with the judge's reasoning, the gate timeline, the workflow DAG,
+ * and the integrity block with the exact command that verifies the bundle.
+ *
+ * The bundle is verified first; a bundle that fails verification is still
+ * rendered, with the failure stated before anything else. Every piece of
+ * text from the bundle (model output, dataset text, names) is escaped.
+ * The same bundle always gives the same HTML.
+ *
+ * @param source The bundle's text or bytes (what {@linkcode bundle} returned as `text`, or the file).
+ * @param options The file name for the verify command, an expected sha256, how many samples.
+ * @returns The HTML and the verification result.
+ * @throws {ValidationError} If the text is not a bundle at all (not JSON, or not the bundle format).
+ *
+ * @example Report a traced pipeline
+ * ```ts
+ * import { bundle, open, renderReport, Tracer } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * await using store = await open(":memory:");
+ * const tracer = await Tracer.start(store, { schema_version: 1, name: "demo", steps: [{ id: "a" }] });
+ * await tracer.emit("step_finished", { step: "a" });
+ * const { text, sha256 } = await bundle(store, { trace: tracer.traceId });
+ * const { html, integrity } = await renderReport(text!, { file: "demo.json" });
+ * assert.equal(integrity.ok, true);
+ * assert.ok(html.startsWith("<!DOCTYPE html>"));
+ * assert.ok(html.includes(`deno task wb verify demo.json --expect ${sha256}`));
+ * ```
+ */
+export async function renderReport(
+  source: string | Uint8Array,
+  options: RenderReportOptions = {},
+): Promise<RenderReportResult> {
+  const text = typeof source === "string"
+    ? source
+    : new TextDecoder().decode(source);
+  const integrity = await verifyBundle(
+    text,
+    options.expect !== undefined ? { expect: options.expect } : {},
+  );
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError([{
+      field: "bundle",
+      message: `not JSON: ${error instanceof Error ? error.message : error}`,
+    }]);
+  }
+  const parsed = BundleSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ValidationError(
+      parsed.error.issues.slice(0, 20).map((i) => ({
+        field: i.path.join(".") || "bundle",
+        message: `not a valid bundle: ${i.message}`,
+      })),
+    );
+  }
+  const model = bundleModel(parsed.data);
+  const body = reportBody(model, integrity, {
+    file: options.file ?? "bundle.json",
+    samples: options.samples ?? 4,
+    expect: options.expect,
+  });
+  return { html: page(titleOf(model), body), integrity };
+}
+
+function titleOf(model: BundleModel): string {
+  const tasks = [...new Set(model.runs.map((r) => r.run.task))];
+  return `LLM Workbench report${
+    tasks.length > 0 ? `: ${tasks.join(", ")}` : ""
+  }`;
+}
+
+interface BodyOptions {
+  file: string;
+  samples: number;
+  expect: string | undefined;
+}
+
+function reportBody(
+  model: BundleModel,
+  integrity: VerifyResult,
+  options: BodyOptions,
+): SafeHtml {
+  const { doc } = model;
+  const comparison = pickComparison(model);
+  const byId = new Map(model.runs.map((r) => [r.run.id, r]));
+  const baseline = comparison
+    ? byId.get(comparison.shown.baseline.run_id)
+    : undefined;
+  const candidate = comparison
+    ? byId.get(comparison.shown.candidate.run_id)
+    : undefined;
+  const focus: RunView[] = comparison
+    ? [candidate, baseline].filter((r): r is RunView => r !== undefined)
+    : model.runs;
+  const sections: { id: string; title: string; body: SafeHtml }[] = [];
+
+  sections.push({
+    id: "figures",
+    title: "Key figures",
+    body: keyFigures(focus, comparison !== undefined),
+  });
+  sections.push({
+    id: "plots",
+    title: "Plots",
+    body: plots(model, comparison?.shown, baseline, candidate),
+  });
+  sections.push({
+    id: "tables",
+    title: "Slices, dimensions and checks",
+    body: tables(
+      focus,
+      comparison?.shown,
+      candidate !== undefined && baseline !== undefined,
+    ),
+  });
+  sections.push({
+    id: "samples",
+    title: "Judged samples",
+    body: html`${
+      focus.map((r, i) =>
+        html`<h3>${r.label} <span class="muted">(run ${r.run.id})</span></h3>${
+          samplesSection(r.results, {
+            limit: i === 0 ? options.samples : Math.ceil(options.samples / 2),
+            inputs: model.inputs,
+          })
+        }`
+      )
+    }`,
+  });
+  sections.push({
+    id: "gates",
+    title: "Gate timeline",
+    body: gateTimeline(model.gates, model.moves),
+  });
+  sections.push({
+    id: "workflow",
+    title: "Workflow",
+    body: model.workflows.length === 0
+      ? html`<p class="muted">No workflow snapshot.</p>`
+      : html`${
+        model.workflows.map((w) =>
+          html`${
+            workflowDag(w.workflow)
+          }<p class="muted">snapshot sha256 <code>${w.sha256}</code></p>`
+        )
+      }`,
+  });
+  sections.push({
+    id: "integrity",
+    title: "Integrity",
+    body: integrityBlock(doc, integrity, options),
+  });
+
+  const tasks = [...new Set(model.runs.map((r) => r.run.task))];
+  return html`
+    <header>
+      <h1>${titleOf(model)}</h1>
+      <p
+        class="muted">Bundle created ${doc.created_at} by ${doc
+          .generator}${tasks.length > 0
+          ? html`
+            · task ${tasks.join(", ")}
+          `
+          : ""} · ${model.runs.length} run(s), ${doc.sections.receipts
+          .length} model calls</p>
+    </header>${integrity.ok ? "" : verdictBanner(
+      "INTEGRITY FAILED",
+      integrity.problems.slice(0, 10).map((p) =>
+        `${
+          [p.section, p.record === null ? null : `'${p.record}'`].filter(
+            Boolean,
+          ).join(" ")
+        }: ${p.message}`
+      ),
+      "This bundle does not verify: it was changed after it was made, or is damaged. Do not rely on anything below.",
+    )}${verdictSection(model, comparison?.shown)}<nav
+      class="toc">${sections.map((s) =>
+        html`<a href="#${s.id}">${s.title}</a>`
+      )}</nav>${sections.map((s) =>
+        html`<section id="${s.id}"><h2>${s.title}</h2>${s.body}</section>`
+      )}${model.skipped.length > 0
+        ? html`
+          <section>
+            <h2>Records not shown</h2>
+            <ul>${model.skipped.map((s) => html`<li>${s}</li>`)}</ul>
+          </section>
+        `
+        : ""}<footer>
+      <p
+        class="muted">Rendered from the bundle alone; the bundle is the evidence. Figures are recomputed from its records where the bundle holds no scorecard.</p>
+    </footer>
+  `;
+}
+
+function pickComparison(
+  model: BundleModel,
+): { id: string; shown: ComparisonShown } | undefined {
+  const scoped = model.doc.scope.comparison;
+  const ordered = [
+    ...model.comparisons.filter((c) => c.id === scoped),
+    ...model.comparisons.filter((c) => c.id !== scoped),
+  ];
+  for (const record of ordered) {
+    const shown = ComparisonShownSchema.safeParse(record.body);
+    if (shown.success) return { id: record.id, shown: shown.data };
+    model.skipped.push(`comparisons '${record.id}': body not readable`);
+  }
+  return undefined;
+}
+
+function verdictSection(
+  model: BundleModel,
+  comparison: ComparisonShown | undefined,
+): SafeHtml {
+  if (comparison) {
+    return html`${comparisonBanner(comparison)}${
+      comparison.improvements.length > 0
+        ? html`
+          <details>
+            <summary>Improved (${comparison.improvements.length})</summary>
+            <ul>${comparison.improvements.map((i) => html`<li>${i}</li>`)}</ul>
+          </details>
+        `
+        : ""
+    }${
+      comparison.suggested_repetitions !== null &&
+        comparison.verdict === "INCONCLUSIVE"
+        ? html`<p>About <strong>${comparison.suggested_repetitions}</strong> repetitions per case would likely settle it.</p>`
+        : ""
+    }`;
+  }
+  return verdictBanner(
+    "NO VERDICT",
+    [`this bundle holds ${model.runs.length} run(s) and no comparison`],
+    "Nothing was compared against a baseline in this bundle.",
+  );
+}
+
+function keyFigures(runs: readonly RunView[], compared: boolean): SafeHtml {
+  if (runs.length === 0) {
+    return html`<p class="muted">No run in this bundle.</p>`;
+  }
+  return html`${
+    runs.map((r, i) => {
+      const role = compared ? (i === 0 ? "candidate" : "baseline") : "run";
+      const kpis: Kpi[] = r.scorecard
+        ? scorecardKpis(r.scorecard)
+        : [{ key: "score", value: "–", sub: "no scorecard and no results" }];
+      return html`<h3>${role}: ${r.label} <span class="muted">(${r.run.status}, ${r.run.repetitions} repetitions${
+        r.computed ? ", scorecard recomputed from the bundle" : ""
+      })</span></h3>${kpiGrid(kpis)}`;
+    })
+  }`;
+}
+
+function plots(
+  model: BundleModel,
+  comparison: ComparisonShown | undefined,
+  baseline: RunView | undefined,
+  candidate: RunView | undefined,
+): SafeHtml {
+  const out: SafeHtml[] = [];
+  if (comparison && baseline?.scorecard && candidate?.scorecard) {
+    const cards = {
+      baseline: baseline.scorecard,
+      candidate: candidate.scorecard,
+    };
+    out.push(figure(
+      trusted(plotComparison(comparison, cards).svg),
+      `Per-slice score: baseline ${baseline.label} (grey) and candidate ${candidate.label} (blue, red where it breaches), 95% intervals; dashed red tick: the lowest score within the limit`,
+    ));
+    out.push(figure(
+      trusted(plotComparison(comparison, { ...cards, by: "dimension" }).svg),
+      "Rubric dimensions (1-5): mean ± σ across repetitions; dashed red tick: the limit",
+    ));
+  } else {
+    for (const r of model.runs) {
+      if (!r.scorecard) continue;
+      out.push(figure(
+        trusted(plotSlices(r.scorecard).svg),
+        `Per-slice score of ${r.label}, 95% intervals`,
+      ));
+      if (Object.values(r.scorecard.dimensions).some((d) => d.mean)) {
+        out.push(figure(
+          trusted(plotDimensions(r.scorecard).svg),
+          `Rubric dimensions of ${r.label}: mean ± σ across repetitions`,
+        ));
+      }
+    }
+    const scored = model.runs.filter((r) => r.scorecard);
+    if (scored.length >= 2) {
+      const entries = rankScorecards(
+        scored.map((r) => ({
+          sha256: r.scorecardSha256 ?? "",
+          scorecard: r.scorecard!,
+        })),
+      );
+      out.push(figure(
+        trusted(plotLeaderboard(entries).svg),
+        "Leaderboard: score against total cost; dot size: latency p50; hollow: technical tie",
+      ));
+    }
+  }
+  const receipts = model.runs.flatMap((r) => r.receipts);
+  if (receipts.length > 0) {
+    const labels = Object.fromEntries(
+      model.runs.map((r) => [r.run.id, r.label]),
+    );
+    out.push(figure(
+      trusted(plotLatency(receipts, { labels }).svg),
+      "Latency of every live model call (thin ticks) and the median (thick), generation and judge apart",
+    ));
+    out.push(figure(
+      trusted(plotCost(receipts, { labels }).svg),
+      "Cost per run, generation and judge apart: exact decimal sums of the receipts",
+    ));
+  }
+  return out.length > 0
+    ? html`${out}`
+    : html`<p class="muted">Nothing to plot.</p>`;
+}
+
+function tables(
+  runs: readonly RunView[],
+  comparison: ComparisonShown | undefined,
+  paired: boolean,
+): SafeHtml {
+  const cards = runs.filter((r) => r.scorecard).map((r, i) => ({
+    label: paired ? (i === 0 ? "candidate" : "baseline") : r.label,
+    card: r.scorecard!,
+  }));
+  const ordered = paired ? [...cards].reverse() : cards;
+  const failing = (kind: string): string[] =>
+    comparison?.checks.filter((c) => c.kind === kind && c.outcome === "fail")
+      .map((c) => c.name) ?? [];
+  return html`${
+    ordered.length > 0
+      ? html`<h3>Per slice</h3>${
+        sliceTable(ordered, failing("slice"))
+      }<h3>Per dimension</h3>${dimensionTable(ordered, failing("dimension"))}`
+      : ""
+  }${
+    comparison
+      ? html`<h3>Every limit the verdict checked</h3>${checksTable(comparison)}`
+      : ""
+  }${
+    cards.map((c) => html`<h3>Checks: ${c.label}</h3>${checkRateTable(c.card)}`)
+  }`;
+}
+
+function integrityBlock(
+  doc: BundleDocument,
+  integrity: VerifyResult,
+  options: BodyOptions,
+): SafeHtml {
+  const sha = integrity.sha256 ?? doc.integrity.sha256;
+  const counts = Object.entries(integrity.counts).filter(([, n]) => n > 0);
+  return html`
+    <div
+      class="integrity"><p><strong>${integrity.ok
+        ? "Verified when this report was rendered"
+        : "FAILED verification when this report was rendered"}:</strong> ${integrity
+        .summary}</p>${table(["what", "value"], [
+          [
+            "payload sha256 (computed)",
+            html`<code>${integrity.sha256 ?? "unreadable"}</code>`,
+          ],
+          [
+            "payload sha256 (integrity block)",
+            html`<code>${doc.integrity.sha256}</code>`,
+          ],
+          [
+            "canonicalization",
+            `${doc.integrity.canonicalization} + ${doc.integrity.digest}`,
+          ],
+          [
+            "signature",
+            integrity.signature === "none"
+              ? "unsigned"
+              : html`Ed25519, key id <code>${integrity.keyId ?? ""}</code> (${
+                integrity.signature === "verified"
+                  ? "verified"
+                  : "present; check it with --pubkey"
+              })`,
+          ],
+          [
+            "redacted fields",
+            doc.redactions.length > 0 ? doc.redactions.join(", ") : "none",
+          ],
+          ...(options.expect !== undefined
+            ? [["expected sha256", html`<code>${options.expect}</code>`]]
+            : []),
+        ])}<p>Anyone can check this bundle offline. Hashes prove it is internally consistent; only a sha256 received from its author out of band (or a signature by a key you trust) proves who made it:</p><pre data-testid="verify-command">${verifyCommand(
+          options.file,
+          sha,
+        )}</pre>${table(
+          ["section", { text: "records", numeric: true }],
+          counts.map(([section, n]) => [section, num(n)]),
+        )}</div>
+  `;
+}

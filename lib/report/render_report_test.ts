@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { ValidationError } from "../errors.ts";
+import { HOSTILE, hostileBundle } from "./_hostile_bundle.ts";
+import { holdsRawPayload, parseMarkup, texts } from "./_test_util.ts";
+import { renderReport } from "./render_report.ts";
+
+const made = hostileBundle();
+
+Deno.test("renderReport() escapes every hostile text from the bundle", async () => {
+  const { text } = await made;
+  const { html, integrity } = await renderReport(text);
+  assert.equal(integrity.ok, true, integrity.summary);
+  assert.equal(holdsRawPayload(html), false);
+  const doc = parseMarkup(html);
+  assert.equal(
+    doc.querySelectorAll("script, img, iframe, object, embed").length,
+    0,
+  );
+  // The payloads are there, as text a reader can see.
+  const body = texts(html, "main").join("");
+  for (const payload of Object.values(HOSTILE)) {
+    assert.ok(body.includes(payload), `missing as text: ${payload}`);
+  }
+});
+
+Deno.test("renderReport() makes one self-contained page under a strict CSP", async () => {
+  const { text } = await made;
+  const { html } = await renderReport(text);
+  assert.match(
+    html,
+    /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;unsafe-inline&#39;; img-src data:;/,
+  );
+  const doc = parseMarkup(html);
+  for (const el of Array.from(doc.querySelectorAll("[src], [href], link"))) {
+    const href = el.getAttribute("href");
+    assert.ok(
+      href !== null && href.startsWith("#"),
+      `external reference: ${href}`,
+    );
+  }
+  assert.doesNotMatch(html, /@import|url\(|@font-face/);
+});
+
+Deno.test("renderReport() puts the verdict first and ends with the verify command", async () => {
+  const { text, sha256 } = await made;
+  const { html } = await renderReport(text, { file: "my bundle.json" });
+  const verdict = html.indexOf('data-testid="verdict"');
+  assert.ok(verdict > 0);
+  for (
+    const id of [
+      "figures",
+      "plots",
+      "tables",
+      "samples",
+      "gates",
+      "workflow",
+      "integrity",
+    ]
+  ) {
+    assert.ok(html.indexOf(`<section id="${id}"`) > verdict, id);
+  }
+  assert.deepEqual(texts(html, '[data-testid="verdict"] .label'), ["REJECTED"]);
+  assert.deepEqual(texts(html, '[data-testid="verify-command"]'), [
+    `deno task wb verify 'my bundle.json' --expect ${sha256}`,
+  ]);
+  // Plots: per-slice comparison (with the breach), dimensions, latency, cost.
+  assert.equal((html.match(/<svg/g) ?? []).length, 4);
+  assert.match(html, /✕ breach/);
+  // The gate timeline names who decided what on which hash.
+  const timeline = texts(html, "#gates ol.timeline li").join("\n");
+  assert.match(timeline, /bea <script>.*\(human\) reject on [0-9a-f]{12}/);
+});
+
+Deno.test("renderReport() gives the same HTML for the same bundle", async () => {
+  const { text } = await made;
+  const a = await renderReport(text);
+  const b = await renderReport(new TextEncoder().encode(text));
+  assert.equal(a.html, b.html);
+});
+
+Deno.test("renderReport() states a failed verification before anything else", async () => {
+  const { text } = await made;
+  const tampered = text.replace('\\"match_score\\":60', '\\"match_score\\":61');
+  assert.notEqual(tampered, text);
+  const { html, integrity } = await renderReport(tampered);
+  assert.equal(integrity.ok, false);
+  const banners = texts(html, '[data-testid="verdict"] .label');
+  assert.deepEqual(banners, ["INTEGRITY FAILED", "REJECTED"]);
+  assert.match(html, /FAILED verification when this report was rendered/);
+  const wrong = await renderReport(text, { expect: "0".repeat(64) });
+  assert.equal(wrong.integrity.ok, false);
+});
+
+Deno.test("renderReport() refuses text that is not a bundle", async () => {
+  await assert.rejects(renderReport("not json"), ValidationError);
+  await assert.rejects(renderReport('{"format":"x"}'), ValidationError);
+});
