@@ -12,7 +12,13 @@ import { loadCatalog } from "../lib/catalog/load_catalog.ts";
 import { experiment } from "../lib/experiment/experiment.ts";
 import { open } from "../lib/store/open.ts";
 import { BENCH_TASK } from "./_bench_catalog.ts";
-import { countingAdapters, report, round, tally } from "./_bench_util.ts";
+import {
+  countingAdapters,
+  cpuTime,
+  report,
+  round,
+  tally,
+} from "./_bench_util.ts";
 
 const [catalog, database, label = "overhead"] = Deno.args;
 if (!catalog || !database) {
@@ -27,6 +33,7 @@ const loadMs = performance.now() - loadStarted;
 
 const seen = tally();
 const marks = { start: NaN, stop: NaN };
+const cpuBefore = cpuTime();
 const started = performance.now();
 const result = await experiment(store, {
   task: BENCH_TASK,
@@ -42,6 +49,7 @@ const result = await experiment(store, {
   },
 });
 const wallMs = performance.now() - started;
+const cpuAfter = cpuTime();
 await store.close();
 
 const run = result.runs[0]!;
@@ -65,4 +73,6 @@ report({
   cells_per_second: round(run.cells / (wallMs / 1000), 0),
   toolkit_cells_per_second: round(run.cells / (toolkitMs / 1000), 0),
   toolkit_us_per_call: round((toolkitMs * 1000) / calls, 1),
+  main_thread_cpu_ms: round(cpuAfter.main - cpuBefore.main, 0),
+  process_cpu_ms: round(cpuAfter.process - cpuBefore.process, 0),
 });

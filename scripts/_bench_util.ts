@@ -14,6 +14,19 @@ export function peakRss(): number {
   return match ? Number(match[1]) * 1024 : NaN;
 }
 
+/** CPU time (user + system) used so far, in ms: by the whole process, and by its main thread. */
+export function cpuTime(): { process: number; main: number } {
+  const ticks = (stat: string) => {
+    // Fields after the command name (which may hold spaces) start at ") ".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  };
+  const hz = 100; // USER_HZ on Linux
+  const process = ticks(Deno.readTextFileSync("/proc/self/stat"));
+  const main = ticks(Deno.readTextFileSync(`/proc/self/task/${Deno.pid}/stat`));
+  return { process: (process * 1000) / hz, main: (main * 1000) / hz };
+}
+
 /** What the counting adapters saw. */
 export interface AdapterTally {
   /** Calls that reached an adapter. */

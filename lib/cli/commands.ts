@@ -1,5 +1,7 @@
 import type { Command } from "./command.ts";
 import { bundleCommand } from "./bundle.ts";
+import { calibrateCommand } from "./calibrate.ts";
+import { labelCommand } from "./label.ts";
 import { diffCommand } from "./diff.ts";
 import { exportOtelCommand } from "./export_otel.ts";
 import { importCommand } from "./import.ts";
@@ -41,4 +43,6 @@ export const COMMANDS: readonly Command[] = [
   exportOtelCommand,
   replayCommand,
   rerunCommand,
+  labelCommand,
+  calibrateCommand,
 ];

@@ -98,13 +98,19 @@ function outcomeOf(
 const SETTLE_SHARE = 1.96 / (1.96 + 0.84);
 
 /**
- * Repetitions per case likely to settle a possible breach: the interval's
- * half-width shrinks about as 1/sqrt(repetitions), and it must shrink to
- * {@linkcode SETTLE_SHARE} of the distance between the estimate and the
- * limit, so `n * (half-width / (SETTLE_SHARE * distance))^2`. This assumes
- * the noise is repetition noise; the part that comes from which cases are
- * in the dataset does not shrink with repetitions. `null` when the
- * estimate sits on the limit or the answer is implausibly large.
+ * Repetitions per case likely to settle a possible breach. The half-width
+ * must shrink to {@linkcode SETTLE_SHARE} of the distance between the
+ * estimate and the limit, so the variance of the mean delta must shrink by
+ * `(SETTLE_SHARE * distance / half-width)^2`. That variance is about
+ * `(between + within / n) / cases` at `n` repetitions per case (see
+ * `DeltaNoise`): only the repetition part shrinks with `n`, the
+ * between-case part does not, so the target is reached at
+ * `n = within / (observed * shrink - between)`, and never when
+ * `observed * shrink <= between`. Without a noise split (one repetition
+ * per case, or one case) all the noise is taken for repetition noise:
+ * `n = repetitions / shrink`. At least `repetitions + 1`; `null` when the
+ * estimate sits on the limit, repetitions alone cannot get there, or the
+ * answer is more than {@linkcode MAX_SUGGESTED_REPETITIONS}.
  */
 export function repetitionsNeeded(
   m: Measured,
@@ -115,10 +121,16 @@ export function repetitionsNeeded(
   const half = (m.interval.high - m.interval.low) / 2;
   const distance = Math.abs(m.delta - limit);
   if (distance < 1e-9) return null;
-  const n = Math.max(
-    repetitions + 1,
-    Math.ceil(repetitions * (half / (SETTLE_SHARE * distance)) ** 2),
-  );
+  const shrink = (SETTLE_SHARE * distance / half) ** 2;
+  let needed: number;
+  if (m.noise && m.noise.observed > 0) {
+    const target = m.noise.observed * shrink;
+    if (target <= m.noise.between) return null;
+    needed = m.noise.within / (target - m.noise.between);
+  } else {
+    needed = repetitions / shrink;
+  }
+  const n = Math.max(repetitions + 1, Math.ceil(needed));
   return n > MAX_SUGGESTED_REPETITIONS ? null : n;
 }
 

@@ -29,6 +29,23 @@ export interface Measured {
   readonly exact?: Decimal | null;
   /** For cost: the baseline cost was zero and the candidate's is not (growth without bound). */
   readonly fromZero?: boolean;
+  /** How the spread of the per-case deltas splits into case and repetition noise (for `repetitionsNeeded`). */
+  readonly noise?: DeltaNoise | null;
+}
+
+/**
+ * The spread of the paired per-case delta (candidate's case mean minus
+ * baseline's), split into the part that more repetitions would shrink and
+ * the part they would not: `observed` is about `between + within / n` at
+ * `n` repetitions per case in each run.
+ */
+export interface DeltaNoise {
+  /** The sample variance, across cases, of the per-case delta as measured. */
+  readonly observed: number;
+  /** The part of `observed` that comes from which cases there are: `observed` minus the repetition part, at least 0. */
+  readonly between: number;
+  /** The per-repetition variance of the paired delta: the baseline's plus the candidate's within-case variance, pooled over cases. */
+  readonly within: number;
 }
 
 /** Everything the verdict needs from the two runs. */
@@ -116,10 +133,100 @@ function differenceInterval(
     : null;
 }
 
+/** Each case's mean, count and sum of squared deviations of one measure (NaN values skipped). */
+function caseStats(
+  { offsets, measures }: NestedSample,
+  measure: number,
+): { mean: Float64Array; count: Int32Array; squares: Float64Array } {
+  const values = measures[measure]!;
+  const cases = offsets.length - 1;
+  const mean = new Float64Array(cases);
+  const count = new Int32Array(cases);
+  const squares = new Float64Array(cases);
+  for (let i = 0; i < cases; i++) {
+    let sum = 0;
+    let n = 0;
+    for (let j = offsets[i]!; j < offsets[i + 1]!; j++) {
+      const v = values[j]!;
+      if (v === v) {
+        sum += v;
+        n++;
+      }
+    }
+    const m = n > 0 ? sum / n : NaN;
+    let ss = 0;
+    for (let j = offsets[i]!; j < offsets[i + 1]!; j++) {
+      const v = values[j]!;
+      if (v === v) ss += (v - m) ** 2;
+    }
+    mean[i] = m;
+    count[i] = n;
+    squares[i] = ss;
+  }
+  return { mean, count, squares };
+}
+
+/** The variance ratio above which a between-case part is counted. */
+const BETWEEN_F = 2;
+
 /**
- * Measures every delta between two runs with a paired, nested bootstrap
- * (the scoring bootstrap: cases drawn once for both runs, repetitions
- * redrawn within each case per run). The whole run is resampled for the
+ * Splits the spread of the paired per-case delta of one measure into case
+ * and repetition noise (see {@linkcode DeltaNoise}). Each run's
+ * within-case variance is pooled over the cases measured in both runs
+ * (sum of squared deviations over degrees of freedom); the repetition part
+ * of the observed spread is the mean over those cases of
+ * `s2_baseline / n_baseline + s2_candidate / n_candidate`. `null` with
+ * fewer than two such cases, or when a run has one repetition per case
+ * (no within-case variance to pool).
+ */
+export function deltaNoise(
+  baseline: NestedSample,
+  candidate: NestedSample,
+  measure: number,
+): DeltaNoise | null {
+  const b = caseStats(baseline, measure);
+  const c = caseStats(candidate, measure);
+  const deltas: number[] = [];
+  let ssB = 0;
+  let dfB = 0;
+  let ssC = 0;
+  let dfC = 0;
+  for (let i = 0; i < b.mean.length; i++) {
+    if (b.count[i]! === 0 || c.count[i]! === 0) continue;
+    deltas.push(c.mean[i]! - b.mean[i]!);
+    ssB += b.squares[i]!;
+    dfB += b.count[i]! - 1;
+    ssC += c.squares[i]!;
+    dfC += c.count[i]! - 1;
+  }
+  if (deltas.length < 2 || dfB === 0 || dfC === 0) return null;
+  const mean = deltas.reduce((s, d) => s + d, 0) / deltas.length;
+  const observed = deltas.reduce((s, d) => s + (d - mean) ** 2, 0) /
+    (deltas.length - 1);
+  const s2B = ssB / dfB;
+  const s2C = ssC / dfC;
+  let repetitionPart = 0;
+  for (let i = 0; i < b.mean.length; i++) {
+    if (b.count[i]! === 0 || c.count[i]! === 0) continue;
+    repetitionPart += s2B / b.count[i]! + s2C / c.count[i]!;
+  }
+  repetitionPart /= deltas.length;
+  // With a handful of cases the between-case estimate is very noisy, and a
+  // check is inconclusive exactly when its spread came out wide. Count a
+  // between-case part only when the spread of case deltas clearly exceeds
+  // what repetition noise explains (variance ratio above BETWEEN_F, a
+  // conservative stand-in for an F-test); otherwise all of it is taken as
+  // repetition noise, which more repetitions do shrink.
+  const between = observed > BETWEEN_F * repetitionPart
+    ? observed - repetitionPart
+    : 0;
+  return { observed, between, within: s2B + s2C };
+}
+
+/**
+ * Measures every delta between two runs with a paired case bootstrap (the
+ * scoring bootstrap: cases drawn once for both runs, each drawn case
+ * bringing all its repetitions, as its mean). The whole run is resampled for the
  * dimensions, the aggregate, the cost and the rates; each slice is
  * resampled over its own cases.
  */
@@ -173,6 +280,7 @@ export function measureDeltas(
       interval: bd[m] && cd[m]
         ? differenceInterval(bd[m]!, cd[m]!, options.confidence, false)
         : null,
+      noise: deltaNoise(b, c, m),
     };
   };
 
@@ -202,6 +310,7 @@ export function measureDeltas(
       interval: sbd && scd
         ? differenceInterval(sbd, scd, options.confidence, false)
         : null,
+      noise: deltaNoise(sb, sc, 0),
     });
   }
   dimensions.forEach((name, d) => {
@@ -241,6 +350,9 @@ export function measureDeltas(
       : null,
     exact,
     fromZero,
+    // The relative delta is about the absolute one over the baseline's
+    // mean: the same split between case and repetition noise.
+    noise: deltaNoise(b, c, COST),
   });
 
   const bl = baseline.latency_p95_ms;

@@ -197,23 +197,26 @@ Deno.test("compare() lists every failing reason together", async () => {
   assert.equal(result.reasons.length, 6);
 });
 
-/** Edge cases whose score deltas vary: the interval straddles -0.100. */
-function straddling(deltas: readonly number[]) {
+/**
+ * Edge cases whose score deltas vary: the interval straddles -0.100. The
+ * candidate's repetitions of a case differ by `spread` in exact_match.
+ */
+function straddling(deltas: readonly number[], spread = 0.02) {
   return ({ slice, i, rep }: CellPlace): Partial<TestCell> =>
     slice === "edge"
-      ? { checks: { exact_match: 0.8 + 2 * deltas[i]! + (rep - 1) * 0.02 } }
+      ? { checks: { exact_match: 0.8 + 2 * deltas[i]! + (rep - 1) * spread } }
       : {};
 }
 
 Deno.test("compare() modes read an interval that straddles the limit differently", async (t) => {
   const edgeBase = ({ slice }: CellPlace): Partial<TestCell> =>
     slice === "edge" ? { checks: { exact_match: 0.8 } } : {};
-  async function run(deltas: number[], mode: CompareMode) {
+  async function run(deltas: number[], mode: CompareMode, spread?: number) {
     await using store = await open(":memory:");
     await storeWithRuns(
       store,
       testCells(3, edgeBase),
-      testCells(3, straddling(deltas)),
+      testCells(3, straddling(deltas, spread)),
     );
     return await compare(store, { baseline: "base", candidate: "cand", mode });
   }
@@ -231,15 +234,31 @@ Deno.test("compare() modes read an interval that straddles the limit differently
       strict.reasons[0]!,
       /^slice 'edge' may have regressed -0\.080/,
     );
+    // The deltas differ between cases, hardly between repetitions: more
+    // repetitions would not narrow the interval enough.
     const confident = await run(deltas, "confident");
     assert.equal(confident.verdict, "INCONCLUSIVE");
     assert.match(
       confident.inconclusive[0]!,
-      /straddles the limit: about \d+ repetitions per case would likely settle it$/,
+      /straddles the limit and more repetitions alone are unlikely to settle it$/,
     );
-    assert.ok(confident.suggested_repetitions! > 3);
+    assert.equal(confident.suggested_repetitions, null);
     assert.match(
       confident.summary,
+      /^INCONCLUSIVE: 1 limit possibly breached \(slice 'edge'\); more repetitions alone/,
+    );
+    // The same case means with repetitions that vary as much as the cases
+    // do: repetition noise, which more repetitions shrink.
+    const noisy = await run(deltas, "confident", 0.2);
+    assert.equal(check(noisy, "slice", "edge").delta, -0.08);
+    assert.equal(noisy.verdict, "INCONCLUSIVE");
+    assert.match(
+      noisy.inconclusive[0]!,
+      /straddles the limit: about \d+ repetitions per case would likely settle it$/,
+    );
+    assert.ok(noisy.suggested_repetitions! > 3);
+    assert.match(
+      noisy.summary,
       /^INCONCLUSIVE: 1 limit possibly breached \(slice 'edge'\); run about \d+ repetitions/,
     );
   });

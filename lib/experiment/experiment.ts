@@ -629,11 +629,42 @@ class CellCommitter {
   }
 }
 
+/** A judge request built ahead, and its prepared call. */
+interface PreparedJudge {
+  readonly built: ModelRequest;
+  readonly call: PreparedCall;
+}
+
+/** Whether two requests ask the same (their recorded parts are equal). */
+function sameRequest(a: ModelRequest, b: ModelRequest): boolean {
+  return a.system === b.system && a.repetition === b.repetition &&
+    a.messages.length === b.messages.length &&
+    a.messages.every((m, i) =>
+      m.role === b.messages[i]!.role && m.content === b.messages[i]!.content
+    ) &&
+    canonicalValue(a.params) === canonicalValue(b.params) &&
+    canonicalValue(a.structured ?? null) ===
+      canonicalValue(b.structured ?? null) &&
+    shallowEqual(a.hints, b.hints);
+}
+
+function shallowEqual(a: object | undefined, b: object | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length &&
+    keys.every((k) =>
+      (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k]
+    );
+}
+
 /** Cells whose generation cache keys are looked up together. */
 const WINDOW = 256;
 
 interface Window {
   readonly calls: PreparedCall[];
+  /** For cells whose generation is a cache hit: the first judge call, prepared with the lookups. */
+  readonly judgeCalls: (PreparedJudge | undefined)[];
   /** Its cache lookups, once made. */
   known: Map<string, CachedReceipt | null> | undefined;
   /** Keys committed while its lookups were being made. */
@@ -741,6 +772,7 @@ async function executeRun(
     );
     const window: Window = {
       calls,
+      judgeCalls: [],
       known: undefined,
       invalidated: new Set(),
       remaining: slice.length,
@@ -753,11 +785,14 @@ async function executeRun(
       slice.forEach((cell, i) => {
         const hit = known.get(calls[i]!.key!);
         if (!hit || hit.text === null) return;
-        const request = judgeRequest(
-          buildJudgeRequest(task, cell.testCase, hit.text),
-          cell.repetition,
+        const built = buildJudgeRequest(task, cell.testCase, hit.text);
+        const call = prepareCall(
+          judgeConfig,
+          judgeRequest(built, cell.repetition),
+          true,
         );
-        judgeKeys.push(prepareCall(judgeConfig, request, true).key!);
+        window.judgeCalls[i] = { built, call };
+        judgeKeys.push(call.key!);
       });
       if (judgeKeys.length > 0) {
         for (const [key, hit] of await cache.lookup(judgeKeys)) {
@@ -785,7 +820,12 @@ async function executeRun(
     // Look the next window up while this one runs.
     if ((w + 1) * WINDOW < todo.length) void windowOf(w + 1).catch(() => {});
     try {
-      await runPrepared(index, window.calls[index % WINDOW]!, window.known);
+      await runPrepared(
+        index,
+        window.calls[index % WINDOW]!,
+        window.judgeCalls[index % WINDOW],
+        window.known,
+      );
     } finally {
       if (--window.remaining === 0) {
         windows.delete(w);
@@ -797,6 +837,7 @@ async function executeRun(
   const runPrepared = async (
     index: number,
     prepared: PreparedCall,
+    preparedJudge: PreparedJudge | undefined,
     known: KnownHits | undefined,
   ) => {
     if (options.signal?.aborted || committer.error !== undefined) return;
@@ -825,11 +866,13 @@ async function executeRun(
           const call = await caller.call(
             "judge",
             judgeConfig,
-            prepareCall(
-              judgeConfig,
-              judgeRequest(request, repetition),
-              mode !== "off",
-            ),
+            preparedJudge && sameRequest(request, preparedJudge.built)
+              ? preparedJudge.call
+              : prepareCall(
+                judgeConfig,
+                judgeRequest(request, repetition),
+                mode !== "off",
+              ),
             known,
           );
           calls.push(call);

@@ -163,18 +163,12 @@ export function mulberry32(seed: number): () => number {
  * The bootstrap distributions of {@linkcode nestedMean} for several samples
  * over the same cases (case `i` of every sample is the same case), resampled
  * together: each resample draws one list of cases shared by every sample
- * (so differences between samples are paired), then, per sample and per
- * drawn case, its repetitions with replacement, shared by that sample's
- * measures. A case with one repetition draws none.
+ * (so differences between samples are paired), and each drawn case brings
+ * its mean over its repetitions (missing values skipped). Repetitions are
+ * not redrawn: their noise is already in the spread of case means.
  *
  * The order of draws is fixed, so a scripted `random` gives hand-computable
- * results: per resample, first the case draws (one per case, index
- * `floor(u * cases)`), then sample by sample, for each drawn case in order,
- * its repetition draws. A case with n repetitions, 1 < n <= 4, takes one
- * draw that picks one of the n^n equally likely ordered draws,
- * `c = floor(u * n^n)`, repetition r being digit r of c in base n (least
- * significant first); a case with more takes one draw per repetition,
- * `floor(u * n)`; a case with one repetition takes none.
+ * results: per resample, one draw per case, index `floor(u * cases)`.
  *
  * @param samples Samples with the same number of cases.
  * @param options Resamples, seed or random source.

@@ -13,7 +13,6 @@
  * @module
  */
 import Database from "libsql";
-import type { CellRows } from "./runs.ts";
 
 /** A message to the writer thread. */
 export type WriterRequest =
@@ -22,8 +21,36 @@ export type WriterRequest =
     readonly path: string;
     readonly busyTimeoutMs: number;
   }
-  | { readonly type: "write"; readonly id: number; readonly rows: CellRows }
+  | {
+    readonly type: "write";
+    readonly id: number;
+    readonly tables: readonly PackedRows[];
+  }
   | { readonly type: "close" };
+
+/** A packed value that is text. */
+export const TEXT = 1;
+/** A packed value that is a number (otherwise: null). */
+export const NUMBER = 2;
+
+/**
+ * One table's rows, packed: the column names, then for each value (row
+ * after row) its kind, its number, and where its UTF-8 text ends.
+ */
+export interface PackedRows {
+  /** The table. */
+  readonly table: string;
+  /** The columns. */
+  readonly columns: readonly string[];
+  /** Per value: {@linkcode TEXT}, {@linkcode NUMBER}, or 0 for null. */
+  readonly kinds: Uint8Array<ArrayBuffer>;
+  /** Per value: the number, when it is one. */
+  readonly numbers: Float64Array<ArrayBuffer>;
+  /** All texts, UTF-8, one after another. */
+  readonly text: Uint8Array<ArrayBuffer>;
+  /** Per value: where its text ends in `text` (it starts where the previous value's ends). */
+  readonly ends: Uint32Array<ArrayBuffer>;
+}
 
 /** A message from the writer thread. */
 export type WriterReply =
@@ -69,27 +96,33 @@ function statement(
   return prepared;
 }
 
-function insert(table: string, rows: readonly object[]): void {
-  if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]!);
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-    const parameters: unknown[] = [];
-    for (const row of chunk) {
-      for (const column of columns) {
-        parameters.push((row as Record<string, unknown>)[column]);
-      }
+const decoder = new TextDecoder();
+
+function insert(rows: PackedRows): void {
+  const { table, columns, kinds, numbers, text, ends } = rows;
+  if (columns.length === 0) return;
+  const width = columns.length;
+  const count = kinds.length / width;
+  for (let first = 0; first < count; first += ROWS_PER_INSERT) {
+    const n = Math.min(ROWS_PER_INSERT, count - first);
+    const parameters: unknown[] = new Array(n * width);
+    for (let j = 0; j < n * width; j++) {
+      const i = first * width + j;
+      const kind = kinds[i];
+      parameters[j] = kind === TEXT
+        ? decoder.decode(text.subarray(i === 0 ? 0 : ends[i - 1], ends[i]))
+        : kind === NUMBER
+        ? numbers[i]
+        : null;
     }
-    statement(table, columns, chunk.length).run(parameters);
+    statement(table, columns, n).run(parameters);
   }
 }
 
-function write(rows: CellRows): void {
+function write(tables: readonly PackedRows[]): void {
   db!.exec("BEGIN IMMEDIATE");
   try {
-    insert("model_io", rows.receipts);
-    insert("results", rows.results);
-    insert("trace_events", rows.events);
+    for (const rows of tables) insert(rows);
     db!.exec("COMMIT");
   } catch (error) {
     if (db!.inTransaction) db!.exec("ROLLBACK");
@@ -107,7 +140,7 @@ function handle(request: WriterRequest): void {
       db.exec("PRAGMA foreign_keys = ON");
       reply({ type: "opened" });
     } else if (request.type === "write") {
-      write(request.rows);
+      write(request.tables);
       reply({ type: "written", id: request.id });
     } else {
       statements.clear();

@@ -19,7 +19,13 @@ import {
   type CellWrite,
   insertCellRows,
 } from "./runs.ts";
-import type { WriterReply, WriterRequest } from "./_cell_writer_worker.ts";
+import {
+  NUMBER,
+  type PackedRows,
+  TEXT,
+  type WriterReply,
+  type WriterRequest,
+} from "./_cell_writer_worker.ts";
 
 /** Cells a run must have for `auto` to start a writer thread (starting one takes a moment). */
 export const WRITER_THREAD_MIN_CELLS = 2000;
@@ -148,7 +154,20 @@ async function startWriterThread(path: string): Promise<CellWriter> {
       const id = next++;
       const waiter = Promise.withResolvers<void>();
       waiting.set(id, waiter);
-      send({ type: "write", id, rows });
+      const tables = [
+        pack("model_io", rows.receipts),
+        pack("results", rows.results),
+        pack("trace_events", rows.events),
+      ];
+      worker.postMessage(
+        { type: "write", id, tables } satisfies WriterRequest,
+        tables.flatMap((t) => [
+          t.kinds.buffer,
+          t.numbers.buffer,
+          t.text.buffer,
+          t.ends.buffer,
+        ]),
+      );
       return waiter.promise;
     },
     async close() {
@@ -160,4 +179,47 @@ async function startWriterThread(path: string): Promise<CellWriter> {
       worker.terminate();
     },
   };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A table's rows packed for the writer thread: texts as UTF-8 in one
+ * buffer, numbers in another, both transferred rather than copied (copying
+ * thousands of strings between threads cost more than encoding them).
+ */
+function pack(table: string, rows: readonly object[]): PackedRows {
+  const columns = rows.length === 0 ? [] : Object.keys(rows[0]!);
+  const count = rows.length * columns.length;
+  const kinds = new Uint8Array(count);
+  const numbers = new Float64Array(count);
+  const ends = new Uint32Array(count);
+  let capacity = 0;
+  for (const row of rows) {
+    for (const column of columns) {
+      const value = (row as Record<string, unknown>)[column];
+      if (typeof value === "string") capacity += value.length * 3;
+    }
+  }
+  const text = new Uint8Array(capacity);
+  let at = 0;
+  let i = 0;
+  for (const row of rows) {
+    for (const column of columns) {
+      const value = (row as Record<string, unknown>)[column];
+      if (typeof value === "string") {
+        kinds[i] = TEXT;
+        at += encoder.encodeInto(value, text.subarray(at)).written;
+      } else if (typeof value === "number") {
+        kinds[i] = NUMBER;
+        numbers[i] = value;
+      } else if (value !== null && value !== undefined) {
+        throw new TypeError(
+          `Cannot write column "${column}" of table "${table}": a ${typeof value} is neither text, a number nor null`,
+        );
+      }
+      ends[i++] = at;
+    }
+  }
+  return { table, columns, kinds, numbers, text: text.subarray(0, at), ends };
 }

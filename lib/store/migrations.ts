@@ -274,6 +274,7 @@ const initial: Migration = {
       .addColumn("id", "text", (c) => c.primaryKey())
       .addColumn("task", "text", (c) => c.notNull())
       .addColumn("case_key", "text", (c) => c.notNull())
+      .addColumn("repetition", "integer")
       .addColumn("output_sha256", "text", (c) => c.notNull())
       .addColumn("labeller", "text", (c) => c.notNull())
       .addColumn("scores", "text", (c) => c.notNull())

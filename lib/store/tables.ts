@@ -245,6 +245,8 @@ export interface LabelsTable {
   id: string;
   task: string;
   case_key: string;
+  /** The repetition labelled; `null` when the label holds for any repetition with this output. */
+  repetition: number | null;
   output_sha256: string;
   labeller: string;
   scores: string;
