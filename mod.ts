@@ -232,6 +232,34 @@ export {
   type StoredScorecard,
 } from "./lib/store/scores.ts";
 
+// Scoring: judge calibration against human labels
+export {
+  agreement,
+  type AgreementOptions,
+  type AgreementSummary,
+  confusionMatrix,
+  kendallTauB,
+  type Leaning,
+  spearmanRho,
+  weightedKappa,
+} from "./lib/scoring/agreement.ts";
+export {
+  addLabels,
+  type AddLabelsResult,
+  type Label,
+  type LabelLine,
+  parseLabels,
+  type ParseLabelsOptions,
+} from "./lib/scoring/labels.ts";
+export {
+  calibrate,
+  type CalibrateOptions,
+  type Calibration,
+  type Disagreement,
+  type UnmatchedLabel,
+  type UnmatchedReason,
+} from "./lib/scoring/calibrate.ts";
+
 // Experiment
 export {
   cacheKey,

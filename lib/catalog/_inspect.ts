@@ -96,6 +96,8 @@ export async function inspectCatalog(
   const taskNames = new Set(scans.map((s) => s.name));
   for (const entry of (await listDir(join(root, "datasets"))) ?? []) {
     if (!entry.isFile || !entry.name.endsWith(".jsonl")) continue;
+    // `<task>.labels.jsonl` holds human labels (judge calibration), not cases.
+    if (entry.name.endsWith(".labels.jsonl")) continue;
     const name = entry.name.slice(0, -".jsonl".length);
     if (!taskNames.has(name)) {
       issues.push({

@@ -372,12 +372,28 @@ function prepareCall(
   config: Pick<ModelConfig, "provider" | "model" | "base_url">,
   request: ModelRequest,
   withKey: boolean,
+  memo?: SerializeMemo,
 ): PreparedCall {
   const { signal: _signal, hints: _hints, ...recorded } = request;
   const members: Record<string, string | undefined> = {};
   for (const field of Object.keys(recorded) as (keyof typeof recorded)[]) {
     const value = recorded[field];
-    if (value !== undefined) members[field] = canonicalValue(value);
+    if (value === undefined) continue;
+    if (memo && field !== "messages") {
+      // The system prompt, parameters and output schema repeat from call
+      // to call: serialize them once.
+      const slot = `${config.provider}/${config.model}/${field}`;
+      const last = memo.get(slot);
+      if (last && (last.value === value || jsonEqual(last.value, value))) {
+        members[field] = last.json;
+        continue;
+      }
+      const json = canonicalValue(value);
+      memo.set(slot, { value, json });
+      members[field] = json;
+    } else {
+      members[field] = canonicalValue(value);
+    }
   }
   const key = withKey
     ? sha256Hex(canonicalObject({
@@ -393,6 +409,9 @@ function prepareCall(
     : null;
   return { request, recordedJson: canonicalObject(members), key };
 }
+
+/** The last value serialized for each request field, per model. */
+type SerializeMemo = Map<string, { value: unknown; json: string }>;
 
 /** Seals a receipt: assigns its sha256 over the canonical content. */
 function seal(
@@ -642,10 +661,29 @@ function sameRequest(a: ModelRequest, b: ModelRequest): boolean {
     a.messages.every((m, i) =>
       m.role === b.messages[i]!.role && m.content === b.messages[i]!.content
     ) &&
-    canonicalValue(a.params) === canonicalValue(b.params) &&
-    canonicalValue(a.structured ?? null) ===
-      canonicalValue(b.structured ?? null) &&
+    jsonEqual(a.params, b.params) &&
+    jsonEqual(a.structured ?? null, b.structured ?? null) &&
     shallowEqual(a.hints, b.hints);
+}
+
+/** Whether two JSON values are equal (as their canonical JSON would be). */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (
+    typeof a !== "object" || typeof b !== "object" || a === null ||
+    b === null || Array.isArray(a) !== Array.isArray(b)
+  ) return false;
+  if (Array.isArray(a)) {
+    const other = b as unknown[];
+    return a.length === other.length &&
+      a.every((v, i) => jsonEqual(v, other[i]));
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x).filter((k) => x[k] !== undefined);
+  return keys.length ===
+      Object.keys(y).filter((k) => y[k] !== undefined).length &&
+    keys.every((k) => Object.hasOwn(y, k) && jsonEqual(x[k], y[k]));
 }
 
 function shallowEqual(a: object | undefined, b: object | undefined): boolean {
@@ -763,12 +801,13 @@ async function executeRun(
   // Cells are prepared (rendered, serialized, keyed) a window at a time, and
   // the window's cache hits are looked up in one query: the generation
   // calls' and, for those that hit, the first judge call's.
+  const memo: SerializeMemo = new Map();
   const windows = new Map<number, Promise<Window>>();
   const live = new Set<Window>();
   const prepareWindow = async (w: number): Promise<Window> => {
     const slice = todo.slice(w * WINDOW, (w + 1) * WINDOW);
     const calls = slice.map((cell) =>
-      prepareCall(model, generationRequest(cell), mode !== "off")
+      prepareCall(model, generationRequest(cell), mode !== "off", memo)
     );
     const window: Window = {
       calls,
@@ -790,6 +829,7 @@ async function executeRun(
           judgeConfig,
           judgeRequest(built, cell.repetition),
           true,
+          memo,
         );
         window.judgeCalls[i] = { built, call };
         judgeKeys.push(call.key!);
@@ -872,6 +912,7 @@ async function executeRun(
                 judgeConfig,
                 judgeRequest(request, repetition),
                 mode !== "off",
+                memo,
               ),
             known,
           );

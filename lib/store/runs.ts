@@ -391,6 +391,24 @@ export async function findCachedReceipts(
   const found = new Map<string, CachedReceipt>();
   const unique = [...new Set(cacheKeys)];
   for (let i = 0; i < unique.length; i += KEYS_PER_LOOKUP) {
+    const keys = unique.slice(i, i + KEYS_PER_LOOKUP);
+    // First which keys have an original (cheap: most lookups miss), then
+    // those originals' columns. Written out rather than built: the runner
+    // makes one of these per handful of cells.
+    const originals = await store.db.executeQuery<
+      { id: string; cache_key: string }
+    >(CompiledQuery.raw(
+      `select "id", "cache_key" from "model_io" where "cache_key" in (${
+        keys.map(() => "?").join(", ")
+      }) and "status" = 'ok' and "cached_from" is null order by "created_at"`,
+      keys,
+    ));
+    const idOf = new Map<string, string>();
+    for (const row of originals.rows) {
+      if (!idOf.has(row.cache_key)) idOf.set(row.cache_key, row.id);
+    }
+    if (idOf.size === 0) continue;
+    const ids = [...idOf.values()];
     const rows = await store.db.selectFrom("model_io").select([
       "id",
       "cache_key",
@@ -406,12 +424,9 @@ export async function findCachedReceipts(
       "price_id",
       "provider_response_id",
       "stop_reason",
-    ])
-      .where("cache_key", "in", unique.slice(i, i + KEYS_PER_LOOKUP))
-      .where("status", "=", "ok").where("cached_from", "is", null)
-      .orderBy("created_at").execute();
+    ]).where("id", "in", ids).execute();
     for (const row of rows) {
-      if (row.cache_key === null || found.has(row.cache_key)) continue;
+      if (row.cache_key === null) continue;
       const usageKnown = row.input_tokens !== null ||
         row.output_tokens !== null;
       found.set(row.cache_key, {

@@ -11,16 +11,22 @@ export type JsonSchemaValidConfig = z.infer<typeof JsonSchemaValidConfigSchema>;
 
 const ajv = new Ajv({ allErrors: true, strict: false, logger: false });
 const compiled = new Map<string, ValidateFunction>();
+// The same schema object is checked for every cell of a run: look it up by
+// identity before serializing it.
+const bySchema = new WeakMap<object, ValidateFunction>();
 
 function validatorFor(
   schema: Readonly<Record<string, unknown>>,
 ): ValidateFunction {
+  const known = bySchema.get(schema);
+  if (known) return known;
   const key = canonicalize(schema);
   let validate = compiled.get(key);
   if (!validate) {
     validate = ajv.compile(schema as Record<string, unknown>);
     compiled.set(key, validate);
   }
+  bySchema.set(schema, validate);
   return validate;
 }
 
