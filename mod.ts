@@ -193,6 +193,8 @@ export type {
   FailureSummary,
   InjectionSummary,
   JudgeSummary,
+  JuryAgreement,
+  JuryDimensionAgreement,
   LatencySummary,
   Scorecard,
   ScorecardRunInfo,
@@ -259,6 +261,24 @@ export {
   type UnmatchedLabel,
   type UnmatchedReason,
 } from "./lib/scoring/calibrate.ts";
+export {
+  type DimensionCalibration,
+  type JudgeCalibration,
+  judgeCalibration,
+  type JudgeCalibrationOptions,
+  WEAK_RHO,
+} from "./lib/scoring/judge_calibration.ts";
+export {
+  judgeByJury,
+  type Juror,
+  type JurorScore,
+  type Jury,
+  juryKey,
+  juryMedian,
+  krippendorffAlpha,
+  makeJury,
+  parseJuryKey,
+} from "./lib/scoring/jury.ts";
 
 // Experiment
 export {
@@ -321,6 +341,7 @@ export {
   type CompareMode,
   type Comparison,
   type ComparisonBody,
+  type ComparisonJudge,
   type DeltaCheck,
   type DeltaKind,
   type LimitStatus,

@@ -3,28 +3,28 @@
  *
  * @module
  */
+import process from "node:process";
 import { createAdapter } from "../lib/providers/create_adapter.ts";
-import type { ModelAdapter } from "../lib/providers/adapter.ts";
+import type {
+  ModelAdapter,
+  ModelRequest,
+  ModelResponse,
+} from "../lib/providers/adapter.ts";
 import type { ModelConfig } from "../lib/schema/model.ts";
 
-/** Peak resident set size of this process so far (VmHWM), in bytes. */
+/**
+ * Peak resident set size of this process so far, in bytes (getrusage's
+ * `ru_maxrss`, the same figure as VmHWM in /proc/self/status, which Deno
+ * reads only with --allow-all).
+ */
 export function peakRss(): number {
-  const status = Deno.readTextFileSync("/proc/self/status");
-  const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
-  return match ? Number(match[1]) * 1024 : NaN;
+  return process.resourceUsage().maxRSS * 1024;
 }
 
-/** CPU time (user + system) used so far, in ms: by the whole process, and by its main thread. */
-export function cpuTime(): { process: number; main: number } {
-  const ticks = (stat: string) => {
-    // Fields after the command name (which may hold spaces) start at ") ".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]);
-  };
-  const hz = 100; // USER_HZ on Linux
-  const process = ticks(Deno.readTextFileSync("/proc/self/stat"));
-  const main = ticks(Deno.readTextFileSync(`/proc/self/task/${Deno.pid}/stat`));
-  return { process: (process * 1000) / hz, main: (main * 1000) / hz };
+/** CPU time (user + system) this process has used so far, all threads together, in ms. */
+export function cpuTime(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 /** What the counting adapters saw. */
@@ -37,11 +37,13 @@ export interface AdapterTally {
   starts: number[];
   /** `case#repetition#purpose` of every call. */
   cells: string[];
+  /** Each delayed call's actual latency (start to its timer firing), in ms. */
+  latencies: number[];
 }
 
 /** A fresh tally. */
 export function tally(): AdapterTally {
-  return { calls: 0, adapterMs: 0, starts: [], cells: [] };
+  return { calls: 0, adapterMs: 0, starts: [], cells: [], latencies: [] };
 }
 
 /**
@@ -75,6 +77,58 @@ export function countingAdapters(
         return answer;
       },
     };
+  };
+}
+
+/**
+ * Adapters that answer like the real ones but after exactly `latencyMs`,
+ * with the answer computed ahead: a first pass (`warm`) calls the real
+ * adapters and keeps their answers; after it, every call waits `latencyMs`
+ * (one timer) and returns the kept answer, so the provider's own work does
+ * not run on the toolkit's thread. Counts and records calls in `seen`.
+ */
+export function delayedAdapters(
+  seen: AdapterTally,
+  latencyMs: number,
+): {
+  adapterFor: (config: ModelConfig) => ModelAdapter;
+  warm: (config: ModelConfig) => ModelAdapter;
+} {
+  const answers = new Map<string, Promise<ModelResponse>>();
+  const keyOf = (config: ModelConfig, request: ModelRequest) =>
+    `${config.id}|${request.hints?.case_id}|${request.repetition}|${
+      request.hints?.judged_output ?? ""
+    }`;
+  return {
+    warm: (config) => {
+      const inner = createAdapter(config);
+      return {
+        provider: inner.provider,
+        model: inner.model,
+        call(request) {
+          const answer = inner.call(request);
+          answers.set(keyOf(config, request), answer);
+          return answer;
+        },
+      };
+    },
+    adapterFor: (config) => {
+      const inner = createAdapter(config);
+      return {
+        provider: inner.provider,
+        model: inner.model,
+        async call(request) {
+          seen.calls++;
+          const started = performance.now();
+          seen.starts.push(started);
+          const answer = answers.get(keyOf(config, request)) ??
+            inner.call(request);
+          await new Promise((resolve) => setTimeout(resolve, latencyMs));
+          seen.latencies.push(performance.now() - started);
+          return { ...(await answer), simulated_latency_ms: latencyMs };
+        },
+      };
+    },
   };
 }
 

@@ -109,6 +109,19 @@ export const compareCommand: Command = {
       for (const line of result.reasons) io.out(`  rejected: ${line}`);
       for (const line of result.inconclusive) io.out(`  not settled: ${line}`);
       for (const line of result.improvements) io.out(`  improved: ${line}`);
+      if (result.judge) {
+        const c = result.judge.calibration;
+        io.out(
+          `judge ${result.judge.config_id}${
+            c
+              ? `: calibrated on ${c.matched} of ${c.labels} human labels`
+              : ": no human labels to calibrate it"
+          }`,
+        );
+      }
+      for (const line of result.judge_warnings ?? []) {
+        io.out(`  warning: ${line}`);
+      }
     }
     return verdictExitCode(result.verdict);
   },

@@ -99,7 +99,10 @@ Deno.test("wb compare exits 3 on INCONCLUSIVE and 2 on bad input", async () => {
       await main(["compare", ...RUNS, "--db", db], c.io, COMMANDS),
       3,
     );
-    assert.match(c.out[0]!, /^INCONCLUSIVE: 1 limit possibly breached \(slice 'edge'\)/);
+    assert.match(
+      c.out[0]!,
+      /^INCONCLUSIVE: 1 limit possibly breached \(slice 'edge'\)/,
+    );
     const point = capture();
     assert.equal(
       await main(

@@ -13,10 +13,15 @@ const USAGE = `wb experiment: run prompt versions x models over a task's dataset
 
 Usage:
   wb experiment --task T --prompt v1 [--prompt v3 ...] --model fake-fast [--model ...]
-                [--judge fake-judge] [--repetitions 3] [--allow-few-repetitions]
+                [--judge fake-judge | --jury ID --jury ID ... [--quorum N]]
+                [--repetitions 3] [--allow-few-repetitions]
                 [--concurrency 8] [--rpm N] [--tpm N] [--timeout-ms 60000] [--retries 4]
                 [--cache use|refresh|off] [--case ID ...] [--quiet] [--db URL]
   wb experiment --resume RUN [--db URL]
+
+--jury judges with several judge configs: each scores on its own, the
+dimension score is the jurors' median, and the jury decides when at least
+--quorum jurors scored (default: a majority). See docs/calibration.md.
 
 Ctrl-C stops new calls, lets in-flight ones finish, and leaves the run resumable.`;
 
@@ -44,6 +49,8 @@ export const experimentCommand: Command = {
       prompt: { type: "string", multiple: true },
       model: { type: "string", multiple: true },
       judge: { type: "string" },
+      jury: { type: "string", multiple: true },
+      quorum: { type: "string" },
       repetitions: { type: "string" },
       "allow-few-repetitions": { type: "boolean" },
       concurrency: { type: "string" },
@@ -80,6 +87,10 @@ export const experimentCommand: Command = {
     const tpm = positiveInt(values.tpm, "tpm");
     const timeoutMs = positiveInt(values["timeout-ms"], "timeout-ms");
     const repetitions = positiveInt(values.repetitions, "repetitions");
+    const quorum = positiveInt(values.quorum, "quorum");
+    if (values.judge && values.jury?.length) {
+      throw new UsageError("give --judge or --jury, not both");
+    }
     const concurrency = positiveInt(values.concurrency, "concurrency");
     const controller = new AbortController();
     const onSignal = () => {
@@ -103,6 +114,8 @@ export const experimentCommand: Command = {
         ...(values.prompt ? { prompts: values.prompt } : {}),
         ...(values.model ? { models: values.model } : {}),
         ...(values.judge ? { judge: values.judge } : {}),
+        ...(values.jury?.length ? { jury: values.jury } : {}),
+        ...(quorum ? { quorum } : {}),
         ...(repetitions ? { repetitions } : {}),
         allowFewerRepetitions: values["allow-few-repetitions"] ?? false,
         ...(concurrency ? { concurrency } : {}),

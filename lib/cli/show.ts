@@ -1,7 +1,8 @@
 import type { CellResult } from "../schema/result.ts";
-import type { Scorecard } from "../schema/scorecard.ts";
+import type { JudgeCalibration, Scorecard } from "../schema/scorecard.ts";
 import { SLICES } from "../schema/task.ts";
 import { cellScore } from "../scoring/cell_score.ts";
+import { WEAK_RHO } from "../scoring/judge_calibration.ts";
 import { scoreRun } from "../scoring/score_run.ts";
 import { listResults } from "../store/scores.ts";
 import {
@@ -23,7 +24,8 @@ Computes the run's scorecard from its stored results and receipts (no
 model is called) and prints the aggregate score with its 95% confidence
 interval, every slice, every rubric dimension (mean, CI, sigma across
 repetitions), every check's pass rate, injection, failure and judge error
-rates, latency, tokens and cost. RUN may be a unique prefix of a run id.
+rates, the judge's agreement with human labels when there are labels
+(rho, tau-b, kappa, bias, n per dimension), latency, tokens and cost. RUN may be a unique prefix of a run id.
 
 Options:
   --samples N   also print N judged cells: each dimension's score, the
@@ -164,6 +166,22 @@ function printScorecard(card: Scorecard, sha256: string, io: Io): void {
       pct(card.judge.error_rate)
     } (${card.judge.errors} errors, ${card.judge.judged} judged)`,
   );
+  if (card.judge.jury) {
+    const j = card.judge.jury;
+    io.out(
+      `jury              ${
+        j.jurors.join(", ")
+      } (median score, quorum ${j.quorum}; ${j.juror_errors} judged cells lost a juror)`,
+    );
+    for (const [name, d] of Object.entries(j.dimensions)) {
+      io.out(
+        `  ${name.padEnd(18)} Krippendorff's alpha ${
+          d.alpha === null ? "-" : d.alpha.toFixed(2)
+        } over ${d.units} cells`,
+      );
+    }
+  }
+  if (card.judge.calibration) printCalibration(card.judge.calibration, io);
   io.out(
     `variance          mean per-case SD ${
       card.variance.mean_case_sd === null
@@ -199,6 +217,32 @@ function printScorecard(card: Scorecard, sha256: string, io: Io): void {
       c.missing_cost > 0 ? `  (${c.missing_cost} calls without a cost)` : ""
     }`,
   );
+}
+
+function fixed(x: number | null, digits = 2): string {
+  return x === null ? "-" : x.toFixed(digits);
+}
+
+function printCalibration(c: JudgeCalibration, io: Io): void {
+  io.out(
+    `judge calibration ${c.judge} against ${c.matched} of ${c.labels} human labels`,
+  );
+  const dims = Object.entries(c.dimensions);
+  const w = Math.max(18, ...dims.map(([name]) => name.length));
+  io.out(`  ${"".padEnd(w)}   rho  tau-b  kappa   bias    n`);
+  for (const [name, d] of dims) {
+    io.out(
+      `  ${name.padEnd(w)} ${fixed(d.rho).padStart(5)} ${
+        fixed(d.tau_b).padStart(6)
+      } ${fixed(d.kappa).padStart(6)} ${
+        d.bias === null
+          ? "-".padStart(6)
+          : `${d.bias >= 0 ? "+" : ""}${d.bias.toFixed(2)}`.padStart(6)
+      } ${String(d.n).padStart(4)}${
+        d.rho !== null && d.rho < WEAK_RHO ? "  weak agreement" : ""
+      }`,
+    );
+  }
 }
 
 /** Judged cells first, then the rest; each spread over slices in turn. */

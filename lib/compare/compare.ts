@@ -12,6 +12,7 @@ import { listReceiptFigures, listResults } from "../store/scores.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { loadedCells, moneyPerCell, type RunFigures } from "./_figures.ts";
 import { judgeDeltas } from "./_judge.ts";
+import { judgeWarnings } from "./_judge_warnings.ts";
 import { measureDeltas } from "./_measure.ts";
 import { resolveLimits } from "./limits.ts";
 import {
@@ -21,6 +22,7 @@ import {
   type CompareMode,
   type Comparison,
   type ComparisonBody,
+  type DeltaCheck,
 } from "./verdict.ts";
 
 /**
@@ -143,6 +145,24 @@ async function figures(
   };
 }
 
+/** The judge both runs used, its calibration, and warnings on weakly agreeing dimensions. */
+function judgeBlock(
+  run: RunRecord,
+  scorecard: Scorecard,
+  checks: readonly DeltaCheck[],
+): Pick<ComparisonBody, "judge" | "judge_warnings"> {
+  if (run.judge_config_id === null) return {};
+  const calibration = scorecard.judge.calibration;
+  const warnings = judgeWarnings(checks, calibration);
+  return {
+    judge: {
+      config_id: run.judge_config_id,
+      ...(calibration ? { calibration } : {}),
+    },
+    ...(warnings.length ? { judge_warnings: warnings } : {}),
+  };
+}
+
 /**
  * Compares a candidate run against a baseline run of the same task and
  * dataset version, and stores the verdict.
@@ -158,6 +178,10 @@ async function figures(
  * many repetitions would likely settle it. Both runs are scored afresh
  * (`scoreRun`), and the verdict is stored with the limits, the mode and the
  * two scorecards' hashes, and recorded as a `comparison_made` trace event.
+ * The body names the judge and, when human labels exist, carries its
+ * calibration figures and a warning for every dimension the verdict
+ * rejects on (or calls inconclusive) whose Spearman's rho with people is
+ * below 0.5 (see docs/calibration.md).
  *
  * @param store The database.
  * @param options The two runs, limits, mode and bootstrap seed.
@@ -244,6 +268,7 @@ export async function compare(
     bootstrap: { resamples, seed, confidence: CONFIDENCE },
     paired_cases: measurement.paired_cases,
     ...judgement,
+    ...judgeBlock(baselineRun, candCard.scorecard, judgement.checks),
     aggregate: {
       delta: measurement.aggregate.delta,
       interval: measurement.aggregate.interval,

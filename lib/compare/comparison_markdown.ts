@@ -42,7 +42,9 @@ function name(check: DeltaCheck): string {
  * A Markdown summary of a comparison for a pull request comment or a CI job
  * summary: the verdict first, then one table row per limited check (failing
  * first) with the figures, the delta, its 95% interval and the limit, then
- * the reasons, open questions and improvements in words. Text from the
+ * the reasons, open questions and improvements in words, then the judge
+ * with its calibration and any warning that a rejecting dimension rests on
+ * weak judge agreement. Text from the
  * records is escaped, so nothing in it renders as HTML or Markdown.
  *
  * @param comparison The comparison.
@@ -107,6 +109,22 @@ export function comparisonMarkdown(comparison: Comparison): string {
   section("Why it is rejected", c.reasons);
   section("Not settled", c.inconclusive);
   section("Improvements", c.improvements);
+  section("Judge warnings", c.judge_warnings ?? []);
+  if (c.judge) {
+    const cal = c.judge.calibration;
+    lines.push(
+      `Judge ${md(c.judge.config_id)}${
+        cal
+          ? `, calibrated on ${cal.matched} of ${cal.labels} human labels (rho per dimension: ${
+            Object.entries(cal.dimensions).map(([name, d]) =>
+              `${md(name)} ${d.rho === null ? "n/a" : d.rho.toFixed(2)}`
+            ).join(", ")
+          })`
+          : ", not calibrated against human labels"
+      }.`,
+      "",
+    );
+  }
   const aggregate = c.aggregate.delta === null
     ? "n/a"
     : `${c.aggregate.delta >= 0 ? "+" : ""}${c.aggregate.delta.toFixed(3)}`;

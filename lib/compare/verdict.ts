@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { JudgeCalibration } from "../schema/scorecard.ts";
 
 /** The three verdicts a comparison can reach, in the order CI reads them. */
 export const VERDICTS = ["APPROVED", "REJECTED", "INCONCLUSIVE"] as const;
@@ -139,6 +140,14 @@ export interface ComparedRun {
   readonly latency_p95_ms: number | null;
 }
 
+/** The judge behind a comparison's rubric dimensions. */
+export interface ComparisonJudge {
+  /** The judge's model config id (both runs share it). */
+  readonly config_id: string;
+  /** Its agreement with human labels (point estimates); absent when no label matches an output it judged. */
+  readonly calibration?: JudgeCalibration;
+}
+
 /** The stored part of a comparison: everything but its id, time and trace. */
 export interface ComparisonBody {
   /** The body format version. */
@@ -182,6 +191,14 @@ export interface ComparisonBody {
   readonly suggested_repetitions: number | null;
   /** Every check, failing first. */
   readonly checks: readonly DeltaCheck[];
+  /** The judge both runs used; absent when the runs are not judged. */
+  readonly judge?: ComparisonJudge;
+  /**
+   * One line per rubric dimension the verdict rejects on (or calls
+   * inconclusive) whose judge agrees weakly with people (Spearman's rho
+   * below 0.5); absent when there is none.
+   */
+  readonly judge_warnings?: readonly string[];
   /** The aggregate score's delta, for the record: the verdict does not read it. */
   readonly aggregate: {
     /** Candidate minus baseline. */

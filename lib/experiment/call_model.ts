@@ -39,6 +39,8 @@ export interface CallHooks {
   random?: () => number;
   /** Whether to wait for the fake provider's simulated latency. */
   simulateLatency?: boolean;
+  /** Called once a request has been handed to the adapter (each attempt). */
+  sent?: () => void;
 }
 
 /** Sleeps for `ms`, ending early (without error) when the signal aborts. */
@@ -125,7 +127,9 @@ export async function callModel(
       : timeout.signal;
     const started = performance.now();
     try {
-      const response = await adapter.call({ ...request, signal });
+      const pending = adapter.call({ ...request, signal });
+      hooks.sent?.();
+      const response = await pending;
       if (hooks.simulateLatency && response.simulated_latency_ms) {
         await wait(response.simulated_latency_ms, signal);
       }

@@ -13,6 +13,12 @@ import type { CellResult, CellStatus } from "../schema/result.ts";
 import type { Task } from "../schema/task.ts";
 import { buildJudgeRequest } from "../scoring/build_judge_request.ts";
 import { judge } from "../scoring/judge.ts";
+import {
+  judgeByJury,
+  juryKey,
+  makeJury,
+  parseJuryKey,
+} from "../scoring/jury.ts";
 import { scoreCell } from "../scoring/score_cell.ts";
 import { scoreRun } from "../scoring/score_run.ts";
 import {
@@ -61,6 +67,10 @@ export interface ExperimentOptions {
   models?: string[];
   /** The judge's model config id; no rubric judging when absent. */
   judge?: string;
+  /** A jury instead of one judge: 2 or more judge model config ids (not with `judge`); see docs/calibration.md. */
+  jury?: string[];
+  /** Jurors that must score an output for the jury to decide. @default {a majority of the jurors} */
+  quorum?: number;
   /** Repetitions per case. @default {3} */
   repetitions?: number;
   /** Must be true to run fewer than 3 repetitions; the run is then flagged. @default {false} */
@@ -136,6 +146,7 @@ function workflowFor(
   judgeConfig: (ModelConfig & { sha256: string }) | undefined,
   dataset: Dataset,
   repetitions: number,
+  jury?: JuryPlan,
 ): WorkflowInput {
   return {
     schema_version: 1,
@@ -166,7 +177,12 @@ function workflowFor(
         id: "judge",
         description: "score the rubric with the judge model",
         after: ["generate"],
-        uses: judgeConfig
+        uses: jury
+          ? Object.fromEntries([
+            ["jury", jury.key],
+            ...jury.configs.map((c) => [`juror:${c.id}`, c.sha256]),
+          ])
+          : judgeConfig
           ? {
             model_config: judgeConfig.id,
             model_config_sha256: judgeConfig.sha256,
@@ -183,6 +199,13 @@ function workflowFor(
   };
 }
 
+/** A jury's key (the runs' judge_config_id), quorum and juror configs. */
+interface JuryPlan {
+  key: string;
+  quorum: number;
+  configs: (ModelConfig & { sha256: string })[];
+}
+
 interface Plan {
   run: RunRecord;
   task: Task;
@@ -190,6 +213,44 @@ interface Plan {
   model: ModelConfig & { sha256: string };
   judgeConfig: (ModelConfig & { sha256: string }) | undefined;
   cases: readonly Case[];
+  jury?: JuryPlan | undefined;
+}
+
+/** Resolves a jury (from `jury` and `quorum`, or a jury key in `judge`). */
+async function planJury(
+  store: Store,
+  options: Pick<ExperimentOptions, "judge" | "jury" | "quorum">,
+): Promise<JuryPlan | undefined> {
+  if (options.jury !== undefined && options.judge !== undefined) {
+    throw new ValidationError([{
+      field: "jury",
+      message:
+        "give either judge (one judge config) or jury (several), not both",
+    }]);
+  }
+  const fromKey = options.judge === undefined
+    ? null
+    : parseJuryKey(options.judge);
+  if (options.jury === undefined && !fromKey) {
+    if (options.quorum !== undefined) {
+      throw new ValidationError([{
+        field: "quorum",
+        message: "a quorum applies to a jury only; name the jurors with jury",
+      }]);
+    }
+    return undefined;
+  }
+  const jury = makeJury(
+    fromKey?.jurors ?? options.jury!,
+    fromKey?.quorum ?? options.quorum,
+  );
+  return {
+    key: juryKey(jury),
+    quorum: jury.quorum,
+    configs: await Promise.all(
+      jury.jurors.map((id) => getModelConfig(store, id)),
+    ),
+  };
 }
 
 function parseVersionRef(task: string, ref: string): string | number {
@@ -245,7 +306,8 @@ async function planNew(
     ? await getDataset(store, options.dataset)
     : await getLatestDataset(store, taskName);
   const cases = selectCases(dataset, options.cases);
-  const judgeConfig = options.judge
+  const jury = await planJury(store, options);
+  const judgeConfig = options.judge && !jury
     ? await getModelConfig(store, options.judge)
     : undefined;
   const versions = await Promise.all(
@@ -269,7 +331,7 @@ async function planNew(
         prompt_version_id: version.id,
         model_config_id: model.id,
         model_config_sha256: model.sha256,
-        judge_config_id: judgeConfig?.id ?? null,
+        judge_config_id: jury?.key ?? judgeConfig?.id ?? null,
         dataset_id: dataset.id,
         repetitions,
         status: "running",
@@ -283,12 +345,13 @@ async function planNew(
           judgeConfig,
           dataset,
           repetitions,
+          jury,
         ),
         trace_id: newId("trace"),
         created_at: nowIso(),
         finished_at: null,
       };
-      plans.push({ run, task, version, model, judgeConfig, cases });
+      plans.push({ run, task, version, model, judgeConfig, cases, jury });
     }
   }
   return plans;
@@ -329,10 +392,13 @@ async function planResume(store: Store, runId: string): Promise<Plan> {
   const model = await getModelConfig(store, run.model_config_id, {
     sha256: run.model_config_sha256,
   });
-  const judgeConfig = run.judge_config_id
+  const jury = run.judge_config_id
+    ? await planJury(store, { judge: run.judge_config_id })
+    : undefined;
+  const judgeConfig = run.judge_config_id && !jury
     ? await getModelConfig(store, run.judge_config_id)
     : undefined;
-  return { run, task, version, model, judgeConfig, cases };
+  return { run, task, version, model, judgeConfig, cases, jury };
 }
 
 /** The cache key of a request: sha256 of the canonical call that determines the answer. */
@@ -439,6 +505,7 @@ interface Caller {
     config: ModelConfig,
     prepared: PreparedCall,
     known?: KnownHits,
+    sent?: () => void,
   ): Promise<Call>;
 }
 
@@ -454,7 +521,7 @@ function makeCaller(
   const caller: Caller = {
     adapterCalls: 0,
     cacheHits: 0,
-    async call(purpose, config, prepared, known) {
+    async call(purpose, config, prepared, known, sent) {
       const { request, key, recordedJson } = prepared;
       const { signal: _signal, hints: _hints, ...recorded } = request;
       const base = {
@@ -499,6 +566,7 @@ function makeCaller(
       caller.adapterCalls++;
       const outcome = await callModel(adapter, request, options.retry, {
         ...(limiter ? { acquire: () => limiter.acquire() } : {}),
+        ...(sent ? { sent } : {}),
         simulateLatency: options.simulateLatency ?? false,
       });
       const created = nowIso();
@@ -648,6 +716,9 @@ class CellCommitter {
   }
 }
 
+/** A cell's work after its model calls: writing its result. */
+type Finish = () => Promise<void>;
+
 /** A judge request built ahead, and its prepared call. */
 interface PreparedJudge {
   readonly built: ModelRequest;
@@ -721,7 +792,7 @@ async function executeRun(
     prices: Map<string, PriceRow[]>;
   },
 ): Promise<RunSummary> {
-  const { run, task, version, model, judgeConfig, cases } = plan;
+  const { run, task, version, model, judgeConfig, cases, jury } = plan;
   const done = await committedCells(store, run.id);
   const todo: { testCase: Case; repetition: number }[] = [];
   for (const testCase of cases) {
@@ -791,9 +862,10 @@ async function executeRun(
   const judgeRequest = (
     request: ModelRequest,
     repetition: number,
+    config: ModelConfig = judgeConfig!,
   ): ModelRequest => ({
     ...request,
-    params: { ...judgeConfig!.params, ...request.params },
+    params: { ...config.params, ...request.params },
     repetition,
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -853,18 +925,22 @@ async function executeRun(
     return window;
   };
 
-  const runCell = async (index: number) => {
+  const runCell = async (
+    index: number,
+    sent: () => void,
+  ): Promise<Finish | undefined> => {
     if (options.signal?.aborted || committer.error !== undefined) return;
     const w = Math.floor(index / WINDOW);
     const window = await windowOf(w);
     // Look the next window up while this one runs.
     if ((w + 1) * WINDOW < todo.length) void windowOf(w + 1).catch(() => {});
     try {
-      await runPrepared(
+      return await runPrepared(
         index,
         window.calls[index % WINDOW]!,
         window.judgeCalls[index % WINDOW],
         window.known,
+        sent,
       );
     } finally {
       if (--window.remaining === 0) {
@@ -879,10 +955,17 @@ async function executeRun(
     prepared: PreparedCall,
     preparedJudge: PreparedJudge | undefined,
     known: KnownHits | undefined,
-  ) => {
+    sent: () => void,
+  ): Promise<Finish | undefined> => {
     if (options.signal?.aborted || committer.error !== undefined) return;
     const { testCase, repetition } = todo[index]!;
-    const generation = await caller.call("generate", model, prepared, known);
+    const generation = await caller.call(
+      "generate",
+      model,
+      prepared,
+      known,
+      sent,
+    );
     if (
       options.signal?.aborted && generation.receipt.error?.kind === "aborted"
     ) return;
@@ -915,6 +998,7 @@ async function executeRun(
                 memo,
               ),
             known,
+            sent,
           );
           calls.push(call);
           return {
@@ -935,112 +1019,166 @@ async function executeRun(
         options.signal?.aborted && judgeError &&
         calls.some((c) => c.receipt.error?.kind === "aborted")
       ) return;
+    } else if (jury && output !== null && status === "ok") {
+      // Each juror judges through judge() with its own config; its calls
+      // (and receipts) are the cell's judge calls, juror by juror.
+      const byReceipt = new Map<string, Call>();
+      const verdict = await judgeByJury(
+        jury.configs.map((config) => ({
+          id: config.id,
+          call: async (request: ModelRequest) => {
+            const call = await caller.call(
+              "judge",
+              config,
+              prepareCall(
+                config,
+                judgeRequest(request, repetition, config),
+                mode !== "off",
+                memo,
+              ),
+              known,
+            );
+            byReceipt.set(call.receipt.id, call);
+            return {
+              receipt_id: call.receipt.id,
+              text: call.receipt.text,
+              error: call.receipt.error
+                ? `${call.receipt.error.kind}: ${call.receipt.error.message}`
+                : null,
+            };
+          },
+        })),
+        jury.quorum,
+        { task, testCase, output },
+      );
+      for (const id of verdict.receipt_ids) calls.push(byReceipt.get(id)!);
+      rubric = verdict.rubric;
+      judgeError = verdict.judge_error;
+      if (
+        options.signal?.aborted &&
+        calls.some((c) => c.receipt.error?.kind === "aborted")
+      ) return;
     }
-    const receipts = calls.map((c) => c.receipt);
-    const at = nowIso();
-    const result: CellResult = {
-      id: newId("res"),
-      run_id: run.id,
-      case_key: testCase.id,
-      repetition,
-      slice: testCase.slice,
-      generation_io_id: generation.receipt.id,
-      judge_io_ids: receipts.slice(1).map((r) => r.id),
-      output,
-      status,
-      checks,
-      rubric,
-      judge_error: judgeError,
-      created_at: at,
-      scored_at: at,
-    };
-    const cell = { case: testCase.id, repetition };
-    const events = (t: Tracer) => {
-      const events = [
-        generation.receipt.status === "ok"
-          ? t.next("step_finished", {
-            step: "generate",
-            data: {
-              ...cell,
-              receipt_id: generation.receipt.id,
-              cached: generation.receipt.cached_from !== null,
-            },
-          })
-          : t.next("step_failed", {
-            step: "generate",
-            data: {
-              ...cell,
-              receipt_id: generation.receipt.id,
-              error: generation.receipt.error,
-            },
-          }),
-      ];
-      if (receipts.length > 1) {
-        events.push(
-          judgeError
-            ? t.next("step_failed", {
-              step: "judge",
+    // What is left needs no model: the runner starts the next cell's call
+    // before doing it, so it overlaps the calls in flight.
+    return async () => {
+      const receipts = calls.map((c) => c.receipt);
+      const at = nowIso();
+      const result: CellResult = {
+        id: newId("res"),
+        run_id: run.id,
+        case_key: testCase.id,
+        repetition,
+        slice: testCase.slice,
+        generation_io_id: generation.receipt.id,
+        judge_io_ids: receipts.slice(1).map((r) => r.id),
+        output,
+        status,
+        checks,
+        rubric,
+        judge_error: judgeError,
+        created_at: at,
+        scored_at: at,
+      };
+      const cell = { case: testCase.id, repetition };
+      const events = (t: Tracer) => {
+        const events = [
+          generation.receipt.status === "ok"
+            ? t.next("step_finished", {
+              step: "generate",
               data: {
                 ...cell,
-                receipt_ids: result.judge_io_ids,
-                error: judgeError,
+                receipt_id: generation.receipt.id,
+                cached: generation.receipt.cached_from !== null,
               },
             })
-            : t.next("step_finished", {
-              step: "judge",
-              data: { ...cell, receipt_ids: result.judge_io_ids },
+            : t.next("step_failed", {
+              step: "generate",
+              data: {
+                ...cell,
+                receipt_id: generation.receipt.id,
+                error: generation.receipt.error,
+              },
             }),
+        ];
+        if (receipts.length > 1) {
+          events.push(
+            judgeError
+              ? t.next("step_failed", {
+                step: "judge",
+                data: {
+                  ...cell,
+                  receipt_ids: result.judge_io_ids,
+                  error: judgeError,
+                },
+              })
+              : t.next("step_finished", {
+                step: "judge",
+                data: { ...cell, receipt_ids: result.judge_io_ids },
+              }),
+          );
+        }
+        events.push(
+          t.next("step_finished", {
+            step: "score",
+            data: { ...cell, result_id: result.id, status },
+          }),
         );
-      }
-      events.push(
-        t.next("step_finished", {
-          step: "score",
-          data: { ...cell, result_id: result.id, status },
-        }),
-      );
-      return events;
-    };
-    committer.commit(
-      { receipts, receiptJson: calls.map((c) => c.json), result },
-      events,
-      () => {
-        committed++;
-        if (status === "provider_error") failures++;
-        if (judgeError) judgeErrors++;
-        for (const r of receipts) {
-          if (r.cost !== null) cost = cost.plus(r.cost);
-          const u = r.uncached_cost ?? r.cost;
-          if (u !== null) uncached = uncached.plus(u);
-          if (
-            r.cache_key !== null && r.cached_from === null && r.status === "ok"
-          ) {
-            // A window that looked this key up before it was committed must
-            // look again.
-            for (const window of live) {
-              if (window.known) window.known.delete(r.cache_key);
-              else window.invalidated.add(r.cache_key);
+        return events;
+      };
+      committer.commit(
+        { receipts, receiptJson: calls.map((c) => c.json), result },
+        events,
+        () => {
+          committed++;
+          if (status === "provider_error") failures++;
+          if (judgeError) judgeErrors++;
+          for (const r of receipts) {
+            if (r.cost !== null) cost = cost.plus(r.cost);
+            const u = r.uncached_cost ?? r.cost;
+            if (u !== null) uncached = uncached.plus(u);
+            if (
+              r.cache_key !== null && r.cached_from === null &&
+              r.status === "ok"
+            ) {
+              // A window that looked this key up before it was committed must
+              // look again.
+              for (const window of live) {
+                if (window.known) window.known.delete(r.cache_key);
+                else window.invalidated.add(r.cache_key);
+              }
             }
           }
-        }
-        progress.update(snapshot());
-      },
-    );
-    await committer.room();
+          progress.update(snapshot());
+        },
+      );
+      await committer.room();
+    };
   };
 
   try {
     // A pool of `concurrency` loops, each taking the next cell: memory stays
     // proportional to the concurrency, not to the number of cells.
+    // A finished cell's remaining work (result, trace events, commit) is
+    // done once the loop's next call is in flight.
     let next = 0;
     let stopped = false;
     const loop = async () => {
-      while (!stopped && next < todo.length) {
-        try {
-          await runCell(next++);
-        } catch (error) {
-          stopped = true;
-          throw error;
+      let finish: Finish | undefined;
+      try {
+        while (!stopped && next < todo.length) {
+          const sent = Promise.withResolvers<void>();
+          const cell = runCell(next++, sent.resolve);
+          if (finish) {
+            await Promise.race([sent.promise, cell]);
+            await finish();
+          }
+          finish = await cell;
         }
+        await finish?.();
+      } catch (error) {
+        stopped = true;
+        throw error;
       }
     };
     await Promise.all(
@@ -1132,7 +1270,13 @@ export async function experiment(
   const limiters = new Map<string, RateLimiter>();
   // Build every adapter first: a missing key fails here, before any call.
   for (const plan of plans) {
-    for (const config of [plan.model, plan.judgeConfig]) {
+    for (
+      const config of [
+        plan.model,
+        plan.judgeConfig,
+        ...plan.jury?.configs ?? [],
+      ]
+    ) {
       if (!config || adapters.has(config.id)) continue;
       adapters.set(config.id, adapterFor(config));
       const key = `${config.provider}/${config.model}`;

@@ -18,7 +18,24 @@ export interface RubricScore {
   readonly reasoning: string;
   /** The judge's quote from the output that the score rests on. */
   readonly evidence?: string;
+  /** When a jury judged: juror model config id -> that juror's own score, or its error. */
+  readonly jurors?: Readonly<Record<string, JurorScore>>;
 }
+
+/** One juror's part in a jury's score of a dimension: its own score, or why it has none. */
+export type JurorScore =
+  | {
+    /** The juror's integer score, 1 (bad) to 5 (good). */
+    readonly score: 1 | 2 | 3 | 4 | 5;
+    /** The juror's reasoning. */
+    readonly reasoning: string;
+    /** The juror's quote from the output. */
+    readonly evidence?: string;
+  }
+  | {
+    /** Why the juror gave no score (its judge error). */
+    readonly error: string;
+  };
 
 /** A cell's status. */
 export type CellStatus = "ok" | "provider_error" | "invalid_output";

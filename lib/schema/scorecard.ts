@@ -93,6 +93,52 @@ export interface FailureSummary {
   readonly "invalid_output": number;
 }
 
+/** How well the judge agrees with people on one rubric dimension (point estimates; see docs/calibration.md). */
+export interface DimensionCalibration {
+  /** Labels matched to a judged output that score this dimension. */
+  readonly n: number;
+  /** Spearman's rho; `null` when undefined (fewer than 2 pairs, a constant rater). */
+  readonly rho: number | null;
+  /** Kendall's tau-b; `null` when undefined. */
+  readonly "tau_b": number | null;
+  /** Quadratic-weighted Cohen's kappa; `null` when undefined. */
+  readonly kappa: number | null;
+  /** Mean of judge minus person (lenient above 0); `null` with no pair. */
+  readonly bias: number | null;
+}
+
+/** A judge's calibration against the task's human labels, as a scorecard and a verdict carry it. */
+export interface JudgeCalibration {
+  /** The judge's model config id the labels were matched against. */
+  readonly judge: string;
+  /** Labels of the task read. */
+  readonly labels: number;
+  /** Labels matched to an output this judge scored. */
+  readonly matched: number;
+  /** Rubric dimension -> agreement figures. */
+  readonly dimensions: Readonly<Record<string, DimensionCalibration>>;
+}
+
+/** How well a jury's jurors agree on one rubric dimension. */
+export interface JuryDimensionAgreement {
+  /** Krippendorff's alpha (interval metric) over the cells; `null` when undefined (no cell with 2 juror scores, or no variation). */
+  readonly alpha: number | null;
+  /** Cells with at least 2 juror scores on the dimension. */
+  readonly units: number;
+}
+
+/** A jury's make-up and inter-judge agreement, when a jury judged the run. */
+export interface JuryAgreement {
+  /** The jurors' model config ids, in order. */
+  readonly jurors: readonly string[];
+  /** Jurors that must score for the jury to decide. */
+  readonly quorum: number;
+  /** Judged cells where at least one juror failed (the rest decided). */
+  readonly "juror_errors": number;
+  /** Rubric dimension -> agreement among the jurors. */
+  readonly dimensions: Readonly<Record<string, JuryDimensionAgreement>>;
+}
+
 /** How the judge fared. */
 export interface JudgeSummary {
   /** errors / (judged + errors); `null` when the run has no judge. */
@@ -101,6 +147,10 @@ export interface JudgeSummary {
   readonly errors: number;
   /** Cells with rubric scores. */
   readonly judged: number;
+  /** The judge's agreement with human labels; absent when no label of the task matches an output it judged. */
+  readonly calibration?: JudgeCalibration | undefined;
+  /** The jury and its jurors' agreement; absent when a single judge (or none) judged the run. */
+  readonly jury?: JuryAgreement | undefined;
 }
 
 /** Latency of live calls (cache hits and failed calls left out), in ms. */
@@ -227,6 +277,24 @@ const TokensSchema = z.strictObject({
   "missing_usage": count,
 });
 
+/** The schema of a judge's calibration figures (in scorecards and comparison bodies). */
+export const JudgeCalibrationSchema: z.ZodType<JudgeCalibration> = z
+  .strictObject({
+    judge: z.string(),
+    labels: count,
+    matched: count,
+    dimensions: z.record(
+      z.string(),
+      z.strictObject({
+        n: count,
+        rho: z.number().nullable(),
+        "tau_b": z.number().nullable(),
+        kappa: z.number().nullable(),
+        bias: z.number().nullable(),
+      }),
+    ),
+  });
+
 /** The schema of a stored scorecard (validated when read back). */
 export const ScorecardSchema: z.ZodType<Scorecard> = z.strictObject({
   "schema_version": z.literal(1),
@@ -281,6 +349,16 @@ export const ScorecardSchema: z.ZodType<Scorecard> = z.strictObject({
     "error_rate": z.number().nullable(),
     errors: count,
     judged: count,
+    calibration: JudgeCalibrationSchema.optional(),
+    jury: z.strictObject({
+      jurors: z.array(z.string()),
+      quorum: z.int().positive(),
+      "juror_errors": count,
+      dimensions: z.record(
+        z.string(),
+        z.strictObject({ alpha: z.number().nullable(), units: count }),
+      ),
+    }).optional(),
   }),
   "latency_ms": z.strictObject({
     generation: DistributionSchema.nullable(),

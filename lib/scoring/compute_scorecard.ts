@@ -6,6 +6,9 @@ import {
   type CheckSummary,
   type DimensionSummary,
   type DistributionSummary,
+  type JudgeCalibration,
+  type JuryAgreement,
+  type JuryDimensionAgreement,
   type Scorecard,
   type ScorecardRunInfo,
   ScorecardSchema,
@@ -21,6 +24,7 @@ import {
   quantileSorted,
 } from "./bootstrap.ts";
 import { cellScore } from "./cell_score.ts";
+import { krippendorffAlpha, parseJuryKey } from "./jury.ts";
 
 /** The run a scorecard is about (a stored run record satisfies it). */
 export type ScorecardRun = ScorecardRunInfo;
@@ -35,6 +39,8 @@ export interface ScorecardInput {
   readonly receipts: readonly ReceiptFigures[];
   /** The run's metadata. */
   readonly run: ScorecardRun;
+  /** The judge's calibration against human labels, carried in `judge.calibration` when given. */
+  readonly calibration?: JudgeCalibration | null | undefined;
 }
 
 /** Options for {@linkcode computeScorecard}. */
@@ -176,7 +182,11 @@ export function computeScorecard(
     slices,
     injection: injectionRate(task, sorted),
     failures: failureRate(sorted),
-    judge: judgeRate(run, sorted),
+    judge: {
+      ...judgeRate(run, sorted),
+      ...(input.calibration ? { calibration: input.calibration } : {}),
+      ...juryAgreement(run, dimensionNames, sorted),
+    },
     "latency_ms": {
       generation: latency(receipts, "generate"),
       judge: latency(receipts, "judge"),
@@ -304,6 +314,45 @@ function failureRate(cells: readonly CellResult[]): Scorecard["failures"] {
     rate: cells.length === 0 ? 0 : round((provider + invalid) / cells.length),
     "provider_error": provider,
     "invalid_output": invalid,
+  };
+}
+
+/** The jury's inter-judge agreement, when a jury judged the run. */
+function juryAgreement(
+  run: ScorecardRun,
+  dimensions: readonly string[],
+  cells: readonly CellResult[],
+): { jury?: JuryAgreement } {
+  const jury = run.judge_config_id === null
+    ? null
+    : parseJuryKey(run.judge_config_id);
+  if (!jury) return {};
+  const judged = cells.filter((c) => c.rubric !== null);
+  const agreement: Record<string, JuryDimensionAgreement> = {};
+  for (const name of dimensions) {
+    const units = judged.map((c) =>
+      Object.values(c.rubric![name]?.jurors ?? {}).flatMap((s) =>
+        "score" in s ? [s.score] : []
+      )
+    ).filter((u) => u.length >= 2);
+    const alpha = krippendorffAlpha(units);
+    agreement[name] = {
+      alpha: alpha === alpha ? round(alpha) : null,
+      units: units.length,
+    };
+  }
+  return {
+    jury: {
+      jurors: jury.jurors,
+      quorum: jury.quorum,
+      "juror_errors":
+        judged.filter((c) =>
+          Object.values(c.rubric!).some((d) =>
+            Object.values(d.jurors ?? {}).some((s) => "error" in s)
+          )
+        ).length,
+      dimensions: agreement,
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import {
   computeScorecard,
   type ComputeScorecardOptions,
 } from "./compute_scorecard.ts";
+import { judgeCalibration } from "./judge_calibration.ts";
 
 /** What {@linkcode scoreRun} returns. */
 export interface ScoreRunResult {
@@ -23,7 +24,10 @@ export interface ScoreRunResult {
 /**
  * Computes a stored run's scorecard from its results and receipts as they
  * are now, and stores it (idempotently: the same content is the same row).
- * Calls no model.
+ * Calls no model. When the run is judged and human labels of the task match
+ * outputs its judge scored, the card's `judge.calibration` carries the
+ * judge's agreement figures ({@linkcode judgeCalibration}); adding labels
+ * later changes the card the next time the run is scored.
  *
  * @param store The open store.
  * @param runId The run id (or a unique prefix of at least 8 characters).
@@ -51,7 +55,16 @@ export async function scoreRun(
     listResults(store, run.id),
     listReceiptFigures(store, run.id),
   ]);
-  const scorecard = computeScorecard({ task, results, receipts, run }, options);
+  const calibration = run.judge_config_id === null
+    ? null
+    : await judgeCalibration(store, {
+      task: run.task,
+      judge: run.judge_config_id,
+    });
+  const scorecard = computeScorecard(
+    { task, results, receipts, run, calibration },
+    options,
+  );
   const sha256 = await saveScorecard(store, run.id, scorecard);
   return { scorecard, sha256 };
 }

@@ -22,18 +22,31 @@ const ChecksColumn = z.record(
   z.string(),
   z.object({ pass: z.boolean(), score: z.number(), detail: z.string() }),
 );
+const ScoreColumn = z.union([
+  z.literal(1),
+  z.literal(2),
+  z.literal(3),
+  z.literal(4),
+  z.literal(5),
+]);
 const RubricColumn = z.record(
   z.string(),
   z.object({
-    score: z.union([
-      z.literal(1),
-      z.literal(2),
-      z.literal(3),
-      z.literal(4),
-      z.literal(5),
-    ]),
+    score: ScoreColumn,
     reasoning: z.string(),
     evidence: z.string().optional(),
+    // A jury's jurors: each one's own score, or its error.
+    jurors: z.record(
+      z.string(),
+      z.union([
+        z.object({
+          score: ScoreColumn,
+          reasoning: z.string(),
+          evidence: z.string().optional(),
+        }),
+        z.object({ error: z.string() }),
+      ]),
+    ).optional(),
   }),
 ).nullable();
 const StatusColumn = z.enum(["ok", "provider_error", "invalid_output"]);

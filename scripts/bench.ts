@@ -1,0 +1,451 @@
+// deno-lint-ignore-file no-console
+/**
+ * `deno task bench`: how much time and memory the toolkit itself costs.
+ * Runs each part of the benchmark in its own process (so each peak RSS is
+ * that part's own), prints one table and writes `bench/results.json`. See
+ * docs/bench.md for what each figure means and how to read it.
+ *
+ * Usage: deno task bench [--out bench/results.json] [--cases 10000] [--keep]
+ *
+ * @module
+ */
+import os from "node:os";
+import { parseArgs } from "node:util";
+import { buildCatalog } from "./_bench_catalog.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const CONFIG = `${ROOT}deno.json`;
+const PERMISSIONS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-ffi",
+  "--allow-sys",
+  "--allow-run",
+];
+
+/** One figure of the table, with its target when it has one. */
+interface Row {
+  part: string;
+  figure: string;
+  value: number | string | boolean;
+  unit: string;
+  target?: string;
+  met?: boolean;
+}
+
+type Figures = Record<string, unknown> & { peak_rss_bytes: number };
+
+async function part(script: string, args: string[]): Promise<Figures> {
+  const started = performance.now();
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--config",
+      CONFIG,
+      ...PERMISSIONS,
+      `${ROOT}scripts/${script}`,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout).trim();
+  if (!output.success) {
+    throw new Error(
+      `Benchmark part ${script} ${args.join(" ")} failed:\n${
+        new TextDecoder().decode(output.stderr)
+      }`,
+    );
+  }
+  const figures = JSON.parse(stdout.split("\n").at(-1)!) as Figures;
+  console.error(
+    `  ${figures.part}: done in ${
+      ((performance.now() - started) / 1000).toFixed(1)
+    } s`,
+  );
+  return figures;
+}
+
+function machine(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    cpu_model: cpus[0]?.model ?? "unknown",
+    cpu_cores: cpus.length,
+    memory_bytes: Deno.systemMemoryInfo().total,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    os: `${Deno.build.os} ${Deno.build.arch}`,
+    date: new Date().toISOString(),
+  };
+}
+
+async function runId(
+  database: string,
+  label: "first" | "last",
+): Promise<string> {
+  const { open } = await import("../lib/store/open.ts");
+  await using store = await open(`file:${database}`);
+  const rows = await store.client.execute(
+    `SELECT id FROM runs ORDER BY created_at ${
+      label === "first" ? "ASC" : "DESC"
+    } LIMIT 1`,
+  );
+  return String(rows.rows[0]![0]);
+}
+
+const MB = 1e6;
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    out: { type: "string", default: `${ROOT}bench/results.json` },
+    cases: { type: "string", default: "10000" },
+    keep: { type: "boolean", default: false },
+  },
+});
+const cases = Number(values.cases);
+const work = await Deno.makeTempDir({ prefix: "wb_bench_" });
+const started = performance.now();
+try {
+  console.error(`Building catalogs in ${work}`);
+  const catalogs = {
+    overhead: await buildCatalog(`${work}/catalog_${cases}`, cases),
+    latency: await buildCatalog(`${work}/catalog_300`, 300),
+    serial: await buildCatalog(`${work}/catalog_60`, 60),
+    rate: await buildCatalog(`${work}/catalog_100`, 100),
+    resume: await buildCatalog(`${work}/catalog_2000`, 2000),
+  };
+  const db = (name: string) => `${work}/${name}.db`;
+
+  console.error("1. Overhead");
+  const overhead = await part("_bench_overhead.ts", [
+    catalogs.overhead,
+    db("overhead"),
+    "overhead",
+  ]);
+  const cached = await part("_bench_overhead.ts", [
+    catalogs.overhead,
+    db("overhead"),
+    "cached",
+  ]);
+
+  console.error("2. Concurrency efficiency");
+  const concurrency = [
+    await part("_bench_latency.ts", [catalogs.serial, db("c1"), "1"]),
+    await part("_bench_latency.ts", [catalogs.latency, db("c8"), "8"]),
+    await part("_bench_latency.ts", [catalogs.latency, db("c32"), "32"]),
+  ];
+
+  console.error("3. Rate limit");
+  const rate = await part("_bench_latency.ts", [
+    catalogs.rate,
+    db("rate"),
+    "32",
+    "600",
+  ]);
+
+  console.error("4. Resume");
+  const resume = await part("_bench_resume.ts", [
+    catalogs.resume,
+    db("resume"),
+  ]);
+
+  console.error("5. Bundles");
+  const run = await runId(db("overhead"), "first");
+  const file = `${work}/overhead.bundle.json`;
+  const exported = await part("_bench_bundle.ts", [
+    "export",
+    db("overhead"),
+    run,
+    file,
+  ]);
+  const verified = await part("_bench_bundle.ts", ["verify", file]);
+  const imported = await part("_bench_bundle.ts", [
+    "import",
+    file,
+    db("imported"),
+  ]);
+  const limit = await part("_bench_bundle.ts", ["limit", db("overhead"), run]);
+  await Deno.remove(file);
+
+  console.error("6. Scorecard and compare");
+  const scoring = await part("_bench_scoring.ts", [
+    db("overhead"),
+    run,
+    await runId(db("overhead"), "last"),
+  ]);
+
+  const n = (x: unknown) => Number(x);
+  const rss = (f: Figures) => Math.round(f.peak_rss_bytes / MB);
+  const limitRate = n(limit.stringify_webcrypto_mb_per_second);
+  const rows: Row[] = [
+    {
+      part: "1 overhead",
+      figure: "cells (cases x 3 repetitions)",
+      value: n(overhead.cells),
+      unit: "",
+    },
+    {
+      part: "1 overhead",
+      figure: "wall time",
+      value: n(overhead.wall_ms),
+      unit: "ms",
+    },
+    {
+      part: "1 overhead",
+      figure: "cells per second (wall, fake provider's own work included)",
+      value: n(overhead.cells_per_second),
+      unit: "/s",
+    },
+    {
+      part: "1 overhead",
+      figure: "cells per second of toolkit time",
+      value: n(overhead.toolkit_cells_per_second),
+      unit: "/s",
+      target: ">= 5000",
+      met: n(overhead.toolkit_cells_per_second) >= 5000,
+    },
+    {
+      part: "1 overhead",
+      figure: "toolkit time per model call",
+      value: n(overhead.toolkit_us_per_call),
+      unit: "us",
+    },
+    {
+      part: "1 overhead",
+      figure: "peak RSS",
+      value: rss(overhead),
+      unit: "MB",
+      target: "< 250",
+      met: rss(overhead) < 250,
+    },
+    {
+      part: "1 cached",
+      figure: "cells per second (all cache hits)",
+      value: n(cached.cells_per_second),
+      unit: "/s",
+      target: ">= 10000",
+      met: n(cached.cells_per_second) >= 10000,
+    },
+    {
+      part: "1 cached",
+      figure: "toolkit time per model call",
+      value: n(cached.toolkit_us_per_call),
+      unit: "us",
+    },
+    { part: "1 cached", figure: "peak RSS", value: rss(cached), unit: "MB" },
+    ...concurrency.flatMap((c): Row[] => [
+      {
+        part: `2 concurrency ${c.concurrency}`,
+        figure:
+          `wall / ideal (${c.model_calls} calls x 100 ms / ${c.concurrency})`,
+        value: n(c.ratio_to_ideal),
+        unit: "",
+        target: "<= 1.05",
+        met: n(c.ratio_to_ideal) <= 1.05,
+      },
+      {
+        part: `2 concurrency ${c.concurrency}`,
+        figure:
+          `wall / ideal at the latency the timers gave (${c.actual_latency_ms} ms)`,
+        value: n(c.ratio_to_actual_ideal),
+        unit: "",
+      },
+    ]),
+    {
+      part: "3 rate limit",
+      figure: "achieved requests per minute (limit 600)",
+      value: n(rate.achieved_rpm),
+      unit: "/min",
+    },
+    {
+      part: "3 rate limit",
+      figure: "achieved / limit",
+      value: n(rate.achieved_to_limit),
+      unit: "",
+      target: "0.95..1.00",
+      met: n(rate.achieved_to_limit) >= 0.95 &&
+        n(rate.achieved_to_limit) <= 1.0,
+    },
+    {
+      part: "3 rate limit",
+      figure: "most calls started in one second (limit allows 10)",
+      value: n(rate.busiest_second_calls),
+      unit: "",
+    },
+    {
+      part: "4 resume",
+      figure: `cells committed before the kill (of ${resume.cells})`,
+      value: n(resume.committed_before_kill),
+      unit: "",
+    },
+    {
+      part: "4 resume",
+      figure: "resume: time to the first model call",
+      value: n(resume.resume_to_first_call_ms),
+      unit: "ms",
+    },
+    {
+      part: "4 resume",
+      figure: "resume: whole session",
+      value: n(resume.resume_ms),
+      unit: "ms",
+    },
+    {
+      part: "4 resume",
+      figure: "committed cells called again",
+      value: n(resume.committed_cells_called_again),
+      unit: "",
+      target: "0",
+      met: n(resume.committed_cells_called_again) === 0,
+    },
+    {
+      part: "4 resume",
+      figure: "every cell once, trace chain intact",
+      value: resume.results_after === resume.cells &&
+        resume.distinct_cells_after === resume.cells &&
+        resume.trace_chain_intact === true,
+      unit: "",
+    },
+    {
+      part: "5 bundle",
+      figure: "bundle size",
+      value: Math.round(n(exported.bytes) / MB),
+      unit: "MB",
+    },
+    {
+      part: "5 bundle",
+      figure: "export",
+      value: n(exported.mb_per_second),
+      unit: "MB/s",
+    },
+    {
+      part: "5 bundle",
+      figure: "verify",
+      value: n(verified.mb_per_second),
+      unit: "MB/s",
+    },
+    {
+      part: "5 bundle",
+      figure: "import",
+      value: n(imported.mb_per_second),
+      unit: "MB/s",
+    },
+    {
+      part: "5 bundle",
+      figure: "practical limit: JSON.stringify + WebCrypto sha256",
+      value: limitRate,
+      unit: "MB/s",
+    },
+    {
+      part: "5 bundle",
+      figure: "canonicalize-and-hash",
+      value: n(limit.canonicalize_hash_mb_per_second),
+      unit: "MB/s",
+    },
+    {
+      part: "5 bundle",
+      figure: "canonicalize-and-hash / limit",
+      value: n(limit.ratio_to_limit),
+      unit: "",
+      target: ">= 0.5",
+      met: n(limit.ratio_to_limit) >= 0.5,
+    },
+    {
+      part: "5 bundle",
+      figure: "export / verify / import vs limit",
+      value: [exported, verified, imported].map((f) =>
+        (n(f.mb_per_second) / limitRate).toFixed(2)
+      ).join(" / "),
+      unit: "",
+    },
+    ...[exported, verified, imported].map((f): Row => {
+      const ratio = f.peak_rss_bytes / n(exported.bytes);
+      return {
+        part: "5 bundle",
+        figure: `${
+          String(f.part).replace("bundle_", "")
+        }: peak RSS / bundle size`,
+        value: Math.round(ratio * 100) / 100,
+        unit: "x",
+        target: "< 3",
+        met: ratio < 3,
+      };
+    }),
+    {
+      part: "6 scoring",
+      figure: `scorecard with intervals, ${scoring.results} results`,
+      value: n(scoring.compute_scorecard_ms),
+      unit: "ms",
+      target: "< 2000",
+      met: n(scoring.compute_scorecard_ms) < 2000,
+    },
+    {
+      part: "6 scoring",
+      figure: "scoreRun (read from the database, compute, store)",
+      value: n(scoring.score_run_ms),
+      unit: "ms",
+    },
+    {
+      part: "6 scoring",
+      figure: "compare: paired-bootstrap verdict of two such runs",
+      value: n(scoring.compare_ms),
+      unit: "ms",
+      target: "< 2000",
+      met: n(scoring.compare_ms) < 2000,
+    },
+  ];
+
+  const results = {
+    schema_version: 1,
+    machine: machine(),
+    total_seconds: Math.round((performance.now() - started) / 100) / 10,
+    settings: {
+      cases,
+      repetitions: 3,
+      latency_ms: 100,
+      serial_cases: 60,
+      rate_cases: 100,
+      resume_cases: 2000,
+    },
+    table: rows,
+    parts: {
+      overhead,
+      cached,
+      concurrency,
+      rate,
+      resume,
+      bundle: { export: exported, verify: verified, import: imported, limit },
+      scoring,
+    },
+  };
+  await Deno.mkdir(new URL(".", `file://${values.out}`), { recursive: true });
+  await Deno.writeTextFile(
+    values.out!,
+    JSON.stringify(results, null, 2) + "\n",
+  );
+
+  const cell = (r: Row) => `${r.value}${r.unit ? ` ${r.unit}` : ""}`;
+  const widths = [14, 62, 16, 11];
+  const line = (cols: string[]) =>
+    cols.map((c, i) => c.padEnd(widths[i]!)).join(" | ");
+  console.log(line(["part", "figure", "value", "target"]));
+  console.log(widths.map((w) => "-".repeat(w)).join("-|-"));
+  for (const r of rows) {
+    console.log(line([
+      r.part,
+      r.figure,
+      cell(r),
+      r.target === undefined ? "" : `${r.target} ${r.met ? "met" : "MISSED"}`,
+    ]));
+  }
+  const m = results.machine;
+  console.log(
+    `\n${m.cpu_model}, ${m.cpu_cores} cores, ${
+      Math.round(Number(m.memory_bytes) / 2 ** 30)
+    } GiB, Deno ${m.deno}; ${results.total_seconds} s. Written to ${values.out}`,
+  );
+} finally {
+  if (!values.keep) await Deno.remove(work, { recursive: true });
+  else console.error(`Kept ${work}`);
+}
