@@ -457,3 +457,51 @@ export {
   type RerunResult,
   type RerunRun,
 } from "./lib/bundle/rerun_bundle.ts";
+
+// Report: plots, Jupyter views, the HTML report and Markdown summaries
+export { escapeHtml } from "./lib/report/escape_html.ts";
+export { Figure } from "./lib/report/figure.ts";
+export { View } from "./lib/report/view.ts";
+export {
+  plotSlices,
+  type PlotSlicesOptions,
+} from "./lib/report/plot_slices.ts";
+export {
+  plotDimensions,
+  type PlotDimensionsOptions,
+} from "./lib/report/plot_dimensions.ts";
+export {
+  plotComparison,
+  type PlotComparisonOptions,
+} from "./lib/report/plot_comparison.ts";
+export { plotLeaderboard } from "./lib/report/plot_leaderboard.ts";
+export {
+  plotLatency,
+  type PlotReceiptsOptions,
+  type PlottedReceipt,
+} from "./lib/report/plot_latency.ts";
+export { plotCost } from "./lib/report/plot_cost.ts";
+export { viewExperiment } from "./lib/report/view_experiment.ts";
+export {
+  viewScorecard,
+  type ViewScorecardOptions,
+} from "./lib/report/view_scorecard.ts";
+export {
+  viewComparison,
+  type ViewComparisonOptions,
+} from "./lib/report/view_comparison.ts";
+export { viewGate, type ViewGateOptions } from "./lib/report/view_gate.ts";
+export { viewLeaderboard } from "./lib/report/view_leaderboard.ts";
+export {
+  viewBundle,
+  type ViewBundleOptions,
+} from "./lib/report/view_bundle.ts";
+export {
+  renderReport,
+  type RenderReportOptions,
+  type RenderReportResult,
+} from "./lib/report/render_report.ts";
+export {
+  bundleMarkdown,
+  type BundleMarkdownOptions,
+} from "./lib/report/bundle_markdown.ts";

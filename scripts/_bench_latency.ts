@@ -74,6 +74,8 @@ const ideal = (calls * LATENCY_MS) / concurrency;
 // little over 100 ms: the ideal for the latency it actually had.
 const actualLatency = seen.latencies.reduce((a, b) => a + b, 0) / calls;
 const actualIdeal = (calls * actualLatency) / concurrency;
+// Calls come in whole rounds: 900 calls 32 at a time take 29 rounds, not 28.125.
+const roundsIdeal = Math.ceil(calls / concurrency) * actualLatency;
 const figures: Record<string, unknown> = {
   part: rpm === undefined ? `concurrency_${concurrency}` : "rate_limit",
   status: run.status,
@@ -88,6 +90,8 @@ const figures: Record<string, unknown> = {
   cells_phase_ratio_to_ideal: round((marks.stop - marks.start) / ideal, 3),
   actual_latency_ms: round(actualLatency, 2),
   ratio_to_actual_ideal: round(wallMs / actualIdeal, 3),
+  rounds_ideal_ms: round(roundsIdeal, 1),
+  ratio_to_rounds_ideal: round(wallMs / roundsIdeal, 3),
 };
 if (rpm !== undefined) {
   const starts = [...seen.starts].sort((a, b) => a - b);

@@ -251,6 +251,14 @@ try {
         value: n(c.ratio_to_actual_ideal),
         unit: "",
       },
+      {
+        part: `2 concurrency ${c.concurrency}`,
+        figure: `wall / whole rounds at that latency (${
+          Math.ceil(n(c.model_calls) / n(c.concurrency))
+        } rounds of ${c.concurrency})`,
+        value: n(c.ratio_to_rounds_ideal),
+        unit: "",
+      },
     ]),
     {
       part: "3 rate limit",

@@ -29,11 +29,11 @@ import {
   loadCatalog,
   open,
   promote,
+  renderReport,
   requestGate,
   resolve,
   verifyBundle,
 } from "../mod.ts";
-import { renderReport } from "../lib/report/render_report.ts";
 
 const TASKS = ["resume_matching", "support_triage"] as const;
 const VERSIONS = ["v1", "v2", "v3", "v4", "v5"];

@@ -7,6 +7,7 @@ import { exportOtelCommand } from "./export_otel.ts";
 import { importCommand } from "./import.ts";
 import { keygenCommand } from "./keygen.ts";
 import { replayCommand } from "./replay.ts";
+import { reportCommand } from "./report.ts";
 import { rerunCommand } from "./rerun.ts";
 import { verifyCommand } from "./verify.ts";
 import { compareCommand } from "./compare.ts";
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   promoteCommand,
   bundleCommand,
   verifyCommand,
+  reportCommand,
   importCommand,
   keygenCommand,
   diffCommand,

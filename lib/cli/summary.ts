@@ -1,5 +1,6 @@
 import { comparisonMarkdown } from "../compare/comparison_markdown.ts";
 import { loadComparison } from "../compare/load_comparison.ts";
+import { bundleMarkdown } from "../report/bundle_markdown.ts";
 import {
   type Command,
   DB_OPTION,
@@ -9,15 +10,19 @@ import {
   UsageError,
 } from "./command.ts";
 
-const USAGE = `wb summary: the Markdown summary of a stored comparison
+const USAGE =
+  `wb summary: the Markdown summary of a stored comparison or a bundle
 
 Usage:
   wb summary [CMP] [--task T] [--markdown FILE] [--db URL]
+  wb summary BUNDLE.json [--markdown FILE]
 
 Prints (or writes to FILE) the verdict first, then a table of every limited
 check and the reasons, for a pull request comment or a CI job summary.
 Without CMP, the latest comparison (of --task, when given). The stored
-verdict is checked against its sha256 first.`;
+verdict is checked against its sha256 first. Given a bundle file instead,
+the bundle is verified and summarised (its comparison, or its runs), ending
+with the command that verifies it.`;
 
 /** `wb summary`. */
 export const summaryCommand: Command = {
@@ -35,6 +40,15 @@ export const summaryCommand: Command = {
         `give at most one comparison, not ${positionals.length}`,
       );
     }
+    const target = positionals[0];
+    if (target !== undefined && await isFile(target)) {
+      const text = await bundleMarkdown(await Deno.readFile(target), {
+        file: target,
+      });
+      if (values.markdown) await Deno.writeTextFile(values.markdown, text);
+      else io.out(text.trimEnd());
+      return EXIT.ok;
+    }
     await using store = await openFromFlag(values.db);
     const comparison = await loadComparison(store, positionals[0], {
       task: values.task,
@@ -45,3 +59,11 @@ export const summaryCommand: Command = {
     return EXIT.ok;
   },
 };
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}

@@ -1,9 +1,12 @@
 import { newId, nowIso } from "../content/ids.ts";
 import { contentHash } from "../content/sha256.ts";
 import { type Issue, ValidationError } from "../errors.ts";
+import type { ReceiptFigures } from "../schema/receipt.ts";
+import type { CellResult } from "../schema/result.ts";
 import type { Scorecard } from "../schema/scorecard.ts";
 import type { Task } from "../schema/task.ts";
-import { scoreRun } from "../scoring/score_run.ts";
+import type { ComputeScorecardOptions } from "../scoring/compute_scorecard.ts";
+import { scoreLoadedRun } from "../scoring/score_run.ts";
 import { getTask } from "../store/catalog.ts";
 import { insertComparison } from "../store/comparisons.ts";
 import type { Store } from "../store/open.ts";
@@ -126,16 +129,40 @@ function side(
   };
 }
 
-async function figures(
+/**
+ * Reads a run once, stores its scorecard (as `scoreRun` does) and returns
+ * its side of the comparison with the figures the verdict reads.
+ */
+async function scoreSide(
   store: Store,
   run: RunRecord,
   task: Task,
-  compared: ComparedRun,
-): Promise<RunFigures> {
+  scoring: ComputeScorecardOptions,
+): Promise<{ side: ComparedRun; figures: RunFigures; scorecard: Scorecard }> {
   const [results, receipts] = await Promise.all([
     listResults(store, run.id),
     listReceiptFigures(store, run.id),
   ]);
+  const card = await scoreLoadedRun(
+    store,
+    { run, task, results, receipts },
+    scoring,
+  );
+  const compared = side(run, card.scorecard, card.sha256);
+  return {
+    side: compared,
+    figures: figures(run, task, compared, results, receipts),
+    scorecard: card.scorecard,
+  };
+}
+
+function figures(
+  run: RunRecord,
+  task: Task,
+  compared: ComparedRun,
+  results: readonly CellResult[],
+  receipts: readonly ReceiptFigures[],
+): RunFigures {
   return {
     run_id: run.id,
     repetitions: run.repetitions,
@@ -232,15 +259,14 @@ export async function compare(
   const limits = resolveLimits(task.limits, options.limits);
 
   const scoring = { seed, resamples, confidence: CONFIDENCE };
-  const [baseCard, candCard] = [
-    await scoreRun(store, baselineRun.id, scoring),
-    await scoreRun(store, candidateRun.id, scoring),
-  ];
-  const baseline = side(baselineRun, baseCard.scorecard, baseCard.sha256);
-  const candidate = side(candidateRun, candCard.scorecard, candCard.sha256);
+  // Each run is read once, for its scorecard and for the verdict's figures.
+  const base = await scoreSide(store, baselineRun, task, scoring);
+  const cand = await scoreSide(store, candidateRun, task, scoring);
+  const baseline = base.side;
+  const candidate = cand.side;
   const measurement = measureDeltas({
-    baseline: await figures(store, baselineRun, task, baseline),
-    candidate: await figures(store, candidateRun, task, candidate),
+    baseline: base.figures,
+    candidate: cand.figures,
     dimensions: task.rubric.dimensions.map((d) => d.name),
   }, scoring);
   if (measurement.paired_cases === 0) {
@@ -268,7 +294,7 @@ export async function compare(
     bootstrap: { resamples, seed, confidence: CONFIDENCE },
     paired_cases: measurement.paired_cases,
     ...judgement,
-    ...judgeBlock(baselineRun, candCard.scorecard, judgement.checks),
+    ...judgeBlock(baselineRun, cand.scorecard, judgement.checks),
     aggregate: {
       delta: measurement.aggregate.delta,
       interval: measurement.aggregate.interval,

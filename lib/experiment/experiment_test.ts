@@ -12,9 +12,11 @@ import {
 import type { ModelConfig } from "../schema/model.ts";
 import { open, type Store } from "../store/open.ts";
 import { listTraceEvents } from "../store/trace.ts";
-import { getRun } from "../store/runs.ts";
+import { getRun, receiptFromRow } from "../store/runs.ts";
+import { getModelConfig } from "../store/catalog.ts";
+import { contentHash } from "../content/sha256.ts";
 import { verifyChain } from "../trace/event.ts";
-import { experiment } from "./experiment.ts";
+import { cacheKey, experiment } from "./experiment.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -378,6 +380,86 @@ Deno.test("a run killed with SIGKILL resumes with every cell once and no committ
       (await getRun(store, runId)).trace_id,
     );
     assert.equal(verifyChain(events), null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Every receipt's sha256 and cache key recomputed from its content, every cell once, every chain intact. */
+async function assertIntact(store: Store): Promise<number> {
+  const receipts = (await store.db.selectFrom("model_io").selectAll()
+    .execute()).map(receiptFromRow);
+  for (const receipt of receipts) {
+    const { sha256, ...body } = receipt;
+    assert.equal(contentHash(body), sha256, `receipt ${receipt.id}`);
+    const config = await getModelConfig(store, receipt.model_config_id!);
+    assert.equal(cacheKey(config, receipt.request), receipt.cache_key);
+  }
+  const runs = await rows(store, "SELECT id, trace_id FROM runs");
+  for (const [runId, traceId] of runs) {
+    const [[all, distinct, orphans]] = await rows(
+      store,
+      `SELECT count(*), count(DISTINCT case_key || '#' || repetition),
+         (SELECT count(*) FROM results r LEFT JOIN model_io m ON m.id = r.generation_io_id WHERE r.run_id = '${runId}' AND m.id IS NULL)
+       FROM results WHERE run_id = '${runId}'`,
+    ) as [[number, number, number]];
+    assert.equal(Number(all), Number(distinct));
+    assert.equal(Number(orphans), 0);
+    assert.equal(
+      verifyChain(await listTraceEvents(store, String(traceId))),
+      null,
+    );
+  }
+  return receipts.length;
+}
+
+Deno.test("experiment() seals every receipt and cache key as their content hashes say", async () => {
+  await using store = await loaded();
+  const options = {
+    task: "support_triage",
+    prompts: ["v2", "v3"],
+    models: ["fake-fast"],
+    judge: "fake-judge",
+    cases: ["st-001", "st-002", "st-020"],
+  };
+  await experiment(store, options);
+  await experiment(store, options);
+  assert.ok(await assertIntact(store) >= 2 * 2 * 9 * 2);
+});
+
+Deno.test("experiment() writing through the writer thread leaves the same intact records", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const url = `file:${dir}/threaded.db`;
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-ffi",
+        "--allow-sys",
+        new URL("./testdata/threaded_child.ts", import.meta.url).pathname,
+        url,
+        ROOT,
+      ],
+      env: { WB_WRITER_THREAD: "on" },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.ok(output.success, new TextDecoder().decode(output.stderr));
+    await using store = await open(url);
+    const [[cells, hits]] = await rows(
+      store,
+      "SELECT (SELECT count(*) FROM results), (SELECT count(*) FROM model_io WHERE cached_from IS NOT NULL)",
+    ) as [[number, number]];
+    assert.equal(Number(cells), 2 * 12);
+    const receipts = await assertIntact(store);
+    assert.equal(
+      Number(hits) * 2,
+      receipts,
+      "the second run was all cache hits",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

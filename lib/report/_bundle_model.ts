@@ -19,6 +19,10 @@ import * as z from "zod";
 import { CheckSpecSchema, RubricSchema } from "../schema/task.ts";
 import { computeScorecard } from "../scoring/compute_scorecard.ts";
 import { type Workflow, WorkflowSchema } from "../trace/workflow.ts";
+import {
+  type ComparisonShown,
+  ComparisonShownSchema,
+} from "./_comparison_schema.ts";
 
 type Sections = BundleDocument["sections"];
 
@@ -212,6 +216,26 @@ export function bundleModel(doc: BundleDocument): BundleModel {
     }
   }
   return { doc, runs, comparisons, gates, moves, workflows, inputs, skipped };
+}
+
+/**
+ * The comparison a bundle is about: the one its scope names, else the first
+ * readable one. Unreadable bodies are noted in `skipped`.
+ */
+export function pickComparison(
+  model: BundleModel,
+): { record: BundleComparison; shown: ComparisonShown } | undefined {
+  const scoped = model.doc.scope.comparison;
+  const ordered = [
+    ...model.comparisons.filter((c) => c.id === scoped),
+    ...model.comparisons.filter((c) => c.id !== scoped),
+  ];
+  for (const record of ordered) {
+    const shown = ComparisonShownSchema.safeParse(record.body);
+    if (shown.success) return { record, shown: shown.data };
+    model.skipped.push(`comparisons '${record.id}': body not readable`);
+  }
+  return undefined;
 }
 
 /** `task@v3` -> `v3`. */

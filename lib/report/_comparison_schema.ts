@@ -15,6 +15,7 @@ const Run = z.object({
   prompt_version_id: z.string(),
   model_config_id: z.string(),
   scorecard_sha256: z.string(),
+  repetitions: z.number(),
 });
 
 /** The fields of a comparison body the report shows. */
@@ -29,15 +30,44 @@ export type ComparisonShown =
     | "mode"
     | "checks"
     | "suggested_repetitions"
+    | "task"
+    | "paired_cases"
   >
   & {
     readonly baseline: z.infer<typeof Run>;
     readonly candidate: z.infer<typeof Run>;
+    readonly aggregate: { readonly delta: number | null };
+    readonly judge_warnings?: readonly string[] | undefined;
+    readonly judge?: {
+      readonly config_id: string;
+      readonly calibration?: {
+        readonly matched: number;
+        readonly labels: number;
+        readonly dimensions: Readonly<
+          Record<string, { readonly rho: number | null }>
+        >;
+      } | undefined;
+    } | undefined;
   };
 
 /** Validates the shown fields (other fields pass through unread). */
 export const ComparisonShownSchema: z.ZodType<ComparisonShown> = z.object({
   verdict: z.enum(["APPROVED", "REJECTED", "INCONCLUSIVE"]),
+  task: z.string(),
+  paired_cases: z.number(),
+  aggregate: z.object({ delta: z.number().nullable() }),
+  judge: z.object({
+    config_id: z.string(),
+    calibration: z.object({
+      matched: z.number(),
+      labels: z.number(),
+      dimensions: z.record(
+        z.string(),
+        z.object({ rho: z.number().nullable() }),
+      ),
+    }).optional(),
+  }).optional(),
+  judge_warnings: z.array(z.string()).optional(),
   summary: z.string(),
   reasons: z.array(z.string()),
   inconclusive: z.array(z.string()),

@@ -45,9 +45,9 @@ color:var(--ink);line-height:1.45;font-size:15px}
 .wb .kpi .s{font-size:.8rem;color:var(--muted)}
 .wb .scroll{overflow-x:auto;max-width:100%}
 .wb table{border-collapse:collapse;margin:.4rem 0;font-size:.9em;min-width:50%}
-.wb th,.wb td{border-bottom:1px solid var(--line);padding:.25rem .55rem;text-align:left;vertical-align:top}
+.wb table th,.wb table td{border-bottom:1px solid var(--line);padding:.25rem .55rem;text-align:left;vertical-align:top}
 .wb th{background:var(--soft);font-weight:600}
-.wb td.n,.wb th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.wb table td.n,.wb table th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .wb tr.breach td{background:var(--bad-bg)}
 .wb figure{margin:.6rem 0;break-inside:avoid}
 .wb figure svg{max-width:100%;height:auto;display:block}
@@ -110,5 +110,5 @@ export function page(title: string, body: SafeHtml): string {
         </main>
       </body>
     </html>
-  `.value;
+  `.value.trim() + "\n";
 }

@@ -26,8 +26,12 @@
  */
 export function escapeHtml(value: unknown): string {
   if (value === null || value === undefined) return "";
-  return String(value).toWellFormed().replace(/[&<>"'\u0000]/g, replace);
+  return String(value).toWellFormed().replace(SPECIAL, replace);
 }
+
+// NUL is matched on purpose: HTML parsers drop or replace it.
+// deno-lint-ignore no-control-regex
+const SPECIAL = /[&<>"'\u0000]/g;
 
 function replace(char: string): string {
   switch (char) {

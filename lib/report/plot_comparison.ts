@@ -1,6 +1,6 @@
 import type { ComparisonBody, DeltaCheck } from "../compare/verdict.ts";
 import type { Scorecard } from "../schema/scorecard.ts";
-import { Figure } from "./figure.ts";
+import type { Figure } from "./figure.ts";
 import { plotDimensions } from "./plot_dimensions.ts";
 import { plotSlices } from "./plot_slices.ts";
 

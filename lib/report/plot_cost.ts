@@ -3,7 +3,7 @@ import { costChart, type CostRow } from "./_charts.ts";
 import { Figure } from "./figure.ts";
 import {
   type PlotReceiptsOptions,
-  type ReceiptFigures,
+  type PlottedReceipt,
   runLabel,
 } from "./plot_latency.ts";
 
@@ -13,7 +13,7 @@ import {
  * usually 0). Receipts whose cost is unknown (no usage or no price) are not
  * summed; the bar's label then says how many were unknown.
  *
- * @param receipts The receipts (full receipts or the fields listed in {@link ReceiptFigures}).
+ * @param receipts The receipts (full receipts or the fields listed in {@link PlottedReceipt}).
  * @param options Run labels.
  * @returns The figure.
  *
@@ -31,7 +31,7 @@ import {
  * ```
  */
 export function plotCost(
-  receipts: readonly ReceiptFigures[],
+  receipts: readonly PlottedReceipt[],
   options: PlotReceiptsOptions = {},
 ): Figure {
   const sums = new Map<

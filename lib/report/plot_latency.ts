@@ -3,7 +3,7 @@ import { latencyChart } from "./_charts.ts";
 import { Figure } from "./figure.ts";
 
 /** The receipt fields {@link plotLatency} and {@link plotCost} read. */
-export type ReceiptFigures = Pick<
+export type PlottedReceipt = Pick<
   Receipt,
   "run_id" | "purpose" | "latency_ms" | "cost" | "currency" | "cached_from"
 >;
@@ -23,7 +23,7 @@ export interface PlotReceiptsOptions {
  * thick one. Cache hits are left out (they made no call). Calls without a run
  * are grouped under "(no run)".
  *
- * @param receipts The receipts (full receipts or the fields listed in {@link ReceiptFigures}).
+ * @param receipts The receipts (full receipts or the fields listed in {@link PlottedReceipt}).
  * @param options Run labels.
  * @returns The figure.
  *
@@ -44,7 +44,7 @@ export interface PlotReceiptsOptions {
  * ```
  */
 export function plotLatency(
-  receipts: readonly ReceiptFigures[],
+  receipts: readonly PlottedReceipt[],
   options: PlotReceiptsOptions = {},
 ): Figure {
   const rows = receipts.filter((r) => r.cached_from === null).map((r) => ({

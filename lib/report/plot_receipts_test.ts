@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { plotCost } from "./plot_cost.ts";
-import { plotLatency, type ReceiptFigures } from "./plot_latency.ts";
+import { plotLatency, type PlottedReceipt } from "./plot_latency.ts";
 import {
   countMarks,
   holdsRawPayload,
@@ -15,11 +15,11 @@ function call(
   latency_ms: number,
   cost: string | null,
   cached_from: string | null = null,
-): ReceiptFigures {
+): PlottedReceipt {
   return { run_id, purpose, latency_ms, cost, currency: "USD", cached_from };
 }
 
-const RECEIPTS: ReceiptFigures[] = [
+const RECEIPTS: PlottedReceipt[] = [
   call("r1", "generate", 100, "0.000100"),
   call("r1", "generate", 140, "0.000200"),
   call("r1", "judge", 60, "0.000050"),

@@ -1,17 +1,15 @@
-import { type BundleDocument, BundleSchema } from "../bundle/format.ts";
+import type { BundleDocument } from "../bundle/format.ts";
 import { verifyBundle, type VerifyResult } from "../bundle/verify_bundle.ts";
-import { ValidationError } from "../errors.ts";
 import { rankScorecards } from "../scoring/leaderboard.ts";
 import {
   type BundleModel,
   bundleModel,
+  pickComparison,
   type RunView,
 } from "./_bundle_model.ts";
 import { checksTable, comparisonBanner } from "./_comparison.ts";
-import {
-  type ComparisonShown,
-  ComparisonShownSchema,
-} from "./_comparison_schema.ts";
+import type { ComparisonShown } from "./_comparison_schema.ts";
+import { parseBundleText } from "./_read_bundle.ts";
 import { html, type SafeHtml, trusted } from "./_html.ts";
 import { page } from "./_page.ts";
 import { samplesSection } from "./_samples.ts";
@@ -109,25 +107,7 @@ export async function renderReport(
     text,
     options.expect !== undefined ? { expect: options.expect } : {},
   );
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ValidationError([{
-      field: "bundle",
-      message: `not JSON: ${error instanceof Error ? error.message : error}`,
-    }]);
-  }
-  const parsed = BundleSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new ValidationError(
-      parsed.error.issues.slice(0, 20).map((i) => ({
-        field: i.path.join(".") || "bundle",
-        message: `not a valid bundle: ${i.message}`,
-      })),
-    );
-  }
-  const model = bundleModel(parsed.data);
+  const model = bundleModel(parseBundleText(text));
   const body = reportBody(model, integrity, {
     file: options.file ?? "bundle.json",
     samples: options.samples ?? 4,
@@ -266,22 +246,6 @@ function reportBody(
   `;
 }
 
-function pickComparison(
-  model: BundleModel,
-): { id: string; shown: ComparisonShown } | undefined {
-  const scoped = model.doc.scope.comparison;
-  const ordered = [
-    ...model.comparisons.filter((c) => c.id === scoped),
-    ...model.comparisons.filter((c) => c.id !== scoped),
-  ];
-  for (const record of ordered) {
-    const shown = ComparisonShownSchema.safeParse(record.body);
-    if (shown.success) return { id: record.id, shown: shown.data };
-    model.skipped.push(`comparisons '${record.id}': body not readable`);
-  }
-  return undefined;
-}
-
 function verdictSection(
   model: BundleModel,
   comparison: ComparisonShown | undefined,
@@ -300,6 +264,15 @@ function verdictSection(
       comparison.suggested_repetitions !== null &&
         comparison.verdict === "INCONCLUSIVE"
         ? html`<p>About <strong>${comparison.suggested_repetitions}</strong> repetitions per case would likely settle it.</p>`
+        : ""
+    }${
+      (comparison.judge_warnings ?? []).length > 0
+        ? html`
+          <p><strong>Judge warnings:</strong></p>
+          <ul>${(comparison.judge_warnings ?? []).map((w) =>
+            html`<li>${w}</li>`
+          )}</ul>
+        `
         : ""
     }`;
   }

@@ -14,7 +14,7 @@ import { CSS } from "./_page.ts";
  *
  * const view = new View("<p>ok</p>", "ok");
  * const shown = view.mimeBundle();
- * assert.match(shown["text/html"], /<p>ok<\/p>/);
+ * assert.match(shown["text/html"] ?? "", /<p>ok<\/p>/);
  * assert.equal(shown["text/plain"], "ok");
  * assert.equal(String(view), "ok");
  * ```

@@ -1,7 +1,7 @@
 import type { Scorecard } from "../schema/scorecard.ts";
 import { getTask } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
-import { getRun } from "../store/runs.ts";
+import { getRun, type RunRecord } from "../store/runs.ts";
 import {
   listReceiptFigures,
   listResults,
@@ -10,6 +10,7 @@ import {
 import {
   computeScorecard,
   type ComputeScorecardOptions,
+  type ScorecardInput,
 } from "./compute_scorecard.ts";
 import { judgeCalibration } from "./judge_calibration.ts";
 
@@ -55,6 +56,20 @@ export async function scoreRun(
     listResults(store, run.id),
     listReceiptFigures(store, run.id),
   ]);
+  return await scoreLoadedRun(store, { run, task, results, receipts }, options);
+}
+
+/**
+ * {@linkcode scoreRun} for a run whose results and receipts the caller has
+ * already read (a verdict reads them once for the scorecard and its own
+ * figures). Internal: not exported from mod.ts.
+ */
+export async function scoreLoadedRun(
+  store: Store,
+  loaded: Omit<ScorecardInput, "calibration"> & { readonly run: RunRecord },
+  options: ComputeScorecardOptions = {},
+): Promise<ScoreRunResult> {
+  const { run, task, results, receipts } = loaded;
   const calibration = run.judge_config_id === null
     ? null
     : await judgeCalibration(store, {

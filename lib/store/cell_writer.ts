@@ -13,6 +13,7 @@
  * @module
  */
 import type { Store } from "./open.ts";
+import { localPath } from "./_bulk_read.ts";
 import {
   type CellRows,
   cellRows,
@@ -59,29 +60,23 @@ function writerSetting(): "auto" | "on" | "off" {
   }
 }
 
-/** The path of the local database file a store was opened on, if it is one. */
-function localFile(store: Store): string | null {
-  const match = /^file:([^?#]+)$/.exec(store.url);
-  if (!match || store.url.includes(":memory:")) return null;
-  try {
-    return match[1]!.startsWith("//")
-      ? decodeURIComponent(new URL(store.url).pathname)
-      : decodeURIComponent(match[1]!);
-  } catch {
-    return null;
-  }
+/** Options for {@linkcode openCellWriter}. */
+export interface OpenCellWriterOptions {
+  /** Overrides `WB_WRITER_THREAD` (tests). */
+  thread?: "auto" | "on" | "off";
 }
 
 /**
  * A cell writer for a run of `cells` cells: threaded or not, as
- * `WB_WRITER_THREAD` and the database allow.
+ * `WB_WRITER_THREAD` (or `options.thread`) and the database allow.
  */
 export async function openCellWriter(
   store: Store,
   cells: number,
+  options: OpenCellWriterOptions = {},
 ): Promise<CellWriter> {
-  const setting = writerSetting();
-  const path = localFile(store);
+  const setting = options.thread ?? writerSetting();
+  const path = localPath(store);
   const threaded = path !== null && setting !== "off" &&
     (setting === "on" || cells >= WRITER_THREAD_MIN_CELLS);
   if (!threaded) {

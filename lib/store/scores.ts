@@ -11,11 +11,17 @@ import { nowIso } from "../content/ids.ts";
 import { contentHash } from "../content/sha256.ts";
 import { ValidationError } from "../errors.ts";
 import type { Receipt, ReceiptFigures } from "../schema/receipt.ts";
-import type { CellResult, CellStatus } from "../schema/result.ts";
+import type {
+  CellResult,
+  CellStatus,
+  CheckResult,
+  RubricScore,
+} from "../schema/result.ts";
 import { type Scorecard, ScorecardSchema } from "../schema/scorecard.ts";
 import { SliceSchema } from "../schema/task.ts";
 import type { Store } from "./open.ts";
 import { receiptFromRow } from "./runs.ts";
+import { bulkRows } from "./_bulk_read.ts";
 import type { Database } from "./tables.ts";
 
 const ChecksColumn = z.record(
@@ -77,28 +83,104 @@ function column<T>(
 
 function toCellResult(row: Selectable<Database["results"]>): CellResult {
   const where = (field: string) => ({ id: row.id, field });
+  // Rows as the runner writes them pass the quick checks below; anything
+  // else goes through the schemas, which say what is wrong.
+  const slice = SLICE_SET.has(row.slice)
+    ? row.slice as CellResult["slice"]
+    : column(SliceSchema, JSON.stringify(row.slice), where("slice"));
+  const status = STATUS_SET.has(row.status)
+    ? row.status as CellStatus
+    : column(StatusColumn, JSON.stringify(row.status), where("status"));
   return {
     id: row.id,
     "run_id": row.run_id,
     "case_key": row.case_key,
     repetition: row.repetition,
-    slice: column(SliceSchema, JSON.stringify(row.slice), where("slice")),
+    slice,
     "generation_io_id": row.generation_io_id,
-    "judge_io_ids": column(
+    "judge_io_ids": quickIds(row.judge_io_ids) ?? column(
       z.array(z.string()),
       row.judge_io_ids,
       where("judge_io_ids"),
     ),
     output: row.output,
-    status: column(StatusColumn, JSON.stringify(row.status), where("status")),
-    checks: column(ChecksColumn, row.checks, where("checks")),
-    rubric: column(RubricColumn, row.rubric, where("rubric")) as CellResult[
-      "rubric"
-    ],
+    status,
+    checks: quickChecks(row.checks) ??
+      column(ChecksColumn, row.checks, where("checks")),
+    rubric: quickRubric(row.rubric) ??
+      column(RubricColumn, row.rubric, where("rubric")) as CellResult[
+        "rubric"
+      ],
     "judge_error": row.judge_error,
     "created_at": row.created_at,
     "scored_at": row.scored_at,
   };
+}
+
+const SLICE_SET: ReadonlySet<string> = new Set(SliceSchema.options);
+const STATUS_SET: ReadonlySet<string> = new Set(StatusColumn.options);
+
+function parseQuietly(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isPlain(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `judge_io_ids` when it is plainly valid (what the schema would return), else undefined. */
+function quickIds(text: string): string[] | undefined {
+  const value = parseQuietly(text);
+  return Array.isArray(value) && value.every((v) => typeof v === "string")
+    ? value
+    : undefined;
+}
+
+/** `checks` when every entry is exactly `{pass, score, detail}`, built as the schema builds it; else undefined. */
+function quickChecks(text: string): CellResult["checks"] | undefined {
+  const value = parseQuietly(text);
+  if (!isPlain(value)) return undefined;
+  const out: Record<string, CheckResult> = {};
+  for (const key of Object.keys(value)) {
+    const c = value[key];
+    if (
+      !isPlain(c) || typeof c.pass !== "boolean" ||
+      typeof c.score !== "number" || typeof c.detail !== "string" ||
+      Object.keys(c).length !== 3
+    ) return undefined;
+    out[key] = { pass: c.pass, score: c.score, detail: c.detail };
+  }
+  return out;
+}
+
+/** `rubric` when it is null or every entry is exactly `{score 1-5, reasoning, evidence?}`, built as the schema builds it; else undefined. */
+function quickRubric(text: string | null): CellResult["rubric"] | undefined {
+  const value = parseQuietly(text);
+  if (value === null) return null;
+  if (!isPlain(value)) return undefined;
+  const out: Record<string, RubricScore> = {};
+  for (const key of Object.keys(value)) {
+    const d = value[key];
+    if (
+      !isPlain(d) || !Number.isInteger(d.score) || (d.score as number) < 1 ||
+      (d.score as number) > 5 || typeof d.reasoning !== "string" ||
+      (d.evidence !== undefined && typeof d.evidence !== "string") ||
+      Object.keys(d).length !== (Object.hasOwn(d, "evidence") ? 3 : 2)
+    ) return undefined;
+    out[key] = d.evidence === undefined
+      ? { score: d.score as RubricScore["score"], reasoning: d.reasoning }
+      : {
+        score: d.score as RubricScore["score"],
+        reasoning: d.reasoning,
+        evidence: d.evidence,
+      };
+  }
+  return out;
 }
 
 /**
@@ -114,9 +196,14 @@ export async function listResults(
   store: Store,
   runId: string,
 ): Promise<CellResult[]> {
-  const rows = await store.db.selectFrom("results").selectAll()
-    .where("run_id", "=", runId).orderBy("case_key").orderBy("repetition")
-    .execute();
+  const rows = bulkRows<Selectable<Database["results"]>>(
+    store,
+    'SELECT * FROM "results" WHERE "run_id" = ? ORDER BY "case_key", "repetition"',
+    [runId],
+  ) ??
+    await store.db.selectFrom("results").selectAll()
+      .where("run_id", "=", runId).orderBy("case_key").orderBy("repetition")
+      .execute();
   return rows.map(toCellResult);
 }
 
@@ -150,7 +237,7 @@ export async function listReceiptFigures(
   store: Store,
   runId: string,
 ): Promise<ReceiptFigures[]> {
-  const rows = await store.db.selectFrom("model_io").select([
+  const columns = [
     "id",
     "purpose",
     "status",
@@ -163,8 +250,18 @@ export async function listReceiptFigures(
     "cost",
     "uncached_cost",
     "currency",
-  ]).where("run_id", "=", runId).orderBy("created_at").orderBy("id")
-    .execute();
+  ] as const;
+  type Row = Pick<Selectable<Database["model_io"]>, typeof columns[number]>;
+  const rows = bulkRows<Row>(
+    store,
+    `SELECT ${
+      columns.map((c) => `"${c}"`).join(", ")
+    } FROM "model_io" WHERE "run_id" = ? ORDER BY "created_at", "id"`,
+    [runId],
+  ) ??
+    await store.db.selectFrom("model_io").select(columns)
+      .where("run_id", "=", runId).orderBy("created_at").orderBy("id")
+      .execute();
   return rows.map((row) => ({
     id: row.id,
     purpose: row.purpose as Receipt["purpose"],

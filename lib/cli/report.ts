@@ -1,0 +1,69 @@
+import { basename } from "node:path";
+import { renderReport } from "../report/render_report.ts";
+import {
+  type Command,
+  DB_OPTION,
+  EXIT,
+  parseCommandArgs,
+  UsageError,
+} from "./command.ts";
+
+const USAGE = `wb report: render a bundle as one self-contained HTML report
+
+Usage:
+  wb report FILE -o REPORT.html [--expect SHA256] [--samples N]
+
+Verifies the bundle, then writes one HTML file with no script and no
+external resource, readable on a phone and on paper: the verdict and its
+reasons first, key figures, plots, per-slice and per-dimension tables,
+judged samples, the gate timeline, the workflow and the integrity block
+with the command that verifies the bundle. Every text from the bundle is
+escaped. A bundle that does not verify is still rendered, with the failure
+stated first, and the command exits 1.`;
+
+/** `wb report`. */
+export const reportCommand: Command = {
+  name: "report",
+  summary: "render a bundle as a self-contained HTML report",
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {
+      ...DB_OPTION,
+      output: { type: "string", short: "o" },
+      expect: { type: "string" },
+      samples: { type: "string" },
+    }, true);
+    const [path, ...extra] = positionals;
+    if (!path) throw new UsageError("missing FILE");
+    if (extra.length > 0) throw new UsageError(`unexpected '${extra[0]}'`);
+    if (!values.output) throw new UsageError("missing -o REPORT.html");
+    const samples = values.samples === undefined
+      ? undefined
+      : Number(values.samples);
+    if (
+      samples !== undefined && (!Number.isInteger(samples) || samples < 0)
+    ) {
+      throw new UsageError(
+        `--samples must be a whole number, not '${values.samples}'`,
+      );
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(path);
+    } catch (error) {
+      throw new UsageError(
+        `cannot read bundle '${path}': ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+    }
+    const { html, integrity } = await renderReport(bytes, {
+      file: basename(path),
+      ...(values.expect === undefined ? {} : { expect: values.expect }),
+      ...(samples === undefined ? {} : { samples }),
+    });
+    await Deno.writeTextFile(values.output, html);
+    io.out(`${values.output}: report of ${path} (${integrity.summary})`);
+    return integrity.ok ? EXIT.ok : EXIT.failed;
+  },
+};

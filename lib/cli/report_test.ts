@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { hostileBundle } from "../report/_hostile_bundle.ts";
+import { main } from "./main.ts";
+import { reportCommand } from "./report.ts";
+import { summaryCommand } from "./summary.ts";
+
+const COMMANDS = [reportCommand, summaryCommand];
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) },
+  };
+}
+
+const made = hostileBundle();
+
+async function withBundle(
+  fn: (dir: string, file: string, sha256: string) => Promise<void>,
+): Promise<void> {
+  const { text, sha256 } = await made;
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/bundle.json`;
+    await Deno.writeTextFile(file, text);
+    await fn(dir, file, sha256);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("wb report writes the HTML report of a bundle", async () => {
+  await withBundle(async (dir, file, sha256) => {
+    const { io, out } = capture();
+    const code = await main(
+      ["report", file, "-o", `${dir}/report.html`, "--expect", sha256],
+      io,
+      COMMANDS,
+    );
+    assert.equal(code, 0);
+    assert.match(out[0] ?? "", /report\.html: report of .*bundle\.json \(OK /);
+    const html = await Deno.readTextFile(`${dir}/report.html`);
+    assert.ok(html.startsWith("<!DOCTYPE html>"));
+    assert.ok(
+      html.includes(`deno task wb verify bundle.json --expect ${sha256}`),
+    );
+  });
+});
+
+Deno.test("wb report exits 1 for a tampered bundle and still writes the report", async () => {
+  await withBundle(async (dir, file) => {
+    const text = await Deno.readTextFile(file);
+    await Deno.writeTextFile(
+      file,
+      text.replace('\\"match_score\\":60', '\\"match_score\\":59'),
+    );
+    const { io } = capture();
+    const code = await main(
+      ["report", file, "-o", `${dir}/report.html`],
+      io,
+      COMMANDS,
+    );
+    assert.equal(code, 1);
+    assert.match(
+      await Deno.readTextFile(`${dir}/report.html`),
+      /INTEGRITY FAILED/,
+    );
+  });
+});
+
+Deno.test("wb report refuses missing arguments", async () => {
+  const { io, err } = capture();
+  assert.equal(await main(["report", "x.json"], io, COMMANDS), 2);
+  assert.match(err.join("\n"), /missing -o/);
+  assert.equal(
+    await main(["report", "/nonexistent/b.json", "-o", "r.html"], io, COMMANDS),
+    2,
+  );
+});
+
+Deno.test("wb summary BUNDLE prints the verdict first and the verify command", async () => {
+  await withBundle(async (dir, file, sha256) => {
+    const { io, out } = capture();
+    assert.equal(await main(["summary", file], io, COMMANDS), 0);
+    const text = out.join("\n");
+    assert.match(text, /^## ❌ Prompt verdict: REJECTED/);
+    assert.ok(text.includes(`--expect ${sha256}`));
+    assert.doesNotMatch(text, /<script|<img/);
+    assert.equal(
+      await main(["summary", file, "--markdown", `${dir}/s.md`], io, COMMANDS),
+      0,
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/s.md`), text + "\n");
+  });
+});

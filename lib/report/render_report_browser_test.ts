@@ -1,0 +1,138 @@
+/**
+ * Opens a report of a hostile bundle in headless chromium and proves that
+ * nothing in it executes: the payloads try to call the page binding
+ * `wbCanary`, set `globalThis.wbPwned`, change `document.title` and open
+ * dialogs. The page is loaded once with its CSP bypassed (so escaping alone
+ * is tested) and once with it enforced on a phone-sized screen. Screenshots
+ * go to test_output/.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { Chromium, chromiumMissing, type Page } from "./_chromium.ts";
+import { HOSTILE, hostileBundle } from "./_hostile_bundle.ts";
+import { renderReport } from "./render_report.ts";
+
+const OUT = new URL("../../test_output/", import.meta.url);
+const missing = await chromiumMissing();
+if (missing) {
+  // deno-lint-ignore no-console
+  console.log(`report browser test skipped: ${missing}`);
+}
+
+interface PageState {
+  title: string;
+  pwned: unknown;
+  scripts: number;
+  handlers: number;
+  jsLinks: number;
+  bodyText: string;
+  verdict: {
+    text: string;
+    visible: boolean;
+    inFirstScreen: boolean;
+  } | null;
+}
+
+const STATE = `(() => {
+  const el = document.querySelector('[data-testid="verdict"]');
+  let verdict = null;
+  if (el) {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    verdict = {
+      text: el.querySelector(".label").innerText,
+      visible: r.width > 0 && r.height > 0 && s.visibility !== "hidden" &&
+        s.display !== "none" && Number(s.opacity) > 0,
+      inFirstScreen: r.top >= 0 && r.bottom <= window.innerHeight,
+    };
+  }
+  const all = [...document.querySelectorAll("*")];
+  return {
+    title: document.title,
+    pwned: globalThis.wbPwned ?? null,
+    scripts: document.scripts.length,
+    handlers: all.filter((e) => [...e.attributes].some((a) => /^on/i.test(a.name))).length,
+    jsLinks: all.filter((e) => [...e.attributes].some((a) => /href$/i.test(a.name) && /^\\s*javascript:/i.test(a.value))).length,
+    bodyText: document.body.innerText,
+    verdict,
+  };
+})()`;
+
+/** Waits for a task turn and two animation frames. */
+const SETTLE =
+  "new Promise((r) => setTimeout(r, 0)).then(() => new Promise(requestAnimationFrame)).then(() => new Promise(requestAnimationFrame))";
+
+async function openReport(
+  browser: Chromium,
+  url: string,
+  options: { bypassCsp: boolean; width: number; height: number },
+): Promise<
+  { page: Page; state: PageState; png: Uint8Array; after: PageState }
+> {
+  const page = await browser.newPage({ bypassCsp: options.bypassCsp });
+  await page.viewport(options.width, options.height, options.width < 500);
+  await page.goto(url);
+  // Give event handlers (img onerror, svg onload) their chance to fire.
+  await page.evaluate(SETTLE);
+  const state = await page.evaluate<PageState>(STATE);
+  const png = await page.screenshot();
+  // Then click every link, as a curious reader would, and look again.
+  await page.evaluate(
+    "for (const a of document.querySelectorAll('a')) a.click()",
+  );
+  await page.evaluate(SETTLE);
+  return { page, state, png, after: await page.evaluate<PageState>(STATE) };
+}
+
+Deno.test({
+  name:
+    "renderReport() output runs no payload in chromium and shows the verdict first",
+  ignore: missing !== undefined,
+  async fn() {
+    const { text } = await hostileBundle();
+    const { html } = await renderReport(text, { file: "hostile.json" });
+    await Deno.mkdir(OUT, { recursive: true });
+    const file = new URL("report_hostile.html", OUT);
+    await Deno.writeTextFile(file, html);
+    const expectedTitle = "LLM Workbench report: resume_matching";
+
+    await using browser = await Chromium.launch();
+    const screens = [
+      { name: "desktop", bypassCsp: true, width: 1280, height: 900 },
+      { name: "phone", bypassCsp: false, width: 390, height: 844 },
+    ];
+    for (const screen of screens) {
+      const { page, state, png, after } = await openReport(
+        browser,
+        file.href,
+        screen,
+      );
+      await Deno.writeFile(
+        new URL(`report_hostile_${screen.name}.png`, OUT),
+        png,
+      );
+      assert.deepEqual(page.events.bindingCalls, [], screen.name);
+      assert.deepEqual(page.events.dialogs, [], screen.name);
+      for (const seen of [state, after]) {
+        assert.equal(seen.pwned, null, screen.name);
+        assert.equal(seen.title, expectedTitle, screen.name);
+      }
+      assert.equal(state.scripts, 0, screen.name);
+      assert.equal(state.handlers, 0, screen.name);
+      assert.equal(state.jsLinks, 0, screen.name);
+      for (const payload of Object.values(HOSTILE)) {
+        assert.ok(
+          state.bodyText.includes(payload),
+          `${screen.name}: payload not shown as text: ${payload}`,
+        );
+      }
+      assert.deepEqual(state.verdict, {
+        text: "REJECTED",
+        visible: true,
+        inFirstScreen: true,
+      }, screen.name);
+      assert.ok(png.length > 10_000, "the screenshot is not blank");
+    }
+  },
+});
