@@ -104,12 +104,18 @@ if (rpm !== undefined) {
     busiest = Math.max(busiest, i - j + 1);
   }
   const achieved = ((starts.length - 1) / span) * 60_000;
+  let minGap = Infinity;
+  for (let i = 1; i < starts.length; i++) {
+    minGap = Math.min(minGap, starts[i]! - starts[i - 1]!);
+  }
   Object.assign(figures, {
     limit_rpm: rpm,
     achieved_rpm: round(achieved, 1),
     achieved_to_limit: round(achieved / rpm, 4),
     wall_rpm: round((calls / wallMs) * 60_000, 1),
     busiest_second_calls: busiest,
+    mean_gap_ms: round(span / (starts.length - 1), 2),
+    min_gap_ms: round(minGap, 2),
     allowed_per_second: rpm / 60,
   });
 }

@@ -282,6 +282,12 @@ try {
       unit: "",
     },
     {
+      part: "3 rate limit",
+      figure: "gap between call starts: mean / smallest (limit: 100 ms)",
+      value: `${rate.mean_gap_ms} / ${rate.min_gap_ms}`,
+      unit: "ms",
+    },
+    {
       part: "4 resume",
       figure: `cells committed before the kill (of ${resume.cells})`,
       value: n(resume.committed_before_kill),

@@ -25,8 +25,65 @@ import jcs from "canonicalize";
  * ```
  */
 export function canonicalize(value: unknown): string {
+  try {
+    const text = plainJson(value);
+    if (text !== undefined) return text;
+  } catch {
+    // A cycle or a depth the single pass cannot take: the general path below
+    // reports it as it always has.
+  }
   assertJson(value, "$");
   return jcs(value) as string;
+}
+
+/**
+ * The common case in one pass: plain objects, arrays, well-formed strings,
+ * finite numbers, booleans and null, serialized exactly as the general path
+ * (`assertJson` then `canonicalize` from npm) would. Returns `undefined` for
+ * anything else (toJSON, class instances, boxed values, what JSON cannot
+ * represent), which then takes the general path.
+ */
+function plainJson(value: unknown): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return value.isWellFormed() ? JSON.stringify(value) : undefined;
+    case "number":
+      return Number.isFinite(value) ? JSON.stringify(value) : undefined;
+    case "boolean":
+      return value ? "true" : "false";
+    case "object": {
+      if (value === null) return "null";
+      if (typeof (value as { toJSON?: unknown }).toJSON === "function") {
+        return undefined;
+      }
+      if (Array.isArray(value)) {
+        let out = "[";
+        for (let i = 0; i < value.length; i++) {
+          const item = value[i];
+          if (item === undefined) return undefined;
+          const text = plainJson(item);
+          if (text === undefined) return undefined;
+          out += i === 0 ? text : `,${text}`;
+        }
+        return `${out}]`;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return undefined;
+      const record = value as Record<string, unknown>;
+      let out = "{";
+      for (const key of Object.keys(record).sort()) {
+        const item = record[key];
+        if (item === undefined) continue;
+        if (!key.isWellFormed()) return undefined;
+        const text = plainJson(item);
+        if (text === undefined) return undefined;
+        out += `${out.length === 1 ? "" : ","}${JSON.stringify(key)}:${text}`;
+      }
+      return `${out}}`;
+    }
+    default:
+      return undefined;
+  }
 }
 
 function assertJson(value: unknown, path: string): void {

@@ -424,7 +424,18 @@ Deno.test("experiment() seals every receipt and cache key as their content hashe
   };
   await experiment(store, options);
   await experiment(store, options);
-  assert.ok(await assertIntact(store) >= 2 * 2 * 9 * 2);
+  // Every call is a receipt, a cache hit included: one per generation and
+  // one per judge call, each experiment's results pointing at its own.
+  const [[generations, judged, cells]] = await rows(
+    store,
+    `SELECT count(generation_io_id), sum(json_array_length(judge_io_ids)), count(*) FROM results`,
+  ) as [[number, number, number]];
+  assert.equal(Number(cells), 2 * 2 * 3 * 3);
+  assert.ok(Number(judged) > 0);
+  assert.equal(
+    await assertIntact(store),
+    Number(generations) + Number(judged),
+  );
 });
 
 Deno.test("experiment() writing through the writer thread leaves the same intact records", async () => {
