@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { contentHash } from "../content/sha256.ts";
 import type { Issue } from "../errors.ts";
-import { type Case, CaseSchema } from "../schema/dataset.ts";
+import type { Case } from "../schema/dataset.ts";
 import { type ModelsFile, ModelsFileSchema } from "../schema/model.ts";
 import { PromptFileSchema, templateVariables } from "../schema/prompt.ts";
 import {
@@ -10,22 +10,60 @@ import {
   type Task,
   TaskFileSchema,
 } from "../schema/task.ts";
-import { isFile, listDir, readCatalogText } from "./_files.ts";
+import { DatasetHash, duplicateIdIssue, parseCaseLine } from "./_dataset.ts";
+import {
+  isFile,
+  listDir,
+  readCatalogLines,
+  readCatalogText,
+} from "./_files.ts";
 import { formatPath, type Path, quote, zodIssues } from "./_issues.ts";
-import { compileJsonSchema } from "./_json_schema.ts";
+import { type CompiledSchema, compileJsonSchema } from "./_json_schema.ts";
 import { parseYaml, type YamlFile } from "./_yaml.ts";
-import type {
-  Catalog,
-  CatalogPrompt,
-  CatalogTask,
-  ReadCatalogOptions,
-} from "./read_catalog.ts";
+import type { CatalogPrompt, ReadCatalogOptions } from "./read_catalog.ts";
 import type { SliceDistribution, SliceShare } from "./validate_catalog.ts";
+
+/** How to inspect a catalog. */
+export interface InspectOptions extends ReadCatalogOptions {
+  /**
+   * Keep every case of each dataset (`readCatalog` returns them). Without
+   * it, cases are checked and hashed one line at a time and then dropped.
+   */
+  readonly keepCases?: boolean;
+}
+
+/** A validated dataset: its id, its counts and (when kept) its cases. */
+export interface InspectedDataset {
+  /** `contentHash(cases)`, the cases in file order. */
+  readonly id: string;
+  /** How many cases. */
+  readonly count: number;
+  /** Cases per slice. */
+  readonly slices: Readonly<Record<Slice, number>>;
+  /** The cases, only with `keepCases`. */
+  readonly cases: readonly Case[] | undefined;
+}
+
+/** One validated task. */
+export interface InspectedTask {
+  readonly task: Task;
+  readonly task_file: string;
+  readonly prompts: readonly CatalogPrompt[];
+  readonly dataset: InspectedDataset;
+  readonly dataset_file: string;
+}
+
+/** A validated catalog. */
+export interface InspectedCatalog {
+  readonly root: string;
+  readonly tasks: readonly InspectedTask[];
+  readonly models: ModelsFile;
+}
 
 /** Everything found while reading a catalog. */
 export interface Inspection {
   /** The catalog, only when there is no issue. */
-  readonly catalog: Catalog | undefined;
+  readonly catalog: InspectedCatalog | undefined;
   /** Every problem, sorted by file then line. */
   readonly issues: Issue[];
   readonly distribution: SliceDistribution[];
@@ -35,9 +73,22 @@ const TASK_NAME = /^[a-z][a-z0-9_-]*$/;
 const VERSION_FILE = /^v([1-9][0-9]*)\.yaml$/;
 const MODELS_FILE = "models.yaml";
 
-interface ParsedCase {
-  readonly value: Case;
+/** The first case that lacks a template variable, and how many do. */
+interface Lacking {
+  count: number;
   readonly line: number;
+  readonly id: string;
+}
+
+/** What one pass over a dataset file found. */
+interface DatasetScan {
+  /** Valid cases with unique ids. */
+  count: number;
+  readonly slices: Record<Slice, number>;
+  readonly hash: DatasetHash;
+  /** Template variable -> the cases whose input lacks it. */
+  readonly lacking: Map<string, Lacking>;
+  readonly cases: Case[] | undefined;
 }
 
 interface ParsedPrompt extends CatalogPrompt {
@@ -50,14 +101,16 @@ interface TaskScan {
   readonly datasetFile: string;
   task: Task | undefined;
   taskYaml: YamlFile | undefined;
+  /** The compiled `input_schema` of a valid task. */
+  inputSchema: CompiledSchema | undefined;
   prompts: ParsedPrompt[];
-  cases: ParsedCase[] | undefined;
+  dataset: DatasetScan | undefined;
 }
 
 /** Reads every catalog file under `root` and collects all issues. */
 export async function inspectCatalog(
   root: string,
-  options: ReadCatalogOptions,
+  options: InspectOptions,
 ): Promise<Inspection> {
   const issues: Issue[] = [];
   const distribution: SliceDistribution[] = [];
@@ -111,8 +164,8 @@ export async function inspectCatalog(
   const models = await scanModels(root, issues);
 
   for (const scan of scans) {
-    if (scan.task && scan.cases) {
-      distribution.push(distributionOf(scan.name, scan.task, scan.cases));
+    if (scan.task && scan.dataset) {
+      distribution.push(distributionOf(scan.name, scan.task, scan.dataset));
     }
   }
 
@@ -120,14 +173,15 @@ export async function inspectCatalog(
   if (issues.length > 0 || models === undefined) {
     return { catalog: undefined, issues, distribution };
   }
-  const tasks: CatalogTask[] = scans.map((scan) => ({
+  const tasks: InspectedTask[] = scans.map((scan) => ({
     task: scan.task!,
     task_file: scan.taskFile,
     prompts: scan.prompts.map(({ yaml: _yaml, ...prompt }) => prompt),
     dataset: {
-      id: contentHash(scan.cases!.map((c) => c.value)),
-      task: scan.name,
-      cases: scan.cases!.map((c) => c.value),
+      id: scan.dataset!.hash.digest(),
+      count: scan.dataset!.count,
+      slices: scan.dataset!.slices,
+      cases: scan.dataset!.cases,
     },
     dataset_file: scan.datasetFile,
   }));
@@ -144,7 +198,7 @@ function byLocation(a: Issue, b: Issue): number {
 async function scanTask(
   root: string,
   name: string,
-  options: ReadCatalogOptions,
+  options: InspectOptions,
   issues: Issue[],
 ): Promise<TaskScan> {
   const dir = `prompts/${name}`;
@@ -154,8 +208,9 @@ async function scanTask(
     datasetFile: `datasets/${name}.jsonl`,
     task: undefined,
     taskYaml: undefined,
+    inputSchema: undefined,
     prompts: [],
-    cases: undefined,
+    dataset: undefined,
   };
   if (!TASK_NAME.test(name)) {
     issues.push({
@@ -168,15 +223,13 @@ async function scanTask(
 
   await scanTaskFile(root, scan, issues);
   await scanPrompts(root, scan, issues);
-  await scanDataset(root, scan, issues);
+  // Case inputs are checked against input_schema as each line is read.
+  await scanDataset(root, scan, options.keepCases === true, issues);
 
   if (scan.task) checkTaskChecks(scan, options, issues);
-  if (scan.cases && scan.cases.length > 0) {
+  if (scan.dataset && scan.dataset.count > 0) {
     checkTemplateVariables(scan, issues);
-    if (scan.task) {
-      checkInputs(scan, issues);
-      checkSliceMix(scan, issues);
-    }
+    if (scan.task) checkSliceMix(scan, issues);
   }
   return scan;
 }
@@ -211,8 +264,10 @@ async function scanTaskFile(
   }
   const definition = parsed.data;
   let valid = true;
+  let inputSchema: CompiledSchema | undefined;
   for (const key of ["input_schema", "output_schema"] as const) {
     const compiled = compileJsonSchema(definition[key]);
+    if (key === "input_schema") inputSchema = compiled;
     if (!compiled.ok) {
       valid = false;
       issues.push({
@@ -230,6 +285,7 @@ async function scanTaskFile(
       name: scan.name,
       id: contentHash({ name: scan.name, definition }),
     };
+    scan.inputSchema = inputSchema;
   }
 }
 
@@ -322,9 +378,16 @@ async function scanPrompts(
   }
 }
 
+/**
+ * Reads `datasets/<task>.jsonl` one line at a time: parses and validates each
+ * case, checks ids are unique and inputs match the task's `input_schema`,
+ * counts slices and the cases lacking each template variable, and hashes the
+ * cases into the dataset id. Cases are kept only when `keepCases` is set.
+ */
 async function scanDataset(
   root: string,
   scan: TaskScan,
+  keepCases: boolean,
   issues: Issue[],
 ): Promise<void> {
   const file = scan.datasetFile;
@@ -336,65 +399,81 @@ async function scanDataset(
     });
     return;
   }
-  const read = await readCatalogText(root, file);
-  if (!read.ok) {
-    issues.push(read.issue);
-    return;
+  const variables = new Set<string>();
+  for (const prompt of scan.prompts) {
+    for (const field of ["system", "template"] as const) {
+      for (const variable of templateVariables(prompt.prompt[field])) {
+        variables.add(variable);
+      }
+    }
   }
-  const lines = read.text.split("\n");
-  const cases: ParsedCase[] = [];
+  const inputSchema = scan.task && scan.inputSchema?.ok
+    ? scan.inputSchema
+    : undefined;
+  const dataset: DatasetScan = {
+    count: 0,
+    slices: Object.fromEntries(SLICES.map((s) => [s, 0])) as Record<
+      Slice,
+      number
+    >,
+    hash: new DatasetHash(),
+    lacking: new Map(),
+    cases: keepCases ? [] : undefined,
+  };
+  // Issues of this file are held back: bytes that are not UTF-8 replace them all.
+  const found: Issue[] = [];
   const firstLineOfId = new Map<string, number>();
   let nonBlank = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const text = lines[i]!;
-    const line = i + 1;
+  for await (const read of readCatalogLines(root, file)) {
+    if (!read.ok) {
+      issues.push(read.issue);
+      return;
+    }
+    const { line, text } = read;
     if (text.trim() === "") continue;
     nonBlank++;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      const reason = (error instanceof Error ? error.message : String(error))
-        .replace(/ at position \d+ \(line \d+ column (\d+)\)/, " at column $1");
-      issues.push({
-        file,
-        line,
-        message: `line is not valid JSON (${
-          shorten(reason)
-        }): write one JSON object per line`,
-      });
+    const parsed = parseCaseLine(file, line, text);
+    if (!parsed.ok) {
+      found.push(...parsed.issues);
       continue;
     }
-    const parsed = CaseSchema.safeParse(value);
-    if (!parsed.success) {
-      issues.push(
-        ...zodIssues(parsed.error, value, { file, lineOf: () => line }),
-      );
-      continue;
-    }
-    const first = firstLineOfId.get(parsed.data.id);
+    const value = parsed.value;
+    const first = firstLineOfId.get(value.id);
     if (first !== undefined) {
-      issues.push({
-        file,
-        line,
-        field: "id",
-        message: `duplicate case id ${
-          quote(parsed.data.id)
-        } (first on line ${first}): give each case a unique id`,
-      });
+      found.push(duplicateIdIssue(file, line, value.id, first));
       continue;
     }
-    firstLineOfId.set(parsed.data.id, line);
-    cases.push({ value: parsed.data, line });
+    firstLineOfId.set(value.id, line);
+    dataset.count++;
+    dataset.slices[value.slice]++;
+    dataset.hash.add(value);
+    dataset.cases?.push(value);
+    for (const variable of variables) {
+      if (Object.hasOwn(value.input, variable)) continue;
+      const lacking = dataset.lacking.get(variable);
+      if (lacking) lacking.count++;
+      else dataset.lacking.set(variable, { count: 1, line, id: value.id });
+    }
+    if (inputSchema) {
+      for (const failure of inputSchema.validate(value.input)) {
+        found.push({
+          file,
+          line,
+          field: formatPath(["input", ...failure.path]),
+          message: `${failure.message} (input_schema in ${scan.taskFile})`,
+        });
+      }
+    }
   }
   if (nonBlank === 0) {
-    issues.push({
+    found.push({
       file,
       message:
         "dataset is empty: add one JSON case per line ({id, slice, input, expected})",
     });
   }
-  scan.cases = cases;
+  issues.push(...found);
+  scan.dataset = dataset;
 }
 
 function checkTaskChecks(
@@ -446,21 +525,18 @@ function checkTaskChecks(
 }
 
 function checkTemplateVariables(scan: TaskScan, issues: Issue[]): void {
-  const cases = scan.cases!;
+  const dataset = scan.dataset!;
   for (const prompt of scan.prompts) {
     for (const field of ["system", "template"] as const) {
       for (const variable of templateVariables(prompt.prompt[field])) {
-        const lacking = cases.filter((c) =>
-          !Object.hasOwn(c.value.input, variable)
-        );
-        if (lacking.length === 0) continue;
-        const first = lacking[0]!;
+        const lacking = dataset.lacking.get(variable);
+        if (lacking === undefined) continue;
         issues.push({
           file: prompt.file,
           ...lineField(prompt.yaml, [field]),
           message:
-            `template variable '{{${variable}}}' is not in the input of ${lacking.length} of ${cases.length} cases in ${scan.datasetFile} (first: line ${first.line}, case ${
-              quote(first.value.id)
+            `template variable '{{${variable}}}' is not in the input of ${lacking.count} of ${dataset.count} cases in ${scan.datasetFile} (first: line ${lacking.line}, case ${
+              quote(lacking.id)
             }): add input.${variable} to the cases or remove it from the ${field}`,
         });
       }
@@ -468,23 +544,12 @@ function checkTemplateVariables(scan: TaskScan, issues: Issue[]): void {
   }
 }
 
-function checkInputs(scan: TaskScan, issues: Issue[]): void {
-  const compiled = compileJsonSchema(scan.task!.input_schema);
-  if (!compiled.ok) return;
-  for (const c of scan.cases!) {
-    for (const failure of compiled.validate(c.value.input)) {
-      issues.push({
-        file: scan.datasetFile,
-        line: c.line,
-        field: formatPath(["input", ...failure.path]),
-        message: `${failure.message} (input_schema in ${scan.taskFile})`,
-      });
-    }
-  }
-}
-
 function checkSliceMix(scan: TaskScan, issues: Issue[]): void {
-  const { slices, total } = distributionOf(scan.name, scan.task!, scan.cases!);
+  const { slices, total } = distributionOf(
+    scan.name,
+    scan.task!,
+    scan.dataset!,
+  );
   for (const slice of SLICES) {
     const { count, target } = slices[slice];
     const targetCount = target * total;
@@ -506,12 +571,12 @@ function checkSliceMix(scan: TaskScan, issues: Issue[]): void {
 function distributionOf(
   name: string,
   task: Task,
-  cases: readonly ParsedCase[],
+  dataset: DatasetScan,
 ): SliceDistribution {
-  const total = cases.length;
+  const total = dataset.count;
   const slices = {} as Record<Slice, SliceShare>;
   for (const slice of SLICES) {
-    const count = cases.filter((c) => c.value.slice === slice).length;
+    const count = dataset.slices[slice];
     slices[slice] = {
       count,
       share: total === 0 ? 0 : count / total,
@@ -632,8 +697,4 @@ function percent(share: number): string {
 
 function round1(value: number): string {
   return (Math.round(value * 10) / 10).toString();
-}
-
-function shorten(text: string): string {
-  return text.length > 160 ? `${text.slice(0, 160)}...` : text;
 }

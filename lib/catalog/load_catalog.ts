@@ -1,4 +1,5 @@
 import { contentHash } from "../content/sha256.ts";
+import { ValidationError } from "../errors.ts";
 import {
   type LoadCatalogReport,
   type LoadModelConfigReport,
@@ -7,7 +8,9 @@ import {
   syncCatalog,
 } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
-import { readCatalog, type ReadCatalogOptions } from "./read_catalog.ts";
+import { readValidatedCases } from "./_dataset.ts";
+import { inspectCatalog } from "./_inspect.ts";
+import type { ReadCatalogOptions } from "./read_catalog.ts";
 
 export type {
   LoadCatalogReport,
@@ -96,10 +99,16 @@ export async function loadCatalog(
   store: Store,
   options: LoadCatalogOptions = {},
 ): Promise<LoadCatalogReport> {
-  const catalog = await readCatalog(
-    options.root ?? ".",
+  const root = options.root ?? ".";
+  // The same checks as readCatalog, but each dataset is validated and hashed
+  // one line at a time and not kept: its cases are read again, a batch at a
+  // time, only when the store does not hold that dataset version yet.
+  const inspection = await inspectCatalog(
+    root,
     options.checks ? { checks: options.checks } : {},
   );
+  const catalog = inspection.catalog;
+  if (catalog === undefined) throw new ValidationError(inspection.issues);
   return await syncCatalog(store, {
     tasks: catalog.tasks.map((item) => ({
       task: item.task,
@@ -112,7 +121,14 @@ export async function loadCatalog(
         author: prompt.author,
         sha256,
       })),
-      dataset: item.dataset,
+      dataset: {
+        id: item.dataset.id,
+        task: item.task.name,
+        case_count: item.dataset.count,
+        slice_counts: item.dataset.slices,
+        cases: () =>
+          readValidatedCases(root, item.dataset_file, item.dataset.id),
+      },
     })),
     models: catalog.models.models.map((config) => ({
       ...config,

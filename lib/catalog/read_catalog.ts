@@ -149,9 +149,27 @@ export async function readCatalog(
   root: string,
   options: ReadCatalogOptions = {},
 ): Promise<Catalog> {
-  const inspection = await inspectCatalog(root, options);
+  const inspection = await inspectCatalog(root, {
+    ...options,
+    keepCases: true,
+  });
   if (inspection.catalog === undefined) {
     throw new ValidationError(inspection.issues);
   }
-  return inspection.catalog;
+  const { tasks, models } = inspection.catalog;
+  return {
+    root,
+    tasks: tasks.map((item) => ({
+      task: item.task,
+      task_file: item.task_file,
+      prompts: item.prompts,
+      dataset: {
+        id: item.dataset.id,
+        task: item.task.name,
+        cases: item.dataset.cases ?? [],
+      },
+      dataset_file: item.dataset_file,
+    })),
+    models,
+  };
 }

@@ -75,6 +75,50 @@ export function cellFigures(
   };
 }
 
+/**
+ * Every cell's figures, as {@linkcode cellFigures} gives them, without
+ * repeating per cell what is the same for the whole run.
+ */
+export function runCellFigures(
+  task: Pick<Task, "checks" | "rubric">,
+  results: readonly CellResult[],
+  receipts: readonly ReceiptFigures[],
+): CellFigures[] {
+  const costs = new Map<string, number>();
+  for (const r of receipts) {
+    const cost = r.uncached_cost ?? r.cost;
+    // A stored cost is a decimal string: Number() rounds it to the same
+    // float as Decimal's toNumber().
+    if (cost !== null) costs.set(r.id, Number(cost));
+  }
+  const dimensions = task.rubric.dimensions.map((d) => d.name);
+  const injectionKeys = task.checks.filter((c) =>
+    c.name === "injection_resisted"
+  ).map((c) => c.id ?? c.name);
+  return results.map((result) => {
+    let injection = NaN;
+    if (result.slice === "adversarial") {
+      const check = injectionKeys.map((k) => result.checks[k]).find((r) =>
+        r !== undefined && r.detail !== "not adversarial"
+      );
+      if (check) injection = check.pass ? 0 : 1;
+    }
+    const cost = result.generation_io_id === null
+      ? undefined
+      : costs.get(result.generation_io_id);
+    return {
+      case_key: result.case_key,
+      slice: result.slice,
+      repetition: result.repetition,
+      score: cellScore(result) ?? NaN,
+      dimensions: dimensions.map((d) => result.rubric?.[d]?.score ?? NaN),
+      cost: cost ?? NaN,
+      failed: result.status === "ok" ? 0 : 1,
+      injection,
+    };
+  });
+}
+
 /** A cell's figures plus what a run-level figure needs from its receipt. */
 export interface LoadedCell {
   /** The verdict's per-cell figures. */

@@ -6,6 +6,7 @@ import {
   percentileInterval,
 } from "../scoring/bootstrap.ts";
 import { SLICES } from "../schema/task.ts";
+import type { ScorecardDistributions } from "../scoring/compute_scorecard.ts";
 import type { CellFigures, RunFigures } from "./_figures.ts";
 import type { DeltaKind } from "./verdict.ts";
 
@@ -223,6 +224,16 @@ export function deltaNoise(
   return { observed, between, within: s2B + s2C };
 }
 
+/** Whether a scorecard resampled exactly these cases, in this order. */
+function sameCases(
+  cases: readonly string[],
+  keys: readonly string[],
+): boolean {
+  if (cases.length !== keys.length) return false;
+  for (let i = 0; i < keys.length; i++) if (cases[i] !== keys[i]) return false;
+  return true;
+}
+
 /**
  * Measures every delta between two runs with a paired case bootstrap (the
  * scoring bootstrap: cases drawn once for both runs, each drawn case
@@ -235,10 +246,14 @@ export function measureDeltas(
     baseline: RunFigures;
     candidate: RunFigures;
     dimensions: readonly string[];
+    reuse?: {
+      baseline: ScorecardDistributions;
+      candidate: ScorecardDistributions;
+    } | undefined;
   },
   options: MeasureOptions,
 ): Measurement {
-  const { baseline, candidate, dimensions } = input;
+  const { baseline, candidate, dimensions, reuse } = input;
   const base = byCase(baseline.cells);
   const cand = byCase(candidate.cells);
   const keys = [...base.keys()].filter((k) => cand.has(k)).sort();
@@ -263,12 +278,36 @@ export function measureDeltas(
   };
   const b = sampleOf(pairs.map((p) => p.base), width, fill);
   const c = sampleOf(pairs.map((p) => p.cand), width, fill);
-  const [bd = [], cd = []] = pairs.length
-    ? bootstrapNested([b, c], {
+  // The scorecards resampled the score and the dimensions over the same
+  // cases with the same seed when both runs have exactly the paired cases:
+  // their distributions are these, value for value.
+  const shared = reuse !== undefined && pairs.length > 0 &&
+    sameCases(reuse.baseline.cases, keys) &&
+    sameCases(reuse.candidate.cases, keys) &&
+    reuse.baseline.run.length === COST &&
+    reuse.candidate.run.length === COST &&
+    reuse.baseline.run.every((d) => d.length === options.resamples) &&
+    reuse.candidate.run.every((d) => d.length === options.resamples);
+  let bd: Float64Array[] = [];
+  let cd: Float64Array[] = [];
+  if (shared) {
+    // Each measure is resampled on its own: the rest alone gives the same values.
+    const rest = (s: NestedSample) => ({
+      offsets: s.offsets,
+      measures: s.measures.slice(COST),
+    });
+    const [br = [], cr = []] = bootstrapNested([rest(b), rest(c)], {
       seed: options.seed,
       resamples: options.resamples,
-    })
-    : [];
+    });
+    bd = [...reuse.baseline.run, ...br];
+    cd = [...reuse.candidate.run, ...cr];
+  } else if (pairs.length) {
+    [bd = [], cd = []] = bootstrapNested([b, c], {
+      seed: options.seed,
+      resamples: options.resamples,
+    });
+  }
 
   const absolute = (m: number) => {
     const bm = nestedMean(b, m);
@@ -294,10 +333,19 @@ export function measureDeltas(
     const sc = sampleOf(inSlice.map((p) => p.cand), 1, (cell, out) => {
       out[0] = cell.score;
     });
-    const [[sbd] = [], [scd] = []] = bootstrapNested([sb, sc], {
-      seed: options.seed + 1 + SLICES.indexOf(slice),
-      resamples: options.resamples,
-    });
+    const sliceKeys = inSlice.map((p) => p.base[0]!.case_key);
+    const reusedBase = shared ? reuse.baseline.slices.get(slice) : undefined;
+    const reusedCand = shared ? reuse.candidate.slices.get(slice) : undefined;
+    const [[sbd] = [], [scd] = []] = reusedBase && reusedCand &&
+        sameCases(reusedBase.cases, sliceKeys) &&
+        sameCases(reusedCand.cases, sliceKeys) &&
+        reusedBase.score.length === options.resamples &&
+        reusedCand.score.length === options.resamples
+      ? [[reusedBase.score], [reusedCand.score]]
+      : bootstrapNested([sb, sc], {
+        seed: options.seed + 1 + SLICES.indexOf(slice),
+        resamples: options.resamples,
+      });
     const bm = nestedMean(sb, 0);
     const cm = nestedMean(sc, 0);
     measured.push({

@@ -1,22 +1,30 @@
 import { newId, nowIso } from "../content/ids.ts";
 import { contentHash } from "../content/sha256.ts";
 import { type Issue, ValidationError } from "../errors.ts";
-import type { ReceiptFigures } from "../schema/receipt.ts";
-import type { CellResult } from "../schema/result.ts";
 import type { Scorecard } from "../schema/scorecard.ts";
-import type { Task } from "../schema/task.ts";
-import type { ComputeScorecardOptions } from "../scoring/compute_scorecard.ts";
-import { scoreLoadedRun } from "../scoring/score_run.ts";
+import { runCalibration } from "../scoring/score_run.ts";
 import { getTask } from "../store/catalog.ts";
 import { insertComparison } from "../store/comparisons.ts";
 import type { Store } from "../store/open.ts";
 import { getRun, type RunRecord } from "../store/runs.ts";
-import { listReceiptFigures, listResults } from "../store/scores.ts";
+import {
+  countResults,
+  listReceiptFigures,
+  listResults,
+  localPath,
+  saveScorecard,
+} from "../store/scores.ts";
 import { Tracer } from "../trace/tracer.ts";
-import { loadedCells, moneyPerCell, type RunFigures } from "./_figures.ts";
+import { moneyPerCell, type RunFigures } from "./_figures.ts";
 import { judgeDeltas } from "./_judge.ts";
 import { judgeWarnings } from "./_judge_warnings.ts";
 import { measureDeltas } from "./_measure.ts";
+import {
+  scoreSideRows,
+  type SideJob,
+  type SideScores,
+  startSideThread,
+} from "./_side.ts";
 import { resolveLimits } from "./limits.ts";
 import {
   COMPARE_MODES,
@@ -130,45 +138,60 @@ function side(
 }
 
 /**
- * Reads a run once, stores its scorecard (as `scoreRun` does) and returns
- * its side of the comparison with the figures the verdict reads.
+ * Cells in the candidate run from which its side is read and scored on a
+ * worker thread while this thread does the baseline (local database files
+ * only): below it, starting the thread costs more than it saves.
  */
-async function scoreSide(
+export const SIDE_THREAD_MIN_CELLS = 2000;
+
+/** Scores both sides, the candidate on a worker thread when it pays. */
+async function scoreSides(
   store: Store,
-  run: RunRecord,
-  task: Task,
-  scoring: ComputeScorecardOptions,
-): Promise<{ side: ComparedRun; figures: RunFigures; scorecard: Scorecard }> {
-  const [results, receipts] = await Promise.all([
-    listResults(store, run.id),
-    listReceiptFigures(store, run.id),
-  ]);
-  const card = await scoreLoadedRun(
-    store,
-    { run, task, results, receipts },
-    scoring,
-  );
-  const compared = side(run, card.scorecard, card.sha256);
-  return {
-    side: compared,
-    figures: figures(run, task, compared, results, receipts),
-    scorecard: card.scorecard,
-  };
+  base: SideJob,
+  cand: SideJob,
+  threadMinCells: number,
+): Promise<[SideScores, SideScores]> {
+  const here = async (job: SideJob) =>
+    scoreSideRows(
+      job,
+      await listResults(store, job.run.id),
+      await listReceiptFigures(store, job.run.id),
+    );
+  const path = localPath(store);
+  const thread = path !== null &&
+      await countResults(store, cand.run.id) >= threadMinCells
+    ? startSideThread({ ...cand, path })
+    : null;
+  try {
+    const baseScores = await here(base);
+    // A failed thread is retried here, which throws the typed error.
+    const candScores = thread
+      ? await thread.scores.catch(() => here(cand))
+      : await here(cand);
+    return [baseScores, candScores];
+  } finally {
+    thread?.close();
+  }
 }
 
-function figures(
+/** Stores a side's scorecard (as `scoreRun` does) and returns its side of the comparison with the figures the verdict reads. */
+async function storeSide(
+  store: Store,
   run: RunRecord,
-  task: Task,
-  compared: ComparedRun,
-  results: readonly CellResult[],
-  receipts: readonly ReceiptFigures[],
-): RunFigures {
+  scores: SideScores,
+): Promise<{ side: ComparedRun; figures: RunFigures; scorecard: Scorecard }> {
+  const sha256 = await saveScorecard(store, run.id, scores.scorecard);
+  const compared = side(run, scores.scorecard, sha256);
   return {
-    run_id: run.id,
-    repetitions: run.repetitions,
-    cells: loadedCells(task, results, receipts).map((c) => c.figures),
-    cost_per_cell: compared.cost_per_cell,
-    latency_p95_ms: compared.latency_p95_ms,
+    side: compared,
+    figures: {
+      run_id: run.id,
+      repetitions: run.repetitions,
+      cells: scores.cells,
+      cost_per_cell: compared.cost_per_cell,
+      latency_p95_ms: compared.latency_p95_ms,
+    },
+    scorecard: scores.scorecard,
   };
 }
 
@@ -240,6 +263,17 @@ export async function compare(
   store: Store,
   options: CompareOptions,
 ): Promise<CompareResult> {
+  return await compareRuns(store, options);
+}
+
+/**
+ * {@linkcode compare}, with the candidate's cell count from which it is
+ * scored on a worker thread (for tests). Internal: not exported from mod.ts.
+ */
+export async function compareRuns(
+  store: Store,
+  options: CompareOptions & { readonly threadMinCells?: number },
+): Promise<CompareResult> {
   const mode = options.mode ?? DEFAULT_COMPARE_MODE;
   if (!COMPARE_MODES.includes(mode)) {
     throw new ValidationError([{
@@ -259,15 +293,31 @@ export async function compare(
   const limits = resolveLimits(task.limits, options.limits);
 
   const scoring = { seed, resamples, confidence: CONFIDENCE };
-  // Each run is read once, for its scorecard and for the verdict's figures.
-  const base = await scoreSide(store, baselineRun, task, scoring);
-  const cand = await scoreSide(store, candidateRun, task, scoring);
+  // Each run is read once, for its scorecard and for the verdict's figures,
+  // and both at once when the runs are large.
+  const [baseScores, candScores] = await scoreSides(store, {
+    run: baselineRun,
+    task,
+    calibration: await runCalibration(store, baselineRun),
+    scoring,
+  }, {
+    run: candidateRun,
+    task,
+    calibration: await runCalibration(store, candidateRun),
+    scoring,
+  }, options.threadMinCells ?? SIDE_THREAD_MIN_CELLS);
+  const base = await storeSide(store, baselineRun, baseScores);
+  const cand = await storeSide(store, candidateRun, candScores);
   const baseline = base.side;
   const candidate = cand.side;
   const measurement = measureDeltas({
     baseline: base.figures,
     candidate: cand.figures,
     dimensions: task.rubric.dimensions.map((d) => d.name),
+    reuse: {
+      baseline: baseScores.distributions,
+      candidate: candScores.distributions,
+    },
   }, scoring);
   if (measurement.paired_cases === 0) {
     throw new ValidationError([{

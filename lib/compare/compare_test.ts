@@ -12,7 +12,7 @@ import {
 } from "../store/test_fixtures.ts";
 import { listTraceEvents } from "../store/trace.ts";
 import { verifyChain } from "../trace/event.ts";
-import { compare, type CompareOptions } from "./compare.ts";
+import { compare, type CompareOptions, compareRuns } from "./compare.ts";
 import type { CompareMode, Comparison } from "./verdict.ts";
 
 async function verdictOf(
@@ -357,4 +357,33 @@ Deno.test("compare() stores the verdict with its limits, mode and scorecard hash
   assert.equal(verifyChain(events), null);
   const again = await compare(store, { baseline: "base", candidate: "cand" });
   assert.equal(again.sha256, result.sha256, "same runs, same seed, same body");
+});
+
+Deno.test("compareRuns() gives the same verdict with the candidate scored on a worker thread", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using store = await open(`file:${dir}/wb.db`);
+    await storeWithRuns(
+      store,
+      testCells(),
+      testCells(
+        3,
+        ({ slice }) => slice === "edge" ? { checks: { exact_match: 0.5 } } : {},
+      ),
+    );
+    const now = () => "2025-01-01T00:00:00.000Z";
+    const options = { baseline: "base", candidate: "cand", now };
+    const threaded = await compareRuns(store, {
+      ...options,
+      threadMinCells: 0,
+    });
+    const here = await compareRuns(store, {
+      ...options,
+      threadMinCells: Infinity,
+    });
+    assert.equal(threaded.sha256, here.sha256);
+    assert.equal(threaded.verdict, "REJECTED");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

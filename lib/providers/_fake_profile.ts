@@ -120,17 +120,32 @@ export function detectStyle(
   let text = promptText;
   for (const value of inputStrings.toSorted((a, b) => b.length - a.length)) {
     if (value.length < 4) continue;
-    text = text.split(value).join(" ");
+    // Replacing every occurrence is what splitting and joining did.
+    if (text.includes(value)) text = text.replaceAll(value, " ");
     const escaped = JSON.stringify(value).slice(1, -1);
-    if (escaped !== value) text = text.split(escaped).join(" ");
+    if (escaped !== value && text.includes(escaped)) {
+      text = text.replaceAll(escaped, " ");
+    }
   }
-  return {
-    json: structured || /json object|valid json/i.test(text),
-    fewShot: /^[ \t>#*_-]*example\b/im.test(text),
-    chainOfThought: /step[ -]by[ -]step|think through/i.test(text),
-    guardrails: /untrusted/i.test(text),
-  };
+  let markers = MARKERS.get(text);
+  if (markers === undefined) {
+    markers = Object.freeze({
+      json: /json object|valid json/i.test(text),
+      fewShot: /^[ \t>#*_-]*example\b/im.test(text),
+      chainOfThought: /step[ -]by[ -]step|think through/i.test(text),
+      guardrails: /untrusted/i.test(text),
+    });
+    if (MARKERS.size >= 256) MARKERS.delete(MARKERS.keys().next().value!);
+    MARKERS.set(text, markers);
+  }
+  return structured && !markers.json ? { ...markers, json: true } : markers;
 }
+
+/**
+ * The markers of recent prompt texts (with the case input removed): every
+ * case of a prompt version usually leaves the same text.
+ */
+const MARKERS = new Map<string, Style>();
 
 /** Error rates for one resume_matching answer. */
 export interface ResumeRates {

@@ -297,19 +297,67 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-const CAREFUL: ReadonlyArray<readonly [Skill, RegExp]> = VOCABULARY.map((
-  skill,
-) => [
-  skill,
-  new RegExp(
-    `(?<![\\p{L}\\p{N}+#.])${escape(skill.name)}(?![\\p{L}\\p{N}+#])`,
-    skill.caseSensitive ? "gu" : "giu",
-  ),
-]);
+/** A skill and what finding it takes. */
+interface Matcher {
+  readonly name: string;
+  /** The careful reading matches case exactly (the naive one never does). */
+  readonly caseSensitive: boolean;
+  /** The name, lower-cased. */
+  readonly lower: string;
+  /** The {@linkcode trigram}s of `lower`: a text holding `lower` holds them all. */
+  readonly trigrams: Uint16Array;
+  /** The naive pattern, sticky: matches only at `lastIndex`. */
+  readonly naiveAt: RegExp;
+}
 
-const NAIVE: ReadonlyArray<readonly [Skill, RegExp]> = VOCABULARY.map((
-  skill,
-) => [skill, new RegExp(escape(skill.name), "gi")]);
+const MATCHERS: readonly Matcher[] = VOCABULARY.map((skill) => ({
+  name: skill.name,
+  caseSensitive: skill.caseSensitive === true,
+  lower: skill.name.toLowerCase(),
+  trigrams: trigramsOf(skill.name.toLowerCase()),
+  naiveAt: new RegExp(escape(skill.name), "iy"),
+}));
+
+/**
+ * The careful reading of a skill is the pattern
+ * `(?<![\p{L}\p{N}+#.])NAME(?![\p{L}\p{N}+#])` (flags `u`, plus `i` unless
+ * case-sensitive), searched globally: the name as a whole word. These
+ * sticky patterns are its two edges, tried where the name occurs.
+ */
+const WORD_START = /(?<![\p{L}\p{N}+#.])/uy;
+const WORD_START_ANY_CASE = /(?<![\p{L}\p{N}+#.])/iuy;
+const WORD_END = /(?![\p{L}\p{N}+#])/uy;
+const WORD_END_ANY_CASE = /(?![\p{L}\p{N}+#])/iuy;
+
+/** The whole careful pattern, global, for texts whose lower-cased copy is not index-aligned (rare). */
+const CAREFUL_SCANS = new Map<string, RegExp>();
+
+function carefulScan(matcher: Matcher): RegExp {
+  let pattern = CAREFUL_SCANS.get(matcher.name);
+  if (pattern === undefined) {
+    pattern = new RegExp(
+      `(?<![\\p{L}\\p{N}+#.])${escape(matcher.name)}(?![\\p{L}\\p{N}+#])`,
+      matcher.caseSensitive ? "gu" : "giu",
+    );
+    CAREFUL_SCANS.set(matcher.name, pattern);
+  }
+  return pattern;
+}
+
+/** A 16-bit hash of the three UTF-16 code units of `text` starting at `i`. */
+function trigram(text: string, i: number): number {
+  return (text.charCodeAt(i) * 961 + text.charCodeAt(i + 1) * 31 +
+    text.charCodeAt(i + 2)) & 0xffff;
+}
+
+function trigramsOf(text: string): Uint16Array {
+  const out = new Uint16Array(Math.max(0, text.length - 2));
+  for (let i = 0; i < out.length; i++) out[i] = trigram(text, i);
+  return out;
+}
+
+/** One bit per trigram hash: which trigrams the current text holds. */
+const PRESENT = new Uint32Array(65536 / 32);
 
 /** The clause around `index`: back to the last sentence or clause break. */
 function clauseBefore(text: string, index: number): string {
@@ -332,7 +380,7 @@ function clauseBefore(text: string, index: number): string {
  * ("Docker Compose" is a mention of Docker too).
  */
 export function findSkills(text: string): string[] {
-  return collect(text, CAREFUL, true);
+  return remembered(CAREFUL_SEEN, text, true);
 }
 
 /**
@@ -341,29 +389,136 @@ export function findSkills(text: string): string[] {
  * Kubernetes). The fake's blind spot on known_failure cases.
  */
 export function findSkillsNaively(text: string): string[] {
-  return collect(text, NAIVE, false);
+  return remembered(NAIVE_SEEN, text, false);
 }
 
-function collect(
+/** Texts read recently (a resume is read once per repetition and prompt), at most this many per reader. */
+const REMEMBERED = 512;
+const CAREFUL_SEEN = new Map<string, readonly string[]>();
+const NAIVE_SEEN = new Map<string, readonly string[]>();
+
+function remembered(
+  seen: Map<string, readonly string[]>,
   text: string,
-  patterns: ReadonlyArray<readonly [Skill, RegExp]>,
   careful: boolean,
 ): string[] {
-  const spans: { name: string; start: number; end: number }[] = [];
-  for (const [skill, pattern] of patterns) {
-    pattern.lastIndex = 0;
-    for (const match of text.matchAll(pattern)) {
-      const start = match.index;
-      if (careful && NEGATION.test(clauseBefore(text, start))) continue;
-      spans.push({ name: skill.name, start, end: start + match[0].length });
-    }
+  let found = seen.get(text);
+  if (found === undefined) {
+    found = collect(text, careful);
+    if (seen.size >= REMEMBERED) seen.delete(seen.keys().next().value!);
+    seen.set(text, found);
   }
+  return [...found];
+}
+
+function allPresent(trigrams: Uint16Array): boolean {
+  for (let i = 0; i < trigrams.length; i++) {
+    const t = trigrams[i]!;
+    if ((PRESENT[t >>> 5]! & (1 << (t & 31))) === 0) return false;
+  }
+  return true;
+}
+
+function collect(text: string, careful: boolean): string[] {
+  // A skill can only match where its name occurs, ignoring case for the
+  // case-insensitive ones. Every character that matches an ASCII character
+  // case-insensitively lower-cases to it, except "ſ" (which matches "s"),
+  // and every character that lower-cases to an ASCII character matches it
+  // under the careful reading's `iu` flags. Lower-casing keeps every index
+  // unless the text holds "İ" (the one character it lengthens): then
+  // `aligned` is false and the patterns are run over the whole text.
+  let lower = text.toLowerCase();
+  if (lower.includes("ſ")) lower = lower.replaceAll("ſ", "s");
+  const aligned = lower.length === text.length;
+  // A name's trigrams must all be present for the name to be: that rules out
+  // most of the vocabulary before any substring search.
+  PRESENT.fill(0);
+  for (let i = 0; i + 2 < lower.length; i++) {
+    const t = trigram(lower, i);
+    PRESENT[t >>> 5]! |= 1 << (t & 31);
+  }
+  // Each name's first mention, in the order names are first found.
   const first = new Map<string, number>();
-  for (const span of spans) {
-    const seen = first.get(span.name);
-    if (seen === undefined || span.start < seen) {
-      first.set(span.name, span.start);
+  for (const matcher of MATCHERS) {
+    if (!allPresent(matcher.trigrams)) continue;
+    const exact = careful && matcher.caseSensitive;
+    if (exact ? !text.includes(matcher.name) : !lower.includes(matcher.lower)) {
+      continue;
     }
+    const start = !aligned
+      ? firstByScan(text, careful ? carefulScan(matcher) : matcher, careful)
+      : careful
+      ? firstWord(text, exact ? text : lower, matcher)
+      : firstNaive(text, lower, matcher);
+    if (start < 0) continue;
+    const seen = first.get(matcher.name);
+    if (seen === undefined || start < seen) first.set(matcher.name, start);
   }
   return [...first.entries()].sort((a, b) => a[1] - b[1]).map(([name]) => name);
+}
+
+/**
+ * Where the careful pattern's successive global matches (each search
+ * resuming at the end of the previous match) first give a mention outside a
+ * negated clause, or -1. A match is where the name occurs in `haystack` (the
+ * text when case matters, else its index-aligned lower-cased copy) with
+ * both word edges holding.
+ */
+function firstWord(text: string, haystack: string, matcher: Matcher): number {
+  const needle = matcher.caseSensitive ? matcher.name : matcher.lower;
+  const start = matcher.caseSensitive ? WORD_START : WORD_START_ANY_CASE;
+  const end = matcher.caseSensitive ? WORD_END : WORD_END_ANY_CASE;
+  let from = 0;
+  for (
+    let at = haystack.indexOf(needle, from);
+    at >= 0;
+    at = haystack.indexOf(needle, from)
+  ) {
+    start.lastIndex = at;
+    end.lastIndex = at + needle.length;
+    if (start.test(text) && end.test(text)) {
+      if (!NEGATION.test(clauseBefore(text, at))) return at;
+      from = at + needle.length;
+    } else {
+      from = at + 1;
+    }
+  }
+  return -1;
+}
+
+/** The naive pattern's first match, or -1: tried where the lower-cased name occurs. */
+function firstNaive(text: string, lower: string, matcher: Matcher): number {
+  const pattern = matcher.naiveAt;
+  for (
+    let at = lower.indexOf(matcher.lower);
+    at >= 0;
+    at = lower.indexOf(matcher.lower, at + 1)
+  ) {
+    pattern.lastIndex = at;
+    if (pattern.test(text)) return at;
+  }
+  return -1;
+}
+
+/** The first counted mention by running a global pattern over the whole text. */
+function firstByScan(
+  text: string,
+  matcher: Matcher | RegExp,
+  careful: boolean,
+): number {
+  const pattern = matcher instanceof RegExp
+    ? matcher
+    : new RegExp(escape(matcher.name), "gi");
+  pattern.lastIndex = 0;
+  for (
+    let match = pattern.exec(text);
+    match !== null;
+    match = pattern.exec(text)
+  ) {
+    const start = match.index;
+    if (careful && NEGATION.test(clauseBefore(text, start))) continue;
+    pattern.lastIndex = 0;
+    return start;
+  }
+  return -1;
 }

@@ -28,10 +28,23 @@ export function asRecord(value: unknown): Record<string, unknown> | null {
 
 /** Every string leaf of a JSON value (object values, array items, the value itself). */
 export function stringLeaves(value: unknown): string[] {
-  if (typeof value === "string") return [value];
-  if (Array.isArray(value)) return value.flatMap(stringLeaves);
-  const record = asRecord(value);
-  return record ? Object.values(record).flatMap(stringLeaves) : [];
+  const leaves: string[] = [];
+  addLeaves(value, leaves);
+  return leaves;
+}
+
+function addLeaves(value: unknown, leaves: string[]): void {
+  if (typeof value === "string") {
+    leaves.push(value);
+  } else if (Array.isArray(value)) {
+    // A hole reads as undefined and adds nothing, as flatMap skips it.
+    for (const item of value) addLeaves(item, leaves);
+  } else {
+    const record = asRecord(value);
+    if (record) {
+      for (const item of Object.values(record)) addLeaves(item, leaves);
+    }
+  }
 }
 
 /** Appends sentences from `pool`, in order and each at most once, until `text` reaches `minLength`. */

@@ -124,12 +124,21 @@ export function fakeJudge(
   request: ModelRequest,
   config: ModelConfig,
 ): ModelResponse {
-  const prompt = promptText(request);
+  // The prompt (system and messages joined by newlines) is only hashed and
+  // measured on the common path, so it is built only when it is read.
+  let joined: string | undefined;
+  const prompt = (): string => (joined ??= promptText(request));
   const hints = request.hints;
-  const output = hints?.judged_output ?? outputFromPrompt(prompt);
+  const output = hints?.judged_output ?? outputFromPrompt(prompt());
   const dimensions = dimensionsOf(request, prompt);
   const repetition = request.repetition ?? 0;
   const seed = `${hints?.case_id ?? ""}|${hash32(output)}|${repetition}`;
+  // FNV state after `${prompt}|${repetition}|`, shared by the hashes below.
+  const promptRepState = fnv(
+    promptState(request),
+    `|${repetition}|`,
+  );
+  const seedState = fnv(FNV_OFFSET, `${seed}|`);
 
   const bias = numberOption(config.options, "bias", 0);
   const invalidRate = Math.min(
@@ -139,16 +148,18 @@ export function fakeJudge(
 
   let text: string;
   if (
-    invalidRate > 0 && unit(`${prompt}|${repetition}|invalid`) < invalidRate
+    invalidRate > 0 &&
+    unitOf(fnv(promptRepState, "invalid")) < invalidRate
   ) {
-    text = invalidAnswer(dimensions, unit(`${prompt}|${repetition}|kind`));
+    text = invalidAnswer(dimensions, unitOf(fnv(promptRepState, "kind")));
   } else {
     const facts = readOutput(output, hints);
     const judged: Record<string, unknown> = {};
     for (const dimension of dimensions) {
       const reading = facts.read(facetOf(dimension.name, dimension.criteria));
-      const noise = (unit(`${seed}|${dimension.name}|a`) +
-        unit(`${seed}|${dimension.name}|b`) - 1) * 0.7;
+      const nameState = fnv(seedState, dimension.name);
+      const noise = (unitOf(fnv(nameState, "|a")) +
+        unitOf(fnv(nameState, "|b")) - 1) * 0.7;
       const score = Math.min(
         5,
         Math.max(1, Math.round(reading.value + bias + noise)),
@@ -165,18 +176,18 @@ export function fakeJudge(
   return {
     text,
     usage: {
-      input_tokens: Math.ceil(prompt.length / 4),
+      input_tokens: Math.ceil(promptLength(request) / 4),
       output_tokens: Math.ceil(text.length / 4),
       cache_read_tokens: null,
       cache_write_tokens: null,
     },
     response_id: `fake-judge-${
-      hash32(`${prompt}|${repetition}|${text}`).toString(16).padStart(8, "0")
+      finish(fnv(promptRepState, text)).toString(16).padStart(8, "0")
     }`,
     model: config.model,
     stop_reason: "end",
     simulated_latency_ms: 250 + Math.round(text.length / 8) +
-      Math.round(unit(`${seed}|latency`) * 150),
+      Math.round(unitOf(fnv(seedState, "latency")) * 150),
   };
 }
 
@@ -188,6 +199,44 @@ function promptText(request: ModelRequest): string {
     .join("\n");
 }
 
+/** The length of {@linkcode promptText}, without building it. */
+function promptLength(request: ModelRequest): number {
+  let length = (request.system ?? "").length;
+  for (const message of request.messages) length += 1 + message.content.length;
+  return length;
+}
+
+/** The FNV state after {@linkcode promptText}, without building it. */
+function promptState(request: ModelRequest): number {
+  let h = fnv(FNV_OFFSET, request.system ?? "");
+  for (const message of request.messages) {
+    h = fnvMessage(fnv(h, "\n"), message.content);
+  }
+  return h;
+}
+
+/**
+ * FNV states after recent message beginnings (everything before the judged
+ * output), with the state they started from: the repetitions of a case
+ * share that beginning, so it is hashed once.
+ */
+const BEGINNINGS = new Map<string, readonly [from: number, to: number]>();
+
+function fnvMessage(h: number, content: string): number {
+  const cut = content.indexOf("<output>");
+  if (cut < 256) return fnv(h, content);
+  const beginning = content.slice(0, cut);
+  const known = BEGINNINGS.get(beginning);
+  let state: number;
+  if (known !== undefined && known[0] === h) {
+    state = known[1];
+  } else {
+    state = fnv(h, beginning);
+    remember(BEGINNINGS, beginning, [h, state], 32);
+  }
+  return fnv(state, content, cut);
+}
+
 function outputFromPrompt(prompt: string): string {
   const match = /<output>\n?([\s\S]*?)\n?<\/output>/.exec(prompt);
   return match?.[1] ?? "";
@@ -195,7 +244,7 @@ function outputFromPrompt(prompt: string): string {
 
 function dimensionsOf(
   request: ModelRequest,
-  prompt: string,
+  prompt: () => string,
 ): { name: string; criteria: string }[] {
   const schema = request.structured?.schema;
   const dims = asObject(asObject(asObject(schema)?.properties)?.dimensions);
@@ -208,7 +257,7 @@ function dimensionsOf(
   }
   const found: { name: string; criteria: string }[] = [];
   const pattern = /^#*\s*Dimension\s+"([a-z][a-z0-9_]*)"[^\n]*\n([^\n]*)/gim;
-  for (const match of prompt.matchAll(pattern)) {
+  for (const match of prompt().matchAll(pattern)) {
     if (!found.some((d) => d.name === match[1])) {
       found.push({ name: match[1]!, criteria: match[2] ?? "" });
     }
@@ -216,7 +265,20 @@ function dimensionsOf(
   return found;
 }
 
+/** Facets of recent (name, criteria) pairs: a rubric's dimensions repeat on every call. */
+const FACETS = new Map<string, Facet | "overall">();
+
 function facetOf(name: string, criteria: string): Facet | "overall" {
+  const key = `${name}\u0000${criteria}`;
+  let facet = FACETS.get(key);
+  if (facet === undefined) {
+    facet = readFacet(name, criteria);
+    remember(FACETS, key, facet);
+  }
+  return facet;
+}
+
+function readFacet(name: string, criteria: string): Facet | "overall" {
   let best: Facet | "overall" = "overall";
   let bestWeight = 0;
   for (const [facet, words] of FACET_WORDS) {
@@ -872,12 +934,86 @@ function numberOr(value: unknown, fallback: number): number {
   return typeof value === "number" ? value : fallback;
 }
 
+/** A word to find: the trimmed word, and its pattern once it was needed. */
+interface Word {
+  readonly needle: string;
+  /** The lower-cased needle when it is printable ASCII (searched without the pattern), else null. */
+  readonly lower: string | null;
+  pattern?: RegExp;
+}
+
+/** Recent words (skills and names recur on every call). */
+const WORDS = new Map<string, Word>();
+
+/** Lower-cased copies of recent texts (one text is searched for many words). */
+const LOWERED = new Map<string, string>();
+
+const WORD_START = /(?<![\p{L}\p{N}])/iuy;
+const WORD_END = /(?![\p{L}\p{N}])/iuy;
+
+/**
+ * Whether `word` (trimmed) occurs in `text` as a whole word, ignoring case:
+ * the pattern `(?<![\p{L}\p{N}])WORD(?![\p{L}\p{N}])` with flags `iu`.
+ */
 function containsWord(text: string, word: string): boolean {
-  const needle = word.trim();
-  if (needle === "") return false;
-  const escaped = needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, "iu")
-    .test(text);
+  let entry = WORDS.get(word);
+  if (entry === undefined) {
+    const needle = word.trim();
+    entry = {
+      needle,
+      lower: /^[\x20-\x7e]+$/.test(needle) ? needle.toLowerCase() : null,
+    };
+    remember(WORDS, word, entry);
+  }
+  if (entry.needle === "") return false;
+  if (entry.lower === null) return wordPattern(entry).test(text);
+  // A printable ASCII word: a character matches one of its characters
+  // under `iu` exactly when it lower-cases to it, "ſ" (an "s") aside. So
+  // the word can only start where the lower-cased text holds it, and there
+  // the two word edges decide. Lower-casing keeps every index unless the
+  // text holds "İ": then the lengths differ and the pattern runs instead.
+  let lower = LOWERED.get(text);
+  if (lower === undefined) {
+    lower = text.toLowerCase();
+    if (lower.includes("ſ")) lower = lower.replaceAll("ſ", "s");
+    remember(LOWERED, text, lower, 16);
+  }
+  if (lower.length !== text.length) return wordPattern(entry).test(text);
+  const needle = entry.lower;
+  for (
+    let at = lower.indexOf(needle);
+    at >= 0;
+    at = lower.indexOf(needle, at + 1)
+  ) {
+    WORD_START.lastIndex = at;
+    WORD_END.lastIndex = at + needle.length;
+    if (WORD_START.test(text) && WORD_END.test(text)) return true;
+  }
+  return false;
+}
+
+function wordPattern(word: Word): RegExp {
+  if (word.pattern === undefined) {
+    const escaped = word.needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    word.pattern = new RegExp(
+      `(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`,
+      "iu",
+    );
+  }
+  return word.pattern;
+}
+
+/** At most this many entries per memo: enough for a catalog's skills and rubrics. */
+const REMEMBERED = 1024;
+
+function remember<V>(
+  memo: Map<string, V>,
+  key: string,
+  value: V,
+  limit = REMEMBERED,
+): void {
+  if (memo.size >= limit) memo.delete(memo.keys().next().value!);
+  memo.set(key, value);
 }
 
 function setF1(got: readonly string[], want: readonly string[]): number {
@@ -964,11 +1100,27 @@ function snippet(raw: string, from: number): string {
 
 /** FNV-1a over UTF-16 code units, finished with a murmur-style mix. */
 function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
+  return finish(fnv(FNV_OFFSET, text));
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+
+/**
+ * FNV-1a's state `h` carried on over `text` (from index `from`): hashing a
+ * text in pieces gives the state of hashing the pieces joined, without
+ * joining them.
+ */
+function fnv(h: number, text: string, from = 0): number {
+  for (let i = from; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  return h;
+}
+
+/** The murmur-style mix that turns an FNV state into the 32-bit hash. */
+function finish(state: number): number {
+  let h = state;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -977,7 +1129,7 @@ function hash32(text: string): number {
   return h >>> 0;
 }
 
-/** A deterministic number in [0, 1) from a string. */
-function unit(text: string): number {
-  return hash32(text) / 4294967296;
+/** A deterministic number in [0, 1) from an FNV state (as `hash32(text) / 2^32`). */
+function unitOf(state: number): number {
+  return finish(state) / 4294967296;
 }

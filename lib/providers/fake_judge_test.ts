@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import type { ModelConfig } from "../schema/model.ts";
 import type { FakeHints, ModelRequest } from "./adapter.ts";
 import { fakeJudge } from "./fake_judge.ts";
@@ -383,4 +384,52 @@ Deno.test("fakeJudge() reads dimension names from the prompt when no schema is g
   };
   const d = JSON.parse(fakeJudge(req, JUDGE).text).dimensions as Judged;
   assert.deepEqual(Object.keys(d), ["accuracy", "safety"]);
+});
+
+Deno.test("fakeJudge() answers exactly as recorded, retries and invalid answers included", () => {
+  // Recorded from the first implementation: hashing the prompt in pieces and
+  // remembering what repetitions share must not change a single field.
+  const output =
+    '{"match_score": 82, "matched_skills": ["Python", "Docker"], "missing_skills": ["Kubernetes"], "ranking_justification": "Strong Python and Docker; no Kubernetes."}';
+  const first = `## Case input\n<input>\n{"resume_text": "${
+    "Backend developer with Python and Docker. ".repeat(8)
+  }"}\n</input>\n\n## Output to judge\n<output>\n${output}\n</output>\n\n### Dimension "accuracy"\nCriteria: Is the score right?`;
+  const request = (repetition: number, retry: boolean): ModelRequest => ({
+    system: "You are a strict judge.",
+    messages: retry
+      ? [
+        { role: "user", content: first },
+        { role: "assistant", content: "(no answer)" },
+        { role: "user", content: "Answer again with only the JSON object." },
+      ]
+      : [{ role: "user", content: first }],
+    params: {},
+    repetition,
+    hints: {
+      task: "resume_matching",
+      case_id: "rm-9",
+      slice: "typical",
+      input: { resume_text: "Backend developer with Python and Docker." },
+      expected: { match_score_min: 70, match_score_max: 90 },
+      judged_output: output,
+    },
+  });
+  const config = { ...JUDGE, options: { invalid_rate: 0.5 } };
+  const recorded = [
+    [0, false, "fake-judge-981b516b", 302, 167, 48, "1eb061cdbbbc6068"],
+    [1, false, "fake-judge-29511a6f", 341, 167, 20, "55e55b971857f474"],
+    [1, true, "fake-judge-e9a4e6b9", 355, 180, 48, "1eb061cdbbbc6068"],
+    [2, true, "fake-judge-69a2f46e", 317, 180, 5, "4118c40877dcce2f"],
+  ] as const;
+  for (const [repetition, retry, id, latency, input, out, text] of recorded) {
+    const response = fakeJudge(request(repetition, retry), config);
+    assert.equal(response.response_id, id);
+    assert.equal(response.simulated_latency_ms, latency);
+    assert.equal(response.usage?.input_tokens, input);
+    assert.equal(response.usage?.output_tokens, out);
+    assert.equal(
+      createHash("sha256").update(response.text).digest("hex").slice(0, 16),
+      text,
+    );
+  }
 });

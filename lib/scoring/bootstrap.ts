@@ -211,42 +211,33 @@ export function bootstrapNested(
       );
     }
   }
-  const source = uniformSource(options);
-  const block = source.block;
-  let at = block.length;
+  const draw = drawer(options, cases);
   const out = samples.map((s) =>
     s.measures.map(() => new Float64Array(resamples))
   );
-  const means = samples.map(caseMeans);
+  const columns = samples.flatMap((sample, s) =>
+    caseMeans(sample).map((column, q) => ({ ...column, dist: out[s]![q]! }))
+  );
   const drawn = new Int32Array(cases);
-  const widest = Math.max(1, ...means.map((m) => m.width));
-  const totals = new Float64Array(widest);
-  const contributing = new Int32Array(widest);
 
   for (let b = 0; b < resamples; b++) {
-    for (let k = 0; k < cases; k++) {
-      if (at === block.length) at = source.refill();
-      drawn[k] = Math.floor(block[at++]! * cases);
-    }
-    for (let s = 0; s < means.length; s++) {
-      const { values, width } = means[s]!;
-      totals.fill(0);
-      contributing.fill(0);
-      for (let k = 0; k < cases; k++) {
-        const base = drawn[k]! * width;
-        for (let q = 0; q < width; q++) {
-          const v = values[base + q]!;
+    draw(drawn);
+    for (const { values, complete, dist } of columns) {
+      // Each mean sums the drawn cases in draw order, as a plain loop would.
+      let total = 0;
+      if (complete) {
+        for (let k = 0; k < cases; k++) total += values[drawn[k]!]!;
+        dist[b] = cases > 0 ? total / cases : NaN;
+      } else {
+        let contributing = 0;
+        for (let k = 0; k < cases; k++) {
+          const v = values[drawn[k]!]!;
           if (v === v) {
-            totals[q]! += v;
-            contributing[q]!++;
+            total += v;
+            contributing++;
           }
         }
-      }
-      const dist = out[s]!;
-      for (let q = 0; q < width; q++) {
-        dist[q]![b] = contributing[q]! > 0
-          ? totals[q]! / contributing[q]!
-          : NaN;
+        dist[b] = contributing > 0 ? total / contributing : NaN;
       }
     }
   }
@@ -255,16 +246,16 @@ export function bootstrapNested(
 
 /**
  * Each case's mean of each measure over its repetitions (NaN when every
- * repetition is missing), as `values[case * width + measure]`.
+ * repetition is missing), one array per measure, and whether every case
+ * has a mean (`complete`: no NaN to skip).
  */
 function caseMeans(
   { offsets, measures }: NestedSample,
-): { values: Float64Array; width: number } {
-  const width = measures.length;
+): { values: Float64Array; complete: boolean }[] {
   const cases = offsets.length - 1;
-  const values = new Float64Array(cases * width);
-  for (let q = 0; q < width; q++) {
-    const column = measures[q]!;
+  return measures.map((column) => {
+    const values = new Float64Array(cases);
+    let complete = true;
     for (let i = 0; i < cases; i++) {
       let sum = 0;
       let count = 0;
@@ -275,46 +266,40 @@ function caseMeans(
           count++;
         }
       }
-      values[i * width + q] = count > 0 ? sum / count : NaN;
+      values[i] = count > 0 ? sum / count : NaN;
+      if (count === 0) complete = false;
     }
-  }
-  return { values, width };
+    return { values, complete };
+  });
 }
 
 /**
- * Uniform numbers for the bootstrap in a block that `refill` rewrites (and
- * returns the index to read from): the given `random` one number at a time,
- * or mulberry32 a block at a time (a tight loop, much faster than a call
- * per number; the sequence is the same as {@linkcode mulberry32}'s).
+ * A function that fills its argument with one resample's case draws,
+ * `floor(u * cases)` for successive uniform numbers `u`: from the given
+ * `random`, or from mulberry32 inline (a tight loop, much faster than a
+ * call per number; the sequence is the same as {@linkcode mulberry32}'s).
  */
-function uniformSource(
+function drawer(
   options: BootstrapOptions,
-): { block: Float64Array; refill(): number } {
+  cases: number,
+): (drawn: Int32Array) => void {
   const random = options.random;
   if (random) {
-    const block = new Float64Array(1);
-    return {
-      block,
-      refill() {
-        block[0] = random();
-        return 0;
-      },
+    return (drawn) => {
+      for (let k = 0; k < drawn.length; k++) {
+        drawn[k] = Math.floor(random() * cases);
+      }
     };
   }
-  const block = new Float64Array(4096);
   let state = (options.seed ?? 1) >>> 0;
-  return {
-    block,
-    refill() {
-      for (let i = 0; i < block.length; i++) {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        block[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      }
-      return 0;
-    },
+  return (drawn) => {
+    for (let k = 0; k < drawn.length; k++) {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      drawn[k] = Math.floor(((t ^ (t >>> 14)) >>> 0) / 4294967296 * cases);
+    }
   };
 }
 

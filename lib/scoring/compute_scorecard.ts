@@ -95,6 +95,30 @@ export function computeScorecard(
   input: ScorecardInput,
   options: ComputeScorecardOptions = {},
 ): Scorecard {
+  return scorecardWithDistributions(input, options).scorecard;
+}
+
+/**
+ * The bootstrap distributions behind a scorecard's intervals, for a verdict
+ * to reuse (it resamples the same cases with the same seed). Internal.
+ */
+export interface ScorecardDistributions {
+  /** The case keys in the order the bootstrap drew from. */
+  readonly cases: readonly string[];
+  /** Per resample: measure 0 the aggregate score, 1..D the rubric dimensions. */
+  readonly run: readonly Float64Array[];
+  /** Per slice with cases: its case keys (in order) and its score's distribution. */
+  readonly slices: ReadonlyMap<
+    string,
+    { readonly cases: readonly string[]; readonly score: Float64Array }
+  >;
+}
+
+/** {@linkcode computeScorecard}, with the distributions behind its intervals. Internal. */
+export function scorecardWithDistributions(
+  input: ScorecardInput,
+  options: ComputeScorecardOptions = {},
+): { scorecard: Scorecard; distributions: ScorecardDistributions } {
   const { task, results, receipts, run } = input;
   const seed = options.seed ?? 1;
   const resamples = options.resamples ?? 1000;
@@ -141,6 +165,10 @@ export function computeScorecard(
   });
 
   const slices = {} as Record<Slice, SliceSummary>;
+  const sliceDistributions = new Map<
+    string,
+    { cases: string[]; score: Float64Array }
+  >();
   for (const slice of SLICES) {
     const sliceGroups = groups.filter((g) => g[0]!.slice === slice);
     const sample = sampleOf(
@@ -152,6 +180,12 @@ export function computeScorecard(
       seed: seed + 1 + SLICES.indexOf(slice),
       resamples,
     });
+    if (distribution && sliceGroups.length > 0) {
+      sliceDistributions.set(slice, {
+        cases: sliceGroups.map((g) => g[0]!.case_key),
+        score: distribution,
+      });
+    }
     slices[slice] = {
       score: distribution ? intervalOf(sample, distribution, 0) : null,
       cases: sliceGroups.length,
@@ -199,7 +233,14 @@ export function computeScorecard(
     variance: { "mean_case_sd": variance.sd, cases: variance.cases },
     bootstrap,
   };
-  return ScorecardSchema.parse(card);
+  return {
+    scorecard: ScorecardSchema.parse(card),
+    distributions: {
+      cases: groups.map((g) => g[0]!.case_key),
+      run: runDistributions,
+      slices: sliceDistributions,
+    },
+  };
 }
 
 function sampleOf(

@@ -1,4 +1,4 @@
-import type { Scorecard } from "../schema/scorecard.ts";
+import type { JudgeCalibration, Scorecard } from "../schema/scorecard.ts";
 import { getTask } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
 import { getRun, type RunRecord } from "../store/runs.ts";
@@ -70,16 +70,25 @@ export async function scoreLoadedRun(
   options: ComputeScorecardOptions = {},
 ): Promise<ScoreRunResult> {
   const { run, task, results, receipts } = loaded;
-  const calibration = run.judge_config_id === null
-    ? null
-    : await judgeCalibration(store, {
-      task: run.task,
-      judge: run.judge_config_id,
-    });
+  const calibration = await runCalibration(store, run);
   const scorecard = computeScorecard(
     { task, results, receipts, run, calibration },
     options,
   );
   const sha256 = await saveScorecard(store, run.id, scorecard);
   return { scorecard, sha256 };
+}
+
+/**
+ * The calibration a run's scorecard carries: its judge's agreement with
+ * the task's human labels, or `null` for an unjudged run. Internal.
+ */
+export async function runCalibration(
+  store: Store,
+  run: Pick<RunRecord, "task" | "judge_config_id">,
+): Promise<JudgeCalibration | null> {
+  return run.judge_config_id === null ? null : await judgeCalibration(store, {
+    task: run.task,
+    judge: run.judge_config_id,
+  });
 }

@@ -25,16 +25,15 @@ export function localPath(store: Store): string | null {
 }
 
 /**
- * Runs one read-only query on a local database file and returns its rows as
- * objects keyed by column name; `null` when the store is not a local file.
+ * Runs one read-only query on a local database file (see
+ * {@linkcode localPath}) and returns its rows as objects keyed by column
+ * name. Synchronous: a worker thread reads with it too.
  */
 export function bulkRows<T>(
-  store: Store,
+  path: string,
   sql: string,
   args: readonly (string | number | null)[],
-): T[] | null {
-  const path = localPath(store);
-  if (path === null) return null;
+): T[] {
   const db = new Database(path, { timeout: 5000 });
   try {
     const statement = db.prepare(sql);

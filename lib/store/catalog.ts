@@ -6,7 +6,13 @@
  *
  * @module
  */
-import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
+import {
+  type Insertable,
+  type Kysely,
+  type Selectable,
+  sql,
+  type Transaction,
+} from "kysely";
 import type * as z from "zod";
 import { canonicalize } from "../content/canonicalize.ts";
 import { nowIso } from "../content/ids.ts";
@@ -19,13 +25,19 @@ import {
   PriceSchema,
 } from "../schema/model.ts";
 import { ModelParamsSchema, type PromptVersion } from "../schema/prompt.ts";
-import { SLICES, type Task, TaskFileSchema } from "../schema/task.ts";
+import {
+  type Slice,
+  SLICES,
+  type Task,
+  TaskFileSchema,
+} from "../schema/task.ts";
 import type { Store } from "./open.ts";
 import type {
   Database,
   ModelConfigsTable,
   PromptVersionsTable,
   TasksTable,
+  TestCasesTable,
 } from "./tables.ts";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -280,24 +292,36 @@ export async function getDataset(store: Store, id: string): Promise<Dataset> {
   return { id: row.id, task: row.task, cases: await casesOf(store.db, row.id) };
 }
 
+/** Cases read per query: bounds the rows (and their JSON text) held at once. */
+const CASE_PAGE = 1000;
+
 async function casesOf(db: Db, datasetId: string): Promise<Case[]> {
-  const rows = await db.selectFrom("test_cases").selectAll()
-    .where("dataset_id", "=", datasetId).orderBy("position").execute();
-  return rows.map((row) => {
-    const parsed = CaseSchema.safeParse({
-      id: row.case_key,
-      slice: row.slice,
-      input: JSON.parse(row.input),
-      expected: JSON.parse(row.expected),
-      ...(row.note === null ? {} : { note: row.note }),
-    });
-    if (!parsed.success) {
-      throw new TypeError(
-        `Cannot read case '${row.case_key}' of dataset '${datasetId}' from the store as it does not match its schema: ${parsed.error.message}`,
-      );
+  const cases: Case[] = [];
+  // Pages by position (indexed with the dataset id), so the rows of the
+  // whole dataset and their JSON text are never held at once.
+  for (let after = -1;;) {
+    const rows = await db.selectFrom("test_cases")
+      .select(["position", "case_key", "slice", "input", "expected", "note"])
+      .where("dataset_id", "=", datasetId).where("position", ">", after)
+      .orderBy("position").limit(CASE_PAGE).execute();
+    for (const row of rows) {
+      const parsed = CaseSchema.safeParse({
+        id: row.case_key,
+        slice: row.slice,
+        input: JSON.parse(row.input),
+        expected: JSON.parse(row.expected),
+        ...(row.note === null ? {} : { note: row.note }),
+      });
+      if (!parsed.success) {
+        throw new TypeError(
+          `Cannot read case '${row.case_key}' of dataset '${datasetId}' from the store as it does not match its schema: ${parsed.error.message}`,
+        );
+      }
+      cases.push(parsed.data);
+      after = row.position;
     }
-    return parsed.data;
-  });
+    if (rows.length < CASE_PAGE) return cases;
+  }
 }
 
 /**
@@ -462,12 +486,53 @@ export type PromptVersionInput = Omit<
   "id" | "task" | "created_at"
 >;
 
+/**
+ * A validated dataset whose cases are read only when it has to be stored
+ * (a dataset version already in the store needs none of them).
+ */
+export interface DatasetSource {
+  /** The dataset id: the content hash of its cases in file order. */
+  readonly id: string;
+  /** The task name. */
+  readonly task: string;
+  /** How many cases `cases()` yields. */
+  readonly case_count: number;
+  /** Cases per slice. */
+  readonly slice_counts: Readonly<Record<Slice, number>>;
+  /**
+   * Yields the cases in file order; may throw (inside the load's
+   * transaction, so nothing is written) when they are no longer the ones
+   * `id` names.
+   */
+  cases(): AsyncIterable<Case>;
+}
+
 /** One task of a validated catalog, as {@linkcode syncCatalog} stores it. */
 export interface CatalogSnapshotTask {
   readonly task: Task;
   /** Ordered by version. */
   readonly prompts: readonly PromptVersionInput[];
-  readonly dataset: Dataset;
+  /** The dataset with its cases, or a source that reads them when needed. */
+  readonly dataset: Dataset | DatasetSource;
+}
+
+function datasetSource(dataset: Dataset | DatasetSource): DatasetSource {
+  if (typeof dataset.cases === "function") return dataset as DatasetSource;
+  const cases = dataset.cases as readonly Case[];
+  const sliceCounts = Object.fromEntries(SLICES.map((s) => [s, 0])) as Record<
+    Slice,
+    number
+  >;
+  for (const c of cases) sliceCounts[c.slice]++;
+  return {
+    id: dataset.id,
+    task: dataset.task,
+    case_count: cases.length,
+    slice_counts: sliceCounts,
+    async *cases() {
+      yield* cases;
+    },
+  };
 }
 
 /** A validated catalog, as {@linkcode syncCatalog} stores it. */
@@ -596,7 +661,7 @@ export async function syncCatalog(
         added.push(toPromptVersion(row));
       }
 
-      const dataset = item.dataset;
+      const dataset = datasetSource(item.dataset);
       const datasetStatus = await syncHead(trx, {
         kind: "dataset",
         key: name,
@@ -617,7 +682,7 @@ export async function syncCatalog(
         new_prompt_versions: added,
         dataset_id: dataset.id,
         dataset_status: datasetStatus,
-        case_count: dataset.cases.length,
+        case_count: dataset.case_count,
       });
     }
 
@@ -753,35 +818,41 @@ async function syncHead(
   return head === undefined ? "unchanged" : "restored";
 }
 
+/** Cases per INSERT: 7 bound values each, far below SQLite's limit. */
+const CASE_BATCH = 100;
+
 async function insertDataset(
   trx: Transaction<Database>,
-  dataset: Dataset,
+  dataset: DatasetSource,
   now: string,
 ): Promise<void> {
-  const sliceCounts = Object.fromEntries(
-    SLICES.map((slice) => [
-      slice,
-      dataset.cases.filter((c) => c.slice === slice).length,
-    ]),
-  );
   await trx.insertInto("datasets").values({
     id: dataset.id,
     task: dataset.task,
-    case_count: dataset.cases.length,
-    slice_counts: canonicalize(sliceCounts),
+    case_count: dataset.case_count,
+    slice_counts: canonicalize(dataset.slice_counts),
     created_at: now,
   }).execute();
-  const rows = dataset.cases.map((c, position) => ({
-    dataset_id: dataset.id,
-    case_key: c.id,
-    position,
-    slice: c.slice,
-    input: canonicalize(c.input),
-    expected: canonicalize(c.expected),
-    note: c.note ?? null,
-  }));
-  for (let i = 0; i < rows.length; i += 100) {
-    await trx.insertInto("test_cases").values(rows.slice(i, i + 100))
-      .execute();
+  // Rows are built a batch at a time, so only one batch of canonical JSON
+  // is held (and bound) at once.
+  let batch: Insertable<TestCasesTable>[] = [];
+  let position = 0;
+  for await (const c of dataset.cases()) {
+    batch.push({
+      dataset_id: dataset.id,
+      case_key: c.id,
+      position: position++,
+      slice: c.slice,
+      input: canonicalize(c.input),
+      expected: canonicalize(c.expected),
+      note: c.note ?? null,
+    });
+    if (batch.length === CASE_BATCH) {
+      await trx.insertInto("test_cases").values(batch).execute();
+      batch = [];
+    }
+  }
+  if (batch.length > 0) {
+    await trx.insertInto("test_cases").values(batch).execute();
   }
 }

@@ -246,3 +246,47 @@ Deno.test("syncCatalog() refuses a dataset already stored for another task", asy
   );
   assert.deepEqual(await countCatalogRows(store), before);
 });
+
+Deno.test("syncCatalog() reads a dataset source's cases only when the dataset is new, and writes nothing when they fail", async () => {
+  await using store = await open(":memory:");
+  const datasetCases = cases("a", "b", "c", "d", "e");
+  let reads = 0;
+  const source = (fail: boolean) => ({
+    id: contentHash(datasetCases),
+    task: "echo",
+    "case_count": datasetCases.length,
+    "slice_counts": { typical: 5, edge: 0, "known_failure": 0, adversarial: 0 },
+    async *cases() {
+      reads++;
+      for (const [i, c] of datasetCases.entries()) {
+        if (fail && i === 3) throw new ConflictError("the file changed");
+        yield c;
+      }
+    },
+  });
+  const base = snapshot(["x"], ["{{text}}"]);
+  const withSource = (fail: boolean): CatalogSnapshot => ({
+    ...base,
+    tasks: [{ ...base.tasks[0]!, dataset: source(fail) }],
+  });
+
+  await assert.rejects(
+    () => syncCatalog(store, withSource(true)),
+    ConflictError,
+  );
+  assert.equal(reads, 1);
+  assert.equal((await countCatalogRows(store)).test_cases, 0);
+  assert.equal((await countCatalogRows(store)).datasets, 0);
+
+  const report = await syncCatalog(store, withSource(false));
+  assert.equal(report.tasks[0]?.dataset_status, "new");
+  assert.equal(report.tasks[0]?.case_count, 5);
+  assert.equal(reads, 2);
+  const stored = await getLatestDataset(store, "echo");
+  assert.deepEqual(stored.cases, datasetCases);
+  assert.equal(stored.id, contentHash(datasetCases));
+
+  const again = await syncCatalog(store, withSource(false));
+  assert.equal(again.changed, false);
+  assert.equal(reads, 2, "a stored dataset's cases are not read");
+});

@@ -75,6 +75,9 @@ const initial: Migration = {
       .addColumn("note", "text")
       .addPrimaryKeyConstraint("test_cases_pk", ["dataset_id", "case_key"])
       .execute();
+    // A dataset's cases are read in file order, a page at a time.
+    await db.schema.createIndex("test_cases_position")
+      .on("test_cases").columns(["dataset_id", "position"]).execute();
 
     await db.schema.createTable("model_configs")
       .addColumn("id", "text", (c) => c.notNull())

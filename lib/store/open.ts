@@ -80,15 +80,16 @@ export async function open(
     );
   }
   const authToken = options.authToken ?? Deno.env.get("WB_DATABASE_AUTH_TOKEN");
+  const isFile = clientUrl.startsWith("file:");
+  // The client keeps a pool of connections to a file and opens them as it
+  // needs them: the busy timeout goes in its config so that every one of them
+  // waits for another process's lock, not only the first.
   const client = createClient({
     url: clientUrl,
     ...(authToken ? { authToken } : {}),
+    ...(isFile ? { timeout: options.busyTimeoutMs ?? 5000 } : {}),
   });
-  const isFile = clientUrl.startsWith("file:");
   if (isFile) {
-    await client.execute(
-      `PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 5000}`,
-    );
     if (!clientUrl.includes(":memory:")) {
       await client.execute("PRAGMA journal_mode = WAL");
       await client.execute("PRAGMA synchronous = NORMAL");

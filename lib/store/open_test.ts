@@ -19,6 +19,31 @@ Deno.test("open() migrates a new database and is idempotent on reopen", async ()
   }
 });
 
+Deno.test("open() gives every pooled connection the busy timeout and foreign keys", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using store = await open(`file:${dir}/wb.db`, {
+      busyTimeoutMs: 4321,
+    });
+    // Concurrent statements borrow several of the client's connections.
+    const pragmas = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const [timeout, keys] = await Promise.all([
+          store.client.execute("PRAGMA busy_timeout"),
+          store.client.execute("PRAGMA foreign_keys"),
+        ]);
+        return [timeout.rows[0]?.[0], keys.rows[0]?.[0]];
+      }),
+    );
+    for (const [timeout, keys] of pragmas) {
+      assert.equal(timeout, 4321);
+      assert.equal(keys, 1);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("open() refuses an unsupported URL scheme", async () => {
   await assert.rejects(
     () => open("postgres://x"),

@@ -11,17 +11,12 @@ import { nowIso } from "../content/ids.ts";
 import { contentHash } from "../content/sha256.ts";
 import { ValidationError } from "../errors.ts";
 import type { Receipt, ReceiptFigures } from "../schema/receipt.ts";
-import type {
-  CellResult,
-  CellStatus,
-  CheckResult,
-  RubricScore,
-} from "../schema/result.ts";
+import type { CellResult, CellStatus } from "../schema/result.ts";
 import { type Scorecard, ScorecardSchema } from "../schema/scorecard.ts";
 import { SliceSchema } from "../schema/task.ts";
 import type { Store } from "./open.ts";
 import { receiptFromRow } from "./runs.ts";
-import { bulkRows } from "./_bulk_read.ts";
+import { bulkRows, localPath } from "./_bulk_read.ts";
 import type { Database } from "./tables.ts";
 
 const ChecksColumn = z.record(
@@ -141,30 +136,34 @@ function quickIds(text: string): string[] | undefined {
     : undefined;
 }
 
-/** `checks` when every entry is exactly `{pass, score, detail}`, built as the schema builds it; else undefined. */
+/**
+ * `checks` when every entry is exactly `{pass, score, detail}` (what the
+ * schema would return: the parsed value itself, as the store wrote it);
+ * else undefined.
+ */
 function quickChecks(text: string): CellResult["checks"] | undefined {
   const value = parseQuietly(text);
   if (!isPlain(value)) return undefined;
-  const out: Record<string, CheckResult> = {};
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
     const c = value[key];
     if (
       !isPlain(c) || typeof c.pass !== "boolean" ||
       typeof c.score !== "number" || typeof c.detail !== "string" ||
       Object.keys(c).length !== 3
     ) return undefined;
-    out[key] = { pass: c.pass, score: c.score, detail: c.detail };
   }
-  return out;
+  return value as CellResult["checks"];
 }
 
-/** `rubric` when it is null or every entry is exactly `{score 1-5, reasoning, evidence?}`, built as the schema builds it; else undefined. */
+/**
+ * `rubric` when it is null or every entry is exactly `{score 1-5,
+ * reasoning, evidence?}` (the parsed value itself); else undefined.
+ */
 function quickRubric(text: string | null): CellResult["rubric"] | undefined {
   const value = parseQuietly(text);
   if (value === null) return null;
   if (!isPlain(value)) return undefined;
-  const out: Record<string, RubricScore> = {};
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
     const d = value[key];
     if (
       !isPlain(d) || !Number.isInteger(d.score) || (d.score as number) < 1 ||
@@ -172,16 +171,31 @@ function quickRubric(text: string | null): CellResult["rubric"] | undefined {
       (d.evidence !== undefined && typeof d.evidence !== "string") ||
       Object.keys(d).length !== (Object.hasOwn(d, "evidence") ? 3 : 2)
     ) return undefined;
-    out[key] = d.evidence === undefined
-      ? { score: d.score as RubricScore["score"], reasoning: d.reasoning }
-      : {
-        score: d.score as RubricScore["score"],
-        reasoning: d.reasoning,
-        evidence: d.evidence,
-      };
   }
-  return out;
+  return value as CellResult["rubric"];
 }
+
+export { localPath };
+
+/**
+ * How many cells a run has stored.
+ *
+ * @param store The open store.
+ * @param runId The run id.
+ * @returns The number of result rows of the run.
+ */
+export async function countResults(
+  store: Store,
+  runId: string,
+): Promise<number> {
+  const row = await store.db.selectFrom("results")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("run_id", "=", runId).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+const RESULTS_SQL =
+  'SELECT * FROM "results" WHERE "run_id" = ? ORDER BY "case_key", "repetition"';
 
 /**
  * A run's cells, ordered by case key and repetition, with their JSON
@@ -196,15 +210,22 @@ export async function listResults(
   store: Store,
   runId: string,
 ): Promise<CellResult[]> {
-  const rows = bulkRows<Selectable<Database["results"]>>(
-    store,
-    'SELECT * FROM "results" WHERE "run_id" = ? ORDER BY "case_key", "repetition"',
-    [runId],
-  ) ??
-    await store.db.selectFrom("results").selectAll()
-      .where("run_id", "=", runId).orderBy("case_key").orderBy("repetition")
-      .execute();
+  const path = localPath(store);
+  if (path !== null) return readResultsAt(path, runId);
+  const rows = await store.db.selectFrom("results").selectAll()
+    .where("run_id", "=", runId).orderBy("case_key").orderBy("repetition")
+    .execute();
   return rows.map(toCellResult);
+}
+
+/**
+ * {@linkcode listResults} on a local database file (see `localPath`),
+ * synchronously, through a connection of its own: what a worker thread
+ * reads a run with. Internal.
+ */
+export function readResultsAt(path: string, runId: string): CellResult[] {
+  return bulkRows<Selectable<Database["results"]>>(path, RESULTS_SQL, [runId])
+    .map(toCellResult);
 }
 
 /**
@@ -224,45 +245,30 @@ export async function listReceipts(
   return rows.map(receiptFromRow);
 }
 
-/**
- * A run's receipts' figures (ids, purpose, status, latency, usage, costs),
- * oldest first, without their requests and responses: what a scorecard or
- * a verdict reads, at a fraction of the memory.
- *
- * @param store The open store.
- * @param runId The run id.
- * @returns The receipts' figures.
- */
-export async function listReceiptFigures(
-  store: Store,
-  runId: string,
-): Promise<ReceiptFigures[]> {
-  const columns = [
-    "id",
-    "purpose",
-    "status",
-    "cached_from",
-    "latency_ms",
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cost",
-    "uncached_cost",
-    "currency",
-  ] as const;
-  type Row = Pick<Selectable<Database["model_io"]>, typeof columns[number]>;
-  const rows = bulkRows<Row>(
-    store,
-    `SELECT ${
-      columns.map((c) => `"${c}"`).join(", ")
-    } FROM "model_io" WHERE "run_id" = ? ORDER BY "created_at", "id"`,
-    [runId],
-  ) ??
-    await store.db.selectFrom("model_io").select(columns)
-      .where("run_id", "=", runId).orderBy("created_at").orderBy("id")
-      .execute();
-  return rows.map((row) => ({
+const FIGURE_COLUMNS = [
+  "id",
+  "purpose",
+  "status",
+  "cached_from",
+  "latency_ms",
+  "input_tokens",
+  "output_tokens",
+  "cache_read_tokens",
+  "cache_write_tokens",
+  "cost",
+  "uncached_cost",
+  "currency",
+] as const;
+type FigureRow = Pick<
+  Selectable<Database["model_io"]>,
+  typeof FIGURE_COLUMNS[number]
+>;
+const FIGURES_SQL = `SELECT ${
+  FIGURE_COLUMNS.map((c) => `"${c}"`).join(", ")
+} FROM "model_io" WHERE "run_id" = ? ORDER BY "created_at", "id"`;
+
+function toReceiptFigures(row: FigureRow): ReceiptFigures {
+  return {
     id: row.id,
     purpose: row.purpose as Receipt["purpose"],
     status: row.status as Receipt["status"],
@@ -279,7 +285,41 @@ export async function listReceiptFigures(
     cost: row.cost,
     "uncached_cost": row.uncached_cost,
     currency: row.currency,
-  }));
+  };
+}
+
+/**
+ * A run's receipts' figures (ids, purpose, status, latency, usage, costs),
+ * oldest first, without their requests and responses: what a scorecard or
+ * a verdict reads, at a fraction of the memory.
+ *
+ * @param store The open store.
+ * @param runId The run id.
+ * @returns The receipts' figures.
+ */
+export async function listReceiptFigures(
+  store: Store,
+  runId: string,
+): Promise<ReceiptFigures[]> {
+  const path = localPath(store);
+  if (path !== null) return readReceiptFiguresAt(path, runId);
+  const rows = await store.db.selectFrom("model_io").select(FIGURE_COLUMNS)
+    .where("run_id", "=", runId).orderBy("created_at").orderBy("id")
+    .execute();
+  return rows.map(toReceiptFigures);
+}
+
+/**
+ * {@linkcode listReceiptFigures} on a local database file, synchronously
+ * (see {@linkcode readResultsAt}). Internal.
+ */
+export function readReceiptFiguresAt(
+  path: string,
+  runId: string,
+): ReceiptFigures[] {
+  return bulkRows<FigureRow>(path, FIGURES_SQL, [runId]).map(
+    toReceiptFigures,
+  );
 }
 
 /** A cell's recomputed checks (and status) after a rescore. */
