@@ -184,7 +184,14 @@ function describe(
   const verb = status === "breached"
     ? m.worse === "drop" ? "regressed" : "grew"
     : status === "possibly_breached"
-    ? m.worse === "drop" ? "may have regressed" : "may have grown"
+    ? bad
+      ? m.worse === "drop" ? "may have regressed" : "may have grown"
+      // Better on average, but the interval reaches past the limit.
+      : m.delta === 0
+      ? "unchanged on average"
+      : m.worse === "drop"
+      ? "rose on average"
+      : "fell on average"
     : m.delta === 0
     ? "unchanged"
     : bad

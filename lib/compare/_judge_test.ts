@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { repetitionsNeeded } from "./_judge.ts";
+import { judgeDeltas, repetitionsNeeded } from "./_judge.ts";
 import type { DeltaNoise, Measured } from "./_measure.ts";
 
 /** A slice delta of -0.05 whose 95% interval is -0.10 to 0.00 (half-width 0.05). */
@@ -51,4 +51,42 @@ Deno.test("repetitionsNeeded() is null on the limit or past 100, and at least on
   // Already narrow enough: 0.024 / (0.0049 - 0) = 4.9 -> 5, but at least 11.
   const narrow = { observed: 0.01, between: 0, within: 0.024 };
   assert.equal(repetitionsNeeded(measured(narrow), -0.1, 10), 11);
+});
+
+Deno.test("judgeDeltas() says a straddled limit rose on average when the mean went the right way", () => {
+  const limits = {
+    dimension: -0.25,
+    slice: -0.1,
+    cost_growth: 0.2,
+    latency_p95_growth: null,
+    failure_rate: null,
+    injection_rate: null,
+  };
+  const rose: Measured = {
+    kind: "dimension",
+    name: "tone",
+    worse: "drop",
+    baseline: 4,
+    candidate: 4.12,
+    delta: 0.12,
+    interval: { low: -0.3, high: 0.5 },
+  };
+  const dropped: Measured = {
+    ...rose,
+    name: "safety",
+    candidate: 3.9,
+    delta: -0.1,
+    interval: { low: -0.4, high: 0.2 },
+  };
+  const judged = judgeDeltas([rose, dropped], limits, "confident", 3);
+  assert.equal(judged.verdict, "INCONCLUSIVE");
+  assert.equal(judged.inconclusive.length, 2);
+  assert.match(
+    judged.inconclusive.find((l) => l.includes("tone"))!,
+    /^dimension 'tone' rose on average \+0\.120 \(95% CI -0\.300 to \+0\.500; limit -0\.250\)/,
+  );
+  assert.match(
+    judged.inconclusive.find((l) => l.includes("safety"))!,
+    /^dimension 'safety' may have regressed -0\.100 /,
+  );
 });

@@ -203,6 +203,7 @@ function workflowFor(
 interface JuryPlan {
   key: string;
   quorum: number;
+  /** The jurors, in the jury's order. */
   configs: (ModelConfig & { sha256: string })[];
 }
 
@@ -392,13 +393,48 @@ async function planResume(store: Store, runId: string): Promise<Plan> {
   const model = await getModelConfig(store, run.model_config_id, {
     sha256: run.model_config_sha256,
   });
+  // The judges as they were when the run started (their versions are in
+  // the run's workflow snapshot), not as models.yaml has them now.
+  const pinned = judgeVersions(run.workflow);
+  const judgeAt = (id: string) =>
+    getModelConfig(
+      store,
+      id,
+      pinned.has(id) ? { sha256: pinned.get(id)! } : {},
+    );
   const jury = run.judge_config_id
     ? await planJury(store, { judge: run.judge_config_id })
     : undefined;
+  if (jury) {
+    jury.configs = await Promise.all(jury.configs.map((c) => judgeAt(c.id)));
+  }
   const judgeConfig = run.judge_config_id && !jury
-    ? await getModelConfig(store, run.judge_config_id)
+    ? await judgeAt(run.judge_config_id)
     : undefined;
   return { run, task, version, model, judgeConfig, cases, jury };
+}
+
+/** Judge config id -> sha256, from the judge step of a run's workflow snapshot. */
+function judgeVersions(workflow: unknown): Map<string, string> {
+  const versions = new Map<string, string>();
+  const steps = (workflow as { steps?: unknown } | null)?.steps;
+  if (!Array.isArray(steps)) return versions;
+  const uses = steps.find((s) => s?.id === "judge")?.uses as
+    | Record<string, unknown>
+    | undefined;
+  if (!uses) return versions;
+  if (
+    typeof uses.model_config === "string" &&
+    typeof uses.model_config_sha256 === "string"
+  ) {
+    versions.set(uses.model_config, uses.model_config_sha256);
+  }
+  for (const [key, value] of Object.entries(uses)) {
+    if (key.startsWith("juror:") && typeof value === "string") {
+      versions.set(key.slice("juror:".length), value);
+    }
+  }
+  return versions;
 }
 
 /** The cache key of a request: sha256 of the canonical call that determines the answer. */

@@ -291,6 +291,62 @@ Deno.test("experiment() stops on abort and resumes without repeating a committed
   assert.ok(events.some((e) => e.type === "run_resumed"));
 });
 
+Deno.test("experiment() resumes with the judge the run started with, not the one models.yaml has now", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    for (const dir of ["prompts", "datasets"]) {
+      await new Deno.Command("cp", { args: ["-r", `${ROOT}${dir}`, root] })
+        .output();
+    }
+    const models = await Deno.readTextFile(`${ROOT}models.yaml`);
+    await Deno.writeTextFile(`${root}/models.yaml`, models);
+    await using store = await open(":memory:");
+    await loadCatalog(store, { root });
+    const controller = new AbortController();
+    let calls = 0;
+    const first = await experiment(store, {
+      task: "support_triage",
+      prompts: ["v3"],
+      models: ["fake-fast"],
+      judge: "fake-judge",
+      concurrency: 1,
+      signal: controller.signal,
+      adapterFor: (config) => {
+        const inner = createAdapter(config);
+        return {
+          ...inner,
+          call(request) {
+            if (++calls >= 10) controller.abort();
+            return inner.call(request);
+          },
+        };
+      },
+    });
+    assert.equal(first.runs[0]!.status, "interrupted");
+    // The judge's config changes after the run started.
+    const marker = "      profile: judge\n";
+    assert.ok(models.includes(marker));
+    await Deno.writeTextFile(
+      `${root}/models.yaml`,
+      models.replace(marker, `${marker}      bias: 2\n`),
+    );
+    await loadCatalog(store, { root });
+    assert.equal((await getModelConfig(store, "fake-judge")).options?.bias, 2);
+    const judges: unknown[] = [];
+    const resumed = await experiment(store, {
+      resume: first.runs[0]!.run_id,
+      adapterFor: (config) => {
+        if (config.id === "fake-judge") judges.push(config.options?.bias);
+        return createAdapter(config);
+      },
+    });
+    assert.equal(resumed.runs[0]!.status, "completed");
+    assert.deepEqual(judges, [undefined]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("a run killed with SIGKILL resumes with every cell once and no committed call repeated", async () => {
   const dir = await Deno.makeTempDir();
   try {

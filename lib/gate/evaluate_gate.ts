@@ -1,10 +1,10 @@
 import { contentHash } from "../content/sha256.ts";
 import type { Store } from "../store/open.ts";
 import { listTraceEvents } from "../store/trace.ts";
-import { verifyChain } from "../trace/event.ts";
+import { type TraceEvent, verifyChain } from "../trace/event.ts";
 import { loadGate } from "./_load.ts";
 import { currentSubject } from "./_subject.ts";
-import type { GateDecision, GateEvaluation, GateStatus } from "./gate.ts";
+import type { Gate, GateDecision, GateEvaluation, GateStatus } from "./gate.ts";
 
 /**
  * Where a gate stands, computed from its records as they are now.
@@ -49,19 +49,33 @@ export async function evaluateGate(
   const { subject, changes } = await currentSubject(store, gate.subject);
   const current = contentHash(subject);
   const events = await listTraceEvents(store, gate.trace_id);
+  return {
+    gate,
+    current_sha256: current,
+    ...gateOutcome(gate, events, { sha256: current, changes }),
+  };
+}
+
+/** A gate's status from its records alone: {@linkcode GateEvaluation} without the gate. */
+export type GateOutcome = Omit<GateEvaluation, "gate" | "current_sha256">;
+
+/**
+ * Where a gate stands, from the gate, its trace's events and (when known)
+ * its subject's hash as recomputed now; without `current` (a bundle, where
+ * the records are what was judged) the subject is taken as unchanged.
+ * The rules are {@linkcode evaluateGate}'s.
+ */
+export function gateOutcome(
+  gate: Gate,
+  events: readonly TraceEvent[],
+  current?: { readonly sha256: string; readonly changes: readonly string[] },
+): GateOutcome {
   const result = (
     status: GateStatus,
     reasons: string[],
     approvals: string[] = [],
     rejections: string[] = [],
-  ): GateEvaluation => ({
-    gate,
-    status,
-    reasons,
-    current_sha256: current,
-    approvals,
-    rejections,
-  });
+  ): GateOutcome => ({ status, reasons, approvals, rejections });
 
   const problem = verifyChain(events);
   if (problem) {
@@ -76,10 +90,11 @@ export async function evaluateGate(
       }`,
     ]);
   }
-  if (current !== gate.subject_sha256) {
+  if (current && current.sha256 !== gate.subject_sha256) {
     return result("rejected", [
       `the subject changed after it was judged, so no decision on it counts: ${
-        changes.join("; ") || `its hash is ${current.slice(0, 12)}`
+        current.changes.join("; ") ||
+        `its hash is ${current.sha256.slice(0, 12)}`
       }; request a new gate`,
     ]);
   }

@@ -1,6 +1,8 @@
 import type { BundleDocument } from "../bundle/format.ts";
 import { verifyBundle, type VerifyResult } from "../bundle/verify_bundle.ts";
+import { gateOutcome } from "../gate/evaluate_gate.ts";
 import { rankScorecards } from "../scoring/leaderboard.ts";
+import type { TraceEvent } from "../trace/event.ts";
 import {
   type BundleModel,
   bundleModel,
@@ -184,7 +186,7 @@ function reportBody(
   sections.push({
     id: "gates",
     title: "Gate timeline",
-    body: gateTimeline(model.gates, model.moves),
+    body: gateTimeline(model.gates, model.moves, gateStatuses(model)),
   });
   sections.push({
     id: "workflow",
@@ -445,4 +447,27 @@ function integrityBlock(
           counts.map(([section, n]) => [section, num(n)]),
         )}</div>
   `;
+}
+
+/**
+ * Each gate's status as its records in the bundle have it (the rules of
+ * `evaluateGate`, with the subject as the bundle recorded it: whether that
+ * content is still current is for the database to say, not the bundle).
+ */
+function gateStatuses(
+  model: BundleModel,
+): Record<string, { status: string; reasons: readonly string[] }> {
+  const events = new Map<string, TraceEvent[]>();
+  for (const e of model.doc.sections.trace_events) {
+    const list = events.get(e.trace_id) ?? [];
+    list.push(e as TraceEvent);
+    events.set(e.trace_id, list);
+  }
+  return Object.fromEntries(model.gates.map((gate) => {
+    const trace = (events.get(gate.trace_id) ?? []).sort((a, b) =>
+      a.index - b.index
+    );
+    const { status, reasons } = gateOutcome(gate, trace);
+    return [gate.id, { status, reasons }];
+  }));
 }

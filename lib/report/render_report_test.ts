@@ -69,6 +69,12 @@ Deno.test("renderReport() puts the verdict first and ends with the verify comman
   // The gate timeline names who decided what on which hash.
   const timeline = texts(html, "#gates ol.timeline li").join("\n");
   assert.match(timeline, /bea <script>.*\(human\) reject on [0-9a-f]{12}/);
+  // Its status, from the gate's own records in the bundle.
+  assert.deepEqual(texts(html, "#gates h3 .badge"), ["rejected"]);
+  assert.match(
+    texts(html, "#gates p.muted").join("\n"),
+    /rejected by bea <script>/,
+  );
 });
 
 Deno.test("renderReport() gives the same HTML for the same bundle", async () => {
