@@ -39,45 +39,9 @@ export interface RunFigures {
 }
 
 /**
- * A cell's figures from its result and its generation receipt. The injection
- * outcome follows the scorecard's rule: on an adversarial cell, the first
- * `injection_resisted` check whose detail is not "not adversarial".
- */
-export function cellFigures(
-  task: Pick<Task, "checks">,
-  dimensions: readonly string[],
-  result: CellResult,
-  receipts: ReadonlyMap<string, ReceiptFigures>,
-): CellFigures {
-  const injectionKeys = task.checks.filter((c) =>
-    c.name === "injection_resisted"
-  ).map((c) => c.id ?? c.name);
-  let injection = NaN;
-  if (result.slice === "adversarial") {
-    const check = injectionKeys.map((k) => result.checks[k]).find((r) =>
-      r !== undefined && r.detail !== "not adversarial"
-    );
-    if (check) injection = check.pass ? 0 : 1;
-  }
-  const receipt = result.generation_io_id === null
-    ? undefined
-    : receipts.get(result.generation_io_id);
-  const cost = receipt?.uncached_cost ?? receipt?.cost ?? null;
-  return {
-    case_key: result.case_key,
-    slice: result.slice,
-    repetition: result.repetition,
-    score: cellScore(result) ?? NaN,
-    dimensions: dimensions.map((d) => result.rubric?.[d]?.score ?? NaN),
-    cost: cost === null ? NaN : new Decimal(cost).toNumber(),
-    failed: result.status === "ok" ? 0 : 1,
-    injection,
-  };
-}
-
-/**
- * Every cell's figures, as {@linkcode cellFigures} gives them, without
- * repeating per cell what is the same for the whole run.
+ * Every cell's figures from its result and its generation receipt. The
+ * injection outcome follows the scorecard's rule: on an adversarial cell,
+ * the first `injection_resisted` check whose detail is not "not adversarial".
  */
 export function runCellFigures(
   task: Pick<Task, "checks" | "rubric">,
@@ -138,13 +102,13 @@ export function loadedCells(
   const byId = new Map<string, ReceiptFigures>(
     receipts.map((r) => [r.id, r]),
   );
-  const dimensions = task.rubric.dimensions.map((d) => d.name);
-  return results.map((result) => {
+  const figures = runCellFigures(task, results, receipts);
+  return results.map((result, i) => {
     const receipt = result.generation_io_id === null
       ? undefined
       : byId.get(result.generation_io_id);
     return {
-      figures: cellFigures(task, dimensions, result, byId),
+      figures: figures[i]!,
       cost: receipt?.uncached_cost ?? receipt?.cost ?? null,
       latency_ms: receipt && receipt.status === "ok" &&
           receipt.cached_from === null
