@@ -110,7 +110,33 @@ export async function open(
     await db.destroy();
     client.close();
   };
-  return { db, client, url: target, close, [Symbol.asyncDispose]: close };
+  return {
+    db,
+    client,
+    url: withoutCredentials(target),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** A database URL without user info or an `authToken` parameter (which the client accepts). */
+function withoutCredentials(url: string): string {
+  if (!/^(libsql|https?|wss?):/.test(url)) return url;
+  try {
+    const parsed = new URL(url);
+    if (
+      !parsed.username && !parsed.password &&
+      !parsed.searchParams.has("authToken")
+    ) {
+      return url;
+    }
+    parsed.username = "";
+    parsed.password = "";
+    parsed.searchParams.delete("authToken");
+    return parsed.href;
+  } catch {
+    return url;
+  }
 }
 
 const provider: MigrationProvider = {
