@@ -24,13 +24,6 @@ const PERMISSIONS = [
   "--allow-run",
 ];
 
-/**
- * The V8 flags `deno task wb` and `deno task demo` run with (deno.json), so
- * each part runs as the command-line tool does: a heap that grows by 30% at
- * a time rather than V8's default (up to 4x) when allocation is fast.
- */
-const V8_FLAGS = "--v8-flags=--heap-growing-percent=30";
-
 /** One figure of the table, with its target when it has one. */
 interface Row {
   part: string;
@@ -51,7 +44,6 @@ async function part(script: string, args: string[]): Promise<Figures> {
       "--config",
       CONFIG,
       ...PERMISSIONS,
-      V8_FLAGS,
       `${ROOT}scripts/${script}`,
       ...args,
     ],
