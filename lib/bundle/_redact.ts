@@ -9,6 +9,7 @@
  */
 import { canonicalize } from "../content/canonicalize.ts";
 import { contentHash } from "../content/sha256.ts";
+import { ValidationError } from "../errors.ts";
 import type { BundleRecord, BundleSection } from "../store/bundle.ts";
 import { scrubJson, type SecretScrubber } from "../trace/secrets.ts";
 
@@ -43,11 +44,23 @@ export class Redactor {
     this.#secrets = secrets;
   }
 
+  #matched = new Set<string>();
+  #fields = new Set<string>();
+
   /** Learns the values to redact from one test case (call for every case first). */
   learn(record: BundleRecord): void {
+    for (const part of ["input", "expected"]) {
+      const value = record[part];
+      if (value && typeof value === "object" && !Array.isArray(value)) {
+        for (const key of Object.keys(value)) {
+          this.#fields.add(`${part}.${key}`);
+        }
+      }
+    }
     for (const path of this.#paths) {
       const found = lookup(record, path);
       if (found === undefined) continue;
+      this.#matched.add(path.join("."));
       collectStrings(found, (text) => {
         if (text.length >= 4) {
           this.#needles.push([text, canonicalize(redactionMarker(text))]);
@@ -55,6 +68,22 @@ export class Redactor {
       });
     }
     this.#needles.sort((a, b) => b[0].length - a[0].length);
+  }
+
+  /**
+   * Throws when a path named no field of any learned test case (a typo
+   * would otherwise ship the value in a bundle that says it was redacted).
+   */
+  assertAllMatched(): void {
+    const unmatched = this.#paths.map((p) => p.join("."))
+      .filter((p) => !this.#matched.has(p));
+    if (unmatched.length === 0) return;
+    const fields = [...this.#fields].sort().join(", ") || "none";
+    throw new ValidationError(unmatched.map((path) => ({
+      field: "redact",
+      message:
+        `cannot redact "${path}": no test case in the bundle has that field; the cases' fields are ${fields}`,
+    })));
   }
 
   /** The record as exported, and whether anything in it was replaced. */

@@ -77,6 +77,7 @@ const FLUSH_BYTES = 1 << 20;
  * @returns The payload sha256, counts, and the text when not written elsewhere.
  * @throws {NotFoundError} If a run, comparison or trace does not exist.
  * @throws {RangeError} If nothing is selected or a redaction path is malformed.
+ * @throws {ValidationError} If a redaction path names no field of the bundle's test cases.
  *
  * @example Bundle a traced pipeline and verify it
  * ```ts
@@ -121,6 +122,7 @@ export async function bundle(
     for await (const record of readBundleRecords(store, "test_cases", plan)) {
       redactor.learn(record);
     }
+    redactor.assertAllMatched();
   }
 
   const sink = await openSink(options.to);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ValidationError } from "../errors.ts";
 import Anthropic from "@anthropic-ai/sdk";
 import { contentHash } from "../content/sha256.ts";
 import { NotFoundError } from "../errors.ts";
@@ -135,6 +136,31 @@ Deno.test("bundle() redacts named input fields everywhere they were copied, and 
   assert.deepEqual(check.problems, []);
   assert.equal(check.redacted, result.redacted);
   assert.match(check.summary, /redacted/);
+});
+
+Deno.test("bundle() refuses a redaction path no test case has, naming the fields there are", async () => {
+  await using store = await open(":memory:");
+  const fixture = await writeFixture(store);
+  const dir = await Deno.makeTempDir();
+  try {
+    const to = `${dir}/b.json`;
+    await assert.rejects(
+      () =>
+        bundle(store, {
+          comparison: fixture.comparison,
+          redact: ["input.customer_mesage"],
+          to,
+        }),
+      (e: unknown) =>
+        e instanceof ValidationError &&
+        /cannot redact "input\.customer_mesage": no test case in the bundle has that field; the cases' fields are .*input\.customer_message/
+          .test(e.message),
+    );
+    // Nothing was written.
+    await assert.rejects(() => Deno.stat(to), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("bundle() of a pipeline run with an API key in the environment contains no key", async () => {

@@ -9,9 +9,37 @@
 import * as z from "zod";
 import { BUNDLE_SECTIONS, type BundleSection } from "../store/bundle.ts";
 
-/** The format id every bundle carries in `format`. */
+/**
+ * The format id every bundle carries in `format`.
+ *
+ * @example A bundle names its format
+ * ```ts
+ * import { bundle, BUNDLE_FORMAT, open, Tracer } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * await using store = await open(":memory:");
+ * const tracer = await Tracer.start(store, { schema_version: 1, name: "demo", steps: [{ id: "a" }] });
+ * const { text } = await bundle(store, { trace: tracer.traceId });
+ * assert.equal(BUNDLE_FORMAT, "llm-workbench.bundle");
+ * assert.equal(JSON.parse(text!).format, BUNDLE_FORMAT);
+ * ```
+ */
 export const BUNDLE_FORMAT = "llm-workbench.bundle";
-/** The format version this code writes and reads. */
+/**
+ * The format version this code writes and reads.
+ *
+ * @example A bundle carries the version it was written in
+ * ```ts
+ * import { bundle, BUNDLE_VERSION, open, Tracer } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * await using store = await open(":memory:");
+ * const tracer = await Tracer.start(store, { schema_version: 1, name: "demo", steps: [{ id: "a" }] });
+ * const { text } = await bundle(store, { trace: tracer.traceId });
+ * assert.equal(BUNDLE_VERSION, 1);
+ * assert.equal(JSON.parse(text!).version, BUNDLE_VERSION);
+ * ```
+ */
 export const BUNDLE_VERSION = 1;
 /** The DSSE payload type of a bundle signature's statement. */
 export const STATEMENT_TYPE =

@@ -17,6 +17,7 @@ import { leaderboardCommand } from "./leaderboard.ts";
 import { loadCommand } from "./load.ts";
 import { promoteCommand } from "./promote.ts";
 import { rescoreCommand } from "./rescore.ts";
+import { runsCommand } from "./runs.ts";
 import { showCommand } from "./show.ts";
 import { summaryCommand } from "./summary.ts";
 import { validateCommand } from "./validate.ts";
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   validateCommand,
   loadCommand,
   experimentCommand,
+  runsCommand,
   showCommand,
   leaderboardCommand,
   rescoreCommand,

@@ -1,4 +1,5 @@
 import { leaderboard } from "../scoring/leaderboard.ts";
+import { tableLines } from "./_table.ts";
 import {
   type Command,
   DB_OPTION,
@@ -72,14 +73,7 @@ export const leaderboardCommand: Command = {
         `${(r.failure_rate * 100).toFixed(1)}%`,
       ]),
     ];
-    const widths = table[0]!.map((_, i) =>
-      Math.max(...table.map((row) => row[i]!.length))
-    );
-    for (const row of table) {
-      io.out(
-        row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd(),
-      );
-    }
+    for (const line of tableLines(table)) io.out(line);
     if (rows.some((r) => r.missing_cost > 0)) {
       io.out("+ some calls have no known cost: the cost is a lower bound");
     }

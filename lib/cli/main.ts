@@ -18,6 +18,15 @@ const CONSOLE_IO: Io = {
   err: (l) => console.error(l),
 };
 
+/** File system errors that come from a path given on the command line. */
+const FILE_ERRORS = [
+  Deno.errors.NotFound,
+  Deno.errors.IsADirectory,
+  Deno.errors.NotADirectory,
+  Deno.errors.PermissionDenied,
+  Deno.errors.AlreadyExists,
+];
+
 function help(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
   return [
@@ -54,6 +63,10 @@ export async function main(
     io.err(`wb: unknown command '${name}'\n\n${help(commands)}`);
     return EXIT.usage;
   }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.out(command.usage);
+    return EXIT.ok;
+  }
   try {
     return await command.run(rest, io);
   } catch (error) {
@@ -67,6 +80,12 @@ export async function main(
       error instanceof SyntaxError
     ) {
       io.err(`wb ${name}: ${error.message}`);
+      return EXIT.usage;
+    }
+    if (FILE_ERRORS.some((kind) => error instanceof kind)) {
+      // A path the user gave that cannot be read or written: the message
+      // names it (e.g. "No such file or directory (os error 2): open 'x'").
+      io.err(`wb ${name}: ${(error as Error).message}`);
       return EXIT.usage;
     }
     throw error;

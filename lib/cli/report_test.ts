@@ -94,5 +94,17 @@ Deno.test("wb summary BUNDLE prints the verdict first and the verify command", a
       0,
     );
     assert.equal(await Deno.readTextFile(`${dir}/s.md`), text + "\n");
+    // A bundle that does not verify is summarised with the warning first,
+    // and the exit code says so.
+    const original = await Deno.readTextFile(file);
+    const tampered = original.replace('"repetitions":3', '"repetitions":4');
+    assert.notEqual(tampered, original);
+    await Deno.writeTextFile(`${dir}/tampered.json`, tampered);
+    const bad = capture();
+    assert.equal(
+      await main(["summary", `${dir}/tampered.json`], bad.io, COMMANDS),
+      1,
+    );
+    assert.match(bad.out.join("\n"), /^> ❌ \*\*This bundle does not verify/);
   });
 });

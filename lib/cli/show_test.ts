@@ -121,6 +121,34 @@ Deno.test("wb leaderboard ranks runs with CI, cost, latency and failure rate", a
   });
 });
 
+Deno.test("wb runs lists runs newest first, by task, and says when there are none", async () => {
+  await withRuns(async (db) => {
+    const { out, io } = capture();
+    assert.equal(await main(["runs", "--db", db], io), 0);
+    assert.match(
+      out[0]!,
+      /^run +task +prompt +model +judge +reps +status +started$/,
+    );
+    assert.equal(out.length, 3);
+    const ids = out.slice(1).map((line) => line.split(/ +/)[0]);
+    assert.deepEqual(ids.toSorted(), ["run_good_0001", "run_weak_0001"]);
+    assert.match(out[1]!, / resume_matching@v\d +\S+ +\S+ +\d+ +\w+ +\d{4}-/);
+    const none = capture();
+    assert.equal(
+      await main(["runs", "--task", "nothing", "--db", db], none.io),
+      0,
+    );
+    assert.deepEqual(none.out, ["no runs for task 'nothing'"]);
+    // The error for an unknown run points at it.
+    const missing = capture();
+    assert.equal(
+      await main(["show", "run_nothing_here", "--db", db], missing.io),
+      2,
+    );
+    assert.match(missing.err.join("\n"), /wb runs/);
+  });
+});
+
 Deno.test("wb rescore re-checks a run without model calls and reports the scorecard", async () => {
   await withRuns(async (db) => {
     const { out, io } = capture();

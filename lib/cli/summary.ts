@@ -1,5 +1,6 @@
 import { comparisonMarkdown } from "../compare/comparison_markdown.ts";
 import { loadComparison } from "../compare/load_comparison.ts";
+import { verifyBundle } from "../bundle/verify_bundle.ts";
 import { bundleMarkdown } from "../report/bundle_markdown.ts";
 import {
   type Command,
@@ -42,12 +43,16 @@ export const summaryCommand: Command = {
     }
     const target = positionals[0];
     if (target !== undefined && await isFile(target)) {
-      const text = await bundleMarkdown(await Deno.readFile(target), {
+      const bundleText = await Deno.readTextFile(target);
+      const integrity = await verifyBundle(bundleText);
+      const text = await bundleMarkdown(bundleText, {
         file: target,
+        integrity,
       });
       if (values.markdown) await Deno.writeTextFile(values.markdown, text);
       else io.out(text.trimEnd());
-      return EXIT.ok;
+      // The summary says so first; the exit code says so to CI.
+      return integrity.ok ? EXIT.ok : EXIT.failed;
     }
     await using store = await openFromFlag(values.db);
     const comparison = await loadComparison(store, positionals[0], {

@@ -44,6 +44,15 @@ import {
  * straddles the limit, sent back as inconclusive with the repetitions
  * likely to settle it; 2.5-4% of -0.10 slice regressions got through at
  * 3-5 repetitions).
+ *
+ * @example The default is one of the modes
+ * ```ts
+ * import { COMPARE_MODES, DEFAULT_COMPARE_MODE } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_COMPARE_MODE, "confident");
+ * assert.ok(COMPARE_MODES.includes(DEFAULT_COMPARE_MODE));
+ * ```
  */
 export const DEFAULT_COMPARE_MODE: CompareMode = "confident";
 
@@ -72,6 +81,13 @@ const CONFIDENCE = 0.95;
 
 function sameRuns(baseline: RunRecord, candidate: RunRecord): Issue[] {
   const issues: Issue[] = [];
+  if (baseline.id === candidate.id) {
+    issues.push({
+      field: "candidate",
+      message:
+        `the baseline and the candidate are the same run '${baseline.id}'; compare the candidate prompt version's run with the baseline's (wb runs lists them)`,
+    });
+  }
   const differs = (field: keyof RunRecord, what: string, fix: string) => {
     if (baseline[field] !== candidate[field]) {
       issues.push({

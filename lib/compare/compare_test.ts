@@ -320,6 +320,12 @@ Deno.test("compare() refuses runs of another task or dataset, naming both values
         .test(e.message),
   );
   await assert.rejects(
+    compare(store, { baseline: "base", candidate: "base" }),
+    (e: unknown) =>
+      e instanceof ValidationError &&
+      /the baseline and the candidate are the same run 'base'/.test(e.message),
+  );
+  await assert.rejects(
     compare(store, {
       baseline: "base",
       candidate: "cand",

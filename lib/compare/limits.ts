@@ -2,7 +2,25 @@ import { ValidationError } from "../errors.ts";
 import { LimitsSchema } from "../schema/task.ts";
 import type { AppliedLimits, CompareLimits } from "./verdict.ts";
 
-/** The limits used when neither the task nor the call sets one. */
+/**
+ * The limits used when neither the task nor the call sets one: a rubric
+ * dimension may drop by at most 0.25 and a slice's pass rate by at most
+ * 0.10, cost may grow by at most 20%; latency, failure and injection rates
+ * are unbounded.
+ *
+ * @example The defaults, and what resolveLimits starts from
+ * ```ts
+ * import { DEFAULT_LIMITS, resolveLimits } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_LIMITS.dimension, -0.25);
+ * assert.equal(DEFAULT_LIMITS.slice, -0.1);
+ * assert.equal(DEFAULT_LIMITS.cost_growth, 0.2);
+ * assert.equal(DEFAULT_LIMITS.failure_rate, null);
+ * assert.deepEqual(resolveLimits(), DEFAULT_LIMITS);
+ * assert.ok(Object.isFrozen(DEFAULT_LIMITS));
+ * ```
+ */
 export const DEFAULT_LIMITS: Readonly<AppliedLimits> = Object.freeze({
   dimension: -0.25,
   slice: -0.1,

@@ -6,7 +6,20 @@
  */
 import type { JudgeCalibration } from "../schema/scorecard.ts";
 
-/** The three verdicts a comparison can reach, in the order CI reads them. */
+/**
+ * The three verdicts a comparison can reach, in the order CI reads them.
+ *
+ * @example Check that a string is a verdict
+ * ```ts
+ * import { type Verdict, VERDICTS } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const isVerdict = (value: string): value is Verdict => (VERDICTS as readonly string[]).includes(value);
+ * assert.deepEqual(VERDICTS, ["APPROVED", "REJECTED", "INCONCLUSIVE"]);
+ * assert.ok(isVerdict("INCONCLUSIVE"));
+ * assert.ok(!isVerdict("approved"));
+ * ```
+ */
 export const VERDICTS = ["APPROVED", "REJECTED", "INCONCLUSIVE"] as const;
 
 /**
@@ -16,7 +29,21 @@ export const VERDICTS = ["APPROVED", "REJECTED", "INCONCLUSIVE"] as const;
  */
 export type Verdict = typeof VERDICTS[number];
 
-/** The ways a verdict reads noise (see docs/verdict.md). */
+/**
+ * The ways a verdict reads noise (see docs/verdict.md and
+ * {@linkcode CompareMode}).
+ *
+ * @example Check a mode given on a command line
+ * ```ts
+ * import { COMPARE_MODES, type CompareMode } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const isMode = (value: string): value is CompareMode => (COMPARE_MODES as readonly string[]).includes(value);
+ * assert.deepEqual(COMPARE_MODES, ["point", "strict", "confident"]);
+ * assert.ok(isMode("strict"));
+ * assert.ok(!isMode("lenient"));
+ * ```
+ */
 export const COMPARE_MODES = ["point", "strict", "confident"] as const;
 
 /**

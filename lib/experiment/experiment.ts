@@ -437,7 +437,29 @@ function judgeVersions(workflow: unknown): Map<string, string> {
   return versions;
 }
 
-/** The cache key of a request: sha256 of the canonical call that determines the answer. */
+/**
+ * The cache key of a request: sha256 of the canonical call that determines
+ * the answer (provider, model, base URL, parameters, system prompt,
+ * messages, structured output and repetition; not the abort signal or the
+ * fake provider's hints).
+ *
+ * @param config The model config (provider, model, base URL).
+ * @param request The request.
+ * @returns 64 hex digits.
+ *
+ * @example Equal requests share a key; another repetition does not
+ * ```ts
+ * import { cacheKey, type ModelConfig } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const config: Pick<ModelConfig, "provider" | "model"> = { provider: "fake", model: "fake-fast-1" };
+ * const request = { messages: [{ role: "user" as const, content: "Hi" }], params: { temperature: 0 }, repetition: 0 };
+ * const key = cacheKey(config, request);
+ * assert.match(key, /^[0-9a-f]{64}$/);
+ * assert.equal(cacheKey(config, { ...request, messages: [{ role: "user", content: "Hi" }] }), key);
+ * assert.notEqual(cacheKey(config, { ...request, repetition: 1 }), key);
+ * ```
+ */
 export function cacheKey(
   config: Pick<ModelConfig, "provider" | "model" | "base_url">,
   request: Pick<

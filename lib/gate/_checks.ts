@@ -36,3 +36,12 @@ export function requireVersion(version: number): number {
   }
   return version;
 }
+
+/**
+ * Who a person is for a gate's rules (one decision each, no self-approval,
+ * distinct approvals): their name without surrounding space and case, so
+ * "alice" and "Alice " are one person.
+ */
+export function actorKey(actor: string): string {
+  return actor.trim().toLowerCase();
+}

@@ -3,7 +3,7 @@ import { ConflictError, ValidationError } from "../errors.ts";
 import { insertDecision } from "../store/gates.ts";
 import type { Store } from "../store/open.ts";
 import { Tracer } from "../trace/tracer.ts";
-import { requireText } from "./_checks.ts";
+import { actorKey, requireText } from "./_checks.ts";
 import { evaluateGate } from "./evaluate_gate.ts";
 import type { GateDecisionKind, GateEvaluation } from "./gate.ts";
 
@@ -79,13 +79,17 @@ export async function decideGate(
       }; request a new gate`,
     );
   }
-  if (gate.decisions.some((d) => d.kind === "human" && d.actor === actor)) {
+  if (
+    gate.decisions.some((d) =>
+      d.kind === "human" && actorKey(d.actor) === actorKey(actor)
+    )
+  ) {
     throw new ConflictError(
       `Cannot ${verb} gate '${gate.id}' as '${actor}' already decided on it; a person decides once`,
     );
   }
   if (
-    verb === "approve" && actor === gate.requested_by &&
+    verb === "approve" && actorKey(actor) === actorKey(gate.requested_by) &&
     !gate.policy.allow_self_approval
   ) {
     throw new ConflictError(

@@ -2,6 +2,7 @@ import { contentHash } from "../content/sha256.ts";
 import type { Store } from "../store/open.ts";
 import { listTraceEvents } from "../store/trace.ts";
 import { type TraceEvent, verifyChain } from "../trace/event.ts";
+import { actorKey } from "./_checks.ts";
 import { loadGate } from "./_load.ts";
 import { currentSubject } from "./_subject.ts";
 import type { Gate, GateDecision, GateEvaluation, GateStatus } from "./gate.ts";
@@ -134,7 +135,7 @@ export function gateOutcome(
 
   const humans = counted.filter((d) => d.kind === "human");
   const rejections = humans.filter((d) => d.decision === "reject");
-  const rejectedBy = [...new Set(rejections.map((d) => d.actor))];
+  const rejectedBy = distinctActors(rejections);
   for (const d of rejections) {
     reasons.push(
       `rejected by ${d.actor}: ${d.reason}${
@@ -145,14 +146,13 @@ export function gateOutcome(
   if (policy.rejection_blocks && rejections.length > 0) {
     return result("rejected", reasons, [], rejectedBy);
   }
-  const approvedBy = [
-    ...new Set(
-      humans.filter((d) =>
-        d.decision === "approve" &&
-        (policy.allow_self_approval || d.actor !== gate.requested_by)
-      ).map((d) => d.actor),
+  const approvedBy = distinctActors(
+    humans.filter((d) =>
+      d.decision === "approve" &&
+      (policy.allow_self_approval ||
+        actorKey(d.actor) !== actorKey(gate.requested_by))
     ),
-  ];
+  );
   const needed = policy.approvals;
   if (approvedBy.length >= needed) {
     reasons.push(
@@ -171,4 +171,13 @@ export function gateOutcome(
     } (${approvedBy.length} of ${needed})`,
   );
   return result("pending", reasons, approvedBy, rejectedBy);
+}
+
+/** The decisions' actors, one name per person (the first spelling seen). */
+function distinctActors(decisions: readonly GateDecision[]): string[] {
+  const byKey = new Map<string, string>();
+  for (const d of decisions) {
+    if (!byKey.has(actorKey(d.actor))) byKey.set(actorKey(d.actor), d.actor);
+  }
+  return [...byKey.values()];
 }

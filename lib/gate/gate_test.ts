@@ -165,6 +165,23 @@ Deno.test("decideGate() refuses self-approval by default and a second decision b
     }),
     /'bob' already decided/,
   );
+  // A person is one person whatever the case or spacing of their name.
+  await assert.rejects(
+    decideGate(store, gate.id, {
+      actor: " Alice",
+      decision: "approve",
+      reason: "mine, capitalised",
+    }),
+    /requested it and the policy does not allow self-approval/,
+  );
+  await assert.rejects(
+    decideGate(store, gate.id, {
+      actor: "BOB",
+      decision: "approve",
+      reason: "a second approval by the same person",
+    }),
+    /'BOB' already decided/,
+  );
   const allowed = await request(store, {
     policy: { allow_self_approval: true },
   });

@@ -47,6 +47,17 @@ export const GatePolicySchema: z.ZodType<GatePolicy, GatePolicyInput> = z
  * The default policy, used for promotion to `production` and any other alias
  * unless a gate names its own: an `APPROVED` verdict and one human approval
  * by someone other than the requester; any rejection blocks.
+ *
+ * @example An empty policy is the default policy
+ * ```ts
+ * import { DEFAULT_GATE_POLICY, parseGatePolicy } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(DEFAULT_GATE_POLICY.accepted_verdicts, ["APPROVED"]);
+ * assert.equal(DEFAULT_GATE_POLICY.approvals, 1);
+ * assert.equal(DEFAULT_GATE_POLICY.allow_self_approval, false);
+ * assert.deepEqual(parseGatePolicy({}), DEFAULT_GATE_POLICY);
+ * ```
  */
 export const DEFAULT_GATE_POLICY: Readonly<GatePolicy> = Object.freeze({
   schema_version: 1,

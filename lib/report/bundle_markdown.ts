@@ -1,4 +1,4 @@
-import { verifyBundle } from "../bundle/verify_bundle.ts";
+import { verifyBundle, type VerifyResult } from "../bundle/verify_bundle.ts";
 import { comparisonMarkdown } from "../compare/comparison_markdown.ts";
 import type { Comparison } from "../compare/verdict.ts";
 import { bundleModel, pickComparison } from "./_bundle_model.ts";
@@ -14,6 +14,8 @@ export interface BundleMarkdownOptions {
   readonly file?: string;
   /** A payload sha256 published out of band: the summary says whether the bundle matches it. */
   readonly expect?: string;
+  /** The bundle's verification, when the caller has already made it (with the same `expect`). */
+  readonly integrity?: VerifyResult;
 }
 
 /** Escapes text for a Markdown line or table cell (no HTML, no pipes, no emphasis). */
@@ -60,7 +62,7 @@ export async function bundleMarkdown(
   const text = typeof source === "string"
     ? source
     : new TextDecoder().decode(source);
-  const integrity = await verifyBundle(
+  const integrity = options.integrity ?? await verifyBundle(
     text,
     options.expect !== undefined ? { expect: options.expect } : {},
   );

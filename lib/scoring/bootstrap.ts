@@ -338,7 +338,26 @@ export function percentileInterval(
   };
 }
 
-/** The p-quantile of sorted values, linearly interpolated (NaN when empty). */
+/**
+ * The p-quantile of sorted values, linearly interpolated between the two
+ * nearest ranks.
+ *
+ * @param sorted Values in ascending order.
+ * @param p The quantile, from 0 to 1.
+ * @returns The quantile; `NaN` when there is no value.
+ *
+ * @example Median and quartiles
+ * ```ts
+ * import { quantileSorted } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const sorted = [1, 2, 3, 4];
+ * assert.equal(quantileSorted(sorted, 0.5), 2.5);
+ * assert.equal(quantileSorted(sorted, 0.25), 1.75);
+ * assert.equal(quantileSorted(sorted, 1), 4);
+ * assert.ok(Number.isNaN(quantileSorted([], 0.5)));
+ * ```
+ */
 export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
   const n = sorted.length;
   if (n === 0) return NaN;

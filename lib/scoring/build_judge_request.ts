@@ -22,7 +22,21 @@ export interface BuildJudgeRequestOptions {
   previous?: { readonly text: string | null; readonly error: string };
 }
 
-/** The name of the judge's structured output. */
+/**
+ * The name of the judge's structured output (the forced tool or the JSON
+ * schema response format of every judge request).
+ *
+ * @example Every judge request asks for it
+ * ```ts
+ * import { buildJudgeRequest, JUDGEMENT_NAME, readCatalog } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const catalog = await readCatalog(".");
+ * const { task, dataset } = catalog.tasks.find((t) => t.task.name === "support_triage")!;
+ * const request = buildJudgeRequest(task, dataset.cases[0]!, '{"category": "other"}');
+ * assert.equal(request.structured?.name, JUDGEMENT_NAME);
+ * ```
+ */
 export const JUDGEMENT_NAME = "rubric_judgement";
 
 const SYSTEM = [

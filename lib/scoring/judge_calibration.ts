@@ -16,7 +16,20 @@ export interface JudgeCalibrationOptions {
   judge: string;
 }
 
-/** Below this Spearman's rho a judge's agreement with people is called weak. */
+/**
+ * Below this Spearman's rho a judge's agreement with people is called weak
+ * (a verdict resting on such a judge carries a warning).
+ *
+ * @example Is a judge's agreement weak?
+ * ```ts
+ * import { spearmanRho, WEAK_RHO } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const people = [1, 2, 3, 4, 5, 3];
+ * assert.ok(spearmanRho(people, [1, 2, 4, 4, 5, 3]) >= WEAK_RHO);
+ * assert.ok(spearmanRho(people, [4, 2, 1, 5, 3, 2]) < WEAK_RHO);
+ * ```
+ */
 export const WEAK_RHO = 0.5;
 
 /**

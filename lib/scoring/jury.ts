@@ -103,6 +103,18 @@ export function juryKey(jury: Jury): string {
  *
  * @param key A run's `judge_config_id`.
  * @returns The jury, or `null` when the key names a single judge config.
+ *
+ * @example A jury key and a single judge
+ * ```ts
+ * import { parseJuryKey } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseJuryKey("jury:judge-a+judge-b+judge-c;quorum=2"), {
+ *   jurors: ["judge-a", "judge-b", "judge-c"],
+ *   quorum: 2,
+ * });
+ * assert.equal(parseJuryKey("fake-judge"), null);
+ * ```
  */
 export function parseJuryKey(key: string): Jury | null {
   const match = /^jury:([^;]+);quorum=(\d+)$/.exec(key);

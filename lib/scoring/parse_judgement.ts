@@ -16,7 +16,7 @@ const DimensionSchema = z.strictObject({
 
 /**
  * Reads and strictly validates a judge's answer against a rubric: a JSON
- * object (bare or in a ```json fence) `{"dimensions": {...}}` with every
+ * object (bare or in a Markdown `json` code fence) `{"dimensions": {...}}` with every
  * rubric dimension and no other, each with `evidence`, a non-empty
  * `reasoning` and an integer `score` from 1 to 5. Anything else is an error
  * value, never a default score.

@@ -20,6 +20,7 @@ import {
   type ComputeScorecardOptions,
 } from "./compute_scorecard.ts";
 import { scoreCell } from "./score_cell.ts";
+import { runCalibration } from "./score_run.ts";
 
 /** Options for {@linkcode rescore}. */
 export type RescoreOptions = ComputeScorecardOptions;
@@ -122,8 +123,11 @@ export async function rescore(
   });
 
   await updateCellChecks(store, updates);
+  // The card carries the judge's calibration as `scoreRun` gives it, so a
+  // rescore that changes no check leaves the same scorecard.
+  const calibration = await runCalibration(store, run);
   const scorecard = computeScorecard(
-    { task, results: rescored, receipts, run },
+    { task, results: rescored, receipts, run, calibration },
     options,
   );
   const sha256 = await saveScorecard(store, run.id, scorecard);

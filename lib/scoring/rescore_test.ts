@@ -10,6 +10,8 @@ import {
 import { listTraceEvents } from "../store/trace.ts";
 import { verifyChain } from "../trace/event.ts";
 import { GOOD_MODEL, storeRun, WEAK_MODEL } from "./test_fixtures.ts";
+import { sha256Hex } from "../content/sha256.ts";
+import { addLabels } from "./labels.ts";
 import { rescore } from "./rescore.ts";
 import { scoreRun } from "./score_run.ts";
 
@@ -79,6 +81,31 @@ Deno.test("rescore() recomputes stale checks and statuses from the receipts and 
     (await latestScorecard(store, "run_weak"))!.sha256,
     fresh.sha256,
   );
+});
+
+Deno.test("rescore() keeps the judge's calibration: with no check changed it stores the same scorecard", async () => {
+  await using store = await open(":memory:");
+  await storeRun(store, { id: "run_good", answer: GOOD_MODEL });
+  const results = await listResults(store, "run_good");
+  // A person agrees with the judge on every judged output.
+  await addLabels(
+    store,
+    "resume_matching",
+    results.filter((r) => r.rubric && r.output !== null).map((r) => ({
+      "case_id": r.case_key,
+      repetition: r.repetition,
+      "output_sha256": sha256Hex(r.output!),
+      labeller: "sam",
+      scores: Object.fromEntries(
+        Object.entries(r.rubric!).map(([name, d]) => [name, d.score]),
+      ),
+    })),
+  );
+  const scored = await scoreRun(store, "run_good");
+  assert.ok(scored.scorecard.judge.calibration);
+  const again = await rescore(store, "run_good");
+  assert.equal(again.changed, 0);
+  assert.equal(again.sha256, scored.sha256);
 });
 
 Deno.test("rescore() refuses an unknown run", async () => {

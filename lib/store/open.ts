@@ -84,17 +84,29 @@ export async function open(
   // The client keeps a pool of connections to a file and opens them as it
   // needs them: the busy timeout goes in its config so that every one of them
   // waits for another process's lock, not only the first.
-  const client = createClient({
-    url: clientUrl,
-    ...(authToken ? { authToken } : {}),
-    ...(isFile ? { timeout: options.busyTimeoutMs ?? 5000 } : {}),
-  });
-  if (isFile) {
-    if (!clientUrl.includes(":memory:")) {
-      await client.execute("PRAGMA journal_mode = WAL");
-      await client.execute("PRAGMA synchronous = NORMAL");
+  const cannotOpen = (error: unknown) =>
+    new ConfigError(
+      `Cannot open the database '${withoutCredentials(target)}': ${
+        error instanceof Error ? error.message : String(error)
+      }. Check the URL (--db or WB_DATABASE_URL), that a file's directory exists, and for a server that it is reachable and WB_DATABASE_AUTH_TOKEN is right`,
+      { cause: error },
+    );
+  let client: Client;
+  try {
+    client = createClient({
+      url: clientUrl,
+      ...(authToken ? { authToken } : {}),
+      ...(isFile ? { timeout: options.busyTimeoutMs ?? 5000 } : {}),
+    });
+    if (isFile) {
+      if (!clientUrl.includes(":memory:")) {
+        await client.execute("PRAGMA journal_mode = WAL");
+        await client.execute("PRAGMA synchronous = NORMAL");
+      }
+      await client.execute("PRAGMA foreign_keys = ON");
     }
-    await client.execute("PRAGMA foreign_keys = ON");
+  } catch (error) {
+    throw cannotOpen(error);
   }
   // The dialect is typed against an older @libsql/client; the methods it
   // calls (execute, batch, transaction) are the same in the one we pin.
@@ -104,7 +116,8 @@ export async function open(
     await migrate(db);
   } catch (error) {
     await db.destroy();
-    throw error;
+    // A server that cannot be reached fails here, on the first statement.
+    throw isFile ? error : cannotOpen(error);
   }
   const close = async () => {
     await db.destroy();

@@ -64,7 +64,37 @@ export async function insertRun(store: Store, run: RunRecord): Promise<void> {
   }).execute();
 }
 
-/** A run by id (a unique prefix of at least 8 characters is accepted). */
+/**
+ * A run by id (a unique prefix of at least 8 characters is accepted).
+ *
+ * @param store The open store.
+ * @param id The run id or a unique prefix of it.
+ * @returns The run.
+ * @throws {NotFoundError} If no run (or more than one, for a prefix) matches.
+ *
+ * @example A run by id and by prefix
+ * ```ts
+ * import { experiment, getRun, loadCatalog, NotFoundError, open } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * await using store = await open(":memory:");
+ * await loadCatalog(store);
+ * const { runs } = await experiment(store, {
+ *   task: "resume_matching",
+ *   prompts: ["v3"],
+ *   models: ["fake-fast"],
+ *   cases: ["rm-001", "rm-002"],
+ *   repetitions: 1,
+ *   allowFewerRepetitions: true,
+ * });
+ * const runId = runs[0]!.run_id;
+ * const run = await getRun(store, runId);
+ * assert.equal(run.status, "completed");
+ * assert.equal(run.prompt_version_id, "resume_matching@v3");
+ * assert.equal((await getRun(store, runId.slice(0, 12))).id, runId);
+ * await assert.rejects(getRun(store, "run_missing"), NotFoundError);
+ * ```
+ */
 export async function getRun(store: Store, id: string): Promise<RunRecord> {
   let row = await store.db.selectFrom("runs").selectAll().where("id", "=", id)
     .executeTakeFirst();
@@ -81,7 +111,35 @@ export async function getRun(store: Store, id: string): Promise<RunRecord> {
   return toRun(row);
 }
 
-/** Runs, newest first, optionally of one task. */
+/**
+ * Runs, newest first, optionally of one task.
+ *
+ * @param store The open store.
+ * @param options `task`: only the runs of this task.
+ * @returns The runs (empty when none is stored).
+ *
+ * @example The runs of an experiment
+ * ```ts
+ * import { experiment, listRuns, loadCatalog, open } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * await using store = await open(":memory:");
+ * await loadCatalog(store);
+ * const { runs } = await experiment(store, {
+ *   task: "resume_matching",
+ *   prompts: ["v1", "v3"],
+ *   models: ["fake-fast"],
+ *   cases: ["rm-001", "rm-002"],
+ *   repetitions: 1,
+ *   allowFewerRepetitions: true,
+ * });
+ * const runId = runs[0]!.run_id;
+ * const stored = await listRuns(store, { task: "resume_matching" });
+ * assert.deepEqual(stored.map((r) => r.id).sort(), runs.map((r) => r.run_id).sort());
+ * assert.equal(stored[0]?.repetitions, 1);
+ * assert.deepEqual(await listRuns(store, { task: "support_triage" }), []);
+ * ```
+ */
 export async function listRuns(
   store: Store,
   options: { task?: string } = {},

@@ -205,6 +205,27 @@ const RESULTS_SQL =
  * @param runId The run id.
  * @returns The cells (empty when the run has none).
  * @throws {ValidationError} If a stored row does not hold a valid cell.
+ *
+ * @example One cell per case and repetition
+ * ```ts
+ * import { experiment, listResults, loadCatalog, open } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * await using store = await open(":memory:");
+ * await loadCatalog(store);
+ * const { runs } = await experiment(store, {
+ *   task: "resume_matching",
+ *   prompts: ["v3"],
+ *   models: ["fake-fast"],
+ *   cases: ["rm-001", "rm-002"],
+ *   repetitions: 1,
+ *   allowFewerRepetitions: true,
+ * });
+ * const runId = runs[0]!.run_id;
+ * const cells = await listResults(store, runId);
+ * assert.deepEqual(cells.map((c) => [c.case_key, c.repetition]), [["rm-001", 0], ["rm-002", 0]]);
+ * assert.ok(cells.every((c) => c.generation_io_id !== null));
+ * ```
  */
 export async function listResults(
   store: Store,
@@ -234,6 +255,29 @@ export function readResultsAt(path: string, runId: string): CellResult[] {
  * @param store The open store.
  * @param runId The run id.
  * @returns The receipts.
+ *
+ * @example Every generation call has a receipt
+ * ```ts
+ * import { experiment, listReceipts, listResults, loadCatalog, open } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * await using store = await open(":memory:");
+ * await loadCatalog(store);
+ * const { runs } = await experiment(store, {
+ *   task: "resume_matching",
+ *   prompts: ["v3"],
+ *   models: ["fake-fast"],
+ *   cases: ["rm-001", "rm-002"],
+ *   repetitions: 1,
+ *   allowFewerRepetitions: true,
+ * });
+ * const runId = runs[0]!.run_id;
+ * const receipts = await listReceipts(store, runId);
+ * assert.equal(receipts.length, runs[0]!.adapter_calls);
+ * assert.ok(receipts.every((r) => r.purpose === "generate"));
+ * const cells = await listResults(store, runId);
+ * assert.deepEqual(cells.map((c) => c.generation_io_id).sort(), receipts.map((r) => r.id).sort());
+ * ```
  */
 export async function listReceipts(
   store: Store,
@@ -400,6 +444,28 @@ export async function saveScorecard(
  * @param runId The run id.
  * @returns The scorecard with its sha256, or `undefined`.
  * @throws {ValidationError} If the stored body is not a valid scorecard.
+ *
+ * @example A completed run's scorecard
+ * ```ts
+ * import { experiment, latestScorecard, loadCatalog, open } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * await using store = await open(":memory:");
+ * await loadCatalog(store);
+ * const { runs } = await experiment(store, {
+ *   task: "resume_matching",
+ *   prompts: ["v3"],
+ *   models: ["fake-fast"],
+ *   cases: ["rm-001", "rm-002"],
+ *   repetitions: 1,
+ *   allowFewerRepetitions: true,
+ * });
+ * const runId = runs[0]!.run_id;
+ * const stored = await latestScorecard(store, runId);
+ * assert.equal(stored?.sha256, runs[0]!.scorecard_sha256);
+ * assert.equal(stored?.scorecard.cells, 2);
+ * assert.equal(await latestScorecard(store, "run_missing"), undefined);
+ * ```
  */
 export async function latestScorecard(
   store: Store,

@@ -1,7 +1,22 @@
 import { canonicalize } from "../content/canonicalize.ts";
 import { sha256Hex } from "../content/sha256.ts";
 
-/** The prev_hash of a trace's first event. */
+/**
+ * The prev_hash of a trace's first event: 64 zeros.
+ *
+ * @example A chain starts at the genesis hash
+ * ```ts
+ * import { GENESIS_HASH, hashEvent, verifyChain } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(GENESIS_HASH, "0".repeat(64));
+ * const first = { trace_id: "trace_demo", index: 0, type: "workflow_started", step: null, at: "2025-01-01T00:00:00.000Z", data: {} };
+ * const chained = { ...first, prev_hash: GENESIS_HASH };
+ * assert.equal(verifyChain([{ ...chained, hash: hashEvent(chained) }]), null);
+ * const detached = { ...first, prev_hash: "f".repeat(64) };
+ * assert.notEqual(verifyChain([{ ...detached, hash: hashEvent(detached) }]), null);
+ * ```
+ */
 export const GENESIS_HASH: string = "0".repeat(64);
 
 /** One hash-chained trace event. */
@@ -33,6 +48,18 @@ export type UnhashedEvent = Omit<TraceEvent, "hash">;
  *
  * @param event The event without its hash.
  * @returns 64 hex digits.
+ *
+ * @example The hash covers the event's content
+ * ```ts
+ * import { GENESIS_HASH, hashEvent } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const event = { trace_id: "trace_demo", index: 0, type: "step_finished", step: "fetch", at: "2025-01-01T00:00:00.000Z", data: { bytes: 512 }, prev_hash: GENESIS_HASH };
+ * const hash = hashEvent(event);
+ * assert.match(hash, /^[0-9a-f]{64}$/);
+ * assert.equal(hashEvent({ ...event }), hash);
+ * assert.notEqual(hashEvent({ ...event, data: { bytes: 513 } }), hash);
+ * ```
  */
 export function hashEvent(event: UnhashedEvent): string {
   return sha256Hex(canonicalize({
@@ -66,6 +93,23 @@ export interface ChainProblem {
  *
  * @param events Events in stored order.
  * @returns The first problem, or `null` when the chain is intact.
+ *
+ * @example An edited event breaks the chain
+ * ```ts
+ * import { GENESIS_HASH, hashEvent, type TraceEvent, verifyChain } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const event = (index: number, prev_hash: string, data: Record<string, unknown>): TraceEvent => {
+ *   const unhashed = { trace_id: "trace_demo", index, type: "step_finished", step: null, at: "2025-01-01T00:00:00.000Z", data, prev_hash };
+ *   return { ...unhashed, hash: hashEvent(unhashed) };
+ * };
+ * const first = event(0, GENESIS_HASH, {});
+ * const second = event(1, first.hash, { answer: 42 });
+ * assert.equal(verifyChain([first, second]), null);
+ * const edited = { ...second, data: { answer: 43 } };
+ * assert.equal(verifyChain([first, edited])?.position, 1);
+ * assert.equal(verifyChain([second])?.position, 0); // the first event was removed
+ * ```
  */
 export function verifyChain(
   events: readonly TraceEvent[],

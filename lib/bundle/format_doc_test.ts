@@ -1,0 +1,73 @@
+/**
+ * docs/bundle-format.md's appendix B is a verifier in Python written from
+ * the document alone. This runs its canonicalization (everything before
+ * `def sha(`, which needs no third-party package) against this project's:
+ * on the example bundle's payload hash, and on numbers where a plain
+ * `json.dumps` differs from RFC 8785.
+ */
+import assert from "node:assert/strict";
+import { canonicalize } from "../content/canonicalize.ts";
+
+const DOC = new URL("../../docs/bundle-format.md", import.meta.url);
+const EXAMPLE = new URL("./testdata/example.bundle.json", import.meta.url);
+const EXAMPLE_SHA = new URL("./testdata/example.sha256", import.meta.url);
+
+async function python(): Promise<string | undefined> {
+  try {
+    const { success } = await new Deno.Command("python3", {
+      args: ["-c", "import json, math, hashlib"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return success ? undefined : "python3 cannot import json";
+  } catch {
+    return "python3 not found";
+  }
+}
+
+const missing = await python();
+
+Deno.test({
+  name: "bundle-format.md appendix B canonicalizes exactly as the toolkit does",
+  ignore: missing !== undefined,
+  async fn() {
+    const doc = await Deno.readTextFile(DOC);
+    const appendix = doc.slice(doc.indexOf("## Appendix B"));
+    const code = /```python\n([\s\S]*?)```/.exec(appendix)?.[1];
+    assert.ok(code, "appendix B has a python block");
+    const definitions = code.slice(0, code.indexOf("def sha("))
+      .split("\n").filter((line) => !line.startsWith("from cryptography"))
+      .join("\n");
+    assert.match(definitions, /def jcs\(v\):/);
+    const values = [
+      0.000028707222,
+      5e-324,
+      1e21,
+      1e-7,
+      123456789012345680000,
+      -0.5,
+      2 ** 53 + 2,
+      { "\u{1F600}": 1, "\uE000": [true, null, 'x\u2028\u0001"\\'] },
+    ];
+    const script = `${definitions}
+import hashlib, json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+doc.pop("integrity")
+print(hashlib.sha256(jcs(doc).encode("utf-8")).hexdigest())
+print(json.dumps([jcs(v) for v in json.loads(sys.argv[2])]))
+`;
+    const output = await new Deno.Command("python3", {
+      args: [
+        "-c",
+        script,
+        EXAMPLE.pathname,
+        JSON.stringify(values),
+      ],
+    }).output();
+    assert.ok(output.success, new TextDecoder().decode(output.stderr));
+    const [payload, texts] = new TextDecoder().decode(output.stdout).trim()
+      .split("\n");
+    assert.equal(payload, (await Deno.readTextFile(EXAMPLE_SHA)).trim());
+    assert.deepEqual(JSON.parse(texts!), values.map((v) => canonicalize(v)));
+  },
+});
