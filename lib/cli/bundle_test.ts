@@ -2,16 +2,7 @@ import assert from "node:assert/strict";
 import { writeFixture } from "../bundle/_test_fixture.ts";
 import { open } from "../store/open.ts";
 import { main } from "./main.ts";
-
-function capture(): {
-  out: string[];
-  err: string[];
-  io: { out(l: string): void; err(l: string): void };
-} {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l) => out.push(l), err: (l) => err.push(l) } };
-}
+import { capture } from "./_test_io.ts";
 
 async function withFixture(
   fn: (dir: string, db: string) => Promise<void>,

@@ -6,16 +6,7 @@ import { listLabels } from "../store/labels.ts";
 import { open } from "../store/open.ts";
 import { listResults } from "../store/scores.ts";
 import { main } from "./main.ts";
-
-function capture(): {
-  out: string[];
-  err: string[];
-  io: { out(l: string): void; err(l: string): void };
-} {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l) => out.push(l), err: (l) => err.push(l) } };
-}
+import { capture } from "./_test_io.ts";
 
 async function withJudgedRun(
   fn: (db: string, runId: string, dir: string) => Promise<void>,

@@ -9,18 +9,9 @@ import {
 import { compareCommand } from "./compare.ts";
 import { main } from "./main.ts";
 import { summaryCommand } from "./summary.ts";
+import { capture } from "./_test_io.ts";
 
 const COMMANDS = [compareCommand, summaryCommand];
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) },
-  };
-}
 
 async function withRuns(
   change: (place: CellPlace) => Partial<TestCell>,

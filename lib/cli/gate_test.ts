@@ -9,16 +9,7 @@ import {
 import { gateCommand } from "./gate.ts";
 import { main } from "./main.ts";
 import { promoteCommand } from "./promote.ts";
-
-function capture(): {
-  out: string[];
-  err: string[];
-  io: { out(l: string): void; err(l: string): void };
-} {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l) => out.push(l), err: (l) => err.push(l) } };
-}
+import { capture } from "./_test_io.ts";
 
 async function withDb(fn: (db: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();

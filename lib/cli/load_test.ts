@@ -2,15 +2,9 @@ import assert from "node:assert/strict";
 import { makeCatalog, PROMPTS } from "../catalog/_test_helpers.ts";
 import { countCatalogRows } from "../store/catalog.ts";
 import { open } from "../store/open.ts";
-import type { Io } from "./command.ts";
 import { loadCommand } from "./load.ts";
 import { main } from "./main.ts";
-
-function capture(): { out: string[]; err: string[]; io: Io } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l) => out.push(l), err: (l) => err.push(l) } };
-}
+import { capture } from "./_test_io.ts";
 
 Deno.test("wb load prints what it added, then no new versions on a re-run", async () => {
   const root = await makeCatalog();

@@ -1,16 +1,7 @@
 import assert from "node:assert/strict";
 import { COMMANDS } from "./commands.ts";
 import { main } from "./main.ts";
-
-function capture(): {
-  out: string[];
-  err: string[];
-  io: { out(l: string): void; err(l: string): void };
-} {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l) => out.push(l), err: (l) => err.push(l) } };
-}
+import { capture } from "./_test_io.ts";
 
 Deno.test("wb <command> --help prints the command's usage and exits 0, for every command", async () => {
   for (const command of COMMANDS) {

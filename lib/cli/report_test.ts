@@ -3,18 +3,9 @@ import { hostileBundle } from "../report/_hostile_bundle.ts";
 import { main } from "./main.ts";
 import { reportCommand } from "./report.ts";
 import { summaryCommand } from "./summary.ts";
+import { capture } from "./_test_io.ts";
 
 const COMMANDS = [reportCommand, summaryCommand];
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) },
-  };
-}
 
 const made = hostileBundle();
 

@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
 import { makeCatalog } from "../catalog/_test_helpers.ts";
-import type { Io } from "./command.ts";
 import { main } from "./main.ts";
 import { validateCommand } from "./validate.ts";
-
-function capture(): { out: string[]; err: string[]; io: Io } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l) => out.push(l), err: (l) => err.push(l) } };
-}
+import { capture } from "./_test_io.ts";
 
 Deno.test("wb validate prints the slice distribution and exits 0 on a valid catalog", async () => {
   const root = await makeCatalog();
