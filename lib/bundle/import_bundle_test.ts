@@ -90,6 +90,31 @@ Deno.test("importBundle() refuses an append-only row that exists with other cont
   assert.equal(rows.rows[0]!["n"], 0);
 });
 
+Deno.test("importBundle() accepts catalog rows that differ only in when they were loaded", async () => {
+  await using source = await open(":memory:");
+  const fixture = await writeFixture(source);
+  const { text } = await bundle(source, { runs: [fixture.baseline] });
+  const versions = JSON.parse(text!).sections.prompt_versions as Record<
+    string,
+    unknown
+  >[];
+  assert.ok(versions.length > 0);
+  await using target = await open(":memory:");
+  // The same catalog, loaded here at another time.
+  await withImportTransaction(
+    target,
+    (writer) =>
+      writer.write(
+        "prompt_versions",
+        versions.map((v) => ({ ...v, created_at: "2020-01-01T00:00:00.000Z" })),
+      ),
+  );
+  const result = await importBundle(target, text!);
+  assert.equal(result.inserted.runs, 1);
+  assert.equal(result.unchanged.prompt_versions, versions.length);
+  assert.deepEqual(result.differing, []);
+});
+
 Deno.test("importBundle() keeps a mutable row that differs and reports it", async () => {
   await using source = await open(":memory:");
   const fixture = await writeFixture(source);

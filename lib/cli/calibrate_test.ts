@@ -151,5 +151,11 @@ Deno.test("wb calibrate stores a labels file and prints the per-dimension table"
     const parsed = JSON.parse(json.out.join("\n"));
     assert.equal(parsed.matched, cells.length);
     assert.equal(parsed.dimensions.accuracy.n, cells.length);
+    // An unknown judge is an error naming the known ones, not an empty table.
+    const unknown = capture();
+    const judgeAt = args.indexOf("fake-judge");
+    const typo = args.with(judgeAt, "fake-jduge");
+    assert.equal(await main(typo, unknown.io), 2);
+    assert.match(unknown.err.join("\n"), /fake-jduge.*not found.*fake-judge/s);
   });
 });

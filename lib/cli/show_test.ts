@@ -105,9 +105,9 @@ Deno.test("wb leaderboard ranks runs with CI, cost, latency and failure rate", a
     const none = capture();
     assert.equal(
       await main(["leaderboard", "--task", "nothing", "--db", db], none.io),
-      0,
+      2,
     );
-    assert.deepEqual(none.out, ["no completed runs for task 'nothing'"]);
+    assert.match(none.err.join("\n"), /task 'nothing' not found/);
     assert.equal(await main(["leaderboard", "--db", db], capture().io), 2);
   });
 });

@@ -1,6 +1,7 @@
 import { Decimal } from "decimal.js";
 import type { Scorecard } from "../schema/scorecard.ts";
 import type { Store } from "../store/open.ts";
+import { getTask } from "../store/catalog.ts";
 import { listRuns } from "../store/runs.ts";
 import type { Interval } from "./bootstrap.ts";
 import type { ComputeScorecardOptions } from "./compute_scorecard.ts";
@@ -51,6 +52,7 @@ export type LeaderboardOptions = ComputeScorecardOptions;
  * @param store The open store.
  * @param task The task name.
  * @param options Bootstrap seed, resamples and confidence.
+ * @throws {NotFoundError} If the task has no run and is not in the catalog.
  * @returns The ranked rows (empty when the task has no completed run).
  *
  * @example A task with no completed run
@@ -67,9 +69,11 @@ export async function leaderboard(
   task: string,
   options: LeaderboardOptions = {},
 ): Promise<LeaderboardEntry[]> {
-  const runs = (await listRuns(store, { task })).filter((r) =>
-    r.status === "completed"
-  );
+  const all = await listRuns(store, { task });
+  // No run at all: make sure the task exists (a typo is an error, not an
+  // empty board).
+  if (all.length === 0) await getTask(store, task);
+  const runs = all.filter((r) => r.status === "completed");
   const cards = [];
   for (const run of runs) cards.push(await scoreRun(store, run.id, options));
   return rankScorecards(cards);

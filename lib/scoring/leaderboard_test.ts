@@ -30,7 +30,10 @@ Deno.test("leaderboard() ranks completed runs by aggregate; a technical tie goes
   assert.equal(rows[0]!.generation_cost, "0.006000");
   assert.equal(rows[2]!.failure_rate, 0.666667);
   assert.ok(rows[0]!.latency_p95_ms! >= rows[0]!.latency_p50_ms!);
-  assert.deepEqual(await leaderboard(store, "other_task"), []);
+  await assert.rejects(
+    leaderboard(store, "other_task"),
+    /task 'other_task' not found; known tasks: resume_matching/,
+  );
 });
 
 Deno.test("rankScorecards() separates runs whose intervals do not overlap, whatever their cost", async () => {

@@ -989,6 +989,34 @@ async function existingRows(
   );
 }
 
+/**
+ * Catalog records (prompt versions, model configs, prices, tasks, datasets
+ * and their cases) are the same record when all but their load time agree:
+ * a bundle made from a database that loaded the same catalog at another
+ * time imports into this one.
+ */
+const LOADED_AT_ONLY: ReadonlySet<BundleSection> = new Set([
+  "datasets",
+  "model_configs",
+  "prices",
+  "prompt_versions",
+  "tasks",
+  "test_cases",
+]);
+
+function sameContent(
+  section: BundleSection,
+  stored: BundleRecord,
+  imported: BundleRecord,
+): boolean {
+  if (!LOADED_AT_ONLY.has(section)) {
+    return canonicalize(stored) === canonicalize(imported);
+  }
+  const { created_at: _a, ...a } = stored;
+  const { created_at: _b, ...b } = imported;
+  return canonicalize(a) === canonicalize(b);
+}
+
 async function writeBatch(
   db: AnyDb,
   section: BundleSection,
@@ -1009,7 +1037,7 @@ async function writeBatch(
       const key = recordKey(section, record);
       const found = existing.get(key);
       if (found) {
-        if (canonicalize(found) === canonicalize(record)) result.unchanged++;
+        if (sameContent(section, found, record)) result.unchanged++;
         else result.differing.push(key);
       } else if (!seen.has(key)) {
         seen.add(key);
