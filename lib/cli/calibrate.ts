@@ -11,6 +11,8 @@ import {
   required,
   UsageError,
 } from "./command.ts";
+import { getModelConfig } from "../store/catalog.ts";
+import { parseJuryKey } from "../scoring/jury.ts";
 
 const USAGE = `wb calibrate: how well a judge agrees with people
 
@@ -63,6 +65,8 @@ export const calibrateCommand: Command = {
       }
     }
     await using store = await openFromFlag(values.db);
+    // An unknown judge is an error naming the known ones, not an empty table.
+    if (parseJuryKey(judge) === null) await getModelConfig(store, judge);
     let imported = "";
     if (text !== undefined) {
       const { labels, inserted } = await addLabels(

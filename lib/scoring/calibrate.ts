@@ -1,6 +1,6 @@
 import { sha256Hex } from "../content/sha256.ts";
 import type { Label } from "../schema/label.ts";
-import { getModelConfig, getTask } from "../store/catalog.ts";
+import { getTask } from "../store/catalog.ts";
 import {
   type JudgedCell,
   listJudgedCells,
@@ -12,7 +12,6 @@ import {
   type AgreementOptions,
   type AgreementSummary,
 } from "./agreement.ts";
-import { parseJuryKey } from "./jury.ts";
 
 /** Options for {@linkcode calibrate}. */
 export interface CalibrateOptions extends AgreementOptions {
@@ -138,10 +137,6 @@ export async function calibrate(
   options: CalibrateOptions,
 ): Promise<Calibration> {
   const task = await getTask(store, options.task);
-  // An unknown judge is an error, not an empty table.
-  if (parseJuryKey(options.judge) === null) {
-    await getModelConfig(store, options.judge);
-  }
   const dimensions = task.rubric.dimensions.map((d) => d.name);
   const labels = latestPerLabeller(await listLabels(store, options.task));
   const cells = await listJudgedCells(store, {

@@ -57,11 +57,13 @@ export type LeaderboardOptions = ComputeScorecardOptions;
  *
  * @example A task with no completed run
  * ```ts
- * import { leaderboard, open } from "@llm-workbench/workbench";
+ * import { leaderboard, loadCatalog, NotFoundError, open } from "@llm-workbench/workbench";
  * import assert from "node:assert/strict";
  *
  * await using store = await open(":memory:");
+ * await loadCatalog(store);
  * assert.deepEqual(await leaderboard(store, "resume_matching"), []);
+ * await assert.rejects(leaderboard(store, "resume_matchin"), NotFoundError);
  * ```
  */
 export async function leaderboard(
