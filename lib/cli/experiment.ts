@@ -8,6 +8,7 @@ import {
   parseCommandArgs,
   UsageError,
 } from "./command.ts";
+import { tableLines } from "./_table.ts";
 
 const USAGE = `wb experiment: run prompt versions x models over a task's dataset
 
@@ -132,28 +133,53 @@ export const experimentCommand: Command = {
         progress: values.quiet ? SILENT_PROGRESS : autoProgress(),
       });
       io.out(`experiment ${result.experiment_id}`);
-      io.out(
-        "run                              prompt                  model            status       cells  failures  judge_err  calls  cache  cost (USD)",
+      const table = [
+        [
+          "run",
+          "prompt",
+          "model",
+          "status",
+          "cells",
+          "call errors",
+          "judge errors",
+          "calls",
+          "cached",
+          "cost (USD)",
+        ],
+        ...result.runs.map((run) => [
+          run.run_id,
+          run.prompt_version_id,
+          run.model_config_id,
+          run.status,
+          String(run.cells),
+          String(run.failures),
+          String(run.judge_errors),
+          String(run.adapter_calls),
+          String(run.cache_hits),
+          run.cost,
+        ]),
+      ];
+      for (const line of tableLines(table)) io.out(line);
+      if (result.runs.some((r) => r.resumed > 0)) {
+        io.out(
+          "errors, calls and cost are this session's; `wb show RUN` gives the whole run",
+        );
+      }
+      // A run whose every call failed (a wrong key, a model name the
+      // provider does not know) is a failed job, whatever its status.
+      const failed = result.runs.filter((r) =>
+        r.committed > 0 && r.failures === r.committed
       );
-      for (const run of result.runs) {
-        io.out([
-          run.run_id.padEnd(32),
-          run.prompt_version_id.padEnd(23),
-          run.model_config_id.padEnd(16),
-          run.status.padEnd(12),
-          String(run.cells).padStart(5),
-          String(run.failures).padStart(9),
-          String(run.judge_errors).padStart(10),
-          String(run.adapter_calls).padStart(6),
-          String(run.cache_hits).padStart(6),
-          ` ${run.cost}`,
-        ].join(" "));
+      for (const run of failed) {
+        io.err(
+          `every generation call of run ${run.run_id} failed: see the errors with \`wb show ${run.run_id}\``,
+        );
       }
       const interrupted = result.runs.filter((r) => r.status !== "completed");
       for (const run of interrupted) {
         io.out(`resume with: wb experiment --resume ${run.run_id}`);
       }
-      return interrupted.length ? EXIT.failed : EXIT.ok;
+      return interrupted.length || failed.length ? EXIT.failed : EXIT.ok;
     } finally {
       Deno.removeSignalListener("SIGINT", onSignal);
     }

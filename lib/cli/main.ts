@@ -93,5 +93,10 @@ export async function main(
 }
 
 if (import.meta.main) {
+  // `deno task wb` runs in the project's directory; paths on the command
+  // line (files, --root, the default database) mean the directory the user
+  // ran it from, which deno task passes as INIT_CWD.
+  const from = Deno.env.get("INIT_CWD");
+  if (from) Deno.chdir(from);
   Deno.exit(await main(Deno.args));
 }

@@ -1,7 +1,7 @@
 import { Decimal } from "decimal.js";
 import { contentHash, sha256Hex } from "../content/sha256.ts";
 import { newId, nowIso } from "../content/ids.ts";
-import { ConfigError, ValidationError } from "../errors.ts";
+import { ConfigError, ConflictError, ValidationError } from "../errors.ts";
 import type { ModelAdapter, ModelRequest } from "../providers/adapter.ts";
 import { createAdapter } from "../providers/create_adapter.ts";
 import { costOf, priceAt, type PriceRow } from "../providers/pricing.ts";
@@ -378,6 +378,11 @@ function selectCases(
 
 async function planResume(store: Store, runId: string): Promise<Plan> {
   const run = await getRun(store, runId);
+  if (run.status === "completed") {
+    throw new ConflictError(
+      `Cannot resume run '${run.id}': it is complete, every cell is committed; see it with \`wb show ${run.id}\``,
+    );
+  }
   const task = await getTask(store, run.task, { id: run.task_id });
   const dataset = await getDataset(store, run.dataset_id);
   const subset = run.flags.find((f) => f.startsWith("cases:"));
@@ -621,10 +626,18 @@ function makeCaller(
       }
       const adapter = adapters.get(config.id)!;
       const limiter = limiters.get(config.provider);
-      caller.adapterCalls++;
+      // Counted once the call is sent: a call still waiting for the rate
+      // limiter when the run is interrupted was never made.
+      let counted = false;
       const outcome = await callModel(adapter, request, options.retry, {
         ...(limiter ? { acquire: () => limiter.acquire() } : {}),
-        ...(sent ? { sent } : {}),
+        sent: () => {
+          if (!counted) {
+            counted = true;
+            caller.adapterCalls++;
+          }
+          sent?.();
+        },
         simulateLatency: options.simulateLatency ?? false,
       });
       const created = nowIso();

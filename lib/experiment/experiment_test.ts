@@ -289,6 +289,17 @@ Deno.test("experiment() stops on abort and resumes without repeating a committed
   );
   assert.equal(verifyChain(events), null);
   assert.ok(events.some((e) => e.type === "run_resumed"));
+  // A complete run has nothing to resume, and resuming it writes nothing.
+  const before = events.length;
+  await assert.rejects(
+    () => experiment(store, { resume: runId }),
+    /Cannot resume run '.*': it is complete/,
+  );
+  assert.equal(
+    (await listTraceEvents(store, (await getRun(store, runId)).trace_id))
+      .length,
+    before,
+  );
 });
 
 Deno.test("experiment() resumes with the judge the run started with, not the one models.yaml has now", async () => {
