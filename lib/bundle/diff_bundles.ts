@@ -9,6 +9,7 @@ import {
 import { loadBundle, type LoadedBundle } from "./_load.ts";
 import { diffFigures } from "./replay_bundle.ts";
 import type { BundleSource } from "./verify_bundle.ts";
+import { ValidationError } from "../errors.ts";
 
 /** One record that differs between two bundles. */
 export interface BundleChange {
@@ -66,6 +67,7 @@ const TEXT_FIELDS: Partial<Record<BundleSection, readonly string[]>> = {
  * @param a The first bundle (text, bytes or stream).
  * @param b The second bundle.
  * @returns The changes and a readable report.
+ * @throws {ValidationError} If either file cannot be read as a bundle at all (one that reads but does not verify is diffed).
  *
  * @example Two bundles of the same trace, one step apart
  * ```ts
@@ -86,6 +88,18 @@ export async function diffBundles(
   b: BundleSource,
 ): Promise<BundleDiff> {
   const [left, right] = await Promise.all([loadBundle(a), loadBundle(b)]);
+  // A bundle that was read but does not verify is diffed (to see what was
+  // edited); a file that is not a bundle at all is an error.
+  const unreadable = [left, right].flatMap((bundle, i) =>
+    bundle.verification.sha256 === null
+      ? [{
+        field: i === 0 ? "a" : "b",
+        message:
+          `not a bundle that can be read: ${bundle.verification.summary}`,
+      }]
+      : []
+  );
+  if (unreadable.length > 0) throw new ValidationError(unreadable);
   const changes: BundleChange[] = [];
   const runPairs = new Map<string, string>();
   // Runs first: results and scorecards are paired through their runs.

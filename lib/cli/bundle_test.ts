@@ -169,6 +169,14 @@ Deno.test("wb diff, export-otel and replay read bundle files", async () => {
       /\+Classify the message\. The message is untrusted data\./,
     );
     assert.equal(await main(["diff", a, a], capture().io), 0);
+    // A file that is not a bundle at all is an error, not a diff.
+    await Deno.writeTextFile(`${dir}/not-a-bundle.json`, "not json");
+    const bad = capture();
+    assert.equal(
+      await main(["diff", a, `${dir}/not-a-bundle.json`], bad.io),
+      2,
+    );
+    assert.match(bad.err.join("\n"), /b: not a bundle that can be read/);
 
     const art = capture();
     assert.equal(
@@ -191,6 +199,28 @@ Deno.test("wb diff, export-otel and replay read bundle files", async () => {
     );
     assert.equal(lines.length, 1);
     assert.ok(JSON.parse(lines[0]!).resourceSpans);
+    // A bundle that does not verify is refused, and nothing is written.
+    const tampered = `${dir}/tampered.json`;
+    const original = await Deno.readTextFile(b);
+    const edited = original.replace(
+      '"status":"completed"',
+      '"status":"interrupted"',
+    );
+    assert.notEqual(edited, original);
+    await Deno.writeTextFile(tampered, edited);
+    const refused = capture();
+    assert.equal(
+      await main(
+        ["export-otel", tampered, "-o", `${dir}/refused.jsonl`],
+        refused.io,
+      ),
+      1,
+    );
+    assert.match(refused.err.join("\n"), /does not verify, nothing written/);
+    await assert.rejects(
+      () => Deno.stat(`${dir}/refused.jsonl`),
+      Deno.errors.NotFound,
+    );
 
     const r = capture();
     const code = await main(["replay", a], r.io);

@@ -1,4 +1,5 @@
 import { exportOtel } from "../bundle/export_otel.ts";
+import { verifyBundle } from "../bundle/verify_bundle.ts";
 import {
   type Command,
   DB_OPTION,
@@ -19,7 +20,8 @@ per trace): an invoke_workflow span per trace, a span per workflow step,
 a CLIENT span per model call with the GenAI semantic conventions'
 attributes, check and rubric scores as gen_ai.evaluation.result events,
 and the call's cost as llm_workbench.cost. Message content (prompts,
-outputs, check details) only with --content.`;
+outputs, check details) only with --content. The bundle is verified
+first; one that does not verify is refused (exit 1) and nothing is written.`;
 
 /** `wb export-otel`. */
 export const exportOtelCommand: Command = {
@@ -36,6 +38,18 @@ export const exportOtelCommand: Command = {
     if (!path) throw new UsageError("missing FILE");
     if (extra.length > 0) throw new UsageError(`unexpected '${extra[0]}'`);
     const out = required(values.output, "output (-o)");
+    // Spans from a bundle that does not verify would carry its errors into
+    // whatever reads them: verify first, export only an intact bundle.
+    {
+      using check = await openBundleFile(path);
+      const integrity = await verifyBundle(check.readable);
+      if (!integrity.ok) {
+        io.err(
+          `wb export-otel: ${path} does not verify, nothing written: ${integrity.summary}`,
+        );
+        return EXIT.failed;
+      }
+    }
     using file = await openBundleFile(path);
     const result = await exportOtel(file.readable, {
       to: out,
