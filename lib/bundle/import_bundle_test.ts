@@ -5,6 +5,8 @@ import { open } from "../store/open.ts";
 import { bundle } from "./bundle.ts";
 import { importBundle } from "./import_bundle.ts";
 import { dumpTables, writeFixture } from "./_test_fixture.ts";
+import { loadCatalog } from "../catalog/load_catalog.ts";
+import { experiment } from "../experiment/experiment.ts";
 
 Deno.test("importBundle() reproduces the rows exactly on a second database, and twice changes nothing", async () => {
   await using source = await open(":memory:");
@@ -113,6 +115,29 @@ Deno.test("importBundle() accepts catalog rows that differ only in when they wer
   assert.equal(result.inserted.runs, 1);
   assert.equal(result.unchanged.prompt_versions, versions.length);
   assert.deepEqual(result.differing, []);
+});
+
+Deno.test("a database that imported a bundle can load the whole catalog afterwards", async () => {
+  await using source = await open(":memory:");
+  await loadCatalog(source);
+  const { runs } = await experiment(source, {
+    task: "support_triage",
+    prompts: ["v1", "v3"],
+    models: ["fake-fast"],
+    cases: ["st-001"],
+    repetitions: 1,
+    allowFewerRepetitions: true,
+  });
+  const { text } = await bundle(source, { runs: runs.map((r) => r.run_id) });
+  await using target = await open(":memory:");
+  await importBundle(target, text!);
+  // The bundle brought v1 and v3 only; loading fills v2, v4 and v5 in.
+  const loaded = await loadCatalog(target);
+  assert.equal(loaded.changed, true);
+  const versions = await target.client.execute(
+    "SELECT version FROM prompt_versions WHERE task = 'support_triage' ORDER BY version",
+  );
+  assert.deepEqual(versions.rows.map((r) => r[0]), [1, 2, 3, 4, 5]);
 });
 
 Deno.test("importBundle() keeps a mutable row that differs and reports it", async () => {

@@ -759,7 +759,10 @@ async function refuseConflicts(
     for (const prompt of item.prompts) {
       const sha = stored.get(prompt.version);
       if (sha === undefined) {
-        if (prompt.version !== storedMax + 1) {
+        // A version below the highest stored one is a gap (an imported
+        // bundle brings only the versions its runs used): it can be filled.
+        // Skipping ahead cannot.
+        if (prompt.version > storedMax + 1) {
           problems.push(
             `${name} v${prompt.version} cannot be added: the store holds ${
               rows.map((r) => `v${r.version}`).join(", ")
