@@ -76,6 +76,30 @@ export const experimentCommand: Command = {
         "give --task, at least one --prompt and one --model (or --resume RUN)",
       );
     }
+    if (values.resume) {
+      // A resumed run keeps what it started with.
+      const fixed = (
+        [
+          "task",
+          "prompt",
+          "model",
+          "judge",
+          "jury",
+          "quorum",
+          "repetitions",
+          "case",
+        ] as const
+      ).filter((name) => values[name] !== undefined);
+      if (fixed.length > 0) {
+        throw new UsageError(
+          `--resume continues a run with its own ${
+            fixed.map((f) => `--${f}`).join(", ")
+          }: drop ${
+            fixed.length === 1 ? "it" : "them"
+          }, or start a new run without --resume`,
+        );
+      }
+    }
     const retries = values.retries === undefined
       ? undefined
       : Number(values.retries);

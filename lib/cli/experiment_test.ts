@@ -69,6 +69,20 @@ prices:`,
       refused.err.join("\n"),
       /every generation call of run run_\S+ failed/,
     );
+    // --resume keeps the run's own task and versions.
+    const runId = ok.out[2]!.split(/ +/)[0]!;
+    const resume = capture();
+    assert.equal(
+      await main(
+        ["experiment", "--resume", runId, "--task", "x", "--db", db],
+        resume.io,
+      ),
+      2,
+    );
+    assert.match(
+      resume.err[0]!,
+      /--resume continues a run with its own --task/,
+    );
   } finally {
     Deno.env.delete(keyVariable);
     await Deno.remove(dir, { recursive: true });
