@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { ValidationError } from "../errors.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
+import { compare } from "../compare/compare.ts";
 import Anthropic from "@anthropic-ai/sdk";
 import { contentHash } from "../content/sha256.ts";
-import { NotFoundError } from "../errors.ts";
 import { open } from "../store/open.ts";
 import { SECRET_PATTERN } from "../trace/secrets.ts";
 import { Tracer } from "../trace/tracer.ts";
@@ -136,6 +136,30 @@ Deno.test("bundle() redacts named input fields everywhere they were copied, and 
   assert.deepEqual(check.problems, []);
   assert.equal(check.redacted, result.redacted);
   assert.match(check.summary, /redacted/);
+});
+
+Deno.test("bundle() of one comparison holds that verdict only; a bundle of runs holds every verdict between them", async () => {
+  await using store = await open(":memory:");
+  const fixture = await writeFixture(store);
+  const reversed = await compare(store, {
+    baseline: fixture.candidate,
+    candidate: fixture.baseline,
+  });
+  const one = JSON.parse(
+    (await bundle(store, { comparison: fixture.comparison })).text!,
+  );
+  assert.deepEqual(
+    one.sections.comparisons.map((c: { id: string }) => c.id),
+    [fixture.comparison],
+  );
+  const both = JSON.parse(
+    (await bundle(store, { runs: [fixture.baseline, fixture.candidate] }))
+      .text!,
+  );
+  assert.deepEqual(
+    both.sections.comparisons.map((c: { id: string }) => c.id).sort(),
+    [fixture.comparison, reversed.id].sort(),
+  );
 });
 
 Deno.test("bundle() refuses a redaction path no test case has, naming the fields there are", async () => {

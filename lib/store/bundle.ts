@@ -588,8 +588,9 @@ export async function planBundle(
     runs.add(row.baseline_run_id as string);
     runs.add(row.candidate_run_id as string);
   }
-  // Comparisons between two runs of the bundle come along.
-  if (runs.size > 0) {
+  // Comparisons between two runs named for the bundle come along; a bundle
+  // of one comparison holds that verdict only (and only its gates).
+  if (runs.size > 0 && (input.runs?.length ?? 0) > 0) {
     const between = await selectIn(
       db,
       "comparisons",
