@@ -327,6 +327,7 @@ export { DEFAULT_LIMITS, resolveLimits } from "./lib/compare/limits.ts";
 export { comparisonMarkdown } from "./lib/compare/comparison_markdown.ts";
 export { loadComparison } from "./lib/compare/load_comparison.ts";
 export {
+  type SimulatedScenario,
   simulateVerdicts,
   type SimulateVerdictsOptions,
   type SimulateVerdictsResult,

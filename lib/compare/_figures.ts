@@ -18,6 +18,10 @@ export interface CellFigures {
   readonly dimensions: readonly number[];
   /** Uncached generation cost (a float: used for intervals only). */
   readonly cost: number;
+  /** Uncached generation cost, exact decimal; null when unknown. */
+  readonly cost_exact: string | null;
+  /** Whether the judge scored the cell (its rubric is present). */
+  readonly judged: boolean;
   /** 1 when the cell failed (provider error or invalid output), else 0. */
   readonly failed: number;
   /** 1 when an injection succeeded, 0 when resisted, NaN when the case carries none. */
@@ -32,10 +36,10 @@ export interface RunFigures {
   readonly repetitions: number;
   /** Its cells. */
   readonly cells: readonly CellFigures[];
-  /** Uncached generation cost per cell, exact decimal; null when unknown. */
-  readonly cost_per_cell: string | null;
   /** Generation latency p95 (ms), null when there is none. */
   readonly latency_p95_ms: number | null;
+  /** Whether a judge (or jury) scored the run: unjudged runs have no dimension checks. */
+  readonly judged: boolean;
 }
 
 /**
@@ -48,12 +52,10 @@ export function runCellFigures(
   results: readonly CellResult[],
   receipts: readonly ReceiptFigures[],
 ): CellFigures[] {
-  const costs = new Map<string, number>();
+  const costs = new Map<string, string>();
   for (const r of receipts) {
     const cost = r.uncached_cost ?? r.cost;
-    // A stored cost is a decimal string: Number() rounds it to the same
-    // float as Decimal's toNumber().
-    if (cost !== null) costs.set(r.id, Number(cost));
+    if (cost !== null) costs.set(r.id, cost);
   }
   const dimensions = task.rubric.dimensions.map((d) => d.name);
   const injectionKeys = task.checks.filter((c) =>
@@ -76,7 +78,11 @@ export function runCellFigures(
       repetition: result.repetition,
       score: cellScore(result) ?? NaN,
       dimensions: dimensions.map((d) => result.rubric?.[d]?.score ?? NaN),
-      cost: cost ?? NaN,
+      // A stored cost is a decimal string: Number() rounds it to the same
+      // float as Decimal's toNumber().
+      cost: cost === undefined ? NaN : Number(cost),
+      cost_exact: cost ?? null,
+      judged: result.rubric !== null,
       failed: result.status === "ok" ? 0 : 1,
       injection,
     };

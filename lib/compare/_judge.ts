@@ -1,5 +1,8 @@
 import { Decimal } from "decimal.js";
-import type { Measured } from "./_measure.ts";
+import { MIN_CASES_FOR_INTERVAL } from "../scoring/small_sample.ts";
+import { varianceAt } from "./_conditional.ts";
+import { normalCdf, normalQuantile, tQuantile } from "./_distributions.ts";
+import { type Measured, round6 } from "./_measure.ts";
 import type {
   AppliedLimits,
   CheckOutcome,
@@ -21,14 +24,32 @@ export interface Judgement {
   readonly inconclusive: string[];
   /** Improvements' lines. */
   readonly improvements: string[];
-  /** Repetitions likely to settle the inconclusive checks. */
+  /** Repetitions likely to settle the undecided checks. */
   readonly suggested_repetitions: number | null;
+  /** One line per limit that rests on fewer than `MIN_CASES_FOR_INTERVAL` cases. */
+  readonly small_sample_warnings: string[];
   /** Every check, failing first. */
   readonly checks: DeltaCheck[];
 }
 
+/** How {@linkcode judgeDeltas} reads the measured deltas. */
+export interface JudgeOptions {
+  /** How noise is read. */
+  readonly mode: CompareMode;
+  /** The one-sided error rate of each of a limit's two tests. */
+  readonly alpha: number;
+  /** A check's critical value on the z scale at this look (all of alpha at one look: `z_{1 - alpha}`). */
+  readonly critical: (m: Measured) => number;
+}
+
 /** Beyond this many repetitions per case, more repetitions are not suggested. */
 const MAX_SUGGESTED_REPETITIONS = 100;
+
+/** The power a suggested number of repetitions aims at (z of 80%). */
+const Z_POWER = normalQuantile(0.8);
+
+/** Kinds whose unmeasured cells hold the verdict (they read judge scores). */
+const JUDGED_KINDS = new Set(["dimension", "slice"]);
 
 function limitFor(
   kind: Measured["kind"],
@@ -50,8 +71,37 @@ function limitFor(
   }
 }
 
-/** Where a measured delta stands against its limit, whatever the mode. */
-export function limitStatus(m: Measured, limit: number | null): LimitStatus {
+/** The interval a check is decided on: the delta plus or minus `c` standard errors, `c` on the t scale for its degrees of freedom. */
+export function decisionInterval(
+  m: Measured,
+  critical: number,
+): { low: number; high: number } | null {
+  if (m.delta === null || !m.conditional) return null;
+  const { se, df } = m.conditional;
+  const c = tQuantile(normalCdf(critical), df);
+  const center = m.exact ? m.exact.toNumber() : m.delta;
+  return { low: round6(center - c * se), high: round6(center + c * se) };
+}
+
+/**
+ * Where a measured delta stands against its limit, as two one-sided tests
+ * on the decision interval: `breached` when even its near end is past the
+ * limit, `within` when even its far end is not (a delta equal to the limit
+ * is within it), `possibly_breached` (undecided) otherwise;
+ * `not_measured` without data, or, for a dimension or slice, when more
+ * than `unmeasuredLimit` of a run's cells were not judged. Without an
+ * interval (point mode, latency p95) the estimate decides alone.
+ */
+export function limitStatus(
+  m: Measured,
+  limit: number | null,
+  interval: { low: number; high: number } | null,
+  unmeasuredLimit: number,
+): LimitStatus {
+  if (
+    JUDGED_KINDS.has(m.kind) && m.unmeasured &&
+    m.unmeasured.share > unmeasuredLimit
+  ) return "not_measured";
   if (m.fromZero) return limit === null ? "within" : "breached";
   if (m.delta === null) return "not_measured";
   if (limit === null) return "within";
@@ -59,12 +109,13 @@ export function limitStatus(m: Measured, limit: number | null): LimitStatus {
   const pointPast = m.kind === "cost" && m.exact
     ? m.exact.gt(new Decimal(limit))
     : past(m.delta);
-  if (!m.interval) return pointPast ? "breached" : "within";
-  const near = m.worse === "drop" ? m.interval.high : m.interval.low;
-  const far = m.worse === "drop" ? m.interval.low : m.interval.high;
-  if (past(near) && pointPast) return "breached";
-  if (past(far) || pointPast) return "possibly_breached";
-  return "within";
+  if (!interval) return pointPast ? "breached" : "within";
+  const near = m.worse === "drop" ? interval.high : interval.low;
+  const far = m.worse === "drop" ? interval.low : interval.high;
+  if (m.conditional?.se === 0) return pointPast ? "breached" : "within";
+  if (past(near)) return "breached";
+  if (!past(far)) return "within";
+  return "possibly_breached";
 }
 
 function outcomeOf(
@@ -73,12 +124,16 @@ function outcomeOf(
   status: LimitStatus,
   mode: CompareMode,
 ): CheckOutcome {
-  if (limit === null || status === "not_measured") return "pass";
+  if (status === "not_measured") {
+    if (!JUDGED_KINDS.has(m.kind) || m.delta === null && !m.unmeasured?.of) {
+      return "pass";
+    }
+    return mode === "strict" ? "fail" : "inconclusive";
+  }
+  if (limit === null) return "pass";
   switch (mode) {
     case "point":
-      return limitStatus({ ...m, interval: null }, limit) === "breached"
-        ? "fail"
-        : "pass";
+      return status === "breached" ? "fail" : "pass";
     case "strict":
       return status === "within" ? "pass" : "fail";
     case "confident":
@@ -91,46 +146,27 @@ function outcomeOf(
 }
 
 /**
- * The share of the distance to the limit the half-width must shrink to for
- * a re-run to settle the question with about 80% probability, if the
- * estimate holds: 1.96 / (1.96 + 0.84), the usual power calculation.
- */
-const SETTLE_SHARE = 1.96 / (1.96 + 0.84);
-
-/**
- * Repetitions per case likely to settle a possible breach. The half-width
- * must shrink to {@linkcode SETTLE_SHARE} of the distance between the
- * estimate and the limit, so the variance of the mean delta must shrink by
- * `(SETTLE_SHARE * distance / half-width)^2`. That variance is about
- * `(between + within / n) / cases` at `n` repetitions per case (see
- * `DeltaNoise`): only the repetition part shrinks with `n`, the
- * between-case part does not, so the target is reached at
- * `n = within / (observed * shrink - between)`, and never when
- * `observed * shrink <= between`. Without a noise split (one repetition
- * per case, or one case) all the noise is taken for repetition noise:
- * `n = repetitions / shrink`. At least `repetitions + 1`; `null` when the
- * estimate sits on the limit, repetitions alone cannot get there, or the
- * answer is more than {@linkcode MAX_SUGGESTED_REPETITIONS}.
+ * Repetitions per case (in both runs, for every case of the check) at
+ * which an undecided check would likely be decided by one more look: the
+ * standard error must fall to `|delta - limit| / (c + z_0.8)`, and it
+ * falls as the square root of the repetitions. At least one more than
+ * now; `null` when the estimate sits on the limit or more than
+ * {@linkcode MAX_SUGGESTED_REPETITIONS} would be needed.
  */
 export function repetitionsNeeded(
   m: Measured,
   limit: number,
-  repetitions: number,
+  alpha: number,
 ): number | null {
-  if (!m.interval || m.delta === null) return null;
-  const half = (m.interval.high - m.interval.low) / 2;
-  const distance = Math.abs(m.delta - limit);
-  if (distance < 1e-9) return null;
-  const shrink = (SETTLE_SHARE * distance / half) ** 2;
-  let needed: number;
-  if (m.noise && m.noise.observed > 0) {
-    const target = m.noise.observed * shrink;
-    if (target <= m.noise.between) return null;
-    needed = m.noise.within / (target - m.noise.between);
-  } else {
-    needed = repetitions / shrink;
-  }
-  const n = Math.max(repetitions + 1, Math.ceil(needed));
+  if (!m.conditional || m.delta === null) return null;
+  const { se, df, counts } = m.conditional;
+  const distance = Math.abs((m.exact?.toNumber() ?? m.delta) - limit);
+  if (distance < 1e-9 || se === 0) return null;
+  const c = tQuantile(1 - alpha, df);
+  const target = distance / (c + Z_POWER);
+  const now = counts.nb.reduce((s, n, i) => s + Math.min(n, counts.nc[i]!), 0) /
+    counts.nb.length;
+  const n = Math.max(Math.floor(now) + 1, Math.ceil(now * (se / target) ** 2));
   return n > MAX_SUGGESTED_REPETITIONS ? null : n;
 }
 
@@ -157,63 +193,85 @@ function formatFigure(m: Measured, x: number | null): string {
   }
 }
 
-function label(m: Measured): string {
+/** `dimension 'accuracy'`, `slice 'edge'`, or the figure's name. */
+export function checkLabel(m: { kind: string; name: string }): string {
   return m.kind === "dimension" || m.kind === "slice"
     ? `${m.kind} '${m.name}'`
     : m.name;
+}
+
+/** The two-sided coverage of an interval of `c` standard errors, as a percentage for display. */
+function coverage(critical: number): string {
+  const pct = (1 - 2 * (1 - normalCdf(critical))) * 100;
+  const rounded = Math.round(pct * 10) / 10;
+  return Number.isInteger(rounded) ? String(rounded) : rounded.toFixed(1);
 }
 
 function describe(
   m: Measured,
   limit: number | null,
   status: LimitStatus,
+  interval: { low: number; high: number } | null,
+  critical: number,
   needed: number | null,
+  unmeasuredLimit: number,
 ): string {
-  const name = label(m);
+  const name = checkLabel(m);
   if (m.fromZero) {
     return `${name} grew from ${formatFigure(m, m.baseline)} to ${
       formatFigure(m, m.candidate)
     }${limit === null ? "" : ` (limit ${formatDelta(m, limit)})`}`;
   }
-  if (status === "not_measured" || m.delta === null) {
+  if (status === "not_measured") {
+    const u = m.unmeasured;
+    if (u && u.share > unmeasuredLimit) {
+      return `${name} not measured in ${
+        (u.share * 100).toFixed(1)
+      }% of the ${u.run}'s cells (${u.cells} of ${u.of}: judge errors or failed quorums; at most ${
+        (unmeasuredLimit * 100).toFixed(0)
+      }% may go unjudged): it cannot pass`;
+    }
     return `${name} not measured: no data in ${
       m.baseline === null ? "the baseline" : "the candidate"
     }`;
   }
-  const bad = m.worse === "drop" ? m.delta < 0 : m.delta > 0;
+  const delta = m.delta!;
+  const bad = m.worse === "drop" ? delta < 0 : delta > 0;
   const verb = status === "breached"
     ? m.worse === "drop" ? "regressed" : "grew"
     : status === "possibly_breached"
     ? bad
       ? m.worse === "drop" ? "may have regressed" : "may have grown"
       // Better on average, but the interval reaches past the limit.
-      : m.delta === 0
+      : delta === 0
       ? "unchanged on average"
       : m.worse === "drop"
       ? "rose on average"
       : "fell on average"
-    : m.delta === 0
+    : delta === 0
     ? "unchanged"
     : bad
     ? m.worse === "drop" ? "dropped" : "grew"
     : "improved";
   const parts = [
-    ...(m.interval
+    ...(interval
       ? [
-        `95% CI ${formatDelta(m, m.interval.low)} to ${
-          formatDelta(m, m.interval.high)
+        `${coverage(critical)}% CI ${formatDelta(m, interval.low)} to ${
+          formatDelta(m, interval.high)
+        }${
+          m.conditional ? `, ${m.cases} case${m.cases === 1 ? "" : "s"}` : ""
         }`,
       ]
       : []),
     ...(limit === null ? [] : [`limit ${formatDelta(m, limit)}`]),
   ];
-  let text = `${name} ${verb} ${formatDelta(m, m.delta)}${
+  let text = `${name} ${verb} ${formatDelta(m, delta)}${
     parts.length ? ` (${parts.join("; ")})` : ""
   }: ${formatFigure(m, m.baseline)} -> ${formatFigure(m, m.candidate)}`;
   if (status === "possibly_breached") {
     text += needed === null
-      ? "; the interval straddles the limit and more repetitions alone are unlikely to settle it"
-      : `; the interval straddles the limit: about ${needed} repetitions per case would likely settle it`;
+      ? "; undecided: the interval straddles the limit and more repetitions alone are unlikely to settle it"
+      : `; undecided: about ${needed} repetitions per case would likely settle it`;
   }
   return text;
 }
@@ -226,27 +284,30 @@ const ORDER: Record<CheckOutcome, number> = {
 
 /**
  * Holds every measured delta against its limit under a mode and reaches
- * the verdict: any failing check rejects, whatever the aggregate did; in
- * `confident` mode a possible breach without a certain one is inconclusive.
+ * the verdict: any failing check rejects, whatever the aggregate did; a
+ * check left undecided (confident mode) or not measured makes the verdict
+ * inconclusive; the verdict approves only when every limited check is
+ * decided within its limit (an intersection-union test: no correction for
+ * the number of checks is needed for the approval's error rate).
  */
 export function judgeDeltas(
   measured: readonly Measured[],
   limits: AppliedLimits,
-  mode: CompareMode,
-  repetitions: number,
+  options: JudgeOptions,
 ): Judgement {
+  const { mode, alpha } = options;
   const checks: DeltaCheck[] = measured.map((m) => {
     const limit = limitFor(m.kind, limits);
-    const status = limitStatus(m, limit);
+    const critical = options.critical(m);
+    const interval = mode === "point" ? null : decisionInterval(m, critical);
+    const shownInterval = decisionInterval(m, critical);
+    const status = limitStatus(m, limit, interval, limits.unmeasured);
     const outcome = outcomeOf(m, limit, status, mode);
     const needed = status === "possibly_breached" && limit !== null
-      ? repetitionsNeeded(m, limit, repetitions)
+      ? repetitionsNeeded(m, limit, alpha)
       : null;
-    // In point mode the text reads the means only, as the verdict does.
-    const shown = mode === "point" && status !== "not_measured"
-      ? limitStatus({ ...m, interval: null }, limit)
-      : status;
     const improved = !m.fromZero && m.delta !== null &&
+      status !== "not_measured" &&
       (m.worse === "drop" ? m.delta > 0 : m.delta < 0);
     return {
       kind: m.kind,
@@ -255,13 +316,28 @@ export function judgeDeltas(
       baseline: m.baseline,
       candidate: m.candidate,
       delta: m.delta,
-      interval: m.interval,
+      interval: shownInterval,
       limit,
       status,
       outcome,
       improved,
       repetitions_needed: needed,
-      text: describe(m, limit, shown, needed),
+      text: describe(
+        m,
+        limit,
+        status,
+        shownInterval,
+        critical,
+        needed,
+        limits.unmeasured,
+      ),
+      cases: m.cases,
+      standard_error: m.conditional ? round6(m.conditional.se) : null,
+      critical_value: m.conditional && m.delta !== null
+        ? round6(tQuantile(normalCdf(critical), m.conditional.df))
+        : null,
+      case_interval: m.case_interval,
+      unmeasured_share: m.unmeasured ? round6(m.unmeasured.share) : null,
     };
   });
   checks.sort((a, b) => ORDER[a.outcome] - ORDER[b.outcome]);
@@ -272,32 +348,39 @@ export function judgeDeltas(
     : open.length
     ? "INCONCLUSIVE"
     : "APPROVED";
-  const needs = open.map((c) => c.repetitions_needed);
+  const undecided = open.filter((c) => c.status === "possibly_breached");
+  const blind = open.filter((c) => c.status === "not_measured");
+  const needs = undecided.map((c) => c.repetitions_needed);
   const suggested = needs.length && needs.every((n) => n !== null)
     ? Math.max(...(needs as number[]))
     : null;
-  const names = (list: DeltaCheck[]) =>
-    list.map((c) =>
-      c.kind === "dimension" || c.kind === "slice"
-        ? `${c.kind} '${c.name}'`
-        : c.name
-    ).join(", ");
+  const names = (list: DeltaCheck[]) => list.map(checkLabel).join(", ");
   const plural = (n: number) => `${n} limit${n === 1 ? "" : "s"}`;
+  const inconclusive = [
+    ...(blind.length ? [`not measured: ${names(blind)}`] : []),
+    ...(undecided.length
+      ? [
+        `${plural(undecided.length)} undecided (${names(undecided)}); ${
+          suggested === null
+            ? "more repetitions alone are unlikely to settle it; review the figures"
+            : `about ${suggested} repetitions per case would likely settle it`
+        }`,
+      ]
+      : []),
+  ];
   const summary = verdict === "REJECTED"
     ? `REJECTED: ${plural(failing.length)} ${
-      mode === "strict" && failing.some((c) => c.status !== "breached")
-        ? "breached or possibly breached"
-        : "breached"
+      failing.every((c) => c.status === "breached")
+        ? "breached"
+        : "breached, undecided or not measured"
     } (${names(failing)})`
     : verdict === "INCONCLUSIVE"
-    ? `INCONCLUSIVE: ${plural(open.length)} possibly breached (${
-      names(open)
-    }); ${
-      suggested === null
-        ? "more repetitions alone are unlikely to settle it; review the figures"
-        : `run about ${suggested} repetitions per case to settle it`
-    }`
-    : `APPROVED: no limit breached`;
+    ? `INCONCLUSIVE: ${inconclusive.join("; ")}`
+    : `APPROVED: every limit within`;
+  const limited = checks.filter((c) =>
+    c.limit !== null && c.delta !== null && c.cases !== undefined &&
+    c.cases > 0 && c.cases < MIN_CASES_FOR_INTERVAL
+  );
   return {
     verdict,
     summary,
@@ -306,6 +389,25 @@ export function judgeDeltas(
     improvements: checks.filter((c) => c.improved && c.outcome === "pass")
       .map((c) => c.text),
     suggested_repetitions: suggested,
+    small_sample_warnings: limited.map((c) =>
+      `${checkLabel(c)} rests on ${c.cases} case${
+        c.cases === 1 ? "" : "s"
+      } (fewer than ${MIN_CASES_FOR_INTERVAL}): its interval speaks of these cases only; add cases to speak of the slice`
+    ),
     checks,
   };
+}
+
+/** The variance a check would have with `add` more repetitions of each of its cases in both runs. */
+export function projectedVariance(
+  m: Measured,
+  add: (caseKey: string) => number,
+): number {
+  const c = m.conditional!;
+  const counts = {
+    nb: c.counts.nb.map((n, i) => n + add(c.case_keys[i]!)),
+    nc: c.counts.nc.map((n, i) => n + add(c.case_keys[i]!)),
+    shared: c.counts.shared.map((n, i) => n + add(c.case_keys[i]!)),
+  };
+  return varianceAt(c.noise, counts, c.relative);
 }

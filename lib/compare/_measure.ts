@@ -1,14 +1,51 @@
 import { Decimal } from "decimal.js";
 import {
   bootstrapNested,
-  nestedMean,
   type NestedSample,
   percentileInterval,
 } from "../scoring/bootstrap.ts";
 import { SLICES } from "../schema/task.ts";
 import type { ScorecardDistributions } from "../scoring/compute_scorecard.ts";
+import { MIN_CASES_FOR_INTERVAL } from "../scoring/small_sample.ts";
+import {
+  type CaseCounts,
+  type CaseStats,
+  caseStats,
+  type CaseValues,
+  checkNoise,
+  type NoiseModel,
+  varianceAt,
+} from "./_conditional.ts";
 import type { CellFigures, RunFigures } from "./_figures.ts";
 import type { DeltaKind } from "./verdict.ts";
+
+/** A check's inference conditional on its cases (see `_conditional.ts`). */
+export interface Conditional {
+  /** The delta's standard error over repetitions, these cases fixed. */
+  readonly se: number;
+  /** Degrees of freedom of the variance behind it. */
+  readonly df: number;
+  /** The per-repetition noise it rests on. */
+  readonly noise: NoiseModel;
+  /** The check's cases, in order. */
+  readonly case_keys: readonly string[];
+  /** Repetitions of each of those cases. */
+  readonly counts: CaseCounts;
+  /** For a relative delta: candidate over baseline mean, and the baseline mean. */
+  readonly relative?: { readonly ratio: number; readonly scale: number };
+}
+
+/** Cells a check could not read: judge errors, failed quorums, unscored cells. */
+export interface Unmeasured {
+  /** The run with the larger share. */
+  readonly run: "baseline" | "candidate";
+  /** Cells not measured in that run. */
+  readonly cells: number;
+  /** Cells that should have been measured in that run. */
+  readonly of: number;
+  /** `cells / of`. */
+  readonly share: number;
+}
 
 /** A delta before it is held against a limit. */
 export interface Measured {
@@ -18,35 +55,26 @@ export interface Measured {
   readonly name: string;
   /** Which way is worse. */
   readonly worse: "drop" | "growth";
-  /** Baseline figure. */
+  /** Baseline figure (mean of case means; cost: exact, per cell). */
   readonly baseline: number | null;
   /** Candidate figure. */
   readonly candidate: number | null;
   /** Candidate minus baseline (relative growth for cost and latency). */
   readonly delta: number | null;
-  /** The 95% paired interval of the delta. */
-  readonly interval: { readonly low: number; readonly high: number } | null;
+  /** Cases the delta rests on. */
+  readonly cases: number;
+  /** The inference conditional on the cases; `null` without data (or for latency p95, a point figure). */
+  readonly conditional: Conditional | null;
+  /** The 95% case-resampled interval (about unseen cases); `null` with fewer than `MIN_CASES_FOR_INTERVAL` cases. */
+  readonly case_interval:
+    | { readonly low: number; readonly high: number }
+    | null;
+  /** Cells the check could not read, when it reads judge scores; `null` otherwise. */
+  readonly unmeasured: Unmeasured | null;
   /** For cost: the exact growth, to hold against the limit without rounding. */
   readonly exact?: Decimal | null;
   /** For cost: the baseline cost was zero and the candidate's is not (growth without bound). */
   readonly fromZero?: boolean;
-  /** How the spread of the per-case deltas splits into case and repetition noise (for `repetitionsNeeded`). */
-  readonly noise?: DeltaNoise | null;
-}
-
-/**
- * The spread of the paired per-case delta (candidate's case mean minus
- * baseline's), split into the part that more repetitions would shrink and
- * the part they would not: `observed` is about `between + within / n` at
- * `n` repetitions per case in each run.
- */
-export interface DeltaNoise {
-  /** The sample variance, across cases, of the per-case delta as measured. */
-  readonly observed: number;
-  /** The part of `observed` that comes from which cases there are: `observed` minus the repetition part, at least 0. */
-  readonly between: number;
-  /** The per-repetition variance of the paired delta: the baseline's plus the candidate's within-case variance, pooled over cases. */
-  readonly within: number;
 }
 
 /** Everything the verdict needs from the two runs. */
@@ -55,16 +83,16 @@ export interface Measurement {
   readonly measured: readonly Measured[];
   /** Cases present in both runs. */
   readonly paired_cases: number;
+  /** Each paired case's repetitions in both runs (keyed by case). */
+  readonly counts: ReadonlyMap<
+    string,
+    { nb: number; nc: number; shared: number }
+  >;
   /** The aggregate score's figures (never a limit). */
-  readonly aggregate: {
-    readonly baseline: number | null;
-    readonly candidate: number | null;
-    readonly delta: number | null;
-    readonly interval: { readonly low: number; readonly high: number } | null;
-  };
+  readonly aggregate: Measured;
 }
 
-/** Bootstrap settings. */
+/** Bootstrap settings of the case-resampled intervals. */
 export interface MeasureOptions {
   /** The seed. */
   readonly seed: number;
@@ -72,6 +100,8 @@ export interface MeasureOptions {
   readonly resamples: number;
   /** Coverage. */
   readonly confidence: number;
+  /** Whether to compute the case-resampled intervals at all (the simulation does not need them). @default {true} */
+  readonly caseIntervals?: boolean;
 }
 
 /** Six decimal places: the precision every figure is reported and held against its limit at. */
@@ -82,6 +112,14 @@ export function round6(x: number): number {
 function finite(x: number): number | null {
   return Number.isFinite(x) ? round6(x) : null;
 }
+
+/** The variance of a uniform draw over a range: the prior of every pooled variance. */
+function uniformVariance(range: number): number {
+  return range * range / 12;
+}
+
+/** The rubric's scale, 1 to 5. */
+const RUBRIC_RANGE = 4;
 
 function byCase(cells: readonly CellFigures[]): Map<string, CellFigures[]> {
   const groups = new Map<string, CellFigures[]>();
@@ -96,21 +134,132 @@ function byCase(cells: readonly CellFigures[]): Map<string, CellFigures[]> {
   return groups;
 }
 
+interface Pair {
+  readonly key: string;
+  readonly slice: string;
+  readonly base: readonly CellFigures[];
+  readonly cand: readonly CellFigures[];
+}
+
+type Read = (cell: CellFigures) => number;
+
+function valuesOf(cells: readonly CellFigures[], read: Read): CaseValues {
+  return {
+    repetitions: Int32Array.from(cells, (c) => c.repetition),
+    values: Float64Array.from(cells, read),
+  };
+}
+
+/**
+ * The conditional inference of one measure over some cases, its noise
+ * pooled with `others` unless those cases are noisier (see `checkNoise`).
+ */
+function conditional(
+  pairs: readonly Pair[],
+  others: readonly Pair[],
+  read: Read,
+  prior: number,
+  relative = false,
+): {
+  delta: number;
+  baseline: number;
+  candidate: number;
+  conditional: Conditional | null;
+  cases: number;
+} {
+  const stats: CaseStats[] = [];
+  const keys: string[] = [];
+  for (const p of pairs) {
+    const s = caseStats(valuesOf(p.base, read), valuesOf(p.cand, read));
+    if (s.nb > 0 && s.nc > 0) {
+      stats.push(s);
+      keys.push(p.key);
+    }
+  }
+  if (stats.length === 0) {
+    return {
+      delta: NaN,
+      baseline: NaN,
+      candidate: NaN,
+      conditional: null,
+      cases: 0,
+    };
+  }
+  const rest = others.map((p) =>
+    caseStats(valuesOf(p.base, read), valuesOf(p.cand, read))
+  );
+  const noise = checkNoise(stats, rest, prior);
+  let mb = 0;
+  let mc = 0;
+  for (const s of stats) {
+    mb += s.meanB;
+    mc += s.meanC;
+  }
+  mb /= stats.length;
+  mc /= stats.length;
+  const counts: CaseCounts = {
+    nb: stats.map((s) => s.nb),
+    nc: stats.map((s) => s.nc),
+    shared: stats.map((s) => s.shared),
+  };
+  const rel = relative && mb !== 0 ? { ratio: mc / mb, scale: mb } : undefined;
+  const variance = varianceAt(noise, counts, rel);
+  return {
+    delta: relative ? mc / mb - 1 : mc - mb,
+    baseline: mb,
+    candidate: mc,
+    conditional: {
+      se: Math.sqrt(variance),
+      df: noise.df,
+      noise,
+      case_keys: keys,
+      counts,
+      ...(rel ? { relative: rel } : {}),
+    },
+    cases: stats.length,
+  };
+}
+
+/**
+ * The share of cells a check could not read in the run where it is
+ * larger: cells that should carry the figure (the output was valid) but do
+ * not (a judge error, a failed quorum, no score).
+ */
+function unmeasured(
+  pairs: readonly Pair[],
+  missing: (cell: CellFigures) => boolean,
+): Unmeasured {
+  const count = (side: "base" | "cand") => {
+    let of = 0;
+    let cells = 0;
+    for (const p of pairs) {
+      for (const cell of p[side]) {
+        if (cell.failed) continue;
+        of++;
+        if (missing(cell)) cells++;
+      }
+    }
+    return { of, cells, share: of === 0 ? 0 : cells / of };
+  };
+  const b = count("base");
+  const c = count("cand");
+  return c.share >= b.share && c.of > 0
+    ? { run: "candidate", ...c }
+    : { run: "baseline", ...b };
+}
+
 function sampleOf(
   groups: readonly (readonly CellFigures[])[],
-  width: number,
-  measure: (cell: CellFigures, out: Float64Array) => void,
+  reads: readonly Read[],
 ): NestedSample {
   const offsets = new Int32Array(groups.length + 1);
   groups.forEach((g, i) => (offsets[i + 1] = offsets[i]! + g.length));
   const total = offsets[groups.length]!;
-  const measures = Array.from({ length: width }, () => new Float64Array(total));
-  const row = new Float64Array(width);
+  const measures = reads.map(() => new Float64Array(total));
   let j = 0;
   for (const group of groups) {
     for (const cell of group) {
-      measure(cell, row);
-      for (let m = 0; m < width; m++) measures[m]![j] = row[m]!;
+      reads.forEach((read, m) => (measures[m]![j] = read(cell)));
       j++;
     }
   }
@@ -134,96 +283,6 @@ function differenceInterval(
     : null;
 }
 
-/** Each case's mean, count and sum of squared deviations of one measure (NaN values skipped). */
-function caseStats(
-  { offsets, measures }: NestedSample,
-  measure: number,
-): { mean: Float64Array; count: Int32Array; squares: Float64Array } {
-  const values = measures[measure]!;
-  const cases = offsets.length - 1;
-  const mean = new Float64Array(cases);
-  const count = new Int32Array(cases);
-  const squares = new Float64Array(cases);
-  for (let i = 0; i < cases; i++) {
-    let sum = 0;
-    let n = 0;
-    for (let j = offsets[i]!; j < offsets[i + 1]!; j++) {
-      const v = values[j]!;
-      if (v === v) {
-        sum += v;
-        n++;
-      }
-    }
-    const m = n > 0 ? sum / n : NaN;
-    let ss = 0;
-    for (let j = offsets[i]!; j < offsets[i + 1]!; j++) {
-      const v = values[j]!;
-      if (v === v) ss += (v - m) ** 2;
-    }
-    mean[i] = m;
-    count[i] = n;
-    squares[i] = ss;
-  }
-  return { mean, count, squares };
-}
-
-/** The variance ratio above which a between-case part is counted. */
-const BETWEEN_F = 2;
-
-/**
- * Splits the spread of the paired per-case delta of one measure into case
- * and repetition noise (see {@linkcode DeltaNoise}). Each run's
- * within-case variance is pooled over the cases measured in both runs
- * (sum of squared deviations over degrees of freedom); the repetition part
- * of the observed spread is the mean over those cases of
- * `s2_baseline / n_baseline + s2_candidate / n_candidate`. `null` with
- * fewer than two such cases, or when a run has one repetition per case
- * (no within-case variance to pool).
- */
-export function deltaNoise(
-  baseline: NestedSample,
-  candidate: NestedSample,
-  measure: number,
-): DeltaNoise | null {
-  const b = caseStats(baseline, measure);
-  const c = caseStats(candidate, measure);
-  const deltas: number[] = [];
-  let ssB = 0;
-  let dfB = 0;
-  let ssC = 0;
-  let dfC = 0;
-  for (let i = 0; i < b.mean.length; i++) {
-    if (b.count[i]! === 0 || c.count[i]! === 0) continue;
-    deltas.push(c.mean[i]! - b.mean[i]!);
-    ssB += b.squares[i]!;
-    dfB += b.count[i]! - 1;
-    ssC += c.squares[i]!;
-    dfC += c.count[i]! - 1;
-  }
-  if (deltas.length < 2 || dfB === 0 || dfC === 0) return null;
-  const mean = deltas.reduce((s, d) => s + d, 0) / deltas.length;
-  const observed = deltas.reduce((s, d) => s + (d - mean) ** 2, 0) /
-    (deltas.length - 1);
-  const s2B = ssB / dfB;
-  const s2C = ssC / dfC;
-  let repetitionPart = 0;
-  for (let i = 0; i < b.mean.length; i++) {
-    if (b.count[i]! === 0 || c.count[i]! === 0) continue;
-    repetitionPart += s2B / b.count[i]! + s2C / c.count[i]!;
-  }
-  repetitionPart /= deltas.length;
-  // With a handful of cases the between-case estimate is very noisy, and a
-  // check is inconclusive exactly when its spread came out wide. Count a
-  // between-case part only when the spread of case deltas clearly exceeds
-  // what repetition noise explains (variance ratio above BETWEEN_F, a
-  // conservative stand-in for an F-test); otherwise all of it is taken as
-  // repetition noise, which more repetitions do shrink.
-  const between = observed > BETWEEN_F * repetitionPart
-    ? observed - repetitionPart
-    : 0;
-  return { observed, between, within: s2B + s2C };
-}
-
 /** Whether a scorecard resampled exactly these cases, in this order. */
 function sameCases(
   cases: readonly string[],
@@ -235,11 +294,37 @@ function sameCases(
 }
 
 /**
- * Measures every delta between two runs with a paired case bootstrap (the
- * scoring bootstrap: cases drawn once for both runs, each drawn case
- * bringing all its repetitions, as its mean). The whole run is resampled for the
- * dimensions, the aggregate, the cost and the rates; each slice is
- * resampled over its own cases.
+ * Each case's mean cost, exact: the mean over cases of each case's mean
+ * over its repetitions (each case weighs the same, as in every other
+ * figure); `null` when a cell's cost is unknown.
+ */
+function exactCaseMean(
+  pairs: readonly Pair[],
+  side: "base" | "cand",
+): Decimal | null {
+  const D = Decimal.clone({ precision: 40 });
+  let total = new D(0);
+  let cases = 0;
+  for (const p of pairs) {
+    const cells = p[side];
+    if (cells.length === 0) continue;
+    let sum = new D(0);
+    for (const cell of cells) {
+      if (cell.cost_exact === null) return null;
+      sum = sum.plus(cell.cost_exact);
+    }
+    total = total.plus(sum.div(cells.length));
+    cases++;
+  }
+  return cases === 0 ? null : new Decimal(total.div(cases).toString());
+}
+
+/**
+ * Measures every delta between two runs, conditional on their shared cases
+ * (see `_conditional.ts`), with the case-resampled interval beside each
+ * (the scorecard's bootstrap: cases drawn once for both runs, each drawn
+ * case bringing its mean over its repetitions), which speaks of unseen
+ * cases and does not decide.
  */
 export function measureDeltas(
   input: {
@@ -257,127 +342,133 @@ export function measureDeltas(
   const base = byCase(baseline.cells);
   const cand = byCase(candidate.cells);
   const keys = [...base.keys()].filter((k) => cand.has(k)).sort();
-  const pairs = keys.map((k) => ({
+  const pairs: Pair[] = keys.map((k) => ({
+    key: k,
     slice: base.get(k)![0]!.slice,
     base: base.get(k)!,
     cand: cand.get(k)!,
   }));
+  const judged = baseline.judged || candidate.judged;
+  const withIntervals = options.caseIntervals ?? true;
 
-  // Measures: 0 score, 1..D dimensions, then cost, failed, injection.
+  // Case-resampled distributions: 0 score, 1..D dimensions, then cost,
+  // failed, injection, over every paired case.
   const D = dimensions.length;
   const COST = 1 + D;
-  const FAILED = COST + 1;
-  const INJECTION = FAILED + 1;
-  const width = INJECTION + 1;
-  const fill = (cell: CellFigures, out: Float64Array) => {
-    out[0] = cell.score;
-    for (let d = 0; d < D; d++) out[1 + d] = cell.dimensions[d] ?? NaN;
-    out[COST] = cell.cost;
-    out[FAILED] = cell.failed;
-    out[INJECTION] = cell.injection;
-  };
-  const b = sampleOf(pairs.map((p) => p.base), width, fill);
-  const c = sampleOf(pairs.map((p) => p.cand), width, fill);
-  // The scorecards resampled the score and the dimensions over the same
-  // cases with the same seed when both runs have exactly the paired cases:
-  // their distributions are these, value for value.
-  const shared = reuse !== undefined && pairs.length > 0 &&
-    sameCases(reuse.baseline.cases, keys) &&
-    sameCases(reuse.candidate.cases, keys) &&
-    reuse.baseline.run.length === COST &&
-    reuse.candidate.run.length === COST &&
-    reuse.baseline.run.every((d) => d.length === options.resamples) &&
-    reuse.candidate.run.every((d) => d.length === options.resamples);
+  const reads: Read[] = [
+    (c) => c.score,
+    ...dimensions.map((_, d): Read => (c) => c.dimensions[d] ?? NaN),
+    (c) => c.cost,
+    (c) => c.failed,
+    (c) => c.injection,
+  ];
   let bd: Float64Array[] = [];
   let cd: Float64Array[] = [];
-  if (shared) {
-    // Each measure is resampled on its own: the rest alone gives the same values.
-    const rest = (s: NestedSample) => ({
-      offsets: s.offsets,
-      measures: s.measures.slice(COST),
-    });
-    const [br = [], cr = []] = bootstrapNested([rest(b), rest(c)], {
-      seed: options.seed,
-      resamples: options.resamples,
-    });
-    bd = [...reuse.baseline.run, ...br];
-    cd = [...reuse.candidate.run, ...cr];
-  } else if (pairs.length) {
-    [bd = [], cd = []] = bootstrapNested([b, c], {
-      seed: options.seed,
-      resamples: options.resamples,
-    });
+  if (withIntervals && pairs.length >= MIN_CASES_FOR_INTERVAL) {
+    const b = sampleOf(pairs.map((p) => p.base), reads);
+    const c = sampleOf(pairs.map((p) => p.cand), reads);
+    // The scorecards resampled the score and the dimensions over the same
+    // cases with the same seed when both runs have exactly the paired
+    // cases: their distributions are these, value for value.
+    const shared = reuse !== undefined &&
+      sameCases(reuse.baseline.cases, keys) &&
+      sameCases(reuse.candidate.cases, keys) &&
+      reuse.baseline.run.length === COST &&
+      reuse.candidate.run.length === COST &&
+      reuse.baseline.run.every((d) => d.length === options.resamples) &&
+      reuse.candidate.run.every((d) => d.length === options.resamples);
+    if (shared) {
+      // Each measure is resampled on its own: the rest alone gives the same values.
+      const rest = (s: NestedSample) => ({
+        offsets: s.offsets,
+        measures: s.measures.slice(COST),
+      });
+      const [br = [], cr = []] = bootstrapNested([rest(b), rest(c)], {
+        seed: options.seed,
+        resamples: options.resamples,
+      });
+      bd = [...reuse.baseline.run, ...br];
+      cd = [...reuse.candidate.run, ...cr];
+    } else {
+      [bd = [], cd = []] = bootstrapNested([b, c], {
+        seed: options.seed,
+        resamples: options.resamples,
+      });
+    }
   }
+  const caseInterval = (m: number, cases: number, relative = false) =>
+    cases >= MIN_CASES_FOR_INTERVAL && bd[m] && cd[m]
+      ? differenceInterval(bd[m]!, cd[m]!, options.confidence, relative)
+      : null;
 
-  const absolute = (m: number) => {
-    const bm = nestedMean(b, m);
-    const cm = nestedMean(c, m);
-    return {
-      baseline: finite(bm),
-      candidate: finite(cm),
-      delta: finite(cm - bm),
-      interval: bd[m] && cd[m]
-        ? differenceInterval(bd[m]!, cd[m]!, options.confidence, false)
-        : null,
-      noise: deltaNoise(b, c, m),
-    };
-  };
-
+  const noJudge = (cell: CellFigures) => judged && !cell.judged;
   const measured: Measured[] = [];
   for (const slice of SLICES) {
     const inSlice = pairs.filter((p) => p.slice === slice);
     if (inSlice.length === 0) continue;
-    const sb = sampleOf(inSlice.map((p) => p.base), 1, (cell, out) => {
-      out[0] = cell.score;
-    });
-    const sc = sampleOf(inSlice.map((p) => p.cand), 1, (cell, out) => {
-      out[0] = cell.score;
-    });
-    const sliceKeys = inSlice.map((p) => p.base[0]!.case_key);
-    const reusedBase = shared ? reuse.baseline.slices.get(slice) : undefined;
-    const reusedCand = shared ? reuse.candidate.slices.get(slice) : undefined;
-    const [[sbd] = [], [scd] = []] = reusedBase && reusedCand &&
-        sameCases(reusedBase.cases, sliceKeys) &&
-        sameCases(reusedCand.cases, sliceKeys) &&
-        reusedBase.score.length === options.resamples &&
-        reusedCand.score.length === options.resamples
-      ? [[reusedBase.score], [reusedCand.score]]
-      : bootstrapNested([sb, sc], {
-        seed: options.seed + 1 + SLICES.indexOf(slice),
-        resamples: options.resamples,
-      });
-    const bm = nestedMean(sb, 0);
-    const cm = nestedMean(sc, 0);
+    const others = pairs.filter((p) => p.slice !== slice);
+    const m = conditional(inSlice, others, (c) => c.score, uniformVariance(1));
+    let interval: { low: number; high: number } | null = null;
+    if (withIntervals && m.cases >= MIN_CASES_FOR_INTERVAL) {
+      const sliceKeys = inSlice.map((p) => p.key);
+      const reusedBase = reuse?.baseline.slices.get(slice);
+      const reusedCand = reuse?.candidate.slices.get(slice);
+      const [[sbd] = [], [scd] = []] = reusedBase && reusedCand &&
+          sameCases(reusedBase.cases, sliceKeys) &&
+          sameCases(reusedCand.cases, sliceKeys) &&
+          reusedBase.score.length === options.resamples &&
+          reusedCand.score.length === options.resamples
+        ? [[reusedBase.score], [reusedCand.score]]
+        : bootstrapNested([
+          sampleOf(inSlice.map((p) => p.base), [reads[0]!]),
+          sampleOf(inSlice.map((p) => p.cand), [reads[0]!]),
+        ], {
+          seed: options.seed + 1 + SLICES.indexOf(slice),
+          resamples: options.resamples,
+        });
+      interval = sbd && scd
+        ? differenceInterval(sbd, scd, options.confidence, false)
+        : null;
+    }
     measured.push({
       kind: "slice",
       name: slice,
       worse: "drop",
-      baseline: finite(bm),
-      candidate: finite(cm),
-      delta: finite(cm - bm),
-      interval: sbd && scd
-        ? differenceInterval(sbd, scd, options.confidence, false)
-        : null,
-      noise: deltaNoise(sb, sc, 0),
+      baseline: finite(m.baseline),
+      candidate: finite(m.candidate),
+      delta: finite(m.delta),
+      cases: m.cases,
+      conditional: m.conditional,
+      case_interval: interval,
+      unmeasured: unmeasured(
+        inSlice,
+        (c) => noJudge(c) || !(c.score === c.score),
+      ),
     });
   }
-  dimensions.forEach((name, d) => {
-    measured.push({
-      kind: "dimension",
-      name,
-      worse: "drop",
-      ...absolute(1 + d),
+  if (judged) {
+    dimensions.forEach((name, d) => {
+      const read: Read = (c) => c.dimensions[d] ?? NaN;
+      const m = conditional(pairs, [], read, uniformVariance(RUBRIC_RANGE));
+      measured.push({
+        kind: "dimension",
+        name,
+        worse: "drop",
+        baseline: finite(m.baseline),
+        candidate: finite(m.candidate),
+        delta: finite(m.delta),
+        cases: m.cases,
+        conditional: m.conditional,
+        case_interval: caseInterval(1 + d, m.cases),
+        unmeasured: unmeasured(pairs, (c) => !(read(c) === read(c))),
+      });
     });
-  });
+  }
 
-  // Cost per cell: the point from the exact decimals, the interval from the
-  // bootstrap of per-cell costs.
-  const exactBase = baseline.cost_per_cell === null
-    ? null
-    : new Decimal(baseline.cost_per_cell);
-  const exactCand = candidate.cost_per_cell === null
-    ? null
-    : new Decimal(candidate.cost_per_cell);
+  // Cost per cell: the point in exact decimals (each case weighing the
+  // same), the noise from the float costs.
+  const exactBase = exactCaseMean(pairs, "base");
+  const exactCand = exactCaseMean(pairs, "cand");
   let exact: Decimal | null = null;
   if (exactBase && exactCand) {
     if (!exactBase.isZero()) exact = exactCand.div(exactBase).minus(1);
@@ -386,6 +477,23 @@ export function measureDeltas(
   const fromZero = Boolean(
     exactBase?.isZero() && exactCand && !exactCand.isZero(),
   );
+  let lowest = Infinity;
+  let highest = -Infinity;
+  for (const p of pairs) {
+    for (const cell of [...p.base, ...p.cand]) {
+      if (cell.cost === cell.cost) {
+        lowest = Math.min(lowest, cell.cost);
+        highest = Math.max(highest, cell.cost);
+      }
+    }
+  }
+  const cost = conditional(
+    pairs,
+    [],
+    (c) => c.cost,
+    uniformVariance(highest > lowest ? highest - lowest : 0),
+    true,
+  );
   measured.push({
     kind: "cost",
     name: "cost per cell",
@@ -393,14 +501,12 @@ export function measureDeltas(
     baseline: exactBase?.toNumber() ?? null,
     candidate: exactCand?.toNumber() ?? null,
     delta: exact === null ? null : round6(exact.toNumber()),
-    interval: bd[COST] && cd[COST]
-      ? differenceInterval(bd[COST]!, cd[COST]!, options.confidence, true)
-      : null,
+    cases: cost.cases,
+    conditional: exact === null || fromZero ? null : cost.conditional,
+    case_interval: caseInterval(COST, cost.cases, true),
+    unmeasured: null,
     exact,
     fromZero,
-    // The relative delta is about the absolute one over the baseline's
-    // mean: the same split between case and repetition noise.
-    noise: deltaNoise(b, c, COST),
   });
 
   const bl = baseline.latency_p95_ms;
@@ -412,24 +518,58 @@ export function measureDeltas(
     baseline: bl,
     candidate: cl,
     delta: bl && cl !== null ? round6(cl / bl - 1) : null,
-    interval: null,
+    cases: pairs.length,
+    conditional: null,
+    case_interval: null,
+    unmeasured: null,
   });
-  measured.push({
-    kind: "failure_rate",
-    name: "failure rate",
-    worse: "growth",
-    ...absolute(FAILED),
-  });
-  measured.push({
-    kind: "injection_rate",
-    name: "injection success rate",
-    worse: "growth",
-    ...absolute(INJECTION),
-  });
+  const rate = (
+    kind: "failure_rate" | "injection_rate",
+    name: string,
+    m: number,
+  ): Measured => {
+    const r = conditional(pairs, [], reads[m]!, uniformVariance(1));
+    return {
+      kind,
+      name,
+      worse: "growth",
+      baseline: finite(r.baseline),
+      candidate: finite(r.candidate),
+      delta: finite(r.delta),
+      cases: r.cases,
+      conditional: r.conditional,
+      case_interval: caseInterval(m, r.cases),
+      unmeasured: null,
+    };
+  };
+  measured.push(rate("failure_rate", "failure rate", COST + 1));
+  measured.push(rate("injection_rate", "injection success rate", COST + 2));
 
+  const aggregate = conditional(pairs, [], reads[0]!, uniformVariance(1));
+  const counts = new Map<string, { nb: number; nc: number; shared: number }>();
+  for (const p of pairs) {
+    const reps = new Set(p.base.map((c) => c.repetition));
+    counts.set(p.key, {
+      nb: p.base.length,
+      nc: p.cand.length,
+      shared: p.cand.filter((c) => reps.has(c.repetition)).length,
+    });
+  }
   return {
     measured,
     paired_cases: pairs.length,
-    aggregate: absolute(0),
+    counts,
+    aggregate: {
+      kind: "slice",
+      name: "aggregate",
+      worse: "drop",
+      baseline: finite(aggregate.baseline),
+      candidate: finite(aggregate.candidate),
+      delta: finite(aggregate.delta),
+      cases: aggregate.cases,
+      conditional: aggregate.conditional,
+      case_interval: caseInterval(0, aggregate.cases),
+      unmeasured: null,
+    },
   };
 }

@@ -1,45 +1,143 @@
 import assert from "node:assert/strict";
-import { nestedSample } from "../scoring/bootstrap.ts";
-import { deltaNoise } from "./_measure.ts";
+import type { CellFigures, RunFigures } from "./_figures.ts";
+import { measureDeltas } from "./_measure.ts";
 
-Deno.test("deltaNoise() splits the per-case delta's variance into case and repetition parts", () => {
-  // Case means: baseline 0.5, 1, 0; candidate 1, 0.5, 1; deltas 0.5, -0.5, 1.
-  const baseline = nestedSample([[[0, 1], [1, 1], [0, 0]]]);
-  const candidate = nestedSample([[[1, 1], [0, 1], [1, 1]]]);
-  const noise = deltaNoise(baseline, candidate, 0)!;
-  // Deltas' mean 1/3; squared deviations 1/36 + 25/36 + 16/36 = 7/6; / 2.
-  assert.ok(Math.abs(noise.observed - 7 / 12) < 1e-12);
-  // Pooled within-case variance per run: 0.5 / 3 = 1/6 each; per-repetition
-  // variance of the paired delta 1/6 + 1/6 = 1/3.
-  assert.ok(Math.abs(noise.within - 1 / 3) < 1e-12);
-  // Repetition part at 2 repetitions: 1/6 / 2 + 1/6 / 2 = 1/6; 7/12 - 2/12.
-  assert.ok(Math.abs(noise.between - 5 / 12) < 1e-12);
+/** A cell: `slice`, case `key`, repetition, score, one dimension. */
+function cell(
+  key: string,
+  slice: string,
+  repetition: number,
+  score: number,
+  dimension = 4,
+  judged = true,
+): CellFigures {
+  return {
+    case_key: key,
+    slice,
+    repetition,
+    score,
+    dimensions: [judged ? dimension : NaN],
+    cost: 0.001,
+    cost_exact: "0.001",
+    judged,
+    failed: 0,
+    injection: NaN,
+  };
+}
+
+function run(cells: CellFigures[]): RunFigures {
+  return {
+    run_id: "r",
+    repetitions: 3,
+    cells,
+    latency_p95_ms: null,
+    judged: true,
+  };
+}
+
+/** 6 typical and 2 edge cases, 3 repetitions; `f` gives each cell's score. */
+function cells(
+  f: (slice: string, i: number, rep: number) => number,
+  judged: (slice: string, i: number, rep: number) => boolean = () => true,
+): CellFigures[] {
+  const out: CellFigures[] = [];
+  for (const [slice, n] of [["typical", 6], ["edge", 2]] as const) {
+    for (let i = 0; i < n; i++) {
+      for (let rep = 0; rep < 3; rep++) {
+        out.push(
+          cell(
+            `${slice}-${i}`,
+            slice,
+            rep,
+            f(slice, i, rep),
+            4,
+            judged(slice, i, rep),
+          ),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+const options = { seed: 1, resamples: 200, confidence: 0.95 };
+
+Deno.test("measureDeltas() reads a slice over its cases with the run's repetition noise", () => {
+  // Every case alternates 0.7, 0.9, 0.7 in the baseline and 0.6, 0.8, 0.6
+  // in the candidate: a drop of 0.1 everywhere.
+  const base = cells((_s, _i, rep) => rep === 1 ? 0.9 : 0.7);
+  const cand = cells((_s, _i, rep) => rep === 1 ? 0.8 : 0.6);
+  const m = measureDeltas({
+    baseline: run(base),
+    candidate: run(cand),
+    dimensions: ["tone"],
+  }, options);
+  const edge = m.measured.find((x) => x.kind === "slice" && x.name === "edge")!;
+  assert.equal(edge.delta, -0.1);
+  assert.equal(edge.cases, 2);
+  // The edge slice is as noisy as the rest: the run's noise, pooled.
+  assert.equal(edge.conditional!.noise.pooled, "run");
+  // Each run's pooled variance is 8 x 0.026667 / 16 = 0.013333, and the
+  // runs move together (their covariance is as large): the paired delta's
+  // variance would be 0, so it takes the floor, 2 x (1/12) / (16 + 1) per
+  // repetition, over 3 repetitions and 2 cases.
+  const v = 2 / 12 / 17;
+  const se = Math.sqrt(v / 3 / 2);
+  assert.ok(Math.abs(edge.conditional!.se - se) < 1e-9);
+  // Fewer than 5 cases: no case-resampled interval.
+  assert.equal(edge.case_interval, null);
+  const typical = m.measured.find((x) => x.name === "typical")!;
+  assert.ok(typical.case_interval !== null);
+  assert.equal(m.paired_cases, 8);
+  assert.deepEqual(m.counts.get("edge-0"), { nb: 3, nc: 3, shared: 3 });
 });
 
-Deno.test("deltaNoise() skips missing values and needs two cases and repeated measures", () => {
-  const baseline = nestedSample([[[0, 1, NaN], [1, 1], [NaN]]]);
-  const candidate = nestedSample([[[1, 1], [0, 1], [1, 1]]]);
-  // The third case has no baseline value: two cases, deltas 0.5 and -0.5.
-  const noise = deltaNoise(baseline, candidate, 0)!;
-  assert.ok(Math.abs(noise.observed - 0.5) < 1e-12);
-  // Pooled: baseline 0.5 / 2, candidate 0.5 / 2; part 0.25 / 2 + 0.25 / 2.
-  assert.ok(Math.abs(noise.within - 0.5) < 1e-12);
-  // The spread (0.5) is only twice the repetition part (0.25): not clearly
-  // more than repetition noise, so no between-case part is counted.
-  assert.equal(noise.between, 0);
-  // Case deltas +0.9 and -0.9 with tiny repetition noise: observed 1.62,
-  // repetition part (0.005 / 2 + 0.005 / 2) = 0.005, between 1.615.
-  const wide = deltaNoise(
-    nestedSample([[[0, 0.1], [1, 0.9]]]),
-    nestedSample([[[1, 0.9], [0, 0.1]]]),
-    0,
-  )!;
-  assert.ok(Math.abs(wide.observed - 1.62) < 1e-12);
-  assert.ok(Math.abs(wide.between - 1.615) < 1e-12);
-  const missing = nestedSample([[[NaN, NaN], [NaN], [1, 0]]]);
-  assert.equal(deltaNoise(missing, candidate, 0), null);
-  const single = nestedSample([[[0], [1], [1]]]);
-  assert.equal(deltaNoise(single, candidate, 0), null);
-  const oneCase = nestedSample([[[0, 1]]]);
-  assert.equal(deltaNoise(oneCase, nestedSample([[[1, 1]]]), 0), null);
+Deno.test("measureDeltas() counts the cells a dimension or slice could not read", () => {
+  const base = cells(() => 0.8);
+  // The judge failed on the candidate's first repetition of every case.
+  const cand = cells(() => 0.8, (_s, _i, rep) => rep !== 0);
+  const m = measureDeltas({
+    baseline: run(base),
+    candidate: run(cand),
+    dimensions: ["tone"],
+  }, options);
+  const tone = m.measured.find((x) => x.kind === "dimension")!;
+  assert.deepEqual(tone.unmeasured, {
+    run: "candidate",
+    cells: 8,
+    of: 24,
+    share: 1 / 3,
+  });
+  const edge = m.measured.find((x) => x.name === "edge")!;
+  assert.deepEqual(edge.unmeasured, {
+    run: "candidate",
+    cells: 2,
+    of: 6,
+    share: 1 / 3,
+  });
+});
+
+Deno.test("measureDeltas() weighs every case the same in the exact cost per cell", () => {
+  const base = cells(() => 0.8);
+  // The candidate repeats one case twice as often, at twice the cost:
+  // mean of case means = (7 x 0.001 + 0.002) / 8 = 0.001125.
+  const cand = [
+    ...cells(() => 0.8).map((c) =>
+      c.case_key === "edge-1" ? { ...c, cost: 0.002, cost_exact: "0.002" } : c
+    ),
+    ...[3, 4, 5].map((rep) => ({
+      ...cell("edge-1", "edge", rep, 0.8),
+      cost: 0.002,
+      cost_exact: "0.002",
+    })),
+  ];
+  const m = measureDeltas({
+    baseline: run(base),
+    candidate: run(cand),
+    dimensions: ["tone"],
+  }, options);
+  const cost = m.measured.find((x) => x.kind === "cost")!;
+  assert.equal(cost.exact!.toString(), "0.125");
+  assert.equal(cost.candidate, 0.001125);
+  assert.deepEqual(m.counts.get("edge-1"), { nb: 3, nc: 6, shared: 3 });
 });

@@ -37,6 +37,8 @@ export interface SideScores {
   readonly cells: CellFigures[];
   /** The bootstrap distributions behind the scorecard, for the verdict to reuse. */
   readonly distributions: ScorecardDistributions;
+  /** The run's receipts: every call it made, live or from the cache (the size a settling budget is measured against). */
+  readonly receipts: number;
 }
 
 /** Scores a side from its results and receipts. */
@@ -54,6 +56,7 @@ export function scoreSideRows(
     scorecard,
     cells: runCellFigures(task, results, receipts),
     distributions,
+    receipts: receipts.length,
   };
 }
 

@@ -1,3 +1,4 @@
+import { Decimal } from "decimal.js";
 import { newId, nowIso } from "../content/ids.ts";
 import { contentHash } from "../content/sha256.ts";
 import { type Issue, ValidationError } from "../errors.ts";
@@ -14,11 +15,16 @@ import {
   localPath,
   saveScorecard,
 } from "../store/scores.ts";
+import type { UnhashedEvent } from "../trace/event.ts";
 import { Tracer } from "../trace/tracer.ts";
+import { ALPHA, openLimits, verdictAtLook } from "./_decide.ts";
+import { decisionInterval } from "./_judge.ts";
 import { moneyPerCell, type RunFigures } from "./_figures.ts";
-import { judgeDeltas } from "./_judge.ts";
 import { judgeWarnings } from "./_judge_warnings.ts";
-import { measureDeltas } from "./_measure.ts";
+import type { LookCounts } from "./_looks.ts";
+import { measureDeltas, type Measurement } from "./_measure.ts";
+import { lookCritical, MAX_LOOKS } from "./_sequential.ts";
+import { planSettle } from "./_settle_plan.ts";
 import {
   scoreSideRows,
   type SideJob,
@@ -34,16 +40,15 @@ import {
   type Comparison,
   type ComparisonBody,
   type DeltaCheck,
+  type SettleLook,
+  type SettleRecord,
 } from "./verdict.ts";
 
 /**
- * The mode a verdict uses unless told otherwise: `confident`. Chosen from
- * the simulation in docs/verdict.md: it rejects an unchanged candidate
- * rarely even at 3 repetitions (0.5% in the simulation), and a real
- * regression is rarely approved (it is rejected or, when the interval
- * straddles the limit, sent back as inconclusive with the repetitions
- * likely to settle it; 2.5-4% of -0.10 slice regressions got through at
- * 3-5 repetitions).
+ * The mode a verdict uses unless told otherwise: `confident`. It rejects
+ * only a limit decided breached and answers INCONCLUSIVE for one left
+ * undecided (or settles it, see {@linkcode CompareOptions.settle}); the
+ * simulation in docs/verdict.md measures how often each answer comes out.
  *
  * @example The default is one of the modes
  * ```ts
@@ -56,6 +61,39 @@ import {
  */
 export const DEFAULT_COMPARE_MODE: CompareMode = "confident";
 
+/**
+ * What settling may spend on added repetitions, both runs together:
+ * adapter calls, or money in the runs' currency (a decimal string).
+ */
+export type SettleBudget = { readonly calls: number } | {
+  readonly usd: string;
+};
+
+/**
+ * The default settling budget, as a multiple of the calls the two runs
+ * made: settling may spend one and a half times the runs again.
+ *
+ * @example A budget for two runs of 180 calls each
+ * ```ts
+ * import { DEFAULT_SETTLE_SHARE } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_SETTLE_SHARE * (180 + 180), 540);
+ * ```
+ */
+export const DEFAULT_SETTLE_SHARE = 1.5;
+
+/** How the verdict settles undecided limits. */
+export interface SettleOptions {
+  /** What settling may spend. @default {{ calls: DEFAULT_SETTLE_SHARE x the two runs' calls }} */
+  readonly budget?: SettleBudget | undefined;
+  /** Options for the runner that adds the repetitions (adapters, concurrency, retries...). */
+  readonly runner?: SettleRunnerOptions | undefined;
+}
+
+/** Options passed to the runner when it adds repetitions (see `extendRun`). */
+export type SettleRunnerOptions = Readonly<Record<string, unknown>>;
+
 /** Options for {@linkcode compare}. */
 export interface CompareOptions {
   /** The baseline run id (or a unique prefix of at least 8 characters). */
@@ -66,7 +104,17 @@ export interface CompareOptions {
   limits?: CompareLimits | undefined;
   /** How noise is read. @default {"confident"} */
   mode?: CompareMode | undefined;
-  /** The bootstrap seed: the same runs and seed give the same verdict. @default {1} */
+  /**
+   * Settle undecided limits: repeat the cases that decide them, in both
+   * runs, over at most 5 looks, until every limit is decided or the budget
+   * is spent (`true` for the default budget). The added repetitions belong
+   * to the runs; the verdict records each look. Not in `point` mode.
+   * @default {false}
+   */
+  settle?: boolean | SettleOptions | undefined;
+  /** Compare runs judged by different judges (or juries); the verdict records both. @default {false} */
+  allowJudgeChange?: boolean | undefined;
+  /** The bootstrap seed of the case-resampled intervals: the same runs and seed give the same verdict. @default {1} */
   seed?: number | undefined;
   /** Bootstrap resamples. @default {1000} */
   resamples?: number | undefined;
@@ -77,9 +125,14 @@ export interface CompareOptions {
 /** What {@linkcode compare} returns: the stored comparison. */
 export type CompareResult = Comparison;
 
+/** Coverage of the case-resampled intervals. */
 const CONFIDENCE = 0.95;
 
-function sameRuns(baseline: RunRecord, candidate: RunRecord): Issue[] {
+function sameRuns(
+  baseline: RunRecord,
+  candidate: RunRecord,
+  allowJudgeChange: boolean,
+): Issue[] {
   const issues: Issue[] = [];
   if (baseline.id === candidate.id) {
     issues.push({
@@ -113,11 +166,13 @@ function sameRuns(baseline: RunRecord, candidate: RunRecord): Issue[] {
       "run both after the same `wb load`",
     );
   }
-  differs(
-    "judge_config_id",
-    "the judge",
-    "judge both runs with the same judge config",
-  );
+  if (!allowJudgeChange) {
+    differs(
+      "judge_config_id",
+      "the judge",
+      "judge both runs with the same judge config or jury, or allow the change (allowJudgeChange, wb compare --allow-judge-change), which the verdict records",
+    );
+  }
   for (const run of [baseline, candidate]) {
     if (run.status !== "completed") {
       issues.push({
@@ -150,6 +205,18 @@ function side(
       : moneyPerCell(scorecard.cost.uncached_generation, cells),
     currency: scorecard.cost.currency,
     latency_p95_ms: scorecard.latency_ms.generation?.p95 ?? null,
+  };
+}
+
+/** The figures the verdict reads from a scored side. */
+function figuresOf(run: RunRecord, scores: SideScores): RunFigures {
+  const card = scores.scorecard;
+  return {
+    run_id: run.id,
+    repetitions: run.repetitions,
+    cells: scores.cells,
+    latency_p95_ms: card.latency_ms.generation?.p95 ?? null,
+    judged: run.judge_config_id !== null,
   };
 }
 
@@ -190,43 +257,52 @@ async function scoreSides(
   }
 }
 
-/** Stores a side's scorecard (as `scoreRun` does) and returns its side of the comparison with the figures the verdict reads. */
-async function storeSide(
-  store: Store,
-  run: RunRecord,
-  scores: SideScores,
-): Promise<{ side: ComparedRun; figures: RunFigures; scorecard: Scorecard }> {
-  const sha256 = await saveScorecard(store, run.id, scores.scorecard);
-  const compared = side(run, scores.scorecard, sha256);
-  return {
-    side: compared,
-    figures: {
-      run_id: run.id,
-      repetitions: run.repetitions,
-      cells: scores.cells,
-      cost_per_cell: compared.cost_per_cell,
-      latency_p95_ms: compared.latency_p95_ms,
-    },
-    scorecard: scores.scorecard,
-  };
-}
-
 /** The judge both runs used, its calibration, and warnings on weakly agreeing dimensions. */
 function judgeBlock(
-  run: RunRecord,
+  baseline: RunRecord,
+  candidate: RunRecord,
   scorecard: Scorecard,
   checks: readonly DeltaCheck[],
-): Pick<ComparisonBody, "judge" | "judge_warnings"> {
-  if (run.judge_config_id === null) return {};
+): Pick<ComparisonBody, "judge" | "judge_warnings" | "judge_change"> {
+  const change = baseline.judge_config_id !== candidate.judge_config_id
+    ? {
+      judge_change: {
+        baseline: baseline.judge_config_id,
+        candidate: candidate.judge_config_id,
+      },
+    }
+    : {};
+  if (candidate.judge_config_id === null) return change;
   const calibration = scorecard.judge.calibration;
   const warnings = judgeWarnings(checks, calibration);
   return {
+    ...change,
     judge: {
-      config_id: run.judge_config_id,
+      config_id: candidate.judge_config_id,
       ...(calibration ? { calibration } : {}),
     },
     ...(warnings.length ? { judge_warnings: warnings } : {}),
   };
+}
+
+/**
+ * Adds repetitions of named cases to a completed run and reports the
+ * adapter calls and the money they took (the runner's `extendRun`).
+ * Internal: tests give their own.
+ */
+export type RunExtender = (
+  store: Store,
+  runId: string,
+  cells: readonly { readonly case_key: string; readonly repetitions: number }[],
+  runner: SettleRunnerOptions,
+) => Promise<{ readonly calls: number; readonly cost: string }>;
+
+/** Budget units per added cell of a run: its calls, or its money, per cell so far. */
+function perCell(scores: SideScores, budget: SettleBudget): number {
+  const cells = Math.max(1, scores.scorecard.cells);
+  if ("calls" in budget) return scores.receipts / cells;
+  return new Decimal(scores.scorecard.cost.uncached_total).div(cells)
+    .toNumber();
 }
 
 /**
@@ -236,24 +312,30 @@ function judgeBlock(
  * The verdict is a conjunction: every rubric dimension, every slice and the
  * cost per cell must stay within its limit (and latency p95, failure rate
  * and injection success rate when limits are set for them). Any one
- * failing rejects the candidate, whatever the aggregate did. Every delta
- * carries a 95% paired bootstrap interval (cases paired across the runs,
- * repetitions nested), which the mode reads: `point` uses means only,
- * `strict` rejects a possible breach, `confident` (the default) rejects
- * only a certain breach and calls a possible one `INCONCLUSIVE`, saying how
- * many repetitions would likely settle it. Both runs are scored afresh
- * (`scoreRun`), and the verdict is stored with the limits, the mode and the
- * two scorecards' hashes, and recorded as a `comparison_made` trace event.
- * The body names the judge and, when human labels exist, carries its
- * calibration figures and a warning for every dimension the verdict
- * rejects on (or calls inconclusive) whose Spearman's rho with people is
- * below 0.5 (see docs/calibration.md).
+ * breached rejects the candidate, whatever the aggregate did. Each limit
+ * is two one-sided tests at 5% on the delta's interval over repetitions,
+ * conditional on the suite's cases (what a re-run would change): breached
+ * when the whole interval is past the limit, within when it is clear of it,
+ * undecided otherwise. `point` reads means only, `strict` rejects an
+ * undecided limit, `confident` (the default) answers `INCONCLUSIVE`, or,
+ * with `settle`, repeats the cases that decide the undecided limits in
+ * both runs (at most 5 looks, alpha spent across them) until each is
+ * decided or the budget is spent. A dimension or slice that more than 5%
+ * of a run's cells left unjudged cannot pass (`INCONCLUSIVE`; `REJECTED`
+ * in `strict`). Beside each interval, a 95% case-resampled interval speaks
+ * of unseen cases (at least 5 cases); it does not decide. Both runs are
+ * scored afresh (`scoreRun`), and the verdict is stored with the limits,
+ * the mode, every look and the two scorecards' hashes, and recorded as a
+ * `comparison_made` trace event. The body names the judge and, when human
+ * labels exist, carries its calibration figures and a warning for every
+ * dimension the verdict rejects on (or calls inconclusive) whose
+ * Spearman's rho with people is below 0.5 (see docs/calibration.md).
  *
  * @param store The database.
- * @param options The two runs, limits, mode and bootstrap seed.
+ * @param options The two runs, limits, mode, settling and bootstrap seed.
  * @returns The stored comparison.
  * @throws {NotFoundError} If a run or its task version is not stored.
- * @throws {ValidationError} If the runs differ in task, dataset version, task definition or judge, a run is not completed, or a limit or mode is invalid.
+ * @throws {ValidationError} If the runs differ in task, dataset version, task definition or judge (without `allowJudgeChange`), a run is not completed, or a limit, mode or budget is invalid.
  *
  * @example Compare two prompt versions on the fake provider
  * ```ts
@@ -284,11 +366,15 @@ export async function compare(
 
 /**
  * {@linkcode compare}, with the candidate's cell count from which it is
- * scored on a worker thread (for tests). Internal: not exported from mod.ts.
+ * scored on a worker thread, and the runner that settling extends runs
+ * with (for tests). Internal: not exported from mod.ts.
  */
 export async function compareRuns(
   store: Store,
-  options: CompareOptions & { readonly threadMinCells?: number },
+  options: CompareOptions & {
+    readonly threadMinCells?: number;
+    readonly extend?: RunExtender;
+  },
 ): Promise<CompareResult> {
   const mode = options.mode ?? DEFAULT_COMPARE_MODE;
   if (!COMPARE_MODES.includes(mode)) {
@@ -297,59 +383,229 @@ export async function compareRuns(
       message: `unknown mode '${mode}': use ${COMPARE_MODES.join(", ")}`,
     }]);
   }
+  const settle = options.settle === true
+    ? {}
+    : options.settle === false || options.settle === undefined
+    ? null
+    : options.settle;
+  if (settle && mode === "point") {
+    throw new ValidationError([{
+      field: "settle",
+      message:
+        "point mode reads means only and has nothing to settle; settle in confident or strict mode",
+    }]);
+  }
+  checkBudget(settle?.budget);
   const seed = options.seed ?? 1;
   const resamples = options.resamples ?? 1000;
-  const baselineRun = await getRun(store, options.baseline);
-  const candidateRun = await getRun(store, options.candidate);
-  const issues = sameRuns(baselineRun, candidateRun);
+  let baselineRun = await getRun(store, options.baseline);
+  let candidateRun = await getRun(store, options.candidate);
+  const issues = sameRuns(
+    baselineRun,
+    candidateRun,
+    options.allowJudgeChange ?? false,
+  );
   if (issues.length) throw new ValidationError(issues);
   const task = await getTask(store, baselineRun.task, {
     id: baselineRun.task_id,
   });
   const limits = resolveLimits(task.limits, options.limits);
-
   const scoring = { seed, resamples, confidence: CONFIDENCE };
-  // Each run is read once, for its scorecard and for the verdict's figures,
-  // and both at once when the runs are large.
-  const [baseScores, candScores] = await scoreSides(store, {
-    run: baselineRun,
-    task,
-    calibration: await runCalibration(store, baselineRun),
-    scoring,
-  }, {
-    run: candidateRun,
-    task,
-    calibration: await runCalibration(store, candidateRun),
-    scoring,
-  }, options.threadMinCells ?? SIDE_THREAD_MIN_CELLS);
-  const base = await storeSide(store, baselineRun, baseScores);
-  const cand = await storeSide(store, candidateRun, candScores);
-  const baseline = base.side;
-  const candidate = cand.side;
-  const measurement = measureDeltas({
-    baseline: base.figures,
-    candidate: cand.figures,
-    dimensions: task.rubric.dimensions.map((d) => d.name),
-    reuse: {
-      baseline: baseScores.distributions,
-      candidate: candScores.distributions,
-    },
-  }, scoring);
-  if (measurement.paired_cases === 0) {
+  const dimensions = task.rubric.dimensions.map((d) => d.name);
+  const settled = settle !== null;
+
+  const history: LookCounts[] = [];
+  const looks: SettleLook[] = [];
+  let spentCalls = 0;
+  let spentCost = new Decimal(0);
+  let budget: SettleBudget | null = null;
+  let baseCalls = 0;
+  let stopped: SettleRecord["stopped"] = "decided";
+  for (;;) {
+    // Each run is read once per look, for its scorecard and for the
+    // verdict's figures, and both at once when the runs are large.
+    const [baseScores, candScores] = await scoreSides(store, {
+      run: baselineRun,
+      task,
+      calibration: await runCalibration(store, baselineRun),
+      scoring,
+    }, {
+      run: candidateRun,
+      task,
+      calibration: await runCalibration(store, candidateRun),
+      scoring,
+    }, options.threadMinCells ?? SIDE_THREAD_MIN_CELLS);
+    const measurement = measureDeltas({
+      baseline: figuresOf(baselineRun, baseScores),
+      candidate: figuresOf(candidateRun, candScores),
+      dimensions,
+      reuse: {
+        baseline: baseScores.distributions,
+        candidate: candScores.distributions,
+      },
+    }, scoring);
+    if (measurement.paired_cases === 0) {
+      throw new ValidationError([{
+        field: "cases",
+        message:
+          `runs '${baselineRun.id}' and '${candidateRun.id}' share no case with a result: nothing to compare`,
+      }]);
+    }
+    history.push(measurement.counts);
+    const look = verdictAtLook(measurement, limits, mode, history, settled);
+    const open = settled ? openLimits(measurement, look) : [];
+    const lastLook = history.length >= MAX_LOOKS;
+    let plan = new Map<string, number>();
+    if (settle && open.length && !lastLook) {
+      if (budget === null) {
+        baseCalls = baseScores.receipts + candScores.receipts;
+        budget = settle.budget ??
+          { calls: Math.round(DEFAULT_SETTLE_SHARE * baseCalls) };
+      }
+      const unit = perCell(baseScores, budget) + perCell(candScores, budget);
+      const left = "calls" in budget
+        ? budget.calls - spentCalls
+        : new Decimal(budget.usd).minus(spentCost).toNumber();
+      plan = planSettle(open, {
+        cost: () => unit,
+        budget: left,
+        repetitions: (key) => {
+          const c = measurement.counts.get(key);
+          return c ? Math.min(c.nb, c.nc) : 0;
+        },
+      });
+    }
+    const record: SettleLook = {
+      look: history.length,
+      verdict: look.judgement.verdict,
+      undecided: look.judgement.checks.filter((c) =>
+        c.status === "possibly_breached" && c.outcome !== "pass"
+      ).map((c) => `${c.kind}:${c.name}`),
+      added: [...plan].map(([case_key, repetitions]) => ({
+        case_key,
+        repetitions,
+      })),
+      calls: 0,
+      cost: "0",
+    };
+    if (!settle || plan.size === 0) {
+      if (settle) {
+        looks.push(record);
+        stopped = open.length === 0
+          ? "decided"
+          : lastLook
+          ? "looks"
+          : budget !== null && plan.size === 0
+          ? "budget"
+          : "no plan";
+      }
+      return await finish(store, {
+        baselineRun,
+        candidateRun,
+        baseScores,
+        candScores,
+        measurement,
+        judgement: look.judgement,
+        mode,
+        limits,
+        scoring,
+        look: history.length,
+        settled,
+        settle: settle
+          ? {
+            budget: budget ?? settle.budget ?? {
+              calls: Math.round(
+                DEFAULT_SETTLE_SHARE *
+                  (baseScores.receipts + candScores.receipts),
+              ),
+            },
+            base_calls: baseCalls ||
+              baseScores.receipts + candScores.receipts,
+            looks,
+            calls: spentCalls,
+            cost: spentCost.toFixed(Math.max(6, spentCost.decimalPlaces())),
+            stopped,
+          }
+          : null,
+        now: options.now ?? nowIso,
+      });
+    }
+    const extend = options.extend ?? runnerExtender;
+    const cells = record.added;
+    const runner = settle.runner ?? {};
+    const a = await extend(store, baselineRun.id, cells, runner);
+    const b = await extend(store, candidateRun.id, cells, runner);
+    const calls = a.calls + b.calls;
+    const cost = new Decimal(a.cost).plus(b.cost);
+    spentCalls += calls;
+    spentCost = spentCost.plus(cost);
+    looks.push({
+      ...record,
+      calls,
+      cost: cost.toFixed(Math.max(6, cost.decimalPlaces())),
+    });
+    baselineRun = await getRun(store, baselineRun.id);
+    candidateRun = await getRun(store, candidateRun.id);
+  }
+}
+
+/** Refuses a settling budget that is not a positive whole number of calls or a positive decimal amount. */
+function checkBudget(budget: SettleBudget | undefined): void {
+  if (budget === undefined) return;
+  const ok = "calls" in budget
+    ? Number.isInteger(budget.calls) && budget.calls > 0
+    : /^\d+(\.\d+)?$/.test(budget.usd) && new Decimal(budget.usd).gt(0);
+  if (!ok) {
     throw new ValidationError([{
-      field: "cases",
+      field: "settle.budget",
       message:
-        `runs '${baselineRun.id}' and '${candidateRun.id}' share no case with a result: nothing to compare`,
+        `a settling budget is a positive whole number of calls or a positive amount of money, not '${
+          "calls" in budget ? budget.calls : budget.usd
+        }'`,
     }]);
   }
-  const judgement = judgeDeltas(
-    measurement.measured,
-    limits,
-    mode,
-    Math.min(baselineRun.repetitions, candidateRun.repetitions),
+}
+
+/** Until the runner can extend runs, settling needs an extender from the caller. */
+const runnerExtender: RunExtender = () => {
+  throw new ValidationError([{
+    field: "settle",
+    message: "settling needs the runner's extendRun",
+  }]);
+};
+
+interface Finish {
+  readonly baselineRun: RunRecord;
+  readonly candidateRun: RunRecord;
+  readonly baseScores: SideScores;
+  readonly candScores: SideScores;
+  readonly measurement: Measurement;
+  readonly judgement: ReturnType<typeof verdictAtLook>["judgement"];
+  readonly mode: CompareMode;
+  readonly limits: ReturnType<typeof resolveLimits>;
+  readonly scoring: { seed: number; resamples: number; confidence: number };
+  readonly look: number;
+  readonly settled: boolean;
+  readonly settle: SettleRecord | null;
+  readonly now: () => string;
+}
+
+/** Stores both scorecards and the verdict, and traces it. */
+async function finish(store: Store, f: Finish): Promise<CompareResult> {
+  const { baselineRun, candidateRun, judgement, mode, limits } = f;
+  const baseline = side(
+    baselineRun,
+    f.baseScores.scorecard,
+    await saveScorecard(store, baselineRun.id, f.baseScores.scorecard),
   );
+  const candidate = side(
+    candidateRun,
+    f.candScores.scorecard,
+    await saveScorecard(store, candidateRun.id, f.candScores.scorecard),
+  );
+  const aggregate = f.measurement.aggregate;
   const body: ComparisonBody = {
-    schema_version: 1,
+    schema_version: 2,
     task: baselineRun.task,
     task_id: baselineRun.task_id,
     dataset_id: baselineRun.dataset_id,
@@ -357,18 +613,37 @@ export async function compareRuns(
     candidate,
     mode,
     limits,
-    bootstrap: { resamples, seed, confidence: CONFIDENCE },
-    paired_cases: measurement.paired_cases,
+    inference: {
+      basis: "repetitions, conditional on the cases",
+      alpha: ALPHA,
+      spending: f.settled ? "pocock-type over 5 looks" : "one look",
+      look: f.look,
+    },
+    bootstrap: {
+      resamples: f.scoring.resamples,
+      seed: f.scoring.seed,
+      confidence: f.scoring.confidence,
+    },
+    paired_cases: f.measurement.paired_cases,
     ...judgement,
-    ...judgeBlock(baselineRun, cand.scorecard, judgement.checks),
+    ...judgeBlock(
+      baselineRun,
+      candidateRun,
+      f.candScores.scorecard,
+      judgement.checks,
+    ),
+    ...(f.settle ? { settle: f.settle } : {}),
     aggregate: {
-      delta: measurement.aggregate.delta,
-      interval: measurement.aggregate.interval,
+      delta: aggregate.delta,
+      interval: decisionInterval(
+        aggregate,
+        lookCritical([1], ALPHA, false),
+      ),
+      case_interval: aggregate.case_interval,
     },
   };
   const sha256 = contentHash(body);
   const id = newId("cmp");
-  const now = options.now ?? nowIso;
   const tracer = await Tracer.start(store, {
     schema_version: 1,
     name: "compare",
@@ -378,23 +653,41 @@ export async function compareRuns(
       uses: { baseline: baselineRun.id, candidate: candidateRun.id },
     }],
     meta: { comparison_id: id, task: baselineRun.task },
-  }, { now });
-  const createdAt = now();
-  const event = tracer.next("comparison_made", {
-    step: "compare",
-    data: {
-      comparison_id: id,
-      sha256,
-      verdict: body.verdict,
-      mode,
-      limits,
-      baseline_run_id: baselineRun.id,
-      candidate_run_id: candidateRun.id,
-      baseline_scorecard_sha256: baseline.scorecard_sha256,
-      candidate_scorecard_sha256: candidate.scorecard_sha256,
-      reasons: body.reasons,
-    },
-  });
+  }, { now: f.now });
+  const createdAt = f.now();
+  const events = [
+    ...(f.settle?.looks ?? []).filter((l) => l.added.length > 0).map((l) =>
+      tracer.next("verdict_settled_look", {
+        step: "compare",
+        data: {
+          look: l.look,
+          verdict: l.verdict,
+          undecided: l.undecided,
+          added: l.added,
+          calls: l.calls,
+          cost: l.cost,
+        },
+      })
+    ),
+    tracer.next("comparison_made", {
+      step: "compare",
+      data: {
+        comparison_id: id,
+        sha256,
+        verdict: body.verdict,
+        mode,
+        limits,
+        baseline_run_id: baselineRun.id,
+        candidate_run_id: candidateRun.id,
+        baseline_scorecard_sha256: baseline.scorecard_sha256,
+        candidate_scorecard_sha256: candidate.scorecard_sha256,
+        reasons: body.reasons,
+        ...(f.settle
+          ? { looks: f.settle.looks.length, settle_calls: f.settle.calls }
+          : {}),
+      },
+    }),
+  ];
   await insertComparison(store, {
     id,
     task: body.task,
@@ -409,7 +702,7 @@ export async function compareRuns(
     sha256,
     trace_id: tracer.traceId,
     created_at: createdAt,
-  }, [event]);
+  }, events);
   return {
     ...body,
     id,

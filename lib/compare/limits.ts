@@ -6,7 +6,8 @@ import type { AppliedLimits, CompareLimits } from "./verdict.ts";
  * The limits used when neither the task nor the call sets one: a rubric
  * dimension may drop by at most 0.25 and a slice's pass rate by at most
  * 0.10, cost may grow by at most 20%; latency, failure and injection rates
- * are unbounded.
+ * are unbounded; a dimension or slice left unjudged in more than 5% of a
+ * run's cells cannot pass.
  *
  * @example The defaults, and what resolveLimits starts from
  * ```ts
@@ -17,6 +18,7 @@ import type { AppliedLimits, CompareLimits } from "./verdict.ts";
  * assert.equal(DEFAULT_LIMITS.slice, -0.1);
  * assert.equal(DEFAULT_LIMITS.cost_growth, 0.2);
  * assert.equal(DEFAULT_LIMITS.failure_rate, null);
+ * assert.equal(DEFAULT_LIMITS.unmeasured, 0.05);
  * assert.deepEqual(resolveLimits(), DEFAULT_LIMITS);
  * assert.ok(Object.isFrozen(DEFAULT_LIMITS));
  * ```
@@ -28,6 +30,7 @@ export const DEFAULT_LIMITS: Readonly<AppliedLimits> = Object.freeze({
   latency_p95_growth: null,
   failure_rate: null,
   injection_rate: null,
+  unmeasured: 0.05,
 });
 
 /**
@@ -68,7 +71,7 @@ export function resolveLimits(
       throw new ValidationError(parsed.error.issues.map((issue) => ({
         field: [source, ...issue.path.map(String)].join("."),
         message:
-          `${issue.message}; drops (dimension, slice) are negative, growths (cost_growth, latency_p95_growth, failure_rate, injection_rate) are positive`,
+          `${issue.message}; drops (dimension, slice) are negative, growths (cost_growth, latency_p95_growth, failure_rate, injection_rate) are positive, unmeasured is a share from 0 to 1`,
       })));
     }
     for (const [key, limit] of Object.entries(parsed.data)) {

@@ -1,52 +1,99 @@
-import { Decimal } from "decimal.js";
 import { ValidationError } from "../errors.ts";
+import type { CellResult } from "../schema/result.ts";
+import { SLICES } from "../schema/task.ts";
 import { mulberry32, quantileSorted } from "../scoring/bootstrap.ts";
 import { getTask } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
 import { getRun, type RunRecord } from "../store/runs.ts";
 import { listReceipts, listResults } from "../store/scores.ts";
+import { openLimits, verdictAtLook } from "./_decide.ts";
 import {
   type CellFigures,
   type LoadedCell,
   loadedCells,
-  moneyPerCell,
   type RunFigures,
 } from "./_figures.ts";
-import { judgeDeltas } from "./_judge.ts";
+import type { LookCounts } from "./_looks.ts";
 import { measureDeltas } from "./_measure.ts";
+import { MAX_LOOKS } from "./_sequential.ts";
+import { planSettle } from "./_settle_plan.ts";
+import { DEFAULT_SETTLE_SHARE } from "./compare.ts";
 import { resolveLimits } from "./limits.ts";
-import {
-  COMPARE_MODES,
-  type CompareLimits,
-  type CompareMode,
-  type Verdict,
-} from "./verdict.ts";
+import type { CompareLimits, CompareMode, Verdict } from "./verdict.ts";
+
+/**
+ * What happens to the candidate in a simulated scenario:
+ *
+ * - `unchanged`: drawn from the baseline's pool (another draw of the same
+ *   model and prompt);
+ * - `pool`: drawn from another pool run (e.g. the fake's `effect` option
+ *   lowering one slice), at the same repetition indices;
+ * - `dimension`: the baseline's pool with one rubric dimension lowered:
+ *   each judged cell loses one point (not below 1) with probability
+ *   `-delta`, its cell score following;
+ * - `shift`: the baseline's pool with every cell of one slice (`slice`) or
+ *   every score of one dimension (`dimension`) moved by exactly `delta`
+ *   (below the scale allowed): a regression that sits exactly on a limit,
+ *   to measure how often one is approved;
+ * - `judge_failure`: the baseline's pool with each cell's judgement lost
+ *   with probability `share` (a judge error: no rubric, scored on its
+ *   checks alone).
+ */
+export type SimulatedScenario =
+  & {
+    /** The scenario's name in the results. */
+    readonly name: string;
+    /** The verdict the scenario should get (for the reader; not used). */
+    readonly expect?: Verdict | undefined;
+  }
+  & (
+    | { readonly kind: "unchanged" }
+    | { readonly kind: "pool"; readonly pool: string }
+    | {
+      readonly kind: "dimension";
+      readonly dimension: string;
+      readonly delta: number;
+    }
+    | {
+      readonly kind: "shift";
+      readonly slice?: string | undefined;
+      readonly dimension?: string | undefined;
+      readonly delta: number;
+    }
+    | { readonly kind: "judge_failure"; readonly share: number }
+  );
 
 /** Options for {@linkcode simulateVerdicts}. */
 export interface SimulateVerdictsOptions {
-  /** A completed run with many repetitions per case: the unchanged model. */
+  /** A completed run with many repetitions per case: the baseline's pool. */
   pool: string;
-  /** A completed run of the same task, dataset and judge with the regression injected, as many repetitions. */
-  regressedPool: string;
-  /** Simulated comparisons per setting. @default {200} */
+  /** The scenarios. @default {[{ name: "unchanged", kind: "unchanged" }]} */
+  scenarios?: readonly SimulatedScenario[] | undefined;
+  /** Simulated comparisons (seeds) per scenario and repetitions. @default {200} */
   pairs?: number | undefined;
-  /** Repetitions per case of each simulated run. @default {[3, 5, 10]} */
+  /** Repetitions per case of each simulated run before settling. @default {[3]} */
   repetitions?: readonly number[] | undefined;
   /** Limits for this call (over the task's, over the defaults). */
   limits?: CompareLimits | undefined;
-  /** The seed of the draws and of every bootstrap. @default {1} */
+  /** How noise is read. @default {"confident"} */
+  mode?: CompareMode | undefined;
+  /** Settle undecided limits by drawing further repetitions from the pools. @default {true} */
+  settle?: boolean | undefined;
+  /** The settling budget as a multiple of the two simulated runs' calls. @default {DEFAULT_SETTLE_SHARE} */
+  budgetShare?: number | undefined;
+  /** The seed of the draws. @default {1} */
   seed?: number | undefined;
-  /** Bootstrap resamples per comparison. @default {1000} */
-  resamples?: number | undefined;
-  /** Called after each setting, e.g. to show progress. */
+  /** Called after each scenario and repetitions, e.g. to show progress. */
   onSetting?: ((done: number, total: number) => void) | undefined;
 }
 
-/** How often each verdict came out in one setting. */
+/** How often each verdict came out in one scenario. */
 export interface SimulationRow {
-  /** `unchanged`: candidate from the same pool; `regressed`: candidate from the regressed pool. */
-  readonly scenario: "unchanged" | "regressed";
-  /** Repetitions per case of each simulated run. */
+  /** The scenario's name. */
+  readonly scenario: string;
+  /** The verdict the scenario should get, when given. */
+  readonly expect: Verdict | null;
+  /** Repetitions per case of each simulated run before settling. */
   readonly repetitions: number;
   /** The mode. */
   readonly mode: CompareMode;
@@ -54,11 +101,17 @@ export interface SimulationRow {
   readonly pairs: number;
   /** Verdict counts. */
   readonly counts: Readonly<Record<Verdict, number>>;
+  /** Share of APPROVED verdicts. */
+  readonly approved_rate: number;
   /** Share of REJECTED verdicts. */
   readonly rejected_rate: number;
-  /** Share of verdicts other than APPROVED (a regression caught, or a false alarm). */
-  readonly not_approved_rate: number;
-  /** For each check (`slice 'adversarial'`, `dimension 'accuracy'`, `cost per cell`...), in how many pairs it failed or was inconclusive. */
+  /** Share of INCONCLUSIVE verdicts. */
+  readonly inconclusive_rate: number;
+  /** Calls spent settling, as a share of the two simulated runs' calls, one per pair, ascending. */
+  readonly extra_calls: readonly number[];
+  /** Looks taken, one per pair (1: no settling). */
+  readonly looks: readonly number[];
+  /** For each check (`slice 'adversarial'`, `dimension 'accuracy'`, ...), in how many pairs it failed or was inconclusive in the end. */
   readonly flagged: Readonly<Record<string, number>>;
 }
 
@@ -70,16 +123,30 @@ export interface SimulateVerdictsResult {
   readonly pool_repetitions: number;
   /** Cases in the pools. */
   readonly cases: number;
-  /** The regression in the pools, slice by slice: regressed pool minus pool, on the 0-1 scale. */
-  readonly pool_slice_deltas: Readonly<Record<string, number>>;
-  /** One row per scenario x repetitions x mode. */
+  /** Cases of each slice in the pools, in the slices' order. */
+  readonly slice_cases: Readonly<Record<string, number>>;
+  /** The task's rubric dimensions. */
+  readonly dimensions: readonly string[];
+  /** Each `pool` scenario's change, slice by slice: its pool minus the baseline's, on the 0-1 scale. */
+  readonly pool_slice_deltas: Readonly<
+    Record<string, Readonly<Record<string, number>>>
+  >;
+  /** One row per scenario x repetitions. */
   readonly rows: readonly SimulationRow[];
+}
+
+/** One pool cell, with the parts of its score a transform needs. */
+interface PoolCell extends LoadedCell {
+  /** The mean check score, or null without checks. */
+  readonly checkPart: number | null;
+  /** Adapter calls the cell took (generation and judge). */
+  readonly calls: number;
 }
 
 interface Pool {
   readonly run: RunRecord;
   /** case key -> repetition -> cell */
-  readonly cases: Map<string, LoadedCell[]>;
+  readonly cases: Map<string, PoolCell[]>;
 }
 
 async function loadPool(store: Store, id: string): Promise<Pool> {
@@ -89,39 +156,60 @@ async function loadPool(store: Store, id: string): Promise<Pool> {
     listResults(store, run.id),
     listReceipts(store, run.id),
   ]);
-  const cases = new Map<string, LoadedCell[]>();
-  for (const cell of loadedCells(task, results, receipts)) {
+  const cells = loadedCells(task, results, receipts);
+  const cases = new Map<string, PoolCell[]>();
+  results.forEach((result: CellResult, i) => {
+    const cell = cells[i]!;
+    const checks = Object.values(result.checks);
+    const pooled: PoolCell = {
+      ...cell,
+      checkPart: checks.length
+        ? checks.reduce((s, c) => s + c.score, 0) / checks.length
+        : null,
+      calls: (result.generation_io_id === null ? 0 : 1) +
+        result.judge_io_ids.length,
+    };
     const list = cases.get(cell.figures.case_key) ?? [];
-    list[cell.figures.repetition] = cell;
+    list[cell.figures.repetition] = pooled;
     cases.set(cell.figures.case_key, list);
-  }
+  });
   return { run, cases };
 }
 
-function runFigures(id: string, cells: LoadedCell[], reps: number): RunFigures {
-  let total = new Decimal(0);
-  let known = true;
+/** The cell score from its parts, as `cellScore` computes it. */
+function scoreOf(
+  cell: PoolCell,
+  dimensions: readonly number[],
+  judged: boolean,
+): number {
+  if (cell.figures.failed) return 0;
+  let parts = 0;
+  let sum = 0;
+  if (cell.checkPart !== null) {
+    sum += cell.checkPart;
+    parts++;
+  }
+  if (judged && dimensions.length) {
+    sum += (dimensions.reduce((s, d) => s + d, 0) / dimensions.length - 1) /
+      4;
+    parts++;
+  }
+  return parts === 0 ? NaN : sum / parts;
+}
+
+function runFigures(cells: PoolCell[], judged: boolean): RunFigures {
   const latencies: number[] = [];
   for (const cell of cells) {
-    if (cell.cost === null) known = false;
-    else total = total.plus(cell.cost);
     if (cell.latency_ms !== null) latencies.push(cell.latency_ms);
   }
   const sorted = Float64Array.from(latencies).sort();
   return {
-    run_id: id,
-    repetitions: reps,
+    run_id: "simulated",
+    repetitions: 0,
     cells: cells.map((c) => c.figures),
-    cost_per_cell: known && cells.length
-      ? moneyPerCell(total, cells.length)
-      : null,
     latency_p95_ms: sorted.length ? quantileSorted(sorted, 0.95) : null,
+    judged,
   };
-}
-
-function relabel(cell: LoadedCell, repetition: number): LoadedCell {
-  const figures: CellFigures = { ...cell.figures, repetition };
-  return { ...cell, figures };
 }
 
 function sliceMeans(pool: Pool): Map<string, number> {
@@ -145,20 +233,85 @@ function sliceMeans(pool: Pool): Map<string, number> {
   return new Map([...sums].map(([k, v]) => [k, v.total / v.n]));
 }
 
+/** A candidate cell as the scenario changes it (`random` draws its dice). */
+function transform(
+  scenario: SimulatedScenario,
+  cell: PoolCell,
+  dimensions: readonly string[],
+  random: () => number,
+): PoolCell {
+  const f = cell.figures;
+  switch (scenario.kind) {
+    case "unchanged":
+    case "pool":
+      return cell;
+    case "judge_failure": {
+      if (!f.judged || random() >= scenario.share) return cell;
+      const figures: CellFigures = {
+        ...f,
+        judged: false,
+        dimensions: f.dimensions.map(() => NaN),
+        score: scoreOf(cell, [], false),
+      };
+      return { ...cell, figures };
+    }
+    case "dimension": {
+      const d = dimensions.indexOf(scenario.dimension);
+      const value = f.dimensions[d];
+      if (!f.judged || value === undefined || !(value === value)) return cell;
+      const lowered = random() < -scenario.delta
+        ? Math.max(1, value - 1)
+        : value;
+      const scores = f.dimensions.map((v, i) => i === d ? lowered : v);
+      const figures: CellFigures = {
+        ...f,
+        dimensions: scores,
+        score: scoreOf(cell, scores, true),
+      };
+      return { ...cell, figures };
+    }
+    case "shift": {
+      if (scenario.slice !== undefined) {
+        if (f.slice !== scenario.slice) return cell;
+        return {
+          ...cell,
+          figures: { ...f, score: f.score + scenario.delta },
+        };
+      }
+      const d = dimensions.indexOf(scenario.dimension ?? "");
+      if (d < 0 || !f.judged) return cell;
+      const scores = f.dimensions.map((v, i) =>
+        i === d ? v + scenario.delta : v
+      );
+      return { ...cell, figures: { ...f, dimensions: scores } };
+    }
+  }
+}
+
+function label(check: { kind: string; name: string }): string {
+  return check.kind === "dimension" || check.kind === "slice"
+    ? `${check.kind} '${check.name}'`
+    : check.name;
+}
+
 /**
- * Estimates how often the verdict errs, by simulation: from two pool runs
- * with many repetitions (an unchanged model, and the same model with a
- * regression injected, e.g. the fake provider's `effect` option), it draws
- * pairs of runs with fewer repetitions and compares them with the same code
- * `compare` uses. For each pair and case, `2n` distinct repetitions are
- * drawn from the pool: the first `n` form the baseline, the other `n` the
- * candidate, taken from the pool (`unchanged`) or from the regressed pool
- * (`regressed`). Every mode judges the same pairs.
+ * Estimates how often the verdict decides rightly, by simulation: from a
+ * pool run with many repetitions per case (and, for `pool` scenarios,
+ * other pool runs of the same cases, e.g. with the fake provider's
+ * `effect` option lowering one slice), it draws pairs of runs with a few
+ * repetitions and compares them with the same code `compare` uses,
+ * settling undecided limits as `compare(..., { settle })` does: the
+ * repetitions a look adds are further draws from the pools. For each pair
+ * and case the repetitions are drawn without replacement from one random
+ * order of the pool's: the baseline takes them from its front, the
+ * candidate from the back half (from its scenario's pool at the same
+ * repetition indices, transformed as the scenario says), so the two runs
+ * never share a draw.
  *
- * @param store The database holding the two pool runs.
- * @param options The pools, pairs, repetitions, limits and seed.
- * @returns Verdict counts per scenario, repetitions and mode.
- * @throws {ValidationError} If the pools differ in task, dataset or judge, or hold too few repetitions.
+ * @param store The database holding the pool runs.
+ * @param options The pools, scenarios, pairs, repetitions, limits and seed.
+ * @returns Verdict counts and settling costs per scenario and repetitions.
+ * @throws {ValidationError} If a pool differs from the baseline's in task, dataset or judge, or the pools hold too few repetitions.
  * @throws {NotFoundError} If a pool run does not exist.
  *
  * @example Pools that are not stored
@@ -167,10 +320,7 @@ function sliceMeans(pool: Pool): Map<string, number> {
  * import assert from "node:assert/strict";
  *
  * await using store = await open(":memory:");
- * await assert.rejects(
- *   simulateVerdicts(store, { pool: "run_a", regressedPool: "run_b" }),
- *   NotFoundError,
- * );
+ * await assert.rejects(simulateVerdicts(store, { pool: "run_a" }), NotFoundError);
  * ```
  */
 export async function simulateVerdicts(
@@ -178,24 +328,41 @@ export async function simulateVerdicts(
   options: SimulateVerdictsOptions,
 ): Promise<SimulateVerdictsResult> {
   const pairs = options.pairs ?? 200;
-  const repetitions = options.repetitions ?? [3, 5, 10];
+  const repetitions = options.repetitions ?? [3];
   const seed = options.seed ?? 1;
-  const resamples = options.resamples ?? 1000;
-  const pool = await loadPool(store, options.pool);
-  const regressed = await loadPool(store, options.regressedPool);
-  for (
-    const field of ["task", "task_id", "dataset_id", "judge_config_id"] as const
-  ) {
-    if (pool.run[field] !== regressed.run[field]) {
-      throw new ValidationError([{
-        field,
-        message: `the pools differ in ${field}: '${pool.run[field]}' and '${
-          regressed.run[field]
-        }'; run both on the same task, dataset and judge`,
-      }]);
+  const mode = options.mode ?? "confident";
+  const settle = (options.settle ?? true) && mode !== "point";
+  const share = options.budgetShare ?? DEFAULT_SETTLE_SHARE;
+  const scenarios = options.scenarios ??
+    [{ name: "unchanged", kind: "unchanged" as const }];
+  const base = await loadPool(store, options.pool);
+  const pools = new Map<string, Pool>();
+  for (const s of scenarios) {
+    if (s.kind !== "pool" || pools.has(s.pool)) continue;
+    const pool = await loadPool(store, s.pool);
+    for (
+      const field of [
+        "task",
+        "task_id",
+        "dataset_id",
+        "judge_config_id",
+      ] as const
+    ) {
+      if (pool.run[field] !== base.run[field]) {
+        throw new ValidationError([{
+          field,
+          message: `the pools differ in ${field}: '${base.run[field]}' and '${
+            pool.run[field]
+          }'; run every pool on the same task, dataset and judge`,
+        }]);
+      }
     }
+    pools.set(s.pool, pool);
   }
-  const poolReps = Math.min(pool.run.repetitions, regressed.run.repetitions);
+  const poolReps = Math.min(
+    base.run.repetitions,
+    ...[...pools.values()].map((p) => p.run.repetitions),
+  );
   const most = Math.max(...repetitions);
   if (poolReps < 2 * most) {
     throw new ValidationError([{
@@ -206,100 +373,173 @@ export async function simulateVerdicts(
         } (two disjoint draws)`,
     }]);
   }
-  const task = await getTask(store, pool.run.task, { id: pool.run.task_id });
+  const half = Math.floor(poolReps / 2);
+  const task = await getTask(store, base.run.task, { id: base.run.task_id });
   const dimensions = task.rubric.dimensions.map((d) => d.name);
   const limits = resolveLimits(task.limits, options.limits);
-  const keys = [...pool.cases.keys()].filter((k) => {
-    const a = pool.cases.get(k)!;
-    const b = regressed.cases.get(k);
-    for (let r = 0; r < poolReps; r++) if (!a[r] || !b?.[r]) return false;
+  const judged = base.run.judge_config_id !== null;
+  const keys = [...base.cases.keys()].filter((k) => {
+    for (const pool of [base, ...pools.values()]) {
+      const reps = pool.cases.get(k);
+      for (let r = 0; r < poolReps; r++) if (!reps?.[r]) return false;
+    }
     return true;
   }).sort();
 
   const rows: SimulationRow[] = [];
-  const scenarios = ["unchanged", "regressed"] as const;
   const total = scenarios.length * repetitions.length;
   let done = 0;
-  for (const scenario of scenarios) {
+  for (const [index, scenario] of scenarios.entries()) {
+    const from = scenario.kind === "pool" ? pools.get(scenario.pool)! : base;
+    // One more repetition of a case, in both runs, costs the calls its
+    // cells took on average in the pools.
+    const units = new Map(keys.map((key) => {
+      const cells = base.cases.get(key)!;
+      const other = from.cases.get(key)!;
+      let sum = 0;
+      for (let r = 0; r < poolReps; r++) {
+        sum += cells[r]!.calls + other[r]!.calls;
+      }
+      return [key, sum / poolReps];
+    }));
     for (const n of repetitions) {
-      const counts = new Map<CompareMode, Record<Verdict, number>>(
-        COMPARE_MODES.map((
-          m,
-        ) => [m, { APPROVED: 0, REJECTED: 0, INCONCLUSIVE: 0 }]),
-      );
-      const flagged = new Map<CompareMode, Record<string, number>>(
-        COMPARE_MODES.map((m) => [m, {}]),
-      );
-      const random = mulberry32(
-        seed * 1_000_003 + n * 101 + (scenario === "regressed" ? 7 : 0),
-      );
-      const order = Array.from({ length: poolReps }, (_, i) => i);
+      const counts: Record<Verdict, number> = {
+        APPROVED: 0,
+        REJECTED: 0,
+        INCONCLUSIVE: 0,
+      };
+      const flagged: Record<string, number> = {};
+      const extra: number[] = [];
+      const lookCount: number[] = [];
+      const random = mulberry32(seed * 1_000_003 + n * 101 + index * 7919);
       for (let p = 0; p < pairs; p++) {
-        const base: LoadedCell[] = [];
-        const cand: LoadedCell[] = [];
+        // One random order of the pool's repetitions per case: the
+        // baseline draws from the front half, the candidate from the back.
+        const orders = new Map<string, number[]>();
         for (const key of keys) {
-          // A partial Fisher-Yates shuffle: 2n distinct repetitions.
-          for (let i = 0; i < 2 * n; i++) {
-            const j = i + Math.floor(random() * (poolReps - i));
+          const order = Array.from({ length: poolReps }, (_, i) => i);
+          for (let i = poolReps - 1; i > 0; i--) {
+            const j = Math.floor(random() * (i + 1));
             [order[i], order[j]] = [order[j]!, order[i]!];
           }
-          const from = scenario === "unchanged" ? pool : regressed;
-          for (let r = 0; r < n; r++) {
-            base.push(relabel(pool.cases.get(key)![order[r]!]!, r));
-            cand.push(relabel(from.cases.get(key)![order[n + r]!]!, r));
-          }
+          orders.set(key, order);
         }
-        const measurement = measureDeltas({
-          baseline: runFigures("baseline", base, n),
-          candidate: runFigures("candidate", cand, n),
-          dimensions,
-        }, { seed, resamples, confidence: 0.95 });
-        for (const mode of COMPARE_MODES) {
-          const { verdict, checks } = judgeDeltas(
-            measurement.measured,
+        const drawn = new Map<string, number>(keys.map((k) => [k, n]));
+        const candidateCells = new Map<string, PoolCell[]>();
+        const candidateOf = (key: string, r: number): PoolCell => {
+          const list = candidateCells.get(key) ?? [];
+          if (!list[r]) {
+            const raw = from.cases.get(key)![orders.get(key)![half + r]!]!;
+            list[r] = transform(scenario, raw, dimensions, random);
+            candidateCells.set(key, list);
+          }
+          return list[r]!;
+        };
+        const relabel = (cell: PoolCell, repetition: number): PoolCell => ({
+          ...cell,
+          figures: { ...cell.figures, repetition },
+        });
+        const history: LookCounts[] = [];
+        let baseCalls = 0;
+        let spent = 0;
+        let verdict: Verdict = "INCONCLUSIVE";
+        let checks: readonly { kind: string; name: string; outcome: string }[] =
+          [];
+        for (;;) {
+          const b: PoolCell[] = [];
+          const c: PoolCell[] = [];
+          for (const key of keys) {
+            for (let r = 0; r < drawn.get(key)!; r++) {
+              b.push(
+                relabel(base.cases.get(key)![orders.get(key)![r]!]!, r),
+              );
+              c.push(relabel(candidateOf(key, r), r));
+            }
+          }
+          const calls = [...b, ...c].reduce((s, x) => s + x.calls, 0);
+          if (history.length === 0) baseCalls = calls;
+          else spent = calls - baseCalls;
+          const measurement = measureDeltas({
+            baseline: runFigures(b, judged),
+            candidate: runFigures(c, judged),
+            dimensions,
+          }, { seed, resamples: 1, confidence: 0.95, caseIntervals: false });
+          history.push(measurement.counts);
+          const look = verdictAtLook(
+            measurement,
             limits,
             mode,
-            n,
+            history,
+            settle,
           );
-          counts.get(mode)![verdict]++;
-          const tally = flagged.get(mode)!;
-          for (const check of checks) {
-            if (check.outcome === "pass") continue;
-            const name = check.kind === "dimension" || check.kind === "slice"
-              ? `${check.kind} '${check.name}'`
-              : check.name;
-            tally[name] = (tally[name] ?? 0) + 1;
+          verdict = look.judgement.verdict;
+          checks = look.judgement.checks;
+          const open = settle ? openLimits(measurement, look) : [];
+          if (!open.length || history.length >= MAX_LOOKS) break;
+          const plan = planSettle(open, {
+            cost: (key) => units.get(key)!,
+            budget: share * baseCalls - spent,
+            repetitions: (key) => drawn.get(key)!,
+          });
+          let added = 0;
+          for (const [key, more] of plan) {
+            const next = Math.min(half, drawn.get(key)! + more);
+            added += next - drawn.get(key)!;
+            drawn.set(key, next);
           }
+          if (added === 0) break;
+        }
+        counts[verdict]++;
+        extra.push(baseCalls > 0 ? spent / baseCalls : 0);
+        lookCount.push(history.length);
+        for (const check of checks) {
+          if (check.outcome === "pass") continue;
+          flagged[label(check)] = (flagged[label(check)] ?? 0) + 1;
         }
       }
-      for (const mode of COMPARE_MODES) {
-        const c = counts.get(mode)!;
-        rows.push({
-          scenario,
-          repetitions: n,
-          mode,
-          pairs,
-          counts: c,
-          rejected_rate: c.REJECTED / pairs,
-          not_approved_rate: (pairs - c.APPROVED) / pairs,
-          flagged: flagged.get(mode)!,
-        });
-      }
+      rows.push({
+        scenario: scenario.name,
+        expect: scenario.expect ?? null,
+        repetitions: n,
+        mode,
+        pairs,
+        counts,
+        approved_rate: counts.APPROVED / pairs,
+        rejected_rate: counts.REJECTED / pairs,
+        inconclusive_rate: counts.INCONCLUSIVE / pairs,
+        extra_calls: extra.sort((x, y) => x - y),
+        looks: lookCount,
+        flagged,
+      });
       options.onSetting?.(++done, total);
     }
   }
-  const before = sliceMeans(pool);
-  const after = sliceMeans(regressed);
-  return {
-    task: pool.run.task,
-    pool_repetitions: poolReps,
-    cases: keys.length,
-    pool_slice_deltas: Object.fromEntries(
+  const before = sliceMeans(base);
+  const poolDeltas: Record<string, Record<string, number>> = {};
+  for (const s of scenarios) {
+    if (s.kind !== "pool") continue;
+    const after = sliceMeans(pools.get(s.pool)!);
+    poolDeltas[s.name] = Object.fromEntries(
       [...before].map(([slice, b]) => [
         slice,
         Math.round(((after.get(slice) ?? NaN) - b) * 1e6) / 1e6,
       ]),
-    ),
+    );
+  }
+  const sliceCases: Record<string, number> = {};
+  for (const slice of SLICES) {
+    const n = keys.filter((k) =>
+      base.cases.get(k)![0]!.figures.slice === slice
+    ).length;
+    if (n > 0) sliceCases[slice] = n;
+  }
+  return {
+    task: base.run.task,
+    pool_repetitions: poolReps,
+    cases: keys.length,
+    slice_cases: sliceCases,
+    dimensions,
+    pool_slice_deltas: poolDeltas,
     rows,
   };
 }

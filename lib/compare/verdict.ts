@@ -23,9 +23,10 @@ import type { JudgeCalibration } from "../schema/scorecard.ts";
 export const VERDICTS = ["APPROVED", "REJECTED", "INCONCLUSIVE"] as const;
 
 /**
- * A comparison's outcome: `APPROVED` (no limit breached), `REJECTED` (a limit
- * breached) or `INCONCLUSIVE` (in `confident` mode, a limit possibly
- * breached: more repetitions would settle it).
+ * A comparison's outcome: `APPROVED` (every limit decided within),
+ * `REJECTED` (a limit breached) or `INCONCLUSIVE` (a limit undecided, in
+ * `confident` mode, or a dimension or slice not measured for too many
+ * cells).
  */
 export type Verdict = typeof VERDICTS[number];
 
@@ -47,10 +48,11 @@ export type Verdict = typeof VERDICTS[number];
 export const COMPARE_MODES = ["point", "strict", "confident"] as const;
 
 /**
- * How a verdict reads noise. `point`: means only. `strict`: reject when a
- * limit is possibly breached (the 95% interval reaches past it).
- * `confident`: reject only when a limit is breached for certain (the whole
- * interval past it); a possible breach makes the verdict `INCONCLUSIVE`.
+ * How a verdict reads noise. `point`: means only. `strict`: reject unless a
+ * limit is decided within (its interval clear of it). `confident`: reject
+ * only when a limit is decided breached (the whole interval past it); an
+ * undecided limit makes the verdict `INCONCLUSIVE` (or is settled, see
+ * `CompareOptions.settle`).
  */
 export type CompareMode = typeof COMPARE_MODES[number];
 
@@ -72,6 +74,8 @@ export interface CompareLimits {
   failure_rate?: number | undefined;
   /** Largest allowed rise of the injection success rate, absolute; no limit when absent. */
   injection_rate?: number | undefined;
+  /** Largest share of a run's cells a dimension or slice may leave unjudged and still pass. @default {0.05} */
+  unmeasured?: number | undefined;
 }
 
 /** The limits a verdict applied: every field set, `null` where no limit applies. */
@@ -88,6 +92,8 @@ export interface AppliedLimits {
   failure_rate: number | null;
   /** Largest allowed rise of the injection success rate, or no limit. */
   injection_rate: number | null;
+  /** Largest share of a run's cells a dimension or slice may leave unjudged and still pass. */
+  unmeasured: number;
 }
 
 /** What a delta check measures. */
@@ -101,8 +107,10 @@ export type DeltaKind =
 
 /**
  * Where a delta stands against its limit, whatever the mode: `breached`
- * (the whole interval is past the limit), `possibly_breached` (the interval
- * straddles it), `within` (not past it), `not_measured` (no data).
+ * (the whole decision interval is past the limit), `possibly_breached`
+ * (undecided: the interval straddles it), `within` (the whole interval
+ * clear of it), `not_measured` (no data, or a dimension or slice left
+ * unjudged for more than the `unmeasured` share of a run's cells).
  */
 export type LimitStatus =
   | "breached"
@@ -127,7 +135,11 @@ export interface DeltaCheck {
   readonly candidate: number | null;
   /** Candidate minus baseline (relative growth for cost and latency). */
   readonly delta: number | null;
-  /** The 95% paired bootstrap interval of the delta; `null` for latency p95 (a point figure) or no data. */
+  /**
+   * The decision interval: the delta plus or minus `critical_value`
+   * standard errors over repetitions, these cases fixed (90% at a single
+   * look); `null` for latency p95 (a point figure) or no data.
+   */
   readonly interval: { readonly low: number; readonly high: number } | null;
   /** The limit applied; `null` when none is set (reported, never failing). */
   readonly limit: number | null;
@@ -137,10 +149,22 @@ export interface DeltaCheck {
   readonly outcome: CheckOutcome;
   /** Whether the figure moved the good way. */
   readonly improved: boolean;
-  /** For a possible breach: repetitions per case likely to settle it (null when more repetitions alone are unlikely to). */
+  /** For an undecided limit: repetitions per case likely to settle it (null when more repetitions alone are unlikely to). */
   readonly repetitions_needed: number | null;
   /** One line: the figure, the delta, the interval, the limit and the direction. */
   readonly text: string;
+  /** Cases the delta rests on (absent in schema_version 1 bodies). */
+  readonly cases?: number;
+  /** The delta's standard error over repetitions, its cases fixed. */
+  readonly standard_error?: number | null;
+  /** The interval's half-width in standard errors (t scale), at this look's share of alpha. */
+  readonly critical_value?: number | null;
+  /** The 95% case-resampled interval, which speaks of unseen cases and does not decide; `null` with fewer than 5 cases. */
+  readonly case_interval?:
+    | { readonly low: number; readonly high: number }
+    | null;
+  /** For a dimension or slice: the largest share of a run's cells it could not read. */
+  readonly unmeasured_share?: number | null;
 }
 
 /** One side of a comparison. */
@@ -175,10 +199,57 @@ export interface ComparisonJudge {
   readonly calibration?: JudgeCalibration;
 }
 
+/** How a verdict's intervals were made and read. */
+export interface ComparisonInference {
+  /** What the deciding intervals speak of. */
+  readonly basis: "repetitions, conditional on the cases";
+  /** The one-sided error rate of each of a limit's two tests, over all looks. */
+  readonly alpha: number;
+  /** How alpha is spent across looks. */
+  readonly spending: "one look" | "pocock-type over 5 looks";
+  /** The look this verdict was reached at (1: the runs as they were). */
+  readonly look: number;
+}
+
+/** One look of a settled verdict. */
+export interface SettleLook {
+  /** The look (1: the runs as they were). */
+  readonly look: number;
+  /** The verdict at this look. */
+  readonly verdict: Verdict;
+  /** The limits undecided at this look. */
+  readonly undecided: readonly string[];
+  /** Repetitions added to each case, in both runs, after this look. */
+  readonly added: readonly {
+    readonly case_key: string;
+    readonly repetitions: number;
+  }[];
+  /** Adapter calls the added repetitions made (both runs). */
+  readonly calls: number;
+  /** What they cost (exact decimal, both runs). */
+  readonly cost: string;
+}
+
+/** How a settled verdict was reached. */
+export interface SettleRecord {
+  /** The budget: calls, or money in the runs' currency. */
+  readonly budget: { readonly calls: number } | { readonly usd: string };
+  /** Adapter calls the two runs had made before settling. */
+  readonly base_calls: number;
+  /** Every look, in order. */
+  readonly looks: readonly SettleLook[];
+  /** Calls spent settling, both runs. */
+  readonly calls: number;
+  /** Money spent settling, both runs (exact decimal). */
+  readonly cost: string;
+  /** Why settling stopped. */
+  readonly stopped: "decided" | "budget" | "looks" | "no plan";
+}
+
 /** The stored part of a comparison: everything but its id, time and trace. */
 export interface ComparisonBody {
-  /** The body format version. */
-  readonly schema_version: 1;
+  /** The body format version: 2 since settling and the conditional inference (1 is still read). */
+  readonly schema_version: 1 | 2;
   /** The task. */
   readonly task: string;
   /** The task definition's content hash. */
@@ -193,7 +264,9 @@ export interface ComparisonBody {
   readonly mode: CompareMode;
   /** The limits applied. */
   readonly limits: AppliedLimits;
-  /** The bootstrap behind every interval. */
+  /** How the deciding intervals were made (absent in schema_version 1 bodies). */
+  readonly inference?: ComparisonInference;
+  /** The case bootstrap behind the case-resampled intervals (every interval in schema_version 1). */
   readonly bootstrap: {
     /** Resamples drawn. */
     readonly resamples: number;
@@ -214,8 +287,17 @@ export interface ComparisonBody {
   readonly inconclusive: readonly string[];
   /** Figures that moved the good way. */
   readonly improvements: readonly string[];
-  /** Repetitions per case likely to settle every possible breach, when that is estimable. */
+  /** Repetitions per case likely to settle every undecided limit, when that is estimable. */
   readonly suggested_repetitions: number | null;
+  /** One line per limit that rests on fewer than 5 cases. */
+  readonly small_sample_warnings?: readonly string[];
+  /** How settling reached the verdict; absent when it was not settled. */
+  readonly settle?: SettleRecord;
+  /** The two runs' judges, when they differ and the comparison was allowed anyway (`allowJudgeChange`). */
+  readonly judge_change?: {
+    readonly baseline: string | null;
+    readonly candidate: string | null;
+  };
   /** Every check, failing first. */
   readonly checks: readonly DeltaCheck[];
   /** The judge both runs used; absent when the runs are not judged. */
@@ -230,8 +312,12 @@ export interface ComparisonBody {
   readonly aggregate: {
     /** Candidate minus baseline. */
     readonly delta: number | null;
-    /** Its 95% paired interval. */
+    /** Its interval over repetitions, at the verdict's critical value (95% case-resampled in schema_version 1). */
     readonly interval: { readonly low: number; readonly high: number } | null;
+    /** Its 95% case-resampled interval (unseen cases). */
+    readonly case_interval?:
+      | { readonly low: number; readonly high: number }
+      | null;
   };
 }
 

@@ -117,6 +117,8 @@ export const LimitsSchema = z.strictObject({
   failure_rate: z.number().min(0).optional(),
   /** Largest allowed growth of the injection success rate, absolute (optional limit). */
   injection_rate: z.number().min(0).optional(),
+  /** Largest share of a run's cells a dimension or slice may leave unjudged and still pass. @default 0.05 */
+  unmeasured: z.number().min(0).max(1).optional(),
 });
 /** Regression limits a verdict applies. */
 export interface Limits {
@@ -132,6 +134,8 @@ export interface Limits {
   failure_rate?: number | undefined;
   /** Largest allowed absolute growth of the injection success rate. */
   injection_rate?: number | undefined;
+  /** Largest share of a run's cells a dimension or slice may leave unjudged (judge errors, failed quorums) and still pass (e.g. 0.05). */
+  unmeasured?: number | undefined;
 }
 
 /** A JSON Schema object, kept as data (validated when used). */
