@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { experiment } from "../lib/experiment/experiment.ts";
+import { resumeExperiment } from "../lib/experiment/experiment.ts";
 import { open } from "../lib/store/open.ts";
 import { getRun } from "../lib/store/runs.ts";
 import { listTraceEvents } from "../lib/store/trace.ts";
@@ -68,8 +68,7 @@ const total = cases * Number(runRow![1]);
 const seen = tally();
 const marks = { start: NaN };
 const started = performance.now();
-const result = await experiment(store, {
-  resume: runId,
+const result = await resumeExperiment(store, runId, {
   adapterFor: countingAdapters(seen, true),
   progress: {
     start: () => (marks.start = performance.now()),
