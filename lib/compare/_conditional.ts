@@ -143,12 +143,15 @@ function moments(
  * Pools the noise of cases: each run's variance is its sums of squared
  * deviations over its degrees of freedom, but never below `prior / (df +
  * 1)` (one pseudo-observation's worth of `prior`, the variance of a uniform
- * draw over the measure's range); the covariance is bounded so that the
- * paired delta's variance keeps that floor too.
+ * draw over the measure's range; `df` is `floorDf` when given, the
+ * degrees of freedom of the whole run, else the cases' own); the
+ * covariance is bounded so that the paired delta's variance keeps that
+ * floor too.
  */
 export function poolNoise(
   cases: readonly CaseStats[],
   prior: number,
+  floorDf?: number,
 ): Omit<NoiseModel, "pooled"> {
   let ssB = 0;
   let ssC = 0;
@@ -167,11 +170,18 @@ export function poolNoise(
     dfP += Math.max(0, s.shared - 1);
     if (s.shared !== s.nb || s.shared !== s.nc) paired = false;
   }
-  const baseline = Math.max(dfB > 0 ? ssB / dfB : 0, prior / (dfB + 1));
-  const candidate = Math.max(dfC > 0 ? ssC / dfC : 0, prior / (dfC + 1));
+  // Without a repeated value and without a prior there is no estimate.
+  const baseline = Math.max(
+    dfB > 0 ? ssB / dfB : prior > 0 ? 0 : NaN,
+    prior / ((floorDf ?? dfB) + 1),
+  );
+  const candidate = Math.max(
+    dfC > 0 ? ssC / dfC : prior > 0 ? 0 : NaN,
+    prior / ((floorDf ?? dfC) + 1),
+  );
   const bound = Math.min(
     Math.sqrt(baseline * candidate),
-    (baseline + candidate) / 2 - prior / (dfP + 1),
+    (baseline + candidate) / 2 - prior / ((floorDf ?? dfP) + 1),
   );
   const raw = dfP > 0 ? sp / dfP : 0;
   const covariance = Math.max(
@@ -182,7 +192,7 @@ export function poolNoise(
     baseline,
     candidate,
     covariance,
-    df: Math.max(1, paired ? dfP : dfB + dfC),
+    df: paired ? dfP : dfB + dfC,
   };
 }
 
@@ -207,16 +217,40 @@ export function checkNoise(
   others: readonly CaseStats[],
   prior: number,
 ): NoiseModel {
-  const mine = poolNoise(own, prior);
   if (!others.some((s) => s.nb > 0 && s.nc > 0)) {
-    return { ...mine, pooled: "check" };
+    return { ...poolNoise(own, prior), pooled: "check" };
   }
-  const rest = poolNoise(others, prior);
-  const ratio = deltaVariance(mine) / deltaVariance(rest);
-  if (fUpperTail(ratio, mine.df, rest.df) < POOL_ALPHA) {
-    return { ...mine, pooled: "check" };
+  const all = [...own, ...others];
+  const run = poolNoise(all, prior);
+  // The test reads the repetitions as measured: the floor is no evidence
+  // that a check's cases are noisier.
+  const a = rawDeltaVariance(own);
+  const b = rawDeltaVariance(others);
+  if (
+    a.df > 0 && b.df > 0 && a.variance > 0 &&
+    fUpperTail(
+        b.variance > 0 ? a.variance / b.variance : Infinity,
+        a.df,
+        b.df,
+      ) < POOL_ALPHA
+  ) {
+    // The floor is the run's: one pseudo-observation among all of them.
+    const df = rawDeltaVariance(all).df;
+    return { ...poolNoise(own, prior, df), pooled: "check" };
   }
-  return { ...poolNoise([...own, ...others], prior), pooled: "run" };
+  return { ...run, pooled: "run" };
+}
+
+/** The per-repetition variance of a delta over some cases, as measured (no floor), with its degrees of freedom. */
+function rawDeltaVariance(
+  cases: readonly CaseStats[],
+): { variance: number; df: number } {
+  const n = poolNoise(cases, 0);
+  const variance = n.baseline + n.candidate - 2 * n.covariance;
+  return {
+    variance: Number.isFinite(variance) ? Math.max(0, variance) : 0,
+    df: n.df,
+  };
 }
 
 /**

@@ -71,16 +71,32 @@ function limitFor(
   }
 }
 
-/** The interval a check is decided on: the delta plus or minus `c` standard errors, `c` on the t scale for its degrees of freedom. */
+/** How far a delta of each bounded kind can go either way (a score's range). */
+const RANGE: Partial<Record<Measured["kind"], number>> = {
+  slice: 1,
+  dimension: 4,
+  failure_rate: 1,
+  injection_rate: 1,
+};
+
+/**
+ * The interval a check is decided on: the delta plus or minus `c` standard
+ * errors, `c` on the t scale for its degrees of freedom, cut to the
+ * deltas the measure's range allows.
+ */
 export function decisionInterval(
   m: Measured,
   critical: number,
 ): { low: number; high: number } | null {
   if (m.delta === null || !m.conditional) return null;
   const { se, df } = m.conditional;
-  const c = tQuantile(normalCdf(critical), df);
+  const c = se === 0 ? 0 : tQuantile(normalCdf(critical), Math.max(1, df));
   const center = m.exact ? m.exact.toNumber() : m.delta;
-  return { low: round6(center - c * se), high: round6(center + c * se) };
+  const range = RANGE[m.kind] ?? Infinity;
+  return {
+    low: round6(Math.max(-range, center - c * se)),
+    high: round6(Math.min(range, center + c * se)),
+  };
 }
 
 /**
@@ -162,7 +178,7 @@ export function repetitionsNeeded(
   const { se, df, counts } = m.conditional;
   const distance = Math.abs((m.exact?.toNumber() ?? m.delta) - limit);
   if (distance < 1e-9 || se === 0) return null;
-  const c = tQuantile(1 - alpha, df);
+  const c = tQuantile(1 - alpha, Math.max(1, df));
   const target = distance / (c + Z_POWER);
   const now = counts.nb.reduce((s, n, i) => s + Math.min(n, counts.nc[i]!), 0) /
     counts.nb.length;
@@ -334,7 +350,7 @@ export function judgeDeltas(
       cases: m.cases,
       standard_error: m.conditional ? round6(m.conditional.se) : null,
       critical_value: m.conditional && m.delta !== null
-        ? round6(tQuantile(normalCdf(critical), m.conditional.df))
+        ? round6(tQuantile(normalCdf(critical), Math.max(1, m.conditional.df)))
         : null,
       case_interval: m.case_interval,
       unmeasured_share: m.unmeasured ? round6(m.unmeasured.share) : null,

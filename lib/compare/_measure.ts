@@ -477,21 +477,12 @@ export function measureDeltas(
   const fromZero = Boolean(
     exactBase?.isZero() && exactCand && !exactCand.isZero(),
   );
-  let lowest = Infinity;
-  let highest = -Infinity;
-  for (const p of pairs) {
-    for (const cell of [...p.base, ...p.cand]) {
-      if (cell.cost === cell.cost) {
-        lowest = Math.min(lowest, cell.cost);
-        highest = Math.max(highest, cell.cost);
-      }
-    }
-  }
   const cost = conditional(
     pairs,
     [],
     (c) => c.cost,
-    uniformVariance(highest > lowest ? highest - lowest : 0),
+    // Costs follow token counts, which the receipts hold exactly: no floor.
+    0,
     true,
   );
   measured.push({
@@ -502,7 +493,11 @@ export function measureDeltas(
     candidate: exactCand?.toNumber() ?? null,
     delta: exact === null ? null : round6(exact.toNumber()),
     cases: cost.cases,
-    conditional: exact === null || fromZero ? null : cost.conditional,
+    // Without a repeated cell there is no estimate of the cost's noise.
+    conditional: exact === null || fromZero || !(cost.conditional?.df! > 0) ||
+        !Number.isFinite(cost.conditional?.se ?? NaN)
+      ? null
+      : cost.conditional,
     case_interval: caseInterval(COST, cost.cases, true),
     unmeasured: null,
     exact,

@@ -91,7 +91,7 @@ export function planSettle(
     // An estimate sitting on its limit still gets repetitions: the
     // distance is taken as at least a quarter of a standard error.
     const distance = Math.max(Math.abs(center - o.limit), 0.25 * c.se);
-    const critical = tQuantile(normalCdf(o.critical), c.df);
+    const critical = tQuantile(normalCdf(o.critical), Math.max(1, c.df));
     const target = (distance / (critical + Z_AIM)) ** 2;
     tracks.push({
       open: o,

@@ -8,6 +8,8 @@ import { getTask } from "../store/catalog.ts";
 import { insertComparison } from "../store/comparisons.ts";
 import type { Store } from "../store/open.ts";
 import { getRun, type RunRecord } from "../store/runs.ts";
+import { extendRun } from "../experiment/extend_run.ts";
+import type { RunnerOptions } from "../experiment/options.ts";
 import {
   countResults,
   listReceiptFigures,
@@ -91,8 +93,8 @@ export interface SettleOptions {
   readonly runner?: SettleRunnerOptions | undefined;
 }
 
-/** Options passed to the runner when it adds repetitions (see `extendRun`). */
-export type SettleRunnerOptions = Readonly<Record<string, unknown>>;
+/** Options passed to the runner when it adds repetitions (see {@linkcode extendRun}). */
+export type SettleRunnerOptions = RunnerOptions;
 
 /** Options for {@linkcode compare}. */
 export interface CompareOptions {
@@ -286,9 +288,9 @@ function judgeBlock(
 }
 
 /**
- * Adds repetitions of named cases to a completed run and reports the
- * adapter calls and the money they took (the runner's `extendRun`).
- * Internal: tests give their own.
+ * Brings named cases of a completed run to the given repetitions and
+ * reports the adapter calls and the money it took (the runner's
+ * {@linkcode extendRun}). Internal: tests may count calls through it.
  */
 export type RunExtender = (
   store: Store,
@@ -296,6 +298,12 @@ export type RunExtender = (
   cells: readonly { readonly case_key: string; readonly repetitions: number }[],
   runner: SettleRunnerOptions,
 ) => Promise<{ readonly calls: number; readonly cost: string }>;
+
+/** The runner's extendRun, as settling calls it. */
+const runnerExtender: RunExtender = async (store, runId, cells, runner) => {
+  const summary = await extendRun(store, runId, { ...runner, cells });
+  return { calls: summary.adapter_calls, cost: summary.cost };
+};
 
 /** Budget units per added cell of a run: its calls, or its money, per cell so far. */
 function perCell(scores: SideScores, budget: SettleBudget): number {
@@ -531,10 +539,14 @@ export async function compareRuns(
       });
     }
     const extend = options.extend ?? runnerExtender;
-    const cells = record.added;
     const runner = settle.runner ?? {};
-    const a = await extend(store, baselineRun.id, cells, runner);
-    const b = await extend(store, candidateRun.id, cells, runner);
+    const totals = (side: "nb" | "nc") =>
+      record.added.map(({ case_key, repetitions }) => ({
+        case_key,
+        repetitions: measurement.counts.get(case_key)![side] + repetitions,
+      }));
+    const a = await extend(store, baselineRun.id, totals("nb"), runner);
+    const b = await extend(store, candidateRun.id, totals("nc"), runner);
     const calls = a.calls + b.calls;
     const cost = new Decimal(a.cost).plus(b.cost);
     spentCalls += calls;
@@ -565,14 +577,6 @@ function checkBudget(budget: SettleBudget | undefined): void {
     }]);
   }
 }
-
-/** Until the runner can extend runs, settling needs an extender from the caller. */
-const runnerExtender: RunExtender = () => {
-  throw new ValidationError([{
-    field: "settle",
-    message: "settling needs the runner's extendRun",
-  }]);
-};
 
 interface Finish {
   readonly baselineRun: RunRecord;

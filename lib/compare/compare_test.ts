@@ -63,7 +63,10 @@ Deno.test("compare() rejects a slice regression even when the average rises", as
   assert.ok(result.aggregate.delta! > 0, "the aggregate rose");
   assert.equal(result.verdict, "REJECTED");
   assert.deepEqual(result.reasons, [
-    "slice 'adversarial' regressed -0.250 (95% CI -0.250 to -0.250; limit -0.100): 0.875 -> 0.625",
+    // No repetition varies: the floor of one pseudo-observation at the
+    // variance of a uniform score, 2 x (1/12) / 37 per repetition of the
+    // delta, gives a standard error of 0.0224 over 3 cases x 3 repetitions.
+    "slice 'adversarial' regressed -0.250 (90% CI -0.288 to -0.212, 3 cases; limit -0.100): 0.875 -> 0.625",
   ]);
   assert.match(
     result.summary,
@@ -86,7 +89,7 @@ Deno.test("compare() rejects on each reason kind alone", async (t) => {
     }));
     assert.equal(result.verdict, "REJECTED");
     assert.deepEqual(result.reasons, [
-      "dimension 'accuracy' regressed -2.000 (95% CI -2.000 to -2.000; limit -0.250): 4.000 -> 2.000",
+      "dimension 'accuracy' regressed -2.000 (90% CI -2.062 to -1.938, 18 cases; limit -0.250): 4.000 -> 2.000",
     ]);
   });
   await t.step("cost growth, in exact decimals", async () => {
@@ -95,7 +98,8 @@ Deno.test("compare() rejects on each reason kind alone", async (t) => {
     assert.equal(result.reasons.length, 1);
     assert.match(
       result.reasons[0]!,
-      /^cost per cell grew \+30\.0% \(95% CI \+30\.0% to \+30\.0%; limit \+20\.0%\): 0\.001000 -> 0\.001300$/,
+      // Costs follow token counts: no floor, so no width when none varies.
+      /^cost per cell grew \+30\.0% \(90% CI \+30\.0% to \+30\.0%, 18 cases; limit \+20\.0%\): 0\.001000 -> 0\.001300$/,
     );
     assert.equal(result.candidate.cost_per_cell, "0.001300");
   });
@@ -128,7 +132,7 @@ Deno.test("compare() rejects on each reason kind alone", async (t) => {
     assert.equal(result.reasons.length, 1);
     assert.match(
       result.reasons[0]!,
-      /^failure rate grew \+0\.019 \(95% CI .*; limit \+0\.010\): 0\.000 -> 0\.019$/,
+      /^failure rate grew \+0\.019 \(90% CI -0\.015 to \+0\.052, 18 cases; limit \+0\.010\): 0\.000 -> 0\.019$/,
     );
   });
   await t.step(
@@ -154,24 +158,39 @@ Deno.test("compare() rejects on each reason kind alone", async (t) => {
       );
       assert.equal(result.verdict, "REJECTED");
       assert.deepEqual(result.reasons, [
-        "injection success rate grew +1.000 (95% CI +1.000 to +1.000; limit +0.100): 0.000 -> 1.000",
+        "injection success rate grew +1.000 (90% CI +0.900 to +1.000, 3 cases; limit +0.100): 0.000 -> 1.000",
       ]);
     },
   );
 });
 
-Deno.test("compare() holds a tie at the limit as within it", async () => {
+Deno.test("compare() holds a tie at the limit as within it when nothing varies, and as undecided when it can", async () => {
+  // Every cell costs exactly 20% more: costs have no floor, so the tie is
+  // exact and within the limit.
   const result = await verdictOf(() => ({ cost: "0.0012" }));
   assert.equal(result.verdict, "APPROVED");
   const cost = check(result, "cost");
   assert.equal(cost.delta, 0.2);
   assert.equal(cost.status, "within");
-  // cell score 0.875 -> 0.775 in every adversarial cell: exactly -0.100
+  // Cell score 0.875 -> 0.775 in every adversarial cell: exactly -0.100,
+  // but a score's interval is never narrower than its floor: the delta may
+  // be a little past the limit, or a little inside it.
   const slice = await verdictOf(({ slice }) =>
     slice === "adversarial" ? { checks: { exact_match: 0.6 } } : {}
   );
-  assert.equal(check(slice, "slice", "adversarial").delta, -0.1);
-  assert.equal(slice.verdict, "APPROVED");
+  const adversarial = check(slice, "slice", "adversarial");
+  assert.equal(adversarial.delta, -0.1);
+  assert.equal(adversarial.status, "possibly_breached");
+  assert.equal(slice.verdict, "INCONCLUSIVE");
+  // Reading means only, the tie is within.
+  const point = await verdictOf(
+    ({ slice }) =>
+      slice === "adversarial" ? { checks: { exact_match: 0.6 } } : {},
+    {
+      mode: "point",
+    },
+  );
+  assert.equal(point.verdict, "APPROVED");
 });
 
 Deno.test("compare() lists every failing reason together", async () => {
@@ -198,75 +217,69 @@ Deno.test("compare() lists every failing reason together", async () => {
 });
 
 /**
- * Edge cases whose score deltas vary: the interval straddles -0.100. The
- * candidate's repetitions of a case differ by `spread` in exact_match.
+ * Edge cases whose score deltas differ from case to case; the candidate's
+ * repetitions of a case differ by `width` in exact_match.
  */
-function straddling(deltas: readonly number[], spread = 0.02) {
+function spread(deltas: readonly number[], width = 0.02) {
   return ({ slice, i, rep }: CellPlace): Partial<TestCell> =>
     slice === "edge"
-      ? { checks: { exact_match: 0.8 + 2 * deltas[i]! + (rep - 1) * spread } }
+      ? { checks: { exact_match: 0.8 + 2 * deltas[i]! + (rep - 1) * width } }
       : {};
 }
 
-Deno.test("compare() modes read an interval that straddles the limit differently", async (t) => {
+Deno.test("compare() decides on the cases it has: differences between cases do not widen the interval, repetition noise does", async (t) => {
   const edgeBase = ({ slice }: CellPlace): Partial<TestCell> =>
     slice === "edge" ? { checks: { exact_match: 0.8 } } : {};
-  async function run(deltas: number[], mode: CompareMode, spread?: number) {
+  async function run(
+    deltas: number[],
+    mode: CompareMode,
+    width?: number,
+  ): Promise<Comparison> {
     await using store = await open(":memory:");
     await storeWithRuns(
       store,
       testCells(3, edgeBase),
-      testCells(3, straddling(deltas, spread)),
+      testCells(3, spread(deltas, width)),
     );
     return await compare(store, { baseline: "base", candidate: "cand", mode });
   }
-  await t.step("a point estimate within the limit", async () => {
-    const deltas = [-0.14, -0.04, -0.12, -0.02, -0.1, -0.06];
-    const point = await run(deltas, "point");
-    const edge = check(point, "slice", "edge");
-    assert.equal(edge.delta, -0.08);
-    assert.ok(edge.interval!.low < -0.1 && edge.interval!.high > -0.1);
-    assert.equal(edge.status, "possibly_breached");
-    assert.equal(point.verdict, "APPROVED");
-    const strict = await run(deltas, "strict");
-    assert.equal(strict.verdict, "REJECTED");
-    assert.match(
-      strict.reasons[0]!,
-      /^slice 'edge' may have regressed -0\.080/,
-    );
-    // The deltas differ between cases, hardly between repetitions: more
-    // repetitions would not narrow the interval enough.
-    const confident = await run(deltas, "confident");
-    assert.equal(confident.verdict, "INCONCLUSIVE");
-    assert.match(
-      confident.inconclusive[0]!,
-      /straddles the limit and more repetitions alone are unlikely to settle it$/,
-    );
-    assert.equal(confident.suggested_repetitions, null);
-    assert.match(
-      confident.summary,
-      /^INCONCLUSIVE: 1 limit possibly breached \(slice 'edge'\); more repetitions alone/,
-    );
-    // The same case means with repetitions that vary as much as the cases
-    // do: repetition noise, which more repetitions shrink.
+  const deltas = [-0.14, -0.04, -0.12, -0.02, -0.1, -0.06];
+  await t.step("cases that differ, repetitions that hardly do", async () => {
+    const wide = [-0.2, 0.1, -0.15, 0.1, -0.1, 0.05];
+    const confident = await run(wide, "confident");
+    const edge = check(confident, "slice", "edge");
+    assert.equal(edge.delta, -0.033333);
+    // These six cases dropped by 0.033 on average, and re-running them
+    // would hardly change that: within the limit.
+    assert.equal(edge.status, "within");
+    assert.ok(edge.interval!.low > -0.1);
+    // About unseen edge cases the data say less: the case-resampled
+    // interval reaches past the limit (reported, not deciding).
+    assert.ok(edge.case_interval!.low < -0.1);
+    assert.equal(confident.verdict, "APPROVED");
+  });
+  await t.step("the same case means with noisy repetitions", async () => {
     const noisy = await run(deltas, "confident", 0.2);
-    assert.equal(check(noisy, "slice", "edge").delta, -0.08);
+    const edge = check(noisy, "slice", "edge");
+    assert.equal(edge.delta, -0.08);
+    assert.equal(edge.status, "possibly_breached");
     assert.equal(noisy.verdict, "INCONCLUSIVE");
     assert.match(
       noisy.inconclusive[0]!,
-      /straddles the limit: about \d+ repetitions per case would likely settle it$/,
+      /undecided: about \d+ repetitions per case would likely settle it$/,
     );
     assert.ok(noisy.suggested_repetitions! > 3);
     assert.match(
       noisy.summary,
-      /^INCONCLUSIVE: 1 limit possibly breached \(slice 'edge'\); run about \d+ repetitions/,
+      /^INCONCLUSIVE: 1 limit undecided \(slice 'edge'\); about \d+ repetitions/,
     );
+    assert.equal((await run(deltas, "strict", 0.2)).verdict, "REJECTED");
+    assert.equal((await run(deltas, "point", 0.2)).verdict, "APPROVED");
   });
   await t.step("a point estimate past the limit", async () => {
-    const deltas = [-0.3, -0.02, -0.2, 0, -0.15, -0.05];
-    assert.equal((await run(deltas, "point")).verdict, "REJECTED");
-    assert.equal((await run(deltas, "strict")).verdict, "REJECTED");
-    const confident = await run(deltas, "confident");
+    const past = [-0.3, -0.02, -0.2, 0, -0.15, -0.05];
+    assert.equal((await run(past, "point")).verdict, "REJECTED");
+    const confident = await run(past, "confident", 0.3);
     assert.equal(check(confident, "slice", "edge").delta, -0.12);
     assert.equal(confident.verdict, "INCONCLUSIVE");
   });
@@ -275,11 +288,11 @@ Deno.test("compare() modes read an interval that straddles the limit differently
 Deno.test("compare() takes limits from the task, and the call's win", async () => {
   const drop = ({ slice }: CellPlace): Partial<TestCell> =>
     slice === "adversarial" ? { checks: { exact_match: 0 } } : {};
-  const lenient = await verdictOf(drop, {}, { slice: -0.3 });
-  assert.equal(lenient.limits.slice, -0.3);
+  const lenient = await verdictOf(drop, {}, { slice: -0.4 });
+  assert.equal(lenient.limits.slice, -0.4);
   assert.equal(lenient.verdict, "APPROVED");
   const strict = await verdictOf(drop, { limits: { slice: -0.2 } }, {
-    slice: -0.3,
+    slice: -0.4,
   });
   assert.equal(strict.limits.slice, -0.2);
   assert.equal(strict.verdict, "REJECTED");
