@@ -356,6 +356,11 @@ export function judgeDeltas(
       unmeasured_share: m.unmeasured ? round6(m.unmeasured.share) : null,
     };
   });
+  // Warnings in the measured order (slices, then dimensions, then figures).
+  const limited = checks.filter((c) =>
+    c.limit !== null && c.delta !== null && c.cases !== undefined &&
+    c.cases > 0 && c.cases < MIN_CASES_FOR_INTERVAL
+  );
   checks.sort((a, b) => ORDER[a.outcome] - ORDER[b.outcome]);
   const failing = checks.filter((c) => c.outcome === "fail");
   const open = checks.filter((c) => c.outcome === "inconclusive");
@@ -393,10 +398,6 @@ export function judgeDeltas(
     : verdict === "INCONCLUSIVE"
     ? `INCONCLUSIVE: ${inconclusive.join("; ")}`
     : `APPROVED: every limit within`;
-  const limited = checks.filter((c) =>
-    c.limit !== null && c.delta !== null && c.cases !== undefined &&
-    c.cases > 0 && c.cases < MIN_CASES_FOR_INTERVAL
-  );
   return {
     verdict,
     summary,

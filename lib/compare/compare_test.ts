@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { contentHash } from "../content/sha256.ts";
 import { ValidationError } from "../errors.ts";
+import { loadCatalog } from "../catalog/load_catalog.ts";
+import { experiment } from "../experiment/experiment.ts";
+import { extendRun } from "../experiment/extend_run.ts";
 import { getComparison } from "../store/comparisons.ts";
+import { listReceipts, listResults } from "../store/scores.ts";
 import { open, type Store } from "../store/open.ts";
 import {
   type CellPlace,
@@ -405,4 +409,147 @@ Deno.test("compareRuns() gives the same verdict with the candidate scored on a w
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("compare() refuses runs judged by different judges unless the change is allowed, and records it", async () => {
+  await using store = await open(":memory:");
+  await storeWithRuns(store, testCells(), testCells());
+  await store.db.updateTable("runs").set({
+    judge_config_id: "fake-judge-strict",
+  })
+    .where("id", "=", "cand").execute();
+  await assert.rejects(
+    compare(store, { baseline: "base", candidate: "cand" }),
+    (e: unknown) =>
+      e instanceof ValidationError &&
+      /the judge differs: baseline run 'base' has 'fake-judge', candidate run 'cand' has 'fake-judge-strict'; .*--allow-judge-change/
+        .test(e.message),
+  );
+  const allowed = await compare(store, {
+    baseline: "base",
+    candidate: "cand",
+    allowJudgeChange: true,
+  });
+  assert.deepEqual(allowed.judge_change, {
+    baseline: "fake-judge",
+    candidate: "fake-judge-strict",
+  });
+  assert.equal(allowed.judge?.config_id, "fake-judge-strict");
+  assert.equal(allowed.verdict, "APPROVED");
+});
+
+Deno.test("compare() never approves what the judge left unscored", async () => {
+  await using store = await open(":memory:");
+  // The judge failed on every candidate cell of the first repetition
+  // (a third of the cells): the checks alone rose.
+  await storeWithRuns(
+    store,
+    testCells(),
+    testCells(3, ({ rep }) => rep === 0 ? { rubric: null } : {}),
+  );
+  const result = await compare(store, { baseline: "base", candidate: "cand" });
+  assert.equal(result.verdict, "INCONCLUSIVE");
+  const accuracy = check(result, "dimension", "accuracy");
+  assert.equal(accuracy.status, "not_measured");
+  assert.equal(accuracy.outcome, "inconclusive");
+  assert.equal(accuracy.unmeasured_share, 0.333333);
+  assert.match(
+    accuracy.text,
+    /^dimension 'accuracy' not measured in 33\.3% of the candidate's cells \(18 of 54: judge errors or failed quorums; at most 5% may go unjudged\): it cannot pass$/,
+  );
+  assert.equal(check(result, "slice", "typical").status, "not_measured");
+  assert.match(
+    result.summary,
+    /^INCONCLUSIVE: not measured: slice 'typical', /,
+  );
+  const strict = await compare(store, {
+    baseline: "base",
+    candidate: "cand",
+    mode: "strict",
+  });
+  assert.equal(strict.verdict, "REJECTED");
+  // A task may allow more unjudged cells.
+  const lenient = await compare(store, {
+    baseline: "base",
+    candidate: "cand",
+    limits: { unmeasured: 0.4 },
+  });
+  assert.equal(lenient.verdict, "APPROVED");
+});
+
+Deno.test("compare() settles undecided limits by repeating their cases in both runs, within the budget", async () => {
+  await using store = await open(":memory:");
+  await loadCatalog(store);
+  const { runs } = await experiment(store, {
+    task: "support_triage",
+    prompts: ["v3", "v5"],
+    models: ["fake-fast"],
+    judge: "fake-judge",
+  });
+  const [baseline, candidate] = runs.map((r) => r.run_id) as [string, string];
+  // Tight limits the runs as they are cannot decide.
+  const limits = { slice: -0.03, dimension: -0.1 };
+  const plain = await compare(store, { baseline, candidate, limits });
+  assert.equal(plain.verdict, "INCONCLUSIVE");
+  assert.equal(plain.settle, undefined);
+  assert.equal(plain.inference?.spending, "one look");
+  const receiptsBefore = (await listReceipts(store, baseline)).length +
+    (await listReceipts(store, candidate)).length;
+  const calls: number[] = [];
+  const result = await compareRuns(store, {
+    baseline,
+    candidate,
+    limits,
+    settle: { budget: { calls: 120 } },
+    extend: async (s, runId, cells, runner) => {
+      const summary = await extendRun(s, runId, { ...runner, cells });
+      calls.push(summary.adapter_calls);
+      return { calls: summary.adapter_calls, cost: summary.cost };
+    },
+  });
+  const settle = result.settle!;
+  assert.equal(result.inference?.spending, "pocock-type over 5 looks");
+  assert.ok(settle.looks.length >= 2);
+  assert.equal(result.inference?.look, settle.looks.length);
+  assert.deepEqual(settle.budget, { calls: 120 });
+  // Every receipt of the two runs before settling.
+  assert.equal(settle.base_calls, receiptsBefore);
+  assert.equal(settle.calls, calls.reduce((a, b) => a + b, 0));
+  assert.ok(settle.calls > 0 && settle.calls <= 120);
+  assert.equal(
+    settle.calls,
+    settle.looks.reduce((a, l) => a + l.calls, 0),
+  );
+  // Both runs got the same repetitions of the same cases.
+  const added = settle.looks.flatMap((l) => l.added);
+  const cells = added.reduce((a, c) => a + c.repetitions, 0);
+  assert.equal(
+    (await listResults(store, baseline)).length,
+    plain.baseline.cells + cells,
+  );
+  assert.equal(
+    (await listResults(store, candidate)).length,
+    plain.candidate.cells + cells,
+  );
+  assert.equal(result.candidate.cells, plain.candidate.cells + cells);
+  // Each look that bought repetitions is a trace event before the verdict.
+  const events = await listTraceEvents(store, result.trace_id!);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    [
+      "workflow_started",
+      ...settle.looks.filter((l) => l.added.length).map(() =>
+        "verdict_settled_look"
+      ),
+      "comparison_made",
+    ],
+  );
+  await assert.rejects(
+    compare(store, { baseline, candidate, mode: "point", settle: true }),
+    /point mode reads means only/,
+  );
+  await assert.rejects(
+    compare(store, { baseline, candidate, settle: { budget: { calls: 0 } } }),
+    /a settling budget is a positive whole number of calls/,
+  );
 });
