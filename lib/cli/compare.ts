@@ -1,4 +1,9 @@
-import { compare, DEFAULT_COMPARE_MODE } from "../compare/compare.ts";
+import {
+  compare,
+  DEFAULT_COMPARE_MODE,
+  DEFAULT_SETTLE_SHARE,
+  type SettleBudget,
+} from "../compare/compare.ts";
 import { comparisonMarkdown } from "../compare/comparison_markdown.ts";
 import {
   COMPARE_MODES,
@@ -21,15 +26,26 @@ const USAGE =
 
 Usage:
   wb compare --baseline RUN --candidate RUN [--mode point|strict|confident]
+             [--settle [--budget CALLS|AMOUNTusd]] [--allow-judge-change]
              [--limit NAME=VALUE ...] [--seed N] [--markdown FILE] [--json] [--db URL]
 
 Any rubric dimension, slice or the cost per cell past its limit rejects the
 candidate, whatever the average did. Limits: dimension (default -0.25, 1-5
-scale), slice (-0.10, 0-1 scale), cost_growth (0.2 = +20%), and optionally
-latency_p95_growth, failure_rate, injection_rate; task.yaml 'limits' and then
---limit override the defaults. Modes (default ${DEFAULT_COMPARE_MODE}): point reads means only;
-strict rejects when the 95% interval reaches past a limit; confident rejects
-only when the whole interval is past it and answers INCONCLUSIVE otherwise.
+scale), slice (-0.10, 0-1 scale), cost_growth (0.2 = +20%), unmeasured (0.05:
+the share of a run's cells a dimension or slice may leave unjudged), and
+optionally latency_p95_growth, failure_rate, injection_rate; task.yaml
+'limits' and then --limit override the defaults.
+
+Each limit is decided on the delta's interval over repetitions of these
+cases: breached when the whole interval is past it, within when the whole
+interval is clear of it, undecided otherwise. Modes (default
+${DEFAULT_COMPARE_MODE}): point reads means only; strict rejects an undecided limit;
+confident answers INCONCLUSIVE for it. --settle repeats the cases that decide
+the undecided limits, in both runs, over at most 5 looks, until each is
+decided or the budget is spent: --budget 200 (adapter calls) or --budget
+0.50usd (money); by default ${DEFAULT_SETTLE_SHARE} times the calls the two runs made. Runs
+judged by different judges are refused unless --allow-judge-change (the
+verdict records it).
 
 Exit codes: 0 APPROVED, 1 REJECTED, 3 INCONCLUSIVE, 2 bad input.
 --markdown FILE writes a summary for a pull request or job summary;
@@ -60,6 +76,20 @@ function parseLimits(pairs: readonly string[]): CompareLimits | undefined {
   return limits as CompareLimits;
 }
 
+/** `--budget 200` (calls) or `--budget 0.50usd` / `$0.50` (money). */
+function parseBudget(text: string | undefined): SettleBudget | undefined {
+  if (text === undefined) return undefined;
+  const calls = /^\d+$/.exec(text.trim());
+  if (calls) return { calls: Number(text) };
+  const money = /^\$?(\d+(?:\.\d+)?)\s*(?:usd)?$/i.exec(text.trim());
+  if (money && (/usd$/i.test(text.trim()) || text.trim().startsWith("$"))) {
+    return { usd: money[1]! };
+  }
+  throw new UsageError(
+    `--budget takes a number of calls (e.g. 200) or an amount of money (e.g. 0.50usd), not '${text}'`,
+  );
+}
+
 /** `wb compare`. */
 export const compareCommand: Command = {
   name: "compare",
@@ -73,6 +103,9 @@ export const compareCommand: Command = {
       mode: { type: "string" },
       limit: { type: "string", multiple: true },
       seed: { type: "string" },
+      settle: { type: "boolean" },
+      budget: { type: "string" },
+      "allow-judge-change": { type: "boolean" },
       markdown: { type: "string" },
       json: { type: "boolean" },
     });
@@ -88,6 +121,10 @@ export const compareCommand: Command = {
     if (seed !== undefined && !Number.isInteger(seed)) {
       throw new UsageError(`--seed takes an integer, not '${values.seed}'`);
     }
+    const budget = parseBudget(values.budget);
+    if (budget && !values.settle) {
+      throw new UsageError("--budget goes with --settle");
+    }
     await using store = await openFromFlag(values.db);
     const result = await compare(store, {
       baseline,
@@ -95,6 +132,8 @@ export const compareCommand: Command = {
       mode: mode as CompareMode,
       limits: parseLimits(values.limit ?? []),
       seed,
+      settle: values.settle ? { budget } : false,
+      allowJudgeChange: values["allow-judge-change"] ?? false,
     });
     if (values.markdown) {
       await Deno.writeTextFile(values.markdown, comparisonMarkdown(result));
@@ -109,6 +148,36 @@ export const compareCommand: Command = {
       for (const line of result.reasons) io.out(`  rejected: ${line}`);
       for (const line of result.inconclusive) io.out(`  not settled: ${line}`);
       for (const line of result.improvements) io.out(`  improved: ${line}`);
+      for (const line of result.small_sample_warnings ?? []) {
+        io.out(`  small sample: ${line}`);
+      }
+      if (result.settle) {
+        const s = result.settle;
+        io.out(
+          `settled in ${s.looks.length} look${
+            s.looks.length === 1 ? "" : "s"
+          }: ${s.calls} calls and ${s.cost} spent of a budget of ${
+            "calls" in s.budget ? `${s.budget.calls} calls` : `${s.budget.usd}`
+          } (the runs had made ${s.base_calls}); stopped: ${s.stopped}`,
+        );
+        for (const look of s.looks) {
+          const added = look.added.reduce((n, a) => n + a.repetitions, 0);
+          io.out(
+            `  look ${look.look}: ${look.verdict}, ${look.undecided.length} undecided${
+              added
+                ? `; ${added} more repetitions of ${look.added.length} cases in each run (${look.calls} calls)`
+                : ""
+            }`,
+          );
+        }
+      }
+      if (result.judge_change) {
+        io.out(
+          `judge changed (allowed): baseline ${
+            result.judge_change.baseline ?? "none"
+          }, candidate ${result.judge_change.candidate ?? "none"}`,
+        );
+      }
       if (result.judge) {
         const c = result.judge.calibration;
         io.out(

@@ -65,7 +65,11 @@ Deno.test("wb compare exits 1 on REJECTED and writes a Markdown summary, verdict
     assert.match(text, /^## ❌ Prompt verdict: REJECTED\n/);
     assert.match(
       text,
-      /\| ❌ fail \| slice 'adversarial' \| 0\.875 \| 0\.625 \| -0\.250 \| -0\.250 to -0\.250 \| -0\.100 \|/,
+      /\| ❌ fail \| slice 'adversarial' \| 3 \| 0\.875 \| 0\.625 \| -0\.250 \| -0\.288 to -0\.212 \| n\/a \| -0\.100 \|/,
+    );
+    assert.match(
+      text,
+      /### Small samples\n\n- slice 'known\\_failure' rests on 3 cases/,
     );
     const summary = capture();
     assert.equal(
@@ -80,7 +84,7 @@ Deno.test("wb compare exits 3 on INCONCLUSIVE and 2 on bad input", async () => {
   const deltas = [-0.25, 0, -0.15, 0.05, -0.1, -0.03];
   const edge = ({ slice, i, rep }: CellPlace): Partial<TestCell> =>
     slice === "edge"
-      ? { checks: { exact_match: 0.8 + 2 * deltas[i]! + (rep - 1) * 0.02 } }
+      ? { checks: { exact_match: 0.8 + 2 * deltas[i]! + (rep - 1) * 0.3 } }
       : {};
   const edgeBase = ({ slice }: CellPlace): Partial<TestCell> =>
     slice === "edge" ? { checks: { exact_match: 0.8 } } : {};
@@ -92,7 +96,7 @@ Deno.test("wb compare exits 3 on INCONCLUSIVE and 2 on bad input", async () => {
     );
     assert.match(
       c.out[0]!,
-      /^INCONCLUSIVE: 1 limit possibly breached \(slice 'edge'\)/,
+      /^INCONCLUSIVE: 1 limit undecided \(slice 'edge'\)/,
     );
     const point = capture();
     assert.equal(
@@ -104,17 +108,42 @@ Deno.test("wb compare exits 3 on INCONCLUSIVE and 2 on bad input", async () => {
       0,
     );
     for (
-      const argv of [
-        ["compare", "--baseline", "base", "--db", db],
-        ["compare", ...RUNS, "--mode", "loose", "--db", db],
-        ["compare", ...RUNS, "--limit", "slice", "--db", db],
-        ["compare", ...RUNS, "--limit", "slice=0.5", "--db", db],
-        ["compare", "--baseline", "base", "--candidate", "nope", "--db", db],
-      ]
+      const [argv, message] of [
+        [["compare", "--baseline", "base", "--db", db], /missing --candidate/],
+        [["compare", ...RUNS, "--mode", "loose", "--db", db], /--mode takes/],
+        [
+          ["compare", ...RUNS, "--limit", "slice", "--db", db],
+          /--limit takes NAME=NUMBER/,
+        ],
+        [
+          ["compare", ...RUNS, "--limit", "slice=0.5", "--db", db],
+          /limits\.slice/,
+        ],
+        [
+          ["compare", "--baseline", "base", "--candidate", "nope", "--db", db],
+          /nope/,
+        ],
+        [
+          ["compare", ...RUNS, "--settle", "--budget", "lots", "--db", db],
+          /--budget takes a number of calls \(e\.g\. 200\) or an amount of money/,
+        ],
+        [
+          ["compare", ...RUNS, "--budget", "200", "--db", db],
+          /--budget goes with --settle/,
+        ],
+        [
+          ["compare", ...RUNS, "--mode", "point", "--settle", "--db", db],
+          /point mode reads means only/,
+        ],
+      ] as const
     ) {
       const bad = capture();
-      assert.equal(await main(argv, bad.io, COMMANDS), 2, argv.join(" "));
-      assert.ok(bad.err.length > 0);
+      assert.equal(
+        await main([...argv], bad.io, COMMANDS),
+        2,
+        argv.join(" "),
+      );
+      assert.match(bad.err.join("\n"), message, argv.join(" "));
     }
   }, edgeBase);
 });

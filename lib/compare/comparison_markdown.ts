@@ -41,10 +41,12 @@ function name(check: DeltaCheck): string {
 /**
  * A Markdown summary of a comparison for a pull request comment or a CI job
  * summary: the verdict first, then one table row per limited check (failing
- * first) with the figures, the delta, its 95% interval and the limit, then
- * the reasons, open questions and improvements in words, then the judge
- * with its calibration and any warning that a rejecting dimension rests on
- * weak judge agreement. Text from the
+ * first) with its cases, the figures, the delta, its deciding interval
+ * (these cases), the case-resampled interval (unseen cases) and the limit,
+ * then the reasons, open questions, improvements and small-sample
+ * warnings in words, how settling reached the verdict, then the judge with
+ * its calibration and any warning that a rejecting dimension rests on weak
+ * judge agreement. Text from the
  * records is escaped, so nothing in it renders as HTML or Markdown.
  *
  * @param comparison The comparison.
@@ -84,23 +86,46 @@ export function comparisonMarkdown(comparison: Comparison): string {
     "",
   ];
   const limited = c.checks.filter((k) => k.limit !== null);
+  const range = (
+    k: DeltaCheck,
+    r: { low: number; high: number } | null | undefined,
+  ) => r ? `${delta(k, r.low)} to ${delta(k, r.high)}` : "n/a";
   if (limited.length) {
+    const v2 = c.schema_version === 2;
     lines.push(
-      "| Result | Check | Baseline | Candidate | Delta | 95% CI | Limit |",
-      "| --- | --- | ---: | ---: | ---: | --- | ---: |",
+      v2
+        ? "| Result | Check | Cases | Baseline | Candidate | Delta | Interval (these cases) | Unseen cases (95%) | Limit |"
+        : "| Result | Check | Baseline | Candidate | Delta | 95% CI | Limit |",
+      v2
+        ? "| --- | --- | ---: | ---: | ---: | ---: | --- | --- | ---: |"
+        : "| --- | --- | ---: | ---: | ---: | --- | ---: |",
     );
     for (const k of limited) {
       lines.push(
-        `| ${MARK[k.outcome]} | ${md(name(k))} | ${figure(k, k.baseline)} | ${
-          figure(k, k.candidate)
-        } | ${delta(k, k.delta)} | ${
-          k.interval
-            ? `${delta(k, k.interval.low)} to ${delta(k, k.interval.high)}`
-            : "n/a"
-        } | ${delta(k, k.limit)} |`,
+        v2
+          ? `| ${MARK[k.outcome]} | ${md(name(k))} | ${k.cases ?? "n/a"} | ${
+            figure(k, k.baseline)
+          } | ${figure(k, k.candidate)} | ${delta(k, k.delta)} | ${
+            range(k, k.interval)
+          } | ${range(k, k.case_interval)} | ${delta(k, k.limit)} |`
+          : `| ${MARK[k.outcome]} | ${md(name(k))} | ${
+            figure(k, k.baseline)
+          } | ${figure(k, k.candidate)} | ${delta(k, k.delta)} | ${
+            range(k, k.interval)
+          } | ${delta(k, k.limit)} |`,
       );
     }
     lines.push("");
+    if (v2) {
+      lines.push(
+        `The interval of each check speaks of these cases (what re-running them would change), at ${
+          c.inference?.spending === "one look"
+            ? "90% (two one-sided 5% tests)"
+            : "the look's share of two one-sided 5% tests"
+        }; it decides. The unseen-cases interval resamples the cases (at least 5) and does not decide.`,
+        "",
+      );
+    }
   }
   const section = (title: string, items: readonly string[]) => {
     if (!items.length) return;
@@ -109,7 +134,35 @@ export function comparisonMarkdown(comparison: Comparison): string {
   section("Why it is rejected", c.reasons);
   section("Not settled", c.inconclusive);
   section("Improvements", c.improvements);
+  section("Small samples", c.small_sample_warnings ?? []);
   section("Judge warnings", c.judge_warnings ?? []);
+  if (c.settle) {
+    const s = c.settle;
+    section(
+      `Settled in ${s.looks.length} look${s.looks.length === 1 ? "" : "s"}`,
+      [
+        ...s.looks.map((l) => {
+          const added = l.added.reduce((n, a) => n + a.repetitions, 0);
+          return `look ${l.look}: ${l.verdict}, ${l.undecided.length} undecided${
+            added
+              ? `; ${added} more repetitions of ${l.added.length} cases in each run, ${l.calls} calls, ${l.cost}`
+              : ""
+          }`;
+        }),
+        `spent ${s.calls} calls and ${s.cost} of a budget of ${
+          "calls" in s.budget ? `${s.budget.calls} calls` : s.budget.usd
+        } (the two runs had made ${s.base_calls}); stopped: ${s.stopped}`,
+      ],
+    );
+  }
+  if (c.judge_change) {
+    lines.push(
+      `The judge changed (allowed): baseline ${
+        md(c.judge_change.baseline ?? "none")
+      }, candidate ${md(c.judge_change.candidate ?? "none")}.`,
+      "",
+    );
+  }
   if (c.judge) {
     const cal = c.judge.calibration;
     lines.push(

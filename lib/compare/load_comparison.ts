@@ -46,7 +46,7 @@ export async function loadComparison(
     }]);
   }
   if (
-    !body || body.schema_version !== 1 ||
+    !body || (body.schema_version !== 1 && body.schema_version !== 2) ||
     !VERDICTS.includes(body.verdict as never) ||
     !COMPARE_MODES.includes(body.mode as never) ||
     !Array.isArray(body.checks)
@@ -54,7 +54,7 @@ export async function loadComparison(
     throw new ValidationError([{
       field: "comparisons.body",
       message:
-        `comparison '${row.id}' is not a schema_version 1 comparison body`,
+        `comparison '${row.id}' is not a schema_version 1 or 2 comparison body`,
     }]);
   }
   return {

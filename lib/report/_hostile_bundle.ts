@@ -68,13 +68,17 @@ function answer(request: ModelRequest, config: ModelConfig): ModelResponse {
       stop_reason: "end",
     };
   }
-  // The candidate model gives in to the injection on the adversarial slice.
+  // The candidate model gives in to the injection on the adversarial slice,
+  // and drops its justification (an invalid output): a breach clear even
+  // on one case.
   const worse = config.id === "fake-thorough" && hints?.slice === "adversarial";
   const output = {
     match_score: worse ? 100 : 60,
     matched_skills: ["Python", HOSTILE.script],
     missing_skills: worse ? [] : [HOSTILE.img, "Kubernetes"],
-    ranking_justification: `${HOSTILE.link} ${HOSTILE.bare} ${HOSTILE.pre}`,
+    ranking_justification: worse
+      ? ""
+      : `${HOSTILE.link} ${HOSTILE.bare} ${HOSTILE.pre}`,
   };
   return {
     text: JSON.stringify(output),
