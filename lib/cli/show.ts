@@ -1,5 +1,6 @@
 import type { CellResult } from "../schema/result.ts";
 import type { JudgeCalibration, Scorecard } from "../schema/scorecard.ts";
+import { MIN_CASES_FOR_INTERVAL } from "../scoring/small_sample.ts";
 import { SLICES } from "../schema/task.ts";
 import { cellScore } from "../scoring/cell_score.ts";
 import { WEAK_RHO } from "../scoring/judge_calibration.ts";
@@ -112,12 +113,28 @@ function printScorecard(card: Scorecard, sha256: string, io: Io): void {
   );
   io.out("");
   io.out("slices           score  [95% CI]          cases");
+  const small: string[] = [];
   for (const slice of SLICES) {
     const s = card.slices[slice];
+    const estimate = s.score?.estimate ?? s.estimate ?? null;
+    if (!s.score && estimate !== null) small.push(slice);
     io.out(
       `  ${slice.padEnd(14)} ${
-        s.score ? ci(s.score).padEnd(26) : "-".padEnd(26)
+        s.score
+          ? ci(s.score).padEnd(26)
+          : estimate !== null
+          ? `${estimate.toFixed(3)}  (no interval)`.padEnd(26)
+          : "-".padEnd(26)
       } ${s.cases}`,
+    );
+  }
+  if (small.length) {
+    io.out(
+      `  warning: ${small.join(", ")} ${
+        small.length === 1 ? "has" : "have"
+      } fewer than ${MIN_CASES_FOR_INTERVAL} cases: no interval about unseen cases, and a verdict limit on ${
+        small.length === 1 ? "it" : "them"
+      } speaks of these cases only`,
     );
   }
   const dims = Object.entries(card.dimensions);

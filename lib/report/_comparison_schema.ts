@@ -38,6 +38,7 @@ export type ComparisonShown =
     readonly candidate: z.infer<typeof Run>;
     readonly aggregate: { readonly delta: number | null };
     readonly judge_warnings?: readonly string[] | undefined;
+    readonly small_sample_warnings?: readonly string[] | undefined;
     readonly judge?: {
       readonly config_id: string;
       readonly calibration?: {
@@ -68,6 +69,7 @@ export const ComparisonShownSchema: z.ZodType<ComparisonShown> = z.object({
     }).optional(),
   }).optional(),
   judge_warnings: z.array(z.string()).optional(),
+  small_sample_warnings: z.array(z.string()).optional(),
   summary: z.string(),
   reasons: z.array(z.string()),
   inconclusive: z.array(z.string()),

@@ -104,9 +104,17 @@ export function sliceTable(
             `
             : ""
         }`,
-        ...cards.map(({ card }) =>
-          num(interval(sliceOf(card, name)?.score ?? null))
-        ),
+        ...cards.map(({ card }) => {
+          const slice = sliceOf(card, name);
+          // A slice of fewer than 5 cases has its mean and no interval.
+          return slice && !slice.score && typeof slice.estimate === "number"
+            ? num(
+              `${
+                slice.estimate.toFixed(3)
+              } (no interval: ${slice.cases} cases)`,
+            )
+            : num(interval(slice?.score ?? null));
+        }),
         num(
           cards.map(({ card }) => sliceOf(card, name)?.cases ?? 0).join(" / "),
         ),
@@ -120,10 +128,12 @@ function sliceOf(
   name: string,
 ): {
   score: { estimate: number; low: number; high: number } | null;
+  estimate?: number | null | undefined;
   cases: number;
 } | undefined {
   return (card.slices as Record<string, {
     score: { estimate: number; low: number; high: number } | null;
+    estimate?: number | null | undefined;
     cases: number;
   }>)[name];
 }

@@ -59,8 +59,11 @@ export function plotSlices(
   const rows: IntervalRow[] = [];
   const add = (c: Scorecard, series: string, colour: string): void => {
     for (const [slice, entry] of orderedSlices(c)) {
-      if (!entry.score) continue;
-      const { estimate, low, high } = entry.score;
+      // A slice of fewer than 5 cases has its mean and no interval.
+      const estimate = entry.score?.estimate ?? entry.estimate ?? null;
+      if (estimate === null) continue;
+      const low = entry.score?.low ?? estimate;
+      const high = entry.score?.high ?? estimate;
       const breach = series === "candidate" && breaches.has(slice);
       rows.push({
         group: slice,
@@ -69,11 +72,11 @@ export function plotSlices(
         lo: low,
         hi: high,
         colour: breach ? COLOURS.breach : colour,
-        title: `${slice} · ${series} ${runName(c)}: ${estimate.toFixed(3)} [${
-          low.toFixed(3)
-        }, ${high.toFixed(3)}] over ${entry.cases} cases${
-          breach ? " · BREACH" : ""
-        }`,
+        title: `${slice} · ${series} ${runName(c)}: ${estimate.toFixed(3)} ${
+          entry.score
+            ? `[${low.toFixed(3)}, ${high.toFixed(3)}]`
+            : "(no interval: fewer than 5 cases)"
+        } over ${entry.cases} cases${breach ? " · BREACH" : ""}`,
       });
     }
   };

@@ -268,6 +268,15 @@ function verdictSection(
         ? html`<p>About <strong>${comparison.suggested_repetitions}</strong> repetitions per case would likely settle it.</p>`
         : ""
     }${
+      (comparison.small_sample_warnings ?? []).length > 0
+        ? html`
+          <p><strong>Small samples:</strong></p>
+          <ul>${(comparison.small_sample_warnings ?? []).map((w) =>
+            html`<li>${w}</li>`
+          )}</ul>
+        `
+        : ""
+    }${
       (comparison.judge_warnings ?? []).length > 0
         ? html`
           <p><strong>Judge warnings:</strong></p>

@@ -101,3 +101,16 @@ Deno.test("renderReport() refuses text that is not a bundle", async () => {
   await assert.rejects(renderReport("not json"), ValidationError);
   await assert.rejects(renderReport('{"format":"x"}'), ValidationError);
 });
+
+Deno.test("renderReport() warns when a limit rests on a slice of fewer than 5 cases", async () => {
+  const { text } = await made;
+  const { html } = await renderReport(text);
+  // The hostile bundle's slices have 1 to 3 cases.
+  const warnings = texts(html, "ul li").filter((t) => t.includes("rests on"));
+  assert.ok(
+    warnings.some((t) =>
+      /^slice 'adversarial' rests on 1 case \(fewer than 5\)/.test(t)
+    ),
+    warnings.join("\n"),
+  );
+});

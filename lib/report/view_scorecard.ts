@@ -96,7 +96,11 @@ export function viewScorecard(
     }, failure rate ${(card.failures.rate * 100).toFixed(1)}%`,
     ...Object.entries(card.slices).map(([name, s]) =>
       `  ${name}: ${
-        s.score ? s.score.estimate.toFixed(3) : "n/a"
+        s.score
+          ? s.score.estimate.toFixed(3)
+          : typeof s.estimate === "number"
+          ? `${s.estimate.toFixed(3)} (no interval)`
+          : "n/a"
       } (${s.cases} cases)`
     ),
   ].join("\n");

@@ -65,8 +65,14 @@ export interface CheckSummary {
 
 /** One slice's score (0..1). */
 export interface SliceSummary {
-  /** Mean of case scores with its interval; `null` when the slice has no case. */
+  /**
+   * Mean of case scores with its 95% case-resampled interval (about unseen
+   * cases of the slice); `null` when the slice has no case, or fewer cases
+   * than such an interval needs (5: see `MIN_CASES_FOR_INTERVAL`).
+   */
   readonly score: Interval | null;
+  /** Mean of case scores, whatever the slice's size; `null` with no case (absent in scorecards made before it). */
+  readonly estimate?: number | null | undefined;
   /** Cases of the slice with a result. */
   readonly cases: number;
   /** Cells of the slice. */
@@ -331,6 +337,7 @@ export const ScorecardSchema: z.ZodType<Scorecard> = z.strictObject({
     SliceSchema,
     z.strictObject({
       score: IntervalSchema.nullable(),
+      estimate: z.number().nullable().optional(),
       cases: count,
       cells: count,
     }),

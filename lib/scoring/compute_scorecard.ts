@@ -24,6 +24,7 @@ import {
   quantileSorted,
 } from "./bootstrap.ts";
 import { cellScore } from "./cell_score.ts";
+import { MIN_CASES_FOR_INTERVAL } from "./small_sample.ts";
 import { krippendorffAlpha, parseJuryKey } from "./jury.ts";
 
 /** The run a scorecard is about (a stored run record satisfies it). */
@@ -59,7 +60,7 @@ export interface ComputeScorecardOptions {
  * bootstrap interval (cases resampled, repetitions nested), each rubric
  * dimension's mean, interval and sigma (the mean per-case standard deviation
  * across repetitions), every check's pass rate, every slice's score with its
- * interval, the injection success rate, the failure and judge error rates,
+ * interval (a slice of fewer than 5 cases gets its mean without one), the injection success rate, the failure and judge error rates,
  * latency (mean, p50, p95), tokens, and exact decimal costs (generation and
  * judge apart, uncached beside). Deterministic: the same results and seed
  * give the same card, byte for byte.
@@ -176,18 +177,24 @@ export function scorecardWithDistributions(
       (cell) => [cellScore(cell) ?? NaN],
       1,
     );
-    const [[distribution] = []] = bootstrapNested([sample], {
-      seed: seed + 1 + SLICES.indexOf(slice),
-      resamples,
-    });
-    if (distribution && sliceGroups.length > 0) {
+    // Too few cases for an interval about unseen cases: the mean alone.
+    const enough = sliceGroups.length >= MIN_CASES_FOR_INTERVAL;
+    const [[distribution] = []] = enough
+      ? bootstrapNested([sample], {
+        seed: seed + 1 + SLICES.indexOf(slice),
+        resamples,
+      })
+      : [];
+    if (distribution) {
       sliceDistributions.set(slice, {
         cases: sliceGroups.map((g) => g[0]!.case_key),
         score: distribution,
       });
     }
+    const mean = nestedMean(sample, 0);
     slices[slice] = {
       score: distribution ? intervalOf(sample, distribution, 0) : null,
+      estimate: mean === mean ? round(mean) : null,
       cases: sliceGroups.length,
       cells: sliceGroups.reduce((n, g) => n + g.length, 0),
     };
