@@ -36,6 +36,12 @@ Deno.test("wb show prints the scorecard: aggregate with CI, slices, dimensions, 
     for (const slice of ["typical", "edge", "known_failure", "adversarial"]) {
       assert.match(text, new RegExp(`^ {2}${slice} `, "m"));
     }
+    // The fixture's slices hold 1 or 2 cases: their means, no interval.
+    assert.match(text, /^ {2}adversarial +\d\.\d{3} {2}\(no interval\)/m);
+    assert.match(
+      text,
+      /warning: .*adversarial.* fewer than 5 cases: no interval about unseen cases, and a verdict limit on them speaks of these cases only/,
+    );
     assert.match(text, /^ {2}groundedness +\d\.\d{2} {2}\[/m);
     assert.match(text, /^ {2}json_schema_valid +100\.0%/m);
     assert.match(
