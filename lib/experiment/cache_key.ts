@@ -3,11 +3,30 @@ import type { ModelRequest } from "../providers/adapter.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import { canonicalObject, canonicalValue } from "./_canonical.ts";
 
-/** What of a model config a cache key covers. */
+/** What of a model config a cache key covers: everything that shapes an answer (not its id or API key variable). */
 export type CacheKeyConfig = Pick<
   ModelConfig,
-  "provider" | "model" | "base_url"
+  "provider" | "model" | "base_url" | "options"
 >;
+
+/**
+ * The version of the key's own format, hashed into every key: a key made
+ * under another format never matches, so entries written before a change
+ * of what the key covers are never served. 2: the config's options and the
+ * adapter's request shaping joined the key.
+ */
+export const CACHE_KEY_FORMAT = 2;
+
+/**
+ * The version of each provider adapter's request shaping (how it turns a
+ * request into the provider's call: message layout, structured output,
+ * defaults it adds). Raise a provider's number when its adapter starts
+ * sending something else for the same request: its cached answers stop
+ * being served.
+ */
+export const ADAPTER_REQUEST_VERSIONS: Readonly<
+  Record<ModelConfig["provider"], number>
+> = Object.freeze({ fake: 1, anthropic: 1, openai: 1 });
 
 /** What of a request a cache key covers. */
 export type CacheKeyRequest = Pick<
@@ -34,9 +53,12 @@ export function cacheKeyOf(
   members: RequestMemberTexts,
 ): string {
   return sha256Hex(canonicalObject({
+    key_format: String(CACHE_KEY_FORMAT),
     provider: canonicalValue(config.provider),
+    adapter: String(ADAPTER_REQUEST_VERSIONS[config.provider] ?? 0),
     model: canonicalValue(config.model),
     base_url: canonicalValue(config.base_url ?? null),
+    options: canonicalValue(config.options ?? {}),
     params: members.params,
     system: members.system ?? "null",
     messages: members.messages,
@@ -47,9 +69,11 @@ export function cacheKeyOf(
 
 /**
  * The cache key of a request: sha256 of the canonical call that determines
- * the answer (provider, model, base URL, parameters, system prompt,
- * messages, structured output and repetition; not the abort signal or the
- * fake provider's hints).
+ * the answer: the key's format version, the provider and its adapter's
+ * request-shaping version, the model, base URL and the config's options,
+ * then the request's parameters, system prompt, messages, structured
+ * output and repetition (not the abort signal or the fake provider's
+ * hints, nor the config's id or API key variable).
  *
  * @param config The model config (provider, model, base URL).
  * @param request The request.
@@ -60,12 +84,13 @@ export function cacheKeyOf(
  * import { cacheKey, type ModelConfig } from "@llm-workbench/workbench";
  * import assert from "node:assert/strict";
  *
- * const config: Pick<ModelConfig, "provider" | "model"> = { provider: "fake", model: "fake-fast-1" };
+ * const config: Pick<ModelConfig, "provider" | "model" | "options"> = { provider: "fake", model: "fake-fast-1", options: {} };
  * const request = { messages: [{ role: "user" as const, content: "Hi" }], params: { temperature: 0 }, repetition: 0 };
  * const key = cacheKey(config, request);
  * assert.match(key, /^[0-9a-f]{64}$/);
  * assert.equal(cacheKey(config, { ...request, messages: [{ role: "user", content: "Hi" }] }), key);
  * assert.notEqual(cacheKey(config, { ...request, repetition: 1 }), key);
+ * assert.notEqual(cacheKey({ ...config, options: { bias: 0.5 } }, request), key);
  * ```
  */
 export function cacheKey(
