@@ -95,7 +95,7 @@ export interface LoadedCell {
   readonly figures: CellFigures;
   /** Uncached generation cost, exact decimal; null when unknown. */
   readonly cost: string | null;
-  /** Generation latency of a live, successful call; null otherwise (as the scorecard counts it). */
+  /** Generation latency of a live, successful, warm call; null otherwise (as the scorecard counts it). */
   readonly latency_ms: number | null;
 }
 
@@ -117,7 +117,7 @@ export function loadedCells(
       figures: figures[i]!,
       cost: receipt?.uncached_cost ?? receipt?.cost ?? null,
       latency_ms: receipt && receipt.status === "ok" &&
-          receipt.cached_from === null
+          receipt.cached_from === null && !receipt.connection_cold
         ? receipt.latency_ms
         : null,
     };

@@ -26,7 +26,7 @@ export interface CallOutcome {
   readonly error: ProviderError | null;
   /** Attempts made. */
   readonly attempts: number;
-  /** Wall time of the successful (or last) attempt, in ms. */
+  /** The successful (or last) attempt's latency in ms: the adapter's measure (request sent to answer read) when it gives one, else the attempt's wall time. */
   readonly latencyMs: number;
 }
 
@@ -130,11 +130,20 @@ export async function callModel(
     try {
       const pending = adapter.call({ ...request, signal });
       hooks.sent?.();
-      const response = await pending;
+      const answer = await pending;
+      const measured = answer.latency_ms;
+      let response = answer;
+      if (measured !== undefined) {
+        const { latency_ms: _measured, ...rest } = answer;
+        response = rest;
+      }
       if (hooks.simulateLatency && response.simulated_latency_ms) {
         await wait(response.simulated_latency_ms, signal);
       }
-      latencyMs = response.simulated_latency_ms ?? performance.now() - started;
+      // The adapter's own measure (request sent to answer read) when it has
+      // one: the SDK's start-up and parsing are not the provider's latency.
+      latencyMs = response.simulated_latency_ms ?? measured ??
+        performance.now() - started;
       return { response, error: null, attempts, latencyMs };
     } catch (error) {
       latencyMs = performance.now() - started;

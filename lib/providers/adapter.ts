@@ -89,6 +89,17 @@ export interface ModelResponse {
    * for it only when asked to, e.g. in benchmarks.
    */
   readonly simulated_latency_ms?: number;
+  /**
+   * The provider's latency as the adapter measured it: from the request
+   * handed to `fetch` to its body read, in ms (the runner records it and
+   * keeps it off the stored response).
+   */
+  readonly latency_ms?: number;
+  /**
+   * The request was sent before the adapter had read any answer, so setting
+   * up its connection may be in its latency: latency summaries leave it out.
+   */
+  readonly connection_cold?: true;
 }
 
 /** The one contract every provider implements. */

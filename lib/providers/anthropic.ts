@@ -31,6 +31,7 @@ import {
   statusError,
   timeoutOf,
 } from "./_sdk_support.ts";
+import { CallTimer, type CallTiming, timed } from "./_call_timing.ts";
 
 /** The variable the key is read from when the config names none. */
 export const ANTHROPIC_API_KEY_ENV = "ANTHROPIC_API_KEY";
@@ -88,12 +89,13 @@ export function createAnthropicAdapter(
     );
   }
   const apiKey = resolveApiKey(config, ANTHROPIC_API_KEY_ENV, options.env);
+  const timer = new CallTimer();
   const client = new Anthropic({
     apiKey,
     maxRetries: 0,
     timeout: timeoutOf(config),
     ...(config.base_url === undefined ? {} : { baseURL: config.base_url }),
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    fetch: timer.fetch(options.fetch),
   });
   const where = `Anthropic call to model "${config.model}"`;
   return {
@@ -102,15 +104,23 @@ export function createAnthropicAdapter(
     async call(request: ModelRequest): Promise<ModelResponse> {
       const body = buildBody(config, request);
       let message: unknown;
+      let timing: CallTiming = {};
       try {
-        message = await client.messages.create(
-          body,
-          request.signal === undefined ? undefined : { signal: request.signal },
+        [message, timing] = await timer.run(() =>
+          client.messages.create(
+            body,
+            request.signal === undefined
+              ? undefined
+              : { signal: request.signal },
+          )
         );
       } catch (error) {
         throw toProviderError(where, error, request.signal);
       }
-      return parseMessage(where, message, config, request);
+      return {
+        ...parseMessage(where, message, config, request),
+        ...timed(timing),
+      };
     },
   };
 }

@@ -66,8 +66,12 @@ Deno.test("createAnthropicAdapter() returns the text, usage with cache tokens an
       }),
   });
   const adapter = createAnthropicAdapter(configFor(stub.baseUrl), { env });
-  const response = await adapter.call(REQUEST);
+  const { latency_ms, ...response } = await adapter.call(REQUEST);
+  // The request's own time, measured at the fetch; the first request of a
+  // fresh client is marked cold (it may have set up the connection).
+  assert.equal(typeof latency_ms, "number");
   assert.deepEqual(response, {
+    connection_cold: true,
     text: "ok",
     usage: {
       input_tokens: 120,

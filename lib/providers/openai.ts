@@ -33,6 +33,7 @@ import {
   statusError,
   timeoutOf,
 } from "./_sdk_support.ts";
+import { CallTimer, type CallTiming, timed } from "./_call_timing.ts";
 
 /** The variable the key is read from when the config names none. */
 export const OPENAI_API_KEY_ENV = "OPENAI_API_KEY";
@@ -86,6 +87,7 @@ export function createOpenAIAdapter(
     );
   }
   const apiKey = resolveApiKey(config, OPENAI_API_KEY_ENV, options.env);
+  const timer = new CallTimer();
   const client = new OpenAI({
     apiKey,
     // Explicit nulls keep the SDK from reading more credentials from the environment.
@@ -96,7 +98,7 @@ export function createOpenAIAdapter(
     maxRetries: 0,
     timeout: timeoutOf(config),
     ...(config.base_url === undefined ? {} : { baseURL: config.base_url }),
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    fetch: timer.fetch(options.fetch),
   });
   const where = `OpenAI call to model "${config.model}"`;
   return {
@@ -105,15 +107,23 @@ export function createOpenAIAdapter(
     async call(request: ModelRequest): Promise<ModelResponse> {
       const body = buildBody(config, request);
       let completion: unknown;
+      let timing: CallTiming = {};
       try {
-        completion = await client.chat.completions.create(
-          body,
-          request.signal === undefined ? undefined : { signal: request.signal },
+        [completion, timing] = await timer.run(() =>
+          client.chat.completions.create(
+            body,
+            request.signal === undefined
+              ? undefined
+              : { signal: request.signal },
+          )
         );
       } catch (error) {
         throw toProviderError(where, error, request.signal);
       }
-      return parseCompletion(where, completion, config);
+      return {
+        ...parseCompletion(where, completion, config),
+        ...timed(timing),
+      };
     },
   };
 }

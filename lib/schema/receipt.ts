@@ -82,15 +82,24 @@ export interface Receipt {
  * {@linkcode Receipt} is one), so a run's figures can be read without its
  * requests and responses.
  */
-export type ReceiptFigures = Pick<
-  Receipt,
-  | "id"
-  | "purpose"
-  | "status"
-  | "cached_from"
-  | "latency_ms"
-  | "usage"
-  | "cost"
-  | "uncached_cost"
-  | "currency"
->;
+export type ReceiptFigures =
+  & Pick<
+    Receipt,
+    | "id"
+    | "purpose"
+    | "status"
+    | "cached_from"
+    | "latency_ms"
+    | "usage"
+    | "cost"
+    | "uncached_cost"
+    | "currency"
+  >
+  & {
+    /**
+     * The call went out before its adapter had read any answer (its
+     * response says `connection_cold`): connection set-up may be in its
+     * latency, so latency summaries leave it out.
+     */
+    readonly connection_cold?: boolean;
+  };

@@ -21,6 +21,8 @@ export interface DistributionSummary {
   readonly p95: number;
   /** How many figures. */
   readonly n: number;
+  /** Latencies: live calls left out because they were sent before their adapter had read any answer (connection set-up may be in them); absent when none. */
+  readonly "cold_excluded"?: number | undefined;
 }
 
 /** The run a scorecard scores. */
@@ -275,6 +277,7 @@ const DistributionSchema = z.strictObject({
   p50: z.number(),
   p95: z.number(),
   n: count,
+  "cold_excluded": count.optional(),
 });
 const MoneySchema = z.string().regex(/^-?\d+\.\d{6,}$/);
 const TokensSchema = z.strictObject({

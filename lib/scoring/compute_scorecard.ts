@@ -423,11 +423,13 @@ function latency(
   receipts: readonly ReceiptFigures[],
   purpose: ReceiptFigures["purpose"],
 ): DistributionSummary | null {
-  const values = Float64Array.from(
-    receipts.filter((r) =>
-      r.purpose === purpose && r.status === "ok" && r.cached_from === null
-    ).map((r) => r.latency_ms),
-  ).sort();
+  const live = receipts.filter((r) =>
+    r.purpose === purpose && r.status === "ok" && r.cached_from === null
+  );
+  // A call sent before its adapter had read any answer may carry the set-up
+  // of its connection: the provider's latency is the warm calls'.
+  const warm = live.filter((r) => !r.connection_cold);
+  const values = Float64Array.from(warm.map((r) => r.latency_ms)).sort();
   if (values.length === 0) return null;
   let sum = 0;
   for (const v of values) sum += v;
@@ -436,6 +438,9 @@ function latency(
     p50: round(quantileSorted(values, 0.5)),
     p95: round(quantileSorted(values, 0.95)),
     n: values.length,
+    ...(warm.length < live.length
+      ? { "cold_excluded": live.length - warm.length }
+      : {}),
   };
 }
 

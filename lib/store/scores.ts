@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import * as z from "zod";
 import { canonicalize } from "../content/canonicalize.ts";
 import { nowIso } from "../content/ids.ts";
@@ -303,13 +303,22 @@ const FIGURE_COLUMNS = [
   "uncached_cost",
   "currency",
 ] as const;
-type FigureRow = Pick<
-  Selectable<Database["model_io"]>,
-  typeof FIGURE_COLUMNS[number]
->;
+type FigureRow =
+  & Pick<
+    Selectable<Database["model_io"]>,
+    typeof FIGURE_COLUMNS[number]
+  >
+  & { readonly connection_cold: number | boolean | null };
+/**
+ * Whether the stored response marks the call cold. The response is
+ * canonical JSON, whose strings escape every quote: the unescaped text
+ * `"connection_cold":true` can only be that key of the response itself.
+ * LIKE keeps it portable (no JSON functions).
+ */
+const COLD_SQL = `("response" LIKE '%"connection_cold":true%')`;
 const FIGURES_SQL = `SELECT ${
   FIGURE_COLUMNS.map((c) => `"${c}"`).join(", ")
-} FROM "model_io" WHERE "run_id" = ? ORDER BY "created_at", "id"`;
+}, ${COLD_SQL} AS "connection_cold" FROM "model_io" WHERE "run_id" = ? ORDER BY "created_at", "id"`;
 
 function toReceiptFigures(row: FigureRow): ReceiptFigures {
   return {
@@ -329,6 +338,9 @@ function toReceiptFigures(row: FigureRow): ReceiptFigures {
     cost: row.cost,
     "uncached_cost": row.uncached_cost,
     currency: row.currency,
+    ...(Number(row.connection_cold) === 1 || row.connection_cold === true
+      ? { "connection_cold": true }
+      : {}),
   };
 }
 
@@ -347,8 +359,10 @@ export async function listReceiptFigures(
 ): Promise<ReceiptFigures[]> {
   const path = localPath(store);
   if (path !== null) return readReceiptFiguresAt(path, runId);
-  const rows = await store.db.selectFrom("model_io").select(FIGURE_COLUMNS)
-    .where("run_id", "=", runId).orderBy("created_at").orderBy("id")
+  const rows = await store.db.selectFrom("model_io").select([
+    ...FIGURE_COLUMNS,
+    sql<number>`${sql.raw(COLD_SQL)}`.as("connection_cold"),
+  ]).where("run_id", "=", runId).orderBy("created_at").orderBy("id")
     .execute();
   return rows.map(toReceiptFigures);
 }
