@@ -196,10 +196,6 @@ export function poolNoise(
   };
 }
 
-/** The per-repetition variance of a paired delta under a noise model. */
-function deltaVariance(n: Omit<NoiseModel, "pooled">): number {
-  return Math.max(0, n.baseline + n.candidate - 2 * n.covariance);
-}
 
 /** The p-value below which a check's own noise is taken instead of the run's (one-sided F test). */
 export const POOL_ALPHA = 0.05;

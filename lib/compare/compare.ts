@@ -17,7 +17,6 @@ import {
   localPath,
   saveScorecard,
 } from "../store/scores.ts";
-import type { UnhashedEvent } from "../trace/event.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { ALPHA, openLimits, verdictAtLook } from "./_decide.ts";
 import { decisionInterval } from "./_judge.ts";
