@@ -54,21 +54,35 @@ function heading(text: string): void {
 }
 
 function printLeaderboard(entries: readonly LeaderboardEntry[]): void {
-  console.log(
-    "  rank  prompt               score [95% CI]         total cost (USD)  p95 ms  failures",
-  );
+  let group = 0;
   for (const e of entries) {
+    if (e.group !== group) {
+      group = e.group;
+      console.log(
+        `  group ${group}: ${e.group_label}${
+          group > 1 ? " (ranked apart)" : ""
+        }`,
+      );
+      console.log(
+        "  rank  prompt               score [95% CI]         cells  cost/cell (USD)  p95 ms  failures",
+      );
+    }
     const score = e.aggregate
       ? `${e.aggregate.estimate.toFixed(3)} [${e.aggregate.low.toFixed(3)}, ${
         e.aggregate.high.toFixed(3)
       }]`
       : "n/a";
+    const tied = entries.filter((x) =>
+      x.group === e.group && x.tie_group === e.tie_group
+    ).length > 1;
     console.log(
-      `  ${String(e.rank).padEnd(4)}  ${e.prompt_version_id.padEnd(19)}  ${
-        score.padEnd(21)
-      }  ${e.total_cost.padEnd(16)}  ${
-        String(Math.round(e.latency_p95_ms ?? 0)).padStart(6)
-      }  ${(e.failure_rate * 100).toFixed(1)}%`,
+      `  ${`${tied ? "=" : ""}${e.rank}`.padEnd(4)}  ${
+        e.prompt_version_id.padEnd(19)
+      }  ${score.padEnd(21)}  ${String(e.cells).padStart(5)}  ${
+        (e.cost_per_cell ?? "n/a").padEnd(15)
+      }  ${String(Math.round(e.latency_p95_ms ?? 0)).padStart(6)}  ${
+        (e.failure_rate * 100).toFixed(1)
+      }%`,
     );
   }
 }
@@ -89,9 +103,25 @@ function printVerdict(title: string, c: Comparison): void {
   );
   console.log(`  ${c.verdict}: ${c.summary.replace(/^\w+: /, "")}`);
   for (const line of c.reasons) console.log(`    rejected: ${line}`);
-  for (const line of c.inconclusive) console.log(`    not settled: ${line}`);
+  if (c.verdict === "REJECTED" && c.inconclusive.length) {
+    // The verdict is reached: no need to settle the rest.
+    console.log(
+      `    (${c.inconclusive.length} other limit(s) left undecided: a breach already decides)`,
+    );
+  } else {
+    for (const line of c.inconclusive) console.log(`    not settled: ${line}`);
+  }
   for (const line of c.improvements.slice(0, 4)) {
     console.log(`    improved: ${line}`);
+  }
+  for (const line of c.small_sample_warnings ?? []) {
+    console.log(`    small sample: ${line}`);
+  }
+  const s = c.settle;
+  if (s && s.calls > 0) {
+    console.log(
+      `    settled in ${s.looks.length} looks: ${s.calls} more calls (${s.cost} USD)`,
+    );
   }
 }
 
@@ -137,14 +167,16 @@ for (const task of TASKS) {
 }
 
 heading(
-  "3. Leaderboards (a technical tie, overlapping intervals, goes to the cheaper run)",
+  "3. Leaderboards (comparable runs only; a technical tie, overlapping intervals, goes to the cheaper per cell)",
 );
 for (const task of TASKS) {
   console.log(`  ${task}`);
   printLeaderboard(await leaderboard(store, task));
 }
 
-heading("4. Verdicts against the v3 baseline (mode: confident)");
+heading(
+  "4. Verdicts against the v3 baseline (mode: confident; undecided limits settled by more repetitions)",
+);
 const approved = new Map<string, Comparison>();
 let rejectedMarkdown = "";
 for (const task of TASKS) {
@@ -152,12 +184,14 @@ for (const task of TASKS) {
   const rejected = await compare(store, {
     baseline: ids.get("v3")!,
     candidate: ids.get("v4")!,
+    settle: true,
   });
   printVerdict(`${task}: v4 (chain of thought) against v3`, rejected);
   rejectedMarkdown += `${comparisonMarkdown(rejected)}\n`;
   const candidate = await compare(store, {
     baseline: ids.get("v3")!,
     candidate: ids.get("v5")!,
+    settle: true,
   });
   printVerdict(`${task}: v5 (guardrails) against v3`, candidate);
   approved.set(task, candidate);

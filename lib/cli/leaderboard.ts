@@ -14,16 +14,19 @@ const USAGE = `wb leaderboard: rank a task's completed runs
 Usage:
   wb leaderboard --task T [--db URL]
 
-Ranks the task's completed runs by aggregate score (0-1). Runs whose 95%
-intervals overlap are a technical tie ("tie" beside the group number) and
-are ordered among themselves by uncached generation cost, cheaper first.
-Cost, latency and failure rate are shown beside. Scorecards are computed
-from stored results; no model is called.`;
+Ranks the task's completed runs by aggregate score (0-1), only against runs
+over the same dataset version, the same cases and the same judge (or jury):
+each such group is a table of its own. Within a group, runs whose 95%
+intervals overlap are a technical tie ("tie" beside the tie group) and are
+ordered among themselves by uncached generation cost per cell, cheaper first.
+Cases and cells, judge, cost, latency and failure rate are shown beside.
+Scorecards are computed from stored results; no model is called.`;
 
 /** `wb leaderboard`. */
 export const leaderboardCommand: Command = {
   name: "leaderboard",
-  summary: "rank a task's completed runs (ties within CI go to the cheaper)",
+  summary:
+    "rank a task's comparable runs (ties within CI go to the cheaper per cell)",
   usage: USAGE,
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
@@ -37,43 +40,61 @@ export const leaderboardCommand: Command = {
       io.out(`no completed runs for task '${task}'`);
       return EXIT.ok;
     }
-    const groupSize = new Map<number, number>();
-    for (const r of rows) {
-      groupSize.set(r.tie_group, (groupSize.get(r.tie_group) ?? 0) + 1);
+    const groups = [...new Set(rows.map((r) => r.group))];
+    for (const group of groups) {
+      const members = rows.filter((r) => r.group === group);
+      if (groups.length > 1) {
+        if (group !== groups[0]) io.out("");
+        io.out(
+          `group ${group} of ${groups.length}: ${
+            members[0]!.group_label
+          } (ranked against its own runs only)`,
+        );
+      }
+      const tieSize = new Map<number, number>();
+      for (const r of members) {
+        tieSize.set(r.tie_group, (tieSize.get(r.tie_group) ?? 0) + 1);
+      }
+      const table = [
+        [
+          "rank",
+          "tie",
+          "run",
+          "prompt",
+          "model",
+          "judge",
+          "cases",
+          "cells",
+          "score [95% CI]",
+          "cost/cell",
+          "total cost",
+          "p50 ms",
+          "p95 ms",
+          "failures",
+        ],
+        ...members.map((r) => [
+          String(r.rank),
+          `${r.tie_group}${(tieSize.get(r.tie_group) ?? 0) > 1 ? " tie" : ""}`,
+          r.run_id,
+          r.prompt_version_id,
+          r.model_config_id,
+          r.judge ?? "none",
+          String(r.cases),
+          String(r.cells),
+          r.aggregate
+            ? `${r.aggregate.estimate.toFixed(3)} [${
+              r.aggregate.low.toFixed(3)
+            }, ${r.aggregate.high.toFixed(3)}]`
+            : "-",
+          `${r.cost_per_cell ?? "-"}${r.missing_cost > 0 ? "+" : ""}`,
+          `${r.total_cost} ${r.currency ?? ""}`.trim(),
+          r.latency_p50_ms === null ? "-" : r.latency_p50_ms.toFixed(0),
+          r.latency_p95_ms === null ? "-" : r.latency_p95_ms.toFixed(0),
+          `${(r.failure_rate * 100).toFixed(1)}%`,
+        ]),
+      ];
+      for (const line of tableLines(table)) io.out(line);
     }
-    const table = [
-      [
-        "rank",
-        "group",
-        "run",
-        "prompt",
-        "model",
-        "score [95% CI]",
-        "gen cost",
-        "total cost",
-        "p50 ms",
-        "p95 ms",
-        "failures",
-      ],
-      ...rows.map((r) => [
-        String(r.rank),
-        `${r.tie_group}${(groupSize.get(r.tie_group) ?? 0) > 1 ? " tie" : ""}`,
-        r.run_id,
-        r.prompt_version_id,
-        r.model_config_id,
-        r.aggregate
-          ? `${r.aggregate.estimate.toFixed(3)} [${
-            r.aggregate.low.toFixed(3)
-          }, ${r.aggregate.high.toFixed(3)}]`
-          : "-",
-        `${r.generation_cost}${r.missing_cost > 0 ? "+" : ""}`,
-        `${r.total_cost} ${r.currency ?? ""}`.trim(),
-        r.latency_p50_ms === null ? "-" : r.latency_p50_ms.toFixed(0),
-        r.latency_p95_ms === null ? "-" : r.latency_p95_ms.toFixed(0),
-        `${(r.failure_rate * 100).toFixed(1)}%`,
-      ]),
-    ];
-    for (const line of tableLines(table)) io.out(line);
     if (rows.some((r) => r.missing_cost > 0)) {
       io.out("+ some calls have no known cost: the cost is a lower bound");
     }

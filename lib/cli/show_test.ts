@@ -102,10 +102,13 @@ Deno.test("wb leaderboard ranks runs with CI, cost, latency and failure rate", a
       await main(["leaderboard", "--task", "resume_matching", "--db", db], io),
       0,
     );
-    assert.match(out[0]!, /^rank +group +run +prompt +model +score \[95% CI\]/);
+    assert.match(
+      out[0]!,
+      /^rank +tie +run +prompt +model +judge +cases +cells +score \[95% CI\] +cost\/cell/,
+    );
     assert.match(
       out[1]!,
-      /^1 +1 +run_good_0001 +resume_matching@v1 +fake-fast +\d\.\d{3} \[/,
+      /^1 +1 +run_good_0001 +resume_matching@v1 +fake-fast +fake-judge +\d+ +\d+ +\d\.\d{3} \[/,
     );
     assert.match(out[2]!, /^2 +2 +run_weak_0001 .* 66\.7%$/);
     const none = capture();

@@ -1,4 +1,3 @@
-import { Decimal } from "decimal.js";
 import type { ReceiptFigures } from "../schema/receipt.ts";
 import type { CellResult } from "../schema/result.ts";
 import type { Task } from "../schema/task.ts";
@@ -122,10 +121,4 @@ export function loadedCells(
         : null,
     };
   });
-}
-
-/** A total cost divided over cells, rounded to 12 places, written with at least 6. */
-export function moneyPerCell(total: Decimal.Value, cells: number): string {
-  const rounded = new Decimal(total).div(cells).toDecimalPlaces(12);
-  return rounded.toFixed(Math.max(6, rounded.decimalPlaces()));
 }

@@ -20,7 +20,8 @@ import {
 import { Tracer } from "../trace/tracer.ts";
 import { ALPHA, openLimits, verdictAtLook } from "./_decide.ts";
 import { decisionInterval } from "./_judge.ts";
-import { moneyPerCell, type RunFigures } from "./_figures.ts";
+import type { RunFigures } from "./_figures.ts";
+import { moneyPerCell } from "../scoring/money_per_cell.ts";
 import { judgeWarnings } from "./_judge_warnings.ts";
 import type { LookCounts } from "./_looks.ts";
 import { measureDeltas, type Measurement } from "./_measure.ts";

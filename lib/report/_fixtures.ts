@@ -102,11 +102,18 @@ export function entry(
 ): LeaderboardEntry {
   return {
     rank,
+    group: 1,
+    group_label: "dataset ds_test, 30 cases, judge fake-judge",
     tie_group: tieGroup,
     run_id: `run_${rank}`,
     prompt_version_id: label,
     model_config_id: "fake-fast",
+    judge: "fake-judge",
+    dataset_id: "ds_test",
+    cases: 30,
+    cells: 90,
     aggregate: around(estimate),
+    cost_per_cell: cost,
     generation_cost: cost,
     total_cost: cost,
     currency: "USD",

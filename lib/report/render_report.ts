@@ -355,7 +355,7 @@ function plots(
       );
       out.push(figure(
         trusted(plotLeaderboard(entries).svg),
-        "Leaderboard: score against total cost; dot size: latency p50; hollow: technical tie",
+        "Leaderboard: score against generation cost per cell (the tie-breaker); dot size: latency p50; hollow: technical tie",
       ));
     }
   }

@@ -345,6 +345,23 @@ function toReceiptFigures(row: FigureRow): ReceiptFigures {
 }
 
 /**
+ * The cases a run has results for, sorted: the case set a leaderboard
+ * groups runs by.
+ *
+ * @param store The open store.
+ * @param runId The run id.
+ * @returns The case keys, sorted, each once.
+ */
+export async function listCaseKeys(
+  store: Store,
+  runId: string,
+): Promise<string[]> {
+  const rows = await store.db.selectFrom("results").select("case_key")
+    .distinct().where("run_id", "=", runId).orderBy("case_key").execute();
+  return rows.map((r) => r.case_key);
+}
+
+/**
  * A run's receipts' figures (ids, purpose, status, latency, usage, costs),
  * oldest first, without their requests and responses: what a scorecard or
  * a verdict reads, at a fraction of the memory.
