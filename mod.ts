@@ -310,9 +310,11 @@ export type {
 export {
   getRun,
   listRuns,
+  type NewRun,
   type RunRecord,
   type RunStatus,
 } from "./lib/store/runs.ts";
+export type { RunSettings } from "./lib/schema/run_settings.ts";
 export type {
   CallError,
   CallPurpose,

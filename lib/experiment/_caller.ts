@@ -10,7 +10,9 @@ import { newId, nowIso } from "../content/ids.ts";
 import { costOf, priceAt } from "../providers/pricing.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import type { CallPurpose } from "../schema/receipt.ts";
+import type { ModelRequest } from "../providers/adapter.ts";
 import type { RunRecord } from "../store/runs.ts";
+import type { SendJournal } from "../store/send_journal.ts";
 import type { KnownHits, ReceiptCache } from "./_cache.ts";
 import { canonicalValue } from "./_canonical.ts";
 import {
@@ -21,6 +23,7 @@ import {
 } from "./_request_identity.ts";
 import type { RunResources } from "./_resources.ts";
 import { callModel } from "./call_model.ts";
+import type { CallSize } from "./rate_limiter.ts";
 import type { CacheMode, RunnerOptions } from "./options.ts";
 
 /** Makes a run's model calls and counts them. */
@@ -34,18 +37,20 @@ export class Caller {
   readonly #cache: ReceiptCache;
   readonly #mode: CacheMode;
   readonly #options: RunnerOptions;
+  readonly #journal: SendJournal;
 
   constructor(
     run: RunRecord,
     resources: RunResources,
     cache: ReceiptCache,
-    mode: CacheMode,
-    options: RunnerOptions,
+    journal: SendJournal,
+    options: RunnerOptions & { cache: CacheMode },
   ) {
+    this.#journal = journal;
     this.#run = run;
     this.#resources = resources;
     this.#cache = cache;
-    this.#mode = mode;
+    this.#mode = options.cache;
     this.#options = options;
   }
 
@@ -98,11 +103,13 @@ export class Caller {
     }
     const adapter = this.#resources.adapters.get(config.id)!;
     const limiter = this.#resources.limiters.get(config.provider);
+    const size = limiter?.limitsTokens ? callSize(request) : undefined;
     // Counted once the call is sent: a call still waiting for the rate
     // limiter when the run is interrupted was never made.
     let counted = false;
     const outcome = await callModel(adapter, request, this.#options.retry, {
-      ...(limiter ? { acquire: () => limiter.acquire() } : {}),
+      ...(limiter ? { acquire: () => limiter.acquire(size) } : {}),
+      beforeSend: this.#journal.mark,
       sent: () => {
         if (!counted) {
           counted = true;
@@ -118,9 +125,6 @@ export class Caller {
     const usage = reported && Object.values(reported).some((v) => v !== null)
       ? reported
       : null;
-    if (limiter && usage) {
-      limiter.charge((usage.input_tokens ?? 0) + (usage.output_tokens ?? 0));
-    }
     const price = priceAt(
       this.#resources.prices.get(`${config.provider}/${config.model}`) ?? [],
       created,
@@ -159,4 +163,17 @@ export class Caller {
         : canonicalValue(outcome.response),
     });
   }
+}
+
+const encoder = new TextEncoder();
+
+/** A request's prompt size in UTF-8 bytes, and its `max_tokens`, for the token limiter. */
+function callSize(request: ModelRequest): CallSize {
+  let bytes = request.system ? encoder.encode(request.system).length : 0;
+  for (const m of request.messages) bytes += encoder.encode(m.content).length;
+  const max = request.params?.max_tokens;
+  return {
+    promptBytes: bytes,
+    maxTokens: typeof max === "number" ? max : undefined,
+  };
 }

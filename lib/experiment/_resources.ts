@@ -10,6 +10,7 @@ import type { ModelAdapter } from "../providers/adapter.ts";
 import { createAdapter } from "../providers/create_adapter.ts";
 import type { PriceRow } from "../providers/pricing.ts";
 import type { ModelConfig } from "../schema/model.ts";
+import type { RunSettings } from "../schema/run_settings.ts";
 import { listPrices } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
 import type { Plan } from "./_plan.ts";
@@ -41,6 +42,7 @@ export function configsOf(plan: Plan): ModelConfig[] {
 export async function loadResources(
   store: Store,
   plans: readonly Plan[],
+  settings: RunSettings,
   options: RunnerOptions,
 ): Promise<RunResources> {
   const adapterFor = options.adapterFor ??
@@ -55,9 +57,19 @@ export async function loadResources(
     if (!prices.has(key)) {
       prices.set(key, await listPrices(store, config.provider, config.model));
     }
-    const limits = options.rateLimits?.[config.provider];
+    const limits = settings.rate_limits[config.provider];
     if (limits && !limiters.has(config.provider)) {
-      limiters.set(config.provider, new RateLimiter(limits));
+      limiters.set(
+        config.provider,
+        new RateLimiter({
+          ...(limits.requests_per_minute === undefined
+            ? {}
+            : { requestsPerMinute: limits.requests_per_minute }),
+          ...(limits.tokens_per_minute === undefined
+            ? {}
+            : { tokensPerMinute: limits.tokens_per_minute }),
+        }),
+      );
     }
   }
   if (adapters.size === 0) {

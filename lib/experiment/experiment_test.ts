@@ -111,7 +111,7 @@ Deno.test("experiment() survives injected 429s, 500s and timeouts with every cel
     models: ["fake-fast"],
     cache: "off",
     concurrency: 8,
-    retry: { retries: 2, baseDelayMs: 1, timeoutMs: 300 },
+    retry: { retries: 2, baseDelayMs: 1, timeoutMs: 1500 },
     adapterFor: tagged,
   });
   const run = result.runs[0]!;
@@ -264,6 +264,14 @@ Deno.test("experiment() stops on abort and resumes without repeating a committed
   });
   assert.equal(first.runs[0]!.status, "interrupted");
   const runId = first.runs[0]!.run_id;
+  // Every call sent is receipted, or counted as sent but never receipted.
+  const attempts = Number(
+    (await rows(
+      store,
+      `SELECT coalesce(sum(attempts), 0) FROM model_io WHERE run_id = '${runId}'`,
+    ))[0]![0],
+  );
+  assert.equal(attempts + first.runs[0]!.unreceipted_calls, calls.length);
   const done = new Set(
     (await rows(
       store,
@@ -293,7 +301,7 @@ Deno.test("experiment() stops on abort and resumes without repeating a committed
   const before = events.length;
   await assert.rejects(
     () => resumeExperiment(store, runId),
-    /Cannot resume run ".*": it is complete/,
+    /Cannot resume experiment ".*": it is complete/,
   );
   assert.equal(
     (await listTraceEvents(store, (await getRun(store, runId)).trace_id))
