@@ -34,6 +34,8 @@ export {
   FileSyntaxError,
   type Issue,
   NotFoundError,
+  StorageError,
+  type StorageFailure,
   ValidationError,
 } from "./lib/errors.ts";
 

@@ -109,7 +109,9 @@ export async function executeRun(
   } finally {
     await committer.idle();
     await writer.close();
-    await journal.close();
+    // A journal that cannot be folded now (the database failed) stays, and
+    // the next resume folds it.
+    await journal.close().catch(() => {});
     progress.stop(tally.progress(label, cells.length));
   }
   if (committer.error !== undefined) throw committer.error;
