@@ -16,7 +16,7 @@ function assertOneLine(
   assert.equal(result.code, 2, result.err.join("\n"));
   assert.equal(result.err.length, 1, result.err.join("\n"));
   assert.match(result.err[0]!, pattern);
-  assert.doesNotMatch(result.err[0]!, /\n|    at /);
+  assert.doesNotMatch(result.err[0]!, /\n| {4}at /);
 }
 
 async function wb(args: string[]) {
