@@ -55,6 +55,44 @@ export class Caller {
   }
 
   /**
+   * Records a call that is not made (its request broke a bound): a receipt
+   * with the error, no attempt and no cost, so the cell says why.
+   */
+  refuse(
+    purpose: CallPurpose,
+    config: ModelConfig,
+    prepared: PreparedCall,
+    error: { kind: string; message: string },
+  ): Call {
+    return seal({
+      run_id: this.#run.id,
+      trace_id: this.#run.trace_id,
+      purpose,
+      provider: config.provider,
+      model: config.model,
+      model_config_id: config.id,
+      request: recordedRequest(prepared.request),
+      cache_key: prepared.key,
+      id: newId("io"),
+      response: null,
+      text: null,
+      usage: null,
+      cost: null,
+      uncached_cost: null,
+      currency: null,
+      price_id: null,
+      latency_ms: 0,
+      status: "error",
+      error,
+      attempts: 0,
+      cached_from: null,
+      provider_response_id: null,
+      stop_reason: null,
+      created_at: nowIso(),
+    }, { request: prepared.recordedJson, response: null });
+  }
+
+  /**
    * Makes one call and seals its receipt. `known` holds cache lookups made
    * ahead; `sent` is called when the request is handed to the adapter.
    */
@@ -65,7 +103,16 @@ export class Caller {
     known?: KnownHits,
     sent?: () => void,
   ): Promise<Call> {
-    const { request, key, recordedJson } = prepared;
+    const { request, key } = prepared;
+    const scrubber = this.#resources.scrubber;
+    // A prompt that carries a secret is stored without it (the cache key,
+    // a hash, is kept).
+    let { recordedJson } = prepared;
+    let recorded = recordedRequest(request);
+    if (scrubber.contains(recordedJson)) {
+      recorded = scrubber.scrubValue(recorded);
+      recordedJson = canonicalValue(recorded);
+    }
     const base = {
       run_id: this.#run.id,
       trace_id: this.#run.trace_id,
@@ -73,7 +120,7 @@ export class Caller {
       provider: config.provider,
       model: config.model,
       model_config_id: config.id,
-      request: recordedRequest(request),
+      request: recorded,
       cache_key: key,
     };
     if (key && this.#mode === "use") {
@@ -120,7 +167,11 @@ export class Caller {
       simulateLatency: this.#options.simulateLatency ?? false,
     });
     const created = nowIso();
-    const reported = outcome.response?.usage ?? null;
+    // What the provider sent back is stored without the secrets it echoed.
+    const response = outcome.response === null
+      ? null
+      : scrubber.scrubValue(outcome.response);
+    const reported = response?.usage ?? null;
     // A usage object with no figure in it is no usage: recorded as unknown.
     const usage = reported && Object.values(reported).some((v) => v !== null)
       ? reported
@@ -133,19 +184,19 @@ export class Caller {
     return seal({
       ...base,
       id: newId("io"),
-      response: outcome.response,
-      text: outcome.response?.text ?? null,
+      response,
+      text: response?.text ?? null,
       usage,
       cost: cost?.cost ?? null,
       uncached_cost: cost?.cost ?? null,
       currency: cost?.currency ?? price?.currency ?? null,
       price_id: price?.id ?? null,
       latency_ms: Math.round(outcome.latencyMs * 1000) / 1000,
-      status: outcome.response ? "ok" : "error",
+      status: response ? "ok" : "error",
       error: outcome.error
         ? {
           kind: outcome.error.kind,
-          message: outcome.error.message,
+          message: scrubber.scrub(outcome.error.message),
           ...(outcome.error.status === undefined
             ? {}
             : { status: outcome.error.status }),
@@ -153,27 +204,30 @@ export class Caller {
         : null,
       attempts: outcome.attempts,
       cached_from: null,
-      provider_response_id: outcome.response?.response_id ?? null,
-      stop_reason: outcome.response?.stop_reason ?? null,
+      provider_response_id: response?.response_id ?? null,
+      stop_reason: response?.stop_reason ?? null,
       created_at: created,
     }, {
       request: recordedJson,
-      response: outcome.response === null
-        ? null
-        : canonicalValue(outcome.response),
+      response: response === null ? null : canonicalValue(response),
     });
   }
 }
 
 const encoder = new TextEncoder();
 
-/** A request's prompt size in UTF-8 bytes, and its `max_tokens`, for the token limiter. */
-function callSize(request: ModelRequest): CallSize {
+/** A request's prompt (system prompt and messages) in UTF-8 bytes. */
+export function promptBytes(request: ModelRequest): number {
   let bytes = request.system ? encoder.encode(request.system).length : 0;
   for (const m of request.messages) bytes += encoder.encode(m.content).length;
+  return bytes;
+}
+
+/** A request's prompt size and its `max_tokens`, for the token limiter. */
+function callSize(request: ModelRequest): CallSize {
   const max = request.params?.max_tokens;
   return {
-    promptBytes: bytes,
+    promptBytes: promptBytes(request),
     maxTokens: typeof max === "number" ? max : undefined,
   };
 }

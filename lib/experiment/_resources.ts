@@ -13,12 +13,25 @@ import type { ModelConfig } from "../schema/model.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
 import { listPrices } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
+import {
+  keyValuesOf,
+  secretEnvValues,
+  SecretScrubber,
+} from "../trace/secrets.ts";
 import type { Plan } from "./_plan.ts";
 import type { RunnerOptions } from "./options.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 
 /** Adapters, prices and limiters, shared by a session's runs. */
 export interface RunResources {
+  /**
+   * Values kept out of everything the runs store: the keys the model
+   * configs name (`api_key_env`) and the caller's `secrets` (the
+   * environment's secret-named variables are added by the scrubber).
+   */
+  readonly secrets: readonly string[];
+  /** Scrubs those values and the common key shapes. */
+  readonly scrubber: SecretScrubber;
   readonly adapters: ReadonlyMap<string, ModelAdapter>;
   readonly prices: ReadonlyMap<string, PriceRow[]>;
   readonly limiters: ReadonlyMap<string, RateLimiter>;
@@ -75,5 +88,10 @@ export async function loadResources(
   if (adapters.size === 0) {
     throw new ConfigError("Cannot run the experiment: it names no model");
   }
-  return { adapters, prices, limiters };
+  const secrets = [
+    ...keyValuesOf(plans.flatMap(configsOf)),
+    ...options.secrets ?? [],
+  ];
+  const scrubber = new SecretScrubber([...secretEnvValues(), ...secrets]);
+  return { secrets, scrubber, adapters, prices, limiters };
 }

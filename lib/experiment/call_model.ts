@@ -4,7 +4,6 @@ import type {
   ModelResponse,
 } from "../providers/adapter.ts";
 import { ProviderError } from "../providers/adapter.ts";
-import { SecretScrubber } from "../trace/secrets.ts";
 
 /** How a call is retried and bounded. */
 export interface RetryPolicy {
@@ -176,15 +175,5 @@ export async function callModel(
     );
     await wait(delay, outer);
   }
-  // Some servers echo the request's key in their error text (an "incorrect
-  // API key: Bearer sk-..." reply): the message is recorded, the key is not.
-  if (lastError) lastError.message = scrubber().scrub(lastError.message);
   return { response: null, error: lastError, attempts, latencyMs };
-}
-
-let secrets: SecretScrubber | undefined;
-
-/** The process's scrubber (its secret environment values, read once, and the common key shapes). */
-function scrubber(): SecretScrubber {
-  return secrets ??= new SecretScrubber();
 }

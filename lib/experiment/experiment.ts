@@ -183,6 +183,7 @@ async function startRun(
   const { run } = plan;
   const tracer = await Tracer.start(store, run.workflow as WorkflowInput, {
     traceId: run.trace_id,
+    secrets: resources.secrets,
   });
   await setRunStatus(store, run.id, "running", null);
   await tracer.emit("run_started", {
@@ -220,7 +221,9 @@ async function continueRun(
   const lost = await settleSends(store, run.id);
   const done = await committedCells(store, run.id);
   const cells = pendingCells(plan.cases, () => run.repetitions, done);
-  const tracer = await Tracer.resume(store, run.trace_id);
+  const tracer = await Tracer.resume(store, run.trace_id, {
+    secrets: resources.secrets,
+  });
   await setRunStatus(store, run.id, "running", null);
   if (lost.newly > 0) {
     await tracer.emit("calls_unreceipted", {

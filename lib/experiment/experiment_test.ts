@@ -716,3 +716,49 @@ Deno.test("resumeExperiment() refuses a complete experiment and an unknown id, w
     before,
   );
 });
+
+Deno.test("experiment() sends no call whose rendered prompt is over the task's bounds.prompt_bytes, and says why on the cell", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    for (const dir of ["prompts", "datasets"]) {
+      await new Deno.Command("cp", { args: ["-r", `${ROOT}/${dir}`, root] })
+        .output();
+    }
+    await Deno.copyFile(`${ROOT}/models.yaml`, `${root}/models.yaml`);
+    const task = `${root}/prompts/support_triage/task.yaml`;
+    await Deno.writeTextFile(
+      task,
+      (await Deno.readTextFile(task)) + "bounds: { prompt_bytes: 700 }\n",
+    );
+    await using store = await open(":memory:");
+    await loadCatalog(store, { root });
+    const calls: string[] = [];
+    const { runs } = await experiment(store, {
+      task: "support_triage",
+      prompts: ["v1"],
+      models: ["fake-fast"],
+      cases: ["st-001", "st-002"],
+      adapterFor: counting(calls),
+    });
+    const refused = await rows(
+      store,
+      `SELECT error, attempts FROM model_io WHERE run_id = '${
+        runs[0]!.run_id
+      }' AND status = 'error'`,
+    );
+    // st-001's prompt is 702 bytes, st-002's 693: the first is refused at
+    // each of its 3 repetitions, the second is sent.
+    assert.equal(refused.length, 3);
+    for (const [error, attempts] of refused) {
+      assert.equal(Number(attempts), 0);
+      assert.match(
+        JSON.parse(String(error)).message,
+        /^the rendered prompt is \d+ bytes, over the task's limit of 700 \(bounds\.prompt_bytes in task\.yaml\); the call was not sent$/,
+      );
+    }
+    assert.equal(calls.length, 6 - refused.length);
+    assert.equal(runs[0]!.failures, refused.length);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

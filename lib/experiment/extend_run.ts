@@ -90,7 +90,9 @@ export async function extendRun(
     done,
   );
   const resources = await loadResources(store, [plan], settings, options);
-  const tracer = await Tracer.resume(store, run.trace_id);
+  const tracer = await Tracer.resume(store, run.trace_id, {
+    secrets: resources.secrets,
+  });
   await tracer.emit("run_extended", {
     data: {
       run_id: run.id,

@@ -31,6 +31,13 @@ export interface RunnerOptions {
   progress?: ProgressSink;
   /** Builds the adapter for a model config (tests inject stubs). @default {createAdapter} */
   adapterFor?: (config: ModelConfig) => ModelAdapter;
+  /**
+   * Values to keep out of the database besides the API keys the model
+   * configs name and the environment's secret-named variables: every
+   * response, error, output, judge reasoning and trace event is scrubbed of
+   * them before it is stored. Never recorded.
+   */
+  secrets?: readonly string[];
 }
 
 /** Options for {@linkcode experiment}: what to run, and how. */
