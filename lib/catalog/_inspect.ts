@@ -434,8 +434,8 @@ async function scanDataset(
     const { line, text } = read;
     if (text.trim() === "") continue;
     nonBlank++;
-    const bytes = utf8Length(text);
-    if (bytes > caseBytes) {
+    if (overBytes(text, caseBytes)) {
+      const bytes = encoder.encode(text).length;
       // Too large to keep reading: a model would be sent all of it.
       const id = /"id"\s*:\s*"([^"]{1,200})"/.exec(text)?.[1];
       found.push({
@@ -496,12 +496,14 @@ async function scanDataset(
 
 const encoder = new TextEncoder();
 
-/** UTF-8 bytes of a string. */
-function utf8Length(text: string): number {
-  // Most lines are ASCII: one byte per UTF-16 unit is then exact.
-  return /^[\x00-\x7f]*$/.test(text)
-    ? text.length
-    : encoder.encode(text).length;
+/**
+ * Whether a string's UTF-8 form is longer than `limit` bytes (a UTF-16 unit
+ * takes 1 to 3 bytes, so most lines are decided without encoding them).
+ */
+function overBytes(text: string, limit: number): boolean {
+  if (text.length > limit) return true;
+  if (text.length * 3 <= limit) return false;
+  return encoder.encode(text).length > limit;
 }
 
 /** A byte count for people: 5.0 MiB, 256 KiB, 812 bytes. */

@@ -144,10 +144,10 @@ Deno.test("a key the model echoes is in no table, no database file, no bundle, n
       0,
     );
     await store.close();
-    for (const entry of Deno.readDirSync(dir)) {
+    for await (const entry of Deno.readDir(dir)) {
       if (!entry.isFile || !entry.name.startsWith("wb.db")) continue;
       const bytes = new TextDecoder("latin1").decode(
-        Deno.readFileSync(`${dir}/${entry.name}`),
+        await Deno.readFile(`${dir}/${entry.name}`),
       );
       assert.ok(!bytes.includes(KEY), `the key is in ${entry.name}`);
     }
