@@ -87,6 +87,7 @@ export { type Case, type Dataset } from "./lib/schema/dataset.ts";
 export { type ModelsFile } from "./lib/schema/model.ts";
 export { type PromptFile, type PromptVersion } from "./lib/schema/prompt.ts";
 export type {
+  Bounds,
   CheckSpec,
   Limits,
   Rubric,
@@ -140,6 +141,7 @@ export {
   type StartTraceOptions,
   Tracer,
 } from "./lib/trace/tracer.ts";
+export { SecretScrubber } from "./lib/trace/secrets.ts";
 export {
   type ChainProblem,
   GENESIS_HASH,

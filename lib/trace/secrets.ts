@@ -72,7 +72,21 @@ export function keyValuesOf(
   return values;
 }
 
-/** Scrubs secrets from strings, given the exact values to look for. */
+/**
+ * Scrubs secrets from strings: the exact values it is given, and the shapes
+ * of common API keys and tokens. The runner and the tracer scrub everything
+ * they store with one (`Tracer.secrets`), and bundles everything they export.
+ *
+ * @example Removing a key a model echoed
+ * ```ts
+ * import { SecretScrubber } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const scrubber = new SecretScrubber(["cafe1234-beef-5678"]);
+ * assert.equal(scrubber.scrub("my key is cafe1234-beef-5678"), "my key is [secret removed]");
+ * assert.ok(scrubber.contains("Bearer sk-ant-abcdefghijklmnopqrstu"));
+ * ```
+ */
 export class SecretScrubber {
   #values: readonly string[];
 
