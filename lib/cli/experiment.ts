@@ -9,6 +9,8 @@ import {
   UsageError,
 } from "./command.ts";
 import { tableLines } from "./_table.ts";
+import { listExperimentRuns } from "../store/runs.ts";
+import type { CacheMode } from "../experiment/options.ts";
 
 const USAGE = `wb experiment: run prompt versions x models over a task's dataset
 
@@ -18,7 +20,14 @@ Usage:
                 [--repetitions 3] [--allow-few-repetitions]
                 [--concurrency 8] [--rpm N] [--tpm N] [--timeout-ms 60000] [--retries 4]
                 [--cache use|refresh|off] [--case ID ...] [--quiet] [--db URL]
-  wb experiment --resume RUN [--db URL]
+  wb experiment --resume EXP_OR_RUN [--concurrency N] [--rpm N] [--tpm N]
+                [--timeout-ms N] [--retries N] [--cache MODE] [--db URL]
+
+Every run of an experiment is recorded before its first call, with its
+settings (concurrency, rate limits, retries, timeout, cache). --resume
+finishes every run of the experiment (given its id, or any of its runs' ids)
+with those settings; a setting given with --resume overrides them and is
+recorded in the run's trace.
 
 --jury judges with several judge configs: each scores on its own, the
 dimension score is the jurors' median, and the jury decides when at least
@@ -64,8 +73,8 @@ export const experimentCommand: Command = {
       resume: { type: "string" },
       quiet: { type: "boolean" },
     });
-    const cache = values.cache ?? "use";
-    if (cache !== "use" && cache !== "refresh" && cache !== "off") {
+    const cache = values.cache as CacheMode | undefined;
+    if (cache !== undefined && !["use", "refresh", "off"].includes(cache)) {
       throw new UsageError(`--cache takes use, refresh or off, not '${cache}'`);
     }
     if (
@@ -73,11 +82,11 @@ export const experimentCommand: Command = {
       (!values.task || !values.prompt?.length || !values.model?.length)
     ) {
       throw new UsageError(
-        "give --task, at least one --prompt and one --model (or --resume RUN)",
+        "give --task, at least one --prompt and one --model (or --resume EXP_OR_RUN)",
       );
     }
     if (values.resume) {
-      // A resumed run keeps what it started with.
+      // A resumed experiment keeps what it was planned with.
       const fixed = (
         [
           "task",
@@ -92,7 +101,7 @@ export const experimentCommand: Command = {
       ).filter((name) => values[name] !== undefined);
       if (fixed.length > 0) {
         throw new UsageError(
-          `--resume continues a run with its own ${
+          `--resume continues an experiment with its own ${
             fixed.map((f) => `--${f}`).join(", ")
           }: drop ${
             fixed.length === 1 ? "it" : "them"
@@ -120,7 +129,7 @@ export const experimentCommand: Command = {
     const controller = new AbortController();
     const onSignal = () => {
       io.err(
-        "wb experiment: stopping: no new calls; in-flight calls finish; resume with --resume RUN",
+        "wb experiment: stopping: no new calls; in-flight calls finish; resume with --resume EXP",
       );
       controller.abort();
     };
@@ -138,11 +147,15 @@ export const experimentCommand: Command = {
         ...(limits
           ? { rateLimits: { anthropic: limits, openai: limits, fake: limits } }
           : {}),
-        retry: {
-          ...(retries === undefined ? {} : { retries }),
-          ...(timeoutMs ? { timeoutMs } : {}),
-        },
-        cache,
+        ...(retries !== undefined || timeoutMs
+          ? {
+            retry: {
+              ...(retries === undefined ? {} : { retries }),
+              ...(timeoutMs ? { timeoutMs } : {}),
+            },
+          }
+          : {}),
+        ...(cache ? { cache } : {}),
         signal: controller.signal,
         progress: values.quiet ? SILENT_PROGRESS : autoProgress(),
       } as const;
@@ -203,11 +216,19 @@ export const experimentCommand: Command = {
           `every generation call of run ${run.run_id} failed: see the errors with \`wb show ${run.run_id}\``,
         );
       }
-      const interrupted = result.runs.filter((r) => r.status !== "completed");
-      for (const run of interrupted) {
-        io.out(`resume with: wb experiment --resume ${run.run_id}`);
+      for (const run of result.runs.filter((r) => r.unreceipted_calls > 0)) {
+        io.out(
+          `run ${run.run_id}: ${run.unreceipted_calls} calls were sent but never receipted (cut short by a cancel or a crash; see docs/ARCHITECTURE.md)`,
+        );
       }
-      return interrupted.length || failed.length ? EXIT.failed : EXIT.ok;
+      const unfinished = await listExperimentRuns(store, result.experiment_id)
+        .then((runs) => runs.filter((r) => r.status !== "completed"));
+      if (unfinished.length > 0) {
+        io.out(
+          `${unfinished.length} run(s) of the experiment are not complete; resume with: wb experiment --resume ${result.experiment_id}`,
+        );
+      }
+      return unfinished.length || failed.length ? EXIT.failed : EXIT.ok;
     } finally {
       Deno.removeSignalListener("SIGINT", onSignal);
     }

@@ -9,7 +9,9 @@
 import { nowIso } from "../content/ids.ts";
 import { scoreRun } from "../scoring/score_run.ts";
 import { openCellWriter } from "../store/cell_writer.ts";
+import type { RunSettings } from "../schema/run_settings.ts";
 import type { Store } from "../store/open.ts";
+import { openSendJournal, settleSends } from "../store/send_journal.ts";
 import { setRunStatus } from "../store/runs.ts";
 import type { Tracer } from "../trace/tracer.ts";
 import { ReceiptCache } from "./_cache.ts";
@@ -22,7 +24,7 @@ import { runPool } from "./_pool.ts";
 import type { RunResources } from "./_resources.ts";
 import { RunTally } from "./_run_tally.ts";
 import { CacheWindows } from "./_windows.ts";
-import type { ResolvedRunnerOptions, RunnerOptions } from "./options.ts";
+import { retryPolicy, type RunnerOptions } from "./options.ts";
 import { SILENT_PROGRESS } from "./progress.ts";
 import type { RunSummary } from "./run_summary.ts";
 
@@ -47,23 +49,28 @@ export async function executeRun(
   store: Store,
   session: RunSession,
   options: RunnerOptions,
-  resolved: ResolvedRunnerOptions,
+  settings: RunSettings,
 ): Promise<RunSummary> {
   const { plan, cells, tracer, resources } = session;
   const { run, version, model } = plan;
   const cache = new ReceiptCache(store);
-  const caller = new Caller(run, resources, cache, resolved.cache, options);
+  const journal = await openSendJournal(store, run.id);
+  const caller = new Caller(run, resources, cache, journal, {
+    ...options,
+    retry: retryPolicy(settings),
+    cache: settings.cache,
+  });
   const runner = new CellRunner(
     plan,
     caller,
-    resolved.cache !== "off",
+    settings.cache !== "off",
     options.signal,
   );
   const windows = new CacheWindows(cells, runner, {
     task: plan.task,
     judge: plan.judgeConfig,
     cache,
-    lookup: resolved.cache === "use",
+    lookup: settings.cache === "use",
   });
   const writer = await openCellWriter(store, cells.length);
   const committer = new CellCommitter(writer, tracer);
@@ -74,7 +81,8 @@ export async function executeRun(
     (options.signal?.aborted ?? false) || committer.error !== undefined;
   progress.start(label, cells.length);
   try {
-    await runPool(cells.length, resolved.concurrency, async (index, sent) => {
+    const concurrency = settings.concurrency ?? Number.POSITIVE_INFINITY;
+    await runPool(cells.length, concurrency, async (index, sent) => {
       if (stopping()) return;
       const cell = cells[index]!;
       const prepared = await windows.get(index);
@@ -101,9 +109,14 @@ export async function executeRun(
   } finally {
     await committer.idle();
     await writer.close();
+    // A journal that cannot be folded now (the database failed) stays, and
+    // the next resume folds it.
+    await journal.close().catch(() => {});
     progress.stop(tally.progress(label, cells.length));
   }
   if (committer.error !== undefined) throw committer.error;
+  // Calls this session sent and did not receipt (cut short by a cancel).
+  const sends = await settleSends(store, run.id);
   const complete = tally.committed === cells.length;
   const status = complete ? "completed" : "interrupted";
   await setRunStatus(store, run.id, status, complete ? nowIso() : null);
@@ -116,6 +129,7 @@ export async function executeRun(
       failures: tally.failures,
       judge_errors: tally.judgeErrors,
       cost: tally.cost.toString(),
+      unreceipted_calls: sends.unreceipted,
       scorecard_sha256: scorecard,
     },
   });
@@ -133,6 +147,7 @@ export async function executeRun(
     cache_hits: caller.cacheHits,
     cost: tally.cost.toString(),
     uncached_cost: tally.uncached.toString(),
+    unreceipted_calls: sends.unreceipted,
     scorecard_sha256: scorecard,
   };
 }

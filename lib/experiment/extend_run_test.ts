@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { loadCatalog } from "../catalog/load_catalog.ts";
 import { ValidationError } from "../errors.ts";
 import { open } from "../store/open.ts";
-import { getRun } from "../store/runs.ts";
+import { getRun, listExperimentRuns } from "../store/runs.ts";
 import { listResults } from "../store/scores.ts";
 import { listTraceEvents } from "../store/trace.ts";
 import { verifyChain } from "../trace/event.ts";
@@ -59,13 +59,14 @@ Deno.test("extendRun() refuses an unknown case or an unfinished run and writes n
   await loadCatalog(store, { root: ROOT });
   const stop = new AbortController();
   stop.abort();
-  const { runs } = await experiment(store, {
+  const planned = await experiment(store, {
     task: "support_triage",
     prompts: ["v3"],
     models: ["fake-fast"],
     cases: ["st-001"],
     signal: stop.signal,
   });
+  const [run] = await listExperimentRuns(store, planned.experiment_id);
   const count = async () =>
     Number(
       (await store.client.execute("SELECT count(*) FROM trace_events"))
@@ -74,12 +75,12 @@ Deno.test("extendRun() refuses an unknown case or an unfinished run and writes n
   const before = await count();
   await assert.rejects(
     () =>
-      extendRun(store, runs[0]!.run_id, {
+      extendRun(store, run!.id, {
         cells: [{ case_key: "st-001", repetitions: 5 }],
       }),
     (error) =>
       error instanceof ValidationError &&
-      /is interrupted: only a completed run is extended/.test(error.message),
+      /is planned: only a completed run is extended/.test(error.message),
   );
   const { runs: done } = await experiment(store, {
     task: "support_triage",

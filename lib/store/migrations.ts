@@ -300,9 +300,35 @@ const initial: Migration = {
 };
 
 /**
+ * Runs planned before they start, with the settings they run with, and the
+ * calls their sessions sent (counted before each send, so a crash cannot
+ * hide a paid call): see docs/ARCHITECTURE.md, "Crash safety".
+ */
+const runSessions: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable("runs").addColumn("settings", "text").execute();
+    await db.schema.alterTable("runs").addColumn("position", "integer")
+      .execute();
+    await db.schema.alterTable("runs")
+      .addColumn("calls_sent", "integer", (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema.alterTable("runs")
+      .addColumn(
+        "unreceipted_calls",
+        "integer",
+        (c) => c.notNull().defaultTo(0),
+      )
+      .execute();
+    await db.schema.createIndex("runs_experiment").on("runs")
+      .columns(["experiment_id", "position"]).execute();
+  },
+};
+
+/**
  * Every migration, by name. Names sort in the order they apply; a migration
  * once released is never edited, only followed by a new one.
  */
 export const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": initial,
+  "0002_run_sessions": runSessions,
 };

@@ -4,6 +4,7 @@ import { Kysely, sql } from "kysely";
 import { type MigrationProvider, Migrator } from "kysely/migration";
 import { ConfigError } from "../errors.ts";
 import { MIGRATIONS } from "./migrations.ts";
+import { guardedDialect, storageError } from "./_storage_errors.ts";
 import type { Database } from "./tables.ts";
 
 /** The database used when neither an argument nor `WB_DATABASE_URL` names one. */
@@ -18,7 +19,7 @@ export interface OpenOptions {
   authToken?: string;
   /**
    * How long a writer waits for another process's lock, in milliseconds.
-   * @default {5000}
+   * @default {Number(Deno.env.get("WB_BUSY_TIMEOUT_MS")) || 5000}
    */
   busyTimeoutMs?: number;
 }
@@ -84,19 +85,22 @@ export async function open(
   // The client keeps a pool of connections to a file and opens them as it
   // needs them: the busy timeout goes in its config so that every one of them
   // waits for another process's lock, not only the first.
-  const cannotOpen = (error: unknown) =>
-    new ConfigError(
+  const database = withoutCredentials(target);
+  const cannotOpen = (error: unknown) => {
+    const storage = storageError(error, database);
+    return storage !== error ? storage : new ConfigError(
       `Cannot open the database '${withoutCredentials(target)}': ${
         error instanceof Error ? error.message : String(error)
       }. Check the URL (--db or WB_DATABASE_URL), that a file's directory exists, and for a server that it is reachable and WB_DATABASE_AUTH_TOKEN is right`,
       { cause: error },
     );
+  };
   let client: Client;
   try {
     client = createClient({
       url: clientUrl,
       ...(authToken ? { authToken } : {}),
-      ...(isFile ? { timeout: options.busyTimeoutMs ?? 5000 } : {}),
+      ...(isFile ? { timeout: options.busyTimeoutMs ?? busyTimeout() } : {}),
     });
     if (isFile) {
       if (!clientUrl.includes(":memory:")) {
@@ -111,13 +115,15 @@ export async function open(
   // The dialect is typed against an older @libsql/client; the methods it
   // calls (execute, batch, transaction) are the same in the one we pin.
   const dialect = new LibsqlDialect({ client: client as never });
-  const db = new Kysely<Database>({ dialect });
+  const db = new Kysely<Database>({
+    dialect: guardedDialect(dialect, database),
+  });
   try {
     await migrate(db);
   } catch (error) {
     await db.destroy();
     // A server that cannot be reached fails here, on the first statement.
-    throw isFile ? error : cannotOpen(error);
+    throw isFile ? storageError(error, database) : cannotOpen(error);
   }
   const close = async () => {
     await db.destroy();
@@ -126,10 +132,16 @@ export async function open(
   return {
     db,
     client,
-    url: withoutCredentials(target),
+    url: database,
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** `WB_BUSY_TIMEOUT_MS` when set to a positive number, else 5000. */
+function busyTimeout(): number {
+  const value = Number(Deno.env.get("WB_BUSY_TIMEOUT_MS"));
+  return Number.isFinite(value) && value > 0 ? value : 5000;
 }
 
 /** A database URL without user info or an `authToken` parameter (which the client accepts). */

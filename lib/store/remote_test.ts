@@ -6,6 +6,7 @@ import { compare } from "../compare/compare.ts";
 import { VERDICTS } from "../compare/verdict.ts";
 import { experiment } from "../experiment/experiment.ts";
 import { startHranaStub } from "./_hrana_stub.ts";
+import { MIGRATIONS } from "./migrations.ts";
 import { appliedMigrations, open, type Store } from "./open.ts";
 import { listResults } from "./scores.ts";
 
@@ -78,7 +79,7 @@ Deno.test("open() migrates a libSQL server's database, sending the auth token", 
     {
       await using store = await open(server.url, { authToken: TOKEN });
       assert.equal(store.url, server.url);
-      assert.deepEqual(await appliedMigrations(store), ["0001_initial"]);
+      assert.deepEqual(await appliedMigrations(store), Object.keys(MIGRATIONS));
       await store.client.execute(
         `INSERT INTO prompt_versions (id, task, version, system, template, params, sha256, author, note, created_at)
          VALUES ('t@v1', 't', 1, 's', 'x', '{}', 'h', 'a', 'n', '2026-01-01T00:00:00Z')`,
@@ -98,7 +99,7 @@ Deno.test("open() migrates a libSQL server's database, sending the auth token", 
     // Reopening finds the migration applied on the server.
     {
       await using store = await open(server.url, { authToken: TOKEN });
-      assert.deepEqual(await appliedMigrations(store), ["0001_initial"]);
+      assert.deepEqual(await appliedMigrations(store), Object.keys(MIGRATIONS));
     }
     assert.ok(server.requests.every((r) => r.path === "/v2/pipeline"));
     assertEveryRequestAuthorized(server.requests);
@@ -106,7 +107,7 @@ Deno.test("open() migrates a libSQL server's database, sending the auth token", 
     // A token given in the URL works, and the store's URL drops it.
     {
       await using store = await open(`${server.url}?authToken=${TOKEN}`);
-      assert.deepEqual(await appliedMigrations(store), ["0001_initial"]);
+      assert.deepEqual(await appliedMigrations(store), Object.keys(MIGRATIONS));
       assert.equal(store.url.includes(TOKEN), false);
       assert.equal(new URL(store.url).host, new URL(server.url).host);
     }
@@ -198,7 +199,7 @@ Deno.test("open() reaches a libSQL server through WB_DATABASE_URL and WB_DATABAS
       }
       await using store = await opening;
       assert.equal(store.url, server.url);
-      assert.deepEqual(await appliedMigrations(store), ["0001_initial"]);
+      assert.deepEqual(await appliedMigrations(store), Object.keys(MIGRATIONS));
       await loadCatalog(store, { root: ROOT });
     } finally {
       await server.close();
