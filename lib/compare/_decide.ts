@@ -14,6 +14,14 @@ import type { AppliedLimits, CompareMode } from "./verdict.ts";
 /** The one-sided error rate of each of a limit's two tests, over all looks. */
 export const ALPHA = 0.05;
 
+/** The limits a settling look should decide, and whether deciding any one of them is enough. */
+export interface OpenLimits {
+  /** The undecided limits to buy repetitions for. */
+  readonly limits: OpenLimit[];
+  /** Each is past its limit: a breach of any one decides the verdict. */
+  readonly anyOne: boolean;
+}
+
 /** A look's judgement and the critical value each check was read at. */
 export interface LookVerdict {
   /** The verdict and its checks. */
@@ -50,22 +58,25 @@ export function verdictAtLook(
 }
 
 /**
- * The limits a settling look should decide: every undecided check with
- * an interval, read at its current critical value (the next look's is not
- * known before its repetitions are). Empty when the verdict is reached, or
- * a dimension or slice was not measured (more repetitions cannot make the
- * verdict pass, so none are bought).
+ * The limits a settling look should decide: the undecided checks with an
+ * interval whose estimate is past the limit when there are any (one breach
+ * decides the verdict: `anyOne`), else every undecided check, each read at its
+ * current critical value (the next look's is not known before its
+ * repetitions are). Empty when the verdict is reached, or a dimension or
+ * slice was not measured (more repetitions cannot make the verdict pass,
+ * so none are bought).
  */
 export function openLimits(
   measurement: Measurement,
   look: LookVerdict,
-): OpenLimit[] {
-  if (look.judgement.verdict !== "INCONCLUSIVE") return [];
+): OpenLimits {
+  const none = { limits: [], anyOne: false };
+  if (look.judgement.verdict !== "INCONCLUSIVE") return none;
   if (
     look.judgement.checks.some((c) =>
       c.status === "not_measured" && c.outcome !== "pass"
     )
-  ) return [];
+  ) return none;
   const open: OpenLimit[] = [];
   for (const check of look.judgement.checks) {
     if (check.status !== "possibly_breached" || check.limit === null) continue;
@@ -79,5 +90,13 @@ export function openLimits(
       critical: look.critical.get(key(check))!,
     });
   }
-  return open;
+  // One breach decides the verdict: while an estimate is past its limit,
+  // the next look buys repetitions for those limits only.
+  const past = open.filter(({ measured: m, limit }) => {
+    const x = m.exact?.toNumber() ?? m.delta!;
+    return m.worse === "drop" ? x < limit : x > limit;
+  });
+  return past.length
+    ? { limits: past, anyOne: true }
+    : { limits: open, anyOne: false };
 }

@@ -29,6 +29,12 @@ export interface PlanOptions {
   readonly budget: number;
   /** Repetitions each case has now (the smaller of the two runs). */
   readonly repetitions: (caseKey: string) => number;
+  /**
+   * Deciding any one of the limits is enough (each is a likely breach):
+   * plan for the limit that is cheapest to decide, alone.
+   * @default {false}
+   */
+  readonly anyOne?: boolean;
 }
 
 /**
@@ -71,13 +77,24 @@ function term(
 
 /**
  * Plans one settling look: repetitions to add to each case, in both runs.
- * Empty when nothing can be bought (no budget, no undecided limit with an
+ * With `anyOne`, the cheapest plan that decides one of the limits. Empty
+ * when nothing can be bought (no budget, no undecided limit with an
  * interval).
  */
 export function planSettle(
   open: readonly OpenLimit[],
   options: PlanOptions,
 ): Map<string, number> {
+  if (options.anyOne && open.length > 1) {
+    let best: { plan: Map<string, number>; cost: number } | null = null;
+    for (const limit of open) {
+      const plan = planSettle([limit], { ...options, anyOne: false });
+      if (plan.size === 0) continue;
+      const cost = [...plan].reduce((s, [k, n]) => s + n * options.cost(k), 0);
+      if (!best || cost < best.cost) best = { plan, cost };
+    }
+    return best?.plan ?? new Map();
+  }
   const tracks: Track[] = [];
   for (const o of open) {
     const c = o.measured.conditional;

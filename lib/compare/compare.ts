@@ -461,10 +461,12 @@ export async function compareRuns(
     }
     history.push(measurement.counts);
     const look = verdictAtLook(measurement, limits, mode, history, settled);
-    const open = settled ? openLimits(measurement, look) : [];
+    const open = settled
+      ? openLimits(measurement, look)
+      : { limits: [], anyOne: false };
     const lastLook = history.length >= MAX_LOOKS;
     let plan = new Map<string, number>();
-    if (settle && open.length && !lastLook) {
+    if (settle && open.limits.length && !lastLook) {
       if (budget === null) {
         baseCalls = baseScores.receipts + candScores.receipts;
         budget = settle.budget ??
@@ -474,7 +476,8 @@ export async function compareRuns(
       const left = "calls" in budget
         ? budget.calls - spentCalls
         : new Decimal(budget.usd).minus(spentCost).toNumber();
-      plan = planSettle(open, {
+      plan = planSettle(open.limits, {
+        anyOne: open.anyOne,
         cost: () => unit,
         budget: left,
         repetitions: (key) => {
@@ -499,7 +502,7 @@ export async function compareRuns(
     if (!settle || plan.size === 0) {
       if (settle) {
         looks.push(record);
-        stopped = open.length === 0
+        stopped = open.limits.length === 0
           ? "decided"
           : lastLook
           ? "looks"

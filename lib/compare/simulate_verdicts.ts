@@ -474,9 +474,12 @@ export async function simulateVerdicts(
           );
           verdict = look.judgement.verdict;
           checks = look.judgement.checks;
-          const open = settle ? openLimits(measurement, look) : [];
-          if (!open.length || history.length >= MAX_LOOKS) break;
-          const plan = planSettle(open, {
+          const open = settle
+            ? openLimits(measurement, look)
+            : { limits: [], anyOne: false };
+          if (!open.limits.length || history.length >= MAX_LOOKS) break;
+          const plan = planSettle(open.limits, {
+            anyOne: open.anyOne,
             cost: (key) => units.get(key)!,
             budget: share * baseCalls - spent,
             repetitions: (key) => drawn.get(key)!,
