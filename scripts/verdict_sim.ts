@@ -236,9 +236,14 @@ async function simulateTask(store: Store, task: string): Promise<string> {
     for (const slice of slices) {
       const pool = await effectPool(store, task, prompt, base, slice, target);
       if (pool.measured === 0) continue;
+      const short = Math.abs(pool.measured) < 0.9 * Math.abs(target);
       effects.push(
         `${slice} ${target}: effect ${pool.requested} measured ${
           signed(pool.measured)
+        }${
+          short && Math.abs(pool.requested) >= 0.4
+            ? " (the fake's largest effect: short of the target)"
+            : ""
         }`,
       );
       scenarios.push({

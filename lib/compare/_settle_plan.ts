@@ -44,6 +44,9 @@ export interface PlanOptions {
  */
 const Z_AIM = normalQuantile(0.84);
 
+/** The share of a look's budget held back for retries the planner cannot price. */
+const RETRY_RESERVE = 0.02;
+
 /** A look repeats a case at most this many times its current repetitions. */
 const MAX_GROWTH = 3;
 
@@ -121,7 +124,9 @@ export function planSettle(
   }
   const added = new Map<string, number>();
   const keys = [...new Set(tracks.flatMap((t) => [...t.index.keys()]))].sort();
-  let budget = options.budget;
+  // A repetition is priced at the runs' average calls per cell; retries an
+  // average cannot foresee may cost more: a share is held back for them.
+  let budget = options.budget * (1 - RETRY_RESERVE);
   for (;;) {
     let best: string | null = null;
     let bestGain = 0;
