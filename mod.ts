@@ -228,6 +228,7 @@ export {
 export {
   leaderboard,
   type LeaderboardEntry,
+  type RankedScorecard,
   type LeaderboardOptions,
   rankScorecards,
 } from "./lib/scoring/leaderboard.ts";
@@ -339,6 +340,10 @@ export {
   type CompareOptions,
   type CompareResult,
   DEFAULT_COMPARE_MODE,
+  DEFAULT_SETTLE_SHARE,
+  type SettleBudget,
+  type SettleOptions,
+  type SettleRunnerOptions,
 } from "./lib/compare/compare.ts";
 export { DEFAULT_LIMITS, resolveLimits } from "./lib/compare/limits.ts";
 export { comparisonMarkdown } from "./lib/compare/comparison_markdown.ts";
@@ -359,13 +364,17 @@ export {
   type CompareMode,
   type Comparison,
   type ComparisonBody,
+  type ComparisonInference,
   type ComparisonJudge,
   type DeltaCheck,
   type DeltaKind,
   type LimitStatus,
+  type SettleLook,
+  type SettleRecord,
   type Verdict,
   VERDICTS,
 } from "./lib/compare/verdict.ts";
+export { MIN_CASES_FOR_INTERVAL } from "./lib/scoring/small_sample.ts";
 
 // Gate
 export {
