@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { compare } from "../compare/compare.ts";
+import { loadCatalog } from "../catalog/load_catalog.ts";
+import { experiment } from "../experiment/experiment.ts";
 import Anthropic from "@anthropic-ai/sdk";
 import { contentHash } from "../content/sha256.ts";
 import { open } from "../store/open.ts";
@@ -265,4 +267,48 @@ Deno.test("bundle() of a pipeline run with an API key in the environment contain
     await server.shutdown();
     Deno.env.delete(variable);
   }
+});
+
+Deno.test("bundle() of a settled comparison records how its verdict was reached, with the receipts settling added", async () => {
+  await using store = await open(":memory:");
+  await loadCatalog(store);
+  const { runs } = await experiment(store, {
+    task: "support_triage",
+    prompts: ["v3", "v5"],
+    models: ["fake-fast"],
+    judge: "fake-judge",
+    cases: ["st-001", "st-002", "st-019", "st-025", "st-028", "st-030"],
+  });
+  const [baseline, candidate] = runs.map((r) => r.run_id) as [string, string];
+  const verdict = await compare(store, {
+    baseline,
+    candidate,
+    limits: { slice: -0.03, dimension: -0.1 },
+    settle: { budget: { calls: 40 } },
+  });
+  const settle = verdict.settle!;
+  assert.ok(settle.calls > 0, "settling bought repetitions");
+  const doc = JSON.parse(
+    (await bundle(store, { comparison: verdict.id })).text!,
+  );
+  const [stored] = doc.sections.comparisons;
+  assert.deepEqual(stored.body.settle, settle);
+  const looks = doc.sections.trace_events.filter((e: { type: string }) =>
+    e.type === "verdict_settled_look"
+  );
+  assert.equal(
+    looks.length,
+    settle.looks.filter((l) => l.added.length > 0).length,
+  );
+  // Every result of both runs is in the bundle, those settling added too.
+  const added = settle.looks.flatMap((l) => l.added).reduce(
+    (n, a) => n + a.repetitions,
+    0,
+  );
+  assert.equal(doc.sections.results.length, 2 * (18 + added));
+  assert.ok(
+    (await verifyBundle(
+      new TextEncoder().encode(JSON.stringify(doc)),
+    )).ok,
+  );
 });
