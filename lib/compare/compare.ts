@@ -426,9 +426,8 @@ export async function compareRuns(
   const looks: SettleLook[] = [];
   let spentCalls = 0;
   let spentCost = new Decimal(0);
-  let budget: SettleBudget | null = null;
+  let budget: SettleBudget = { calls: 0 };
   let baseCalls = 0;
-  let stopped: SettleRecord["stopped"] = "decided";
   for (;;) {
     // Each run is read once per look, for its scorecard and for the
     // verdict's figures, and both at once when the runs are large.
@@ -461,22 +460,35 @@ export async function compareRuns(
     }
     history.push(measurement.counts);
     const look = verdictAtLook(measurement, limits, mode, history, settled);
-    const open = settled
-      ? openLimits(measurement, look)
-      : { limits: [], anyOne: false };
+    const finishing = {
+      baselineRun,
+      candidateRun,
+      baseScores,
+      candScores,
+      measurement,
+      judgement: look.judgement,
+      mode,
+      limits,
+      scoring,
+      look: history.length,
+      settled,
+      now: options.now ?? nowIso,
+    };
+    if (!settle) return await finish(store, { ...finishing, settle: null });
+    if (history.length === 1) {
+      baseCalls = baseScores.receipts + candScores.receipts;
+      budget = settle.budget ??
+        { calls: Math.round(DEFAULT_SETTLE_SHARE * baseCalls) };
+    }
+    // Budget units a repetition of a case costs in both runs, and what is left.
+    const unit = perCell(baseScores, budget) + perCell(candScores, budget);
+    const left = "calls" in budget
+      ? budget.calls - spentCalls
+      : new Decimal(budget.usd).minus(spentCost).toNumber();
+    const open = openLimits(measurement, look);
     const lastLook = history.length >= MAX_LOOKS;
-    let plan = new Map<string, number>();
-    if (settle && open.limits.length && !lastLook) {
-      if (budget === null) {
-        baseCalls = baseScores.receipts + candScores.receipts;
-        budget = settle.budget ??
-          { calls: Math.round(DEFAULT_SETTLE_SHARE * baseCalls) };
-      }
-      const unit = perCell(baseScores, budget) + perCell(candScores, budget);
-      const left = "calls" in budget
-        ? budget.calls - spentCalls
-        : new Decimal(budget.usd).minus(spentCost).toNumber();
-      plan = planSettle(open.limits, {
+    const plan = open.limits.length && !lastLook
+      ? planSettle(open.limits, {
         anyOne: open.anyOne,
         cost: () => unit,
         budget: left,
@@ -484,8 +496,8 @@ export async function compareRuns(
           const c = measurement.counts.get(key);
           return c ? Math.min(c.nb, c.nc) : 0;
         },
-      });
-    }
+      })
+      : new Map<string, number>();
     const record: SettleLook = {
       look: history.length,
       verdict: look.judgement.verdict,
@@ -499,46 +511,24 @@ export async function compareRuns(
       calls: 0,
       cost: "0",
     };
-    if (!settle || plan.size === 0) {
-      if (settle) {
-        looks.push(record);
-        stopped = open.limits.length === 0
-          ? "decided"
-          : lastLook
-          ? "looks"
-          : budget !== null && plan.size === 0
-          ? "budget"
-          : "no plan";
-      }
+    if (plan.size === 0) {
+      looks.push(record);
       return await finish(store, {
-        baselineRun,
-        candidateRun,
-        baseScores,
-        candScores,
-        measurement,
-        judgement: look.judgement,
-        mode,
-        limits,
-        scoring,
-        look: history.length,
-        settled,
-        settle: settle
-          ? {
-            budget: budget ?? settle.budget ?? {
-              calls: Math.round(
-                DEFAULT_SETTLE_SHARE *
-                  (baseScores.receipts + candScores.receipts),
-              ),
-            },
-            base_calls: baseCalls ||
-              baseScores.receipts + candScores.receipts,
-            looks,
-            calls: spentCalls,
-            cost: spentCost.toFixed(Math.max(6, spentCost.decimalPlaces())),
-            stopped,
-          }
-          : null,
-        now: options.now ?? nowIso,
+        ...finishing,
+        settle: {
+          budget,
+          base_calls: baseCalls,
+          looks,
+          calls: spentCalls,
+          cost: money(spentCost),
+          stopped: open.limits.length === 0
+            ? "decided"
+            : lastLook
+            ? "looks"
+            : left < unit
+            ? "budget"
+            : "no plan",
+        },
       });
     }
     const extend = options.extend ?? runnerExtender;
@@ -554,14 +544,15 @@ export async function compareRuns(
     const cost = new Decimal(a.cost).plus(b.cost);
     spentCalls += calls;
     spentCost = spentCost.plus(cost);
-    looks.push({
-      ...record,
-      calls,
-      cost: cost.toFixed(Math.max(6, cost.decimalPlaces())),
-    });
+    looks.push({ ...record, calls, cost: money(cost) });
     baselineRun = await getRun(store, baselineRun.id);
     candidateRun = await getRun(store, candidateRun.id);
   }
+}
+
+/** An exact amount with at least 6 decimal places. */
+function money(x: Decimal): string {
+  return x.toFixed(Math.max(6, x.decimalPlaces()));
 }
 
 /** Refuses a settling budget that is not a positive whole number of calls or a positive decimal amount. */
