@@ -50,7 +50,9 @@ function pct(value: number | null): string {
 }
 
 /** A check's figures formatted for its kind (relative growth as %). */
-function figures(c: DeltaCheck): [string, string, string, string, string] {
+function figures(
+  c: DeltaCheck,
+): [string, string, string, string, string, string] {
   const relative = c.kind === "cost" || c.kind === "latency_p95";
   const rate = c.kind === "failure_rate" || c.kind === "injection_rate";
   const value = (v: number | null): string =>
@@ -74,6 +76,9 @@ function figures(c: DeltaCheck): [string, string, string, string, string] {
     value(c.candidate),
     delta(c.delta),
     c.interval ? `[${delta(c.interval.low)}, ${delta(c.interval.high)}]` : "–",
+    c.case_interval
+      ? `[${delta(c.case_interval.low)}, ${delta(c.case_interval.high)}]`
+      : "–",
     c.limit === null ? "none" : delta(c.limit),
   ];
 }
@@ -87,28 +92,34 @@ export function checksTable(c: Pick<ComparisonBody, "checks">): SafeHtml {
   return table(
     [
       "figure",
+      { text: "cases", numeric: true },
       { text: "baseline", numeric: true },
       { text: "candidate", numeric: true },
       { text: "delta", numeric: true },
-      { text: "95% interval", numeric: true },
+      { text: "interval (these cases; decides)", numeric: true },
+      { text: "unseen cases (95%)", numeric: true },
       { text: "limit", numeric: true },
       "status",
       "outcome",
     ],
     checks.map((check) => {
-      const [b, cand, d, i, l] = figures(check);
+      const [b, cand, d, i, u, l] = figures(check);
       return {
         breach: check.outcome === "fail",
         cells: [
           check.kind === "slice" || check.kind === "dimension"
             ? html`${check.kind} <strong>${check.name}</strong>`
             : html`<strong>${check.name}</strong>`,
+          num(check.cases === undefined ? "–" : String(check.cases)),
           num(b),
           num(cand),
           num(d),
           num(i),
+          num(u),
           num(l),
-          check.status.replace("_", " "),
+          check.status === "possibly_breached"
+            ? "undecided"
+            : check.status.replace("_", " "),
           html`
             <span
               class="nowrap"><span class="badge v-${check.outcome === "fail"

@@ -99,5 +99,7 @@ export const ComparisonShownSchema: z.ZodType<ComparisonShown> = z.object({
     improved: z.boolean(),
     repetitions_needed: z.number().nullable(),
     text: z.string(),
+    cases: z.number().optional(),
+    case_interval: Range.optional(),
   })),
 });
