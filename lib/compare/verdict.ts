@@ -154,17 +154,18 @@ export interface DeltaCheck {
   /** One line: the figure, the delta, the interval, the limit and the direction. */
   readonly text: string;
   /** Cases the delta rests on (absent in schema_version 1 bodies). */
-  readonly cases?: number;
+  readonly cases?: number | undefined;
   /** The delta's standard error over repetitions, its cases fixed. */
-  readonly standard_error?: number | null;
+  readonly standard_error?: number | null | undefined;
   /** The interval's half-width in standard errors (t scale), at this look's share of alpha. */
-  readonly critical_value?: number | null;
+  readonly critical_value?: number | null | undefined;
   /** The 95% case-resampled interval, which speaks of unseen cases and does not decide; `null` with fewer than 5 cases. */
   readonly case_interval?:
     | { readonly low: number; readonly high: number }
-    | null;
+    | null
+    | undefined;
   /** For a dimension or slice: the largest share of a run's cells it could not read. */
-  readonly unmeasured_share?: number | null;
+  readonly unmeasured_share?: number | null | undefined;
 }
 
 /** One side of a comparison. */
