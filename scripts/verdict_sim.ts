@@ -108,8 +108,9 @@ class Scratch {
     return new Scratch(dir, models, base);
   }
 
-  /** Adds a model config: the base model with an `effect` on one slice. */
+  /** Adds a model config: the base model with an `effect` on one slice (once). */
   async addEffect(id: string, slice: string, delta: number): Promise<void> {
+    if (this.#models.models.some((m) => m.id === id)) return;
     this.#models.models.push({
       ...this.#base,
       id,
