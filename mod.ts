@@ -43,7 +43,12 @@ export { contentHash, sha256Hex } from "./lib/content/sha256.ts";
 export { newId } from "./lib/content/ids.ts";
 
 // Store
-export { open, type OpenOptions, type Store } from "./lib/store/open.ts";
+export {
+  open,
+  type OpenOptions,
+  type Store,
+  type StoreDialect,
+} from "./lib/store/open.ts";
 
 // Catalog
 export {

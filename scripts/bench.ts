@@ -86,12 +86,10 @@ async function runId(
 ): Promise<string> {
   const { open } = await import("../lib/store/open.ts");
   await using store = await open(`file:${database}`);
-  const rows = await store.client.execute(
-    `SELECT id FROM runs ORDER BY created_at ${
-      label === "first" ? "ASC" : "DESC"
-    } LIMIT 1`,
-  );
-  return String(rows.rows[0]![0]);
+  const row = await store.db.selectFrom("runs").select("id")
+    .orderBy("created_at", label === "first" ? "asc" : "desc").limit(1)
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
 
 const MB = 1e6;

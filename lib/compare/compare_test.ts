@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { eachStore } from "../store/test_stores.ts";
 import { contentHash } from "../content/sha256.ts";
 import { ValidationError } from "../errors.ts";
 import { getComparison } from "../store/comparisons.ts";
@@ -16,11 +17,12 @@ import { compare, type CompareOptions, compareRuns } from "./compare.ts";
 import type { CompareMode, Comparison } from "./verdict.ts";
 
 async function verdictOf(
+  openStore: () => Promise<Store>,
   change: (place: CellPlace) => Partial<TestCell>,
   options: Partial<CompareOptions> = {},
   taskLimits?: Record<string, number>,
 ): Promise<Comparison> {
-  await using store = await open(":memory:");
+  await using store = await openStore();
   await storeWithRuns(store, testCells(), testCells(3, change), taskLimits);
   return await compare(store, {
     baseline: "base",
@@ -37,8 +39,8 @@ function check(result: Comparison, kind: string, name?: string) {
   return found;
 }
 
-Deno.test("compare() approves an identical candidate: every delta is a tie", async () => {
-  const result = await verdictOf(() => ({}));
+eachStore.test("compare() approves an identical candidate: every delta is a tie", async ({ openStore }) => {
+  const result = await verdictOf(openStore, () => ({}));
   assert.equal(result.verdict, "APPROVED");
   assert.deepEqual(result.reasons, []);
   assert.deepEqual(result.improvements, []);
@@ -50,15 +52,17 @@ Deno.test("compare() approves an identical candidate: every delta is a tie", asy
   assert.match(check(result, "slice", "typical").text, /unchanged \+0\.000/);
 });
 
-Deno.test("compare() rejects a slice regression even when the average rises", async () => {
-  const result = await verdictOf(({ slice }) =>
-    slice === "adversarial"
-      ? { checks: { exact_match: 0 } }
-      : slice === "typical" || slice === "edge"
-      ? {
-        rubric: { accuracy: 5, completeness: 5, grounding: 5, clarity: 5 },
-      }
-      : {}
+eachStore.test("compare() rejects a slice regression even when the average rises", async ({ openStore }) => {
+  const result = await verdictOf(
+    openStore,
+    ({ slice }) =>
+      slice === "adversarial"
+        ? { checks: { exact_match: 0 } }
+        : slice === "typical" || slice === "edge"
+        ? {
+          rubric: { accuracy: 5, completeness: 5, grounding: 5, clarity: 5 },
+        }
+        : {},
   );
   assert.ok(result.aggregate.delta! > 0, "the aggregate rose");
   assert.equal(result.verdict, "REJECTED");
@@ -79,9 +83,9 @@ Deno.test("compare() rejects a slice regression even when the average rises", as
   );
 });
 
-Deno.test("compare() rejects on each reason kind alone", async (t) => {
+eachStore.test("compare() rejects on each reason kind alone", async ({ openStore, t }) => {
   await t.step("a dimension drop", async () => {
-    const result = await verdictOf(() => ({
+    const result = await verdictOf(openStore, () => ({
       rubric: { accuracy: 2, completeness: 4, grounding: 4, clarity: 4 },
     }));
     assert.equal(result.verdict, "REJECTED");
@@ -90,7 +94,7 @@ Deno.test("compare() rejects on each reason kind alone", async (t) => {
     ]);
   });
   await t.step("cost growth, in exact decimals", async () => {
-    const result = await verdictOf(() => ({ cost: "0.0013" }));
+    const result = await verdictOf(openStore, () => ({ cost: "0.0013" }));
     assert.equal(result.verdict, "REJECTED");
     assert.equal(result.reasons.length, 1);
     assert.match(
@@ -101,9 +105,9 @@ Deno.test("compare() rejects on each reason kind alone", async (t) => {
   });
   await t.step("latency p95 growth when a limit is set", async () => {
     const slow = () => ({ latency_ms: 150 });
-    const unlimited = await verdictOf(slow);
+    const unlimited = await verdictOf(openStore, slow);
     assert.equal(unlimited.verdict, "APPROVED");
-    const result = await verdictOf(slow, {
+    const result = await verdictOf(openStore, slow, {
       limits: { latency_p95_growth: 0.25 },
     });
     assert.equal(result.verdict, "REJECTED");
@@ -117,10 +121,10 @@ Deno.test("compare() rejects on each reason kind alone", async (t) => {
         ? { status: "provider_error" }
         : {};
     assert.equal(
-      (await verdictOf(failing, { mode: "point" })).verdict,
+      (await verdictOf(openStore, failing, { mode: "point" })).verdict,
       "APPROVED",
     );
-    const result = await verdictOf(failing, {
+    const result = await verdictOf(openStore, failing, {
       mode: "point",
       limits: { failure_rate: 0.01 },
     });
@@ -146,6 +150,7 @@ Deno.test("compare() rejects on each reason kind alone", async (t) => {
         h: 1,
       };
       const result = await verdictOf(
+        openStore,
         ({ slice }) =>
           slice === "adversarial"
             ? { checks: many, injection_resisted: false }
@@ -160,22 +165,24 @@ Deno.test("compare() rejects on each reason kind alone", async (t) => {
   );
 });
 
-Deno.test("compare() holds a tie at the limit as within it", async () => {
-  const result = await verdictOf(() => ({ cost: "0.0012" }));
+eachStore.test("compare() holds a tie at the limit as within it", async ({ openStore }) => {
+  const result = await verdictOf(openStore, () => ({ cost: "0.0012" }));
   assert.equal(result.verdict, "APPROVED");
   const cost = check(result, "cost");
   assert.equal(cost.delta, 0.2);
   assert.equal(cost.status, "within");
   // cell score 0.875 -> 0.775 in every adversarial cell: exactly -0.100
-  const slice = await verdictOf(({ slice }) =>
-    slice === "adversarial" ? { checks: { exact_match: 0.6 } } : {}
+  const slice = await verdictOf(
+    openStore,
+    ({ slice }) =>
+      slice === "adversarial" ? { checks: { exact_match: 0.6 } } : {},
   );
   assert.equal(check(slice, "slice", "adversarial").delta, -0.1);
   assert.equal(slice.verdict, "APPROVED");
 });
 
-Deno.test("compare() lists every failing reason together", async () => {
-  const result = await verdictOf(({ slice }) => ({
+eachStore.test("compare() lists every failing reason together", async ({ openStore }) => {
+  const result = await verdictOf(openStore, ({ slice }) => ({
     cost: "0.002",
     latency_ms: 300,
     rubric: { accuracy: 3, completeness: 4, grounding: 4, clarity: 4 },
@@ -208,11 +215,11 @@ function straddling(deltas: readonly number[], spread = 0.02) {
       : {};
 }
 
-Deno.test("compare() modes read an interval that straddles the limit differently", async (t) => {
+eachStore.test("compare() modes read an interval that straddles the limit differently", async ({ openStore, t }) => {
   const edgeBase = ({ slice }: CellPlace): Partial<TestCell> =>
     slice === "edge" ? { checks: { exact_match: 0.8 } } : {};
   async function run(deltas: number[], mode: CompareMode, spread?: number) {
-    await using store = await open(":memory:");
+    await using store = await openStore();
     await storeWithRuns(
       store,
       testCells(3, edgeBase),
@@ -272,25 +279,25 @@ Deno.test("compare() modes read an interval that straddles the limit differently
   });
 });
 
-Deno.test("compare() takes limits from the task, and the call's win", async () => {
+eachStore.test("compare() takes limits from the task, and the call's win", async ({ openStore }) => {
   const drop = ({ slice }: CellPlace): Partial<TestCell> =>
     slice === "adversarial" ? { checks: { exact_match: 0 } } : {};
-  const lenient = await verdictOf(drop, {}, { slice: -0.3 });
+  const lenient = await verdictOf(openStore, drop, {}, { slice: -0.3 });
   assert.equal(lenient.limits.slice, -0.3);
   assert.equal(lenient.verdict, "APPROVED");
-  const strict = await verdictOf(drop, { limits: { slice: -0.2 } }, {
+  const strict = await verdictOf(openStore, drop, { limits: { slice: -0.2 } }, {
     slice: -0.3,
   });
   assert.equal(strict.limits.slice, -0.2);
   assert.equal(strict.verdict, "REJECTED");
   await assert.rejects(
-    verdictOf(drop, { limits: { slice: 0.1 } }),
+    verdictOf(openStore, drop, { limits: { slice: 0.1 } }),
     ValidationError,
   );
 });
 
-Deno.test("compare() refuses runs of another task or dataset, naming both values", async () => {
-  await using store = await open(":memory:");
+eachStore.test("compare() refuses runs of another task or dataset, naming both values", async ({ openStore }) => {
+  await using store = await openStore();
   await storeWithRuns(store, testCells(), testCells());
   await insertTestRun(store, {
     id: "other_ds",
@@ -335,8 +342,8 @@ Deno.test("compare() refuses runs of another task or dataset, naming both values
   );
 });
 
-Deno.test("compare() stores the verdict with its limits, mode and scorecard hashes, and traces it", async () => {
-  await using store: Store = await open(":memory:");
+eachStore.test("compare() stores the verdict with its limits, mode and scorecard hashes, and traces it", async ({ openStore }) => {
+  await using store: Store = await openStore();
   await storeWithRuns(
     store,
     testCells(),

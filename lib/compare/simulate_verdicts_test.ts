@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import { eachStore } from "../store/test_stores.ts";
 import { ValidationError } from "../errors.ts";
-import { open } from "../store/open.ts";
 import {
   type CellPlace,
   storeWithRuns,
@@ -16,8 +16,8 @@ function noisy({ slice, rep }: CellPlace): Partial<TestCell> {
     : {};
 }
 
-Deno.test("simulateVerdicts() approves unchanged pairs and catches an injected regression", async () => {
-  await using store = await open(":memory:");
+eachStore.test("simulateVerdicts() approves unchanged pairs and catches an injected regression", async ({ openStore }) => {
+  await using store = await openStore();
   await storeWithRuns(
     store,
     testCells(6, noisy),
@@ -52,8 +52,8 @@ Deno.test("simulateVerdicts() approves unchanged pairs and catches an injected r
   }
 });
 
-Deno.test("simulateVerdicts() needs two disjoint draws of repetitions from the pools", async () => {
-  await using store = await open(":memory:");
+eachStore.test("simulateVerdicts() needs two disjoint draws of repetitions from the pools", async ({ openStore }) => {
+  await using store = await openStore();
   await storeWithRuns(store, testCells(4), testCells(4));
   await assert.rejects(
     simulateVerdicts(store, {

@@ -4,7 +4,8 @@ import { NotFoundError } from "../errors.ts";
 import type { Receipt } from "../schema/receipt.ts";
 import type { CellResult } from "../schema/result.ts";
 import type { TraceEvent } from "../trace/event.ts";
-import type { Store } from "./open.ts";
+import type { Store, StoreDialect } from "./open.ts";
+import { placeholder } from "./_dialect.ts";
 import type { Database } from "./tables.ts";
 
 /** A run's status. */
@@ -299,25 +300,26 @@ export interface CellWrite {
   readonly events: readonly TraceEvent[];
 }
 
-/** Rows per INSERT statement (SQLite allows 32,766 bound values). */
+/**
+ * Rows per INSERT statement (SQLite allows 32,766 bound values, PostgreSQL
+ * 65,535).
+ */
 const ROWS_PER_INSERT = 200;
 
 /**
  * Inserts rows with multi-row INSERT statements built here rather than by
  * the query builder: the runner writes tens of thousands of rows a minute,
- * and compiling each statement dominated the write.
+ * and compiling each statement dominated the write. Statement texts are
+ * kept per table, columns and row count.
  */
 async function insertRows<T extends object>(
   trx: Transaction<Database>,
+  dialect: StoreDialect,
   table: keyof Database,
   rows: readonly T[],
 ): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]!) as (keyof T)[];
-  const head = `insert into "${table}" (${
-    columns.map((c) => `"${String(c)}"`).join(", ")
-  }) values `;
-  const tuple = `(${columns.map(() => "?").join(", ")})`;
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const chunk = rows.slice(i, i + ROWS_PER_INSERT);
     const parameters: unknown[] = [];
@@ -326,11 +328,39 @@ async function insertRows<T extends object>(
     }
     await trx.executeQuery(
       CompiledQuery.raw(
-        head + Array.from(chunk, () => tuple).join(", "),
+        insertStatement(dialect, table, columns as string[], chunk.length),
         parameters,
       ),
     );
   }
+}
+
+const statements = new Map<string, string>();
+
+/** `insert into "table" (columns) values (...), (...)` with the dialect's placeholders. */
+function insertStatement(
+  dialect: StoreDialect,
+  table: string,
+  columns: readonly string[],
+  rows: number,
+): string {
+  const key = `${dialect}|${table}|${rows}|${columns.join(",")}`;
+  let text = statements.get(key);
+  if (text === undefined) {
+    text = `insert into "${table}" (${
+      columns.map((c) => `"${c}"`).join(", ")
+    }) values ${
+      Array.from({ length: rows }, (_, r) =>
+        `(${
+          columns.map((_, c) =>
+            placeholder(dialect, r * columns.length + c)
+          )
+            .join(", ")
+        })`).join(", ")
+    }`;
+    statements.set(key, text);
+  }
+  return text;
 }
 
 /** The trace_events row of an event (as `insertTraceEvents` writes it). */
@@ -378,9 +408,9 @@ export async function insertCellRows(
   rows: CellRows,
 ): Promise<void> {
   await store.db.transaction().execute(async (trx) => {
-    await insertRows(trx, "model_io", rows.receipts);
-    await insertRows(trx, "results", rows.results);
-    await insertRows(trx, "trace_events", rows.events);
+    await insertRows(trx, store.dialect, "model_io", rows.receipts);
+    await insertRows(trx, store.dialect, "results", rows.results);
+    await insertRows(trx, store.dialect, "trace_events", rows.events);
   });
 }
 
@@ -457,7 +487,7 @@ export async function findCachedReceipts(
       { id: string; cache_key: string }
     >(CompiledQuery.raw(
       `select "id", "cache_key" from "model_io" where "cache_key" in (${
-        keys.map(() => "?").join(", ")
+        keys.map((_, i) => placeholder(store.dialect, i)).join(", ")
       }) and "status" = 'ok' and "cached_from" is null order by "created_at"`,
       keys,
     ));
