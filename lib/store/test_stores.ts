@@ -121,6 +121,59 @@ export const eachStore: {
   },
 };
 
+/** What a test across both engines receives. */
+export interface CrossStoreTestContext {
+  /** Opens a new, empty, migrated PostgreSQL store (close it when done). */
+  openPostgres(): Promise<Store>;
+  /** Opens a new, empty, migrated libSQL database in a file of its own. */
+  openLibsqlFile(): Promise<Store>;
+  /** Deno's test context, for steps. */
+  readonly t: Deno.TestContext;
+}
+
+/**
+ * Registers tests that need both engines at once (a bundle moving between
+ * them): skipped without a server, as the PostgreSQL half of
+ * {@linkcode eachStore} is.
+ */
+export const bothStores: {
+  /** Registers `fn` as the test `NAME [libsql+postgres]`. */
+  test(
+    name: string,
+    fn: (context: CrossStoreTestContext) => Promise<void>,
+  ): void;
+} = {
+  test(name, fn) {
+    Deno.test({
+      name: `${name} [libsql+postgres]`,
+      ignore: serverUrl === undefined && !required,
+      sanitizeResources: false,
+      sanitizeOps: false,
+      async fn(t) {
+        if (serverUrl === undefined) {
+          throw new Error(
+            `WB_REQUIRE_TOOLS=1 but ${TEST_POSTGRES_URL_VARIABLE} is not set: start a PostgreSQL server (see .ci/run) and name it there`,
+          );
+        }
+        const dirs: string[] = [];
+        try {
+          await fn({
+            openPostgres: openPostgresTestStore,
+            async openLibsqlFile() {
+              const dir = await Deno.makeTempDir();
+              dirs.push(dir);
+              return await open(`file:${dir}/wb.db`);
+            },
+            t,
+          });
+        } finally {
+          for (const dir of dirs) await Deno.remove(dir, { recursive: true });
+        }
+      },
+    });
+  },
+};
+
 let admin: pg.Pool | undefined;
 let template: Promise<string> | undefined;
 
