@@ -286,14 +286,25 @@ export {
 } from "./lib/scoring/jury.ts";
 
 // Experiment
+export { experiment, resumeExperiment } from "./lib/experiment/experiment.ts";
+export {
+  type CacheMode,
+  type ExperimentOptions,
+  type RunnerOptions,
+} from "./lib/experiment/options.ts";
+export type {
+  ExperimentResult,
+  RunSummary,
+} from "./lib/experiment/run_summary.ts";
+export {
+  extendRun,
+  type ExtendRunOptions,
+} from "./lib/experiment/extend_run.ts";
 export {
   cacheKey,
-  type CacheMode,
-  experiment,
-  type ExperimentOptions,
-  type ExperimentResult,
-  type RunSummary,
-} from "./lib/experiment/experiment.ts";
+  type CacheKeyConfig,
+  type CacheKeyRequest,
+} from "./lib/experiment/cache_key.ts";
 export { type RenderedPrompt, renderPrompt } from "./lib/experiment/render.ts";
 export type { RetryPolicy } from "./lib/experiment/call_model.ts";
 export type { RateLimits } from "./lib/experiment/rate_limiter.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 import { CompiledQuery } from "kysely";
-import { experiment } from "../lib/experiment/experiment.ts";
+import { resumeExperiment } from "../lib/experiment/experiment.ts";
 import { open } from "../lib/store/open.ts";
 import { getRun } from "../lib/store/runs.ts";
 import { listTraceEvents } from "../lib/store/trace.ts";
@@ -69,8 +69,7 @@ const total = cases * Number(runRow![1]);
 const seen = tally();
 const marks = { start: NaN };
 const started = performance.now();
-const result = await experiment(store, {
-  resume: runId,
+const result = await resumeExperiment(store, runId, {
   adapterFor: countingAdapters(seen, true),
   progress: {
     start: () => (marks.start = performance.now()),

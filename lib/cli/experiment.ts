@@ -1,4 +1,4 @@
-import { experiment } from "../experiment/experiment.ts";
+import { experiment, resumeExperiment } from "../experiment/experiment.ts";
 import { autoProgress, SILENT_PROGRESS } from "../experiment/progress.ts";
 import {
   type Command,
@@ -133,18 +133,8 @@ export const experimentCommand: Command = {
           ...(tpm ? { tokensPerMinute: tpm } : {}),
         }
         : undefined;
-      const result = await experiment(store, {
-        ...(values.resume ? { resume: values.resume } : {}),
-        ...(values.task ? { task: values.task } : {}),
-        ...(values.prompt ? { prompts: values.prompt } : {}),
-        ...(values.model ? { models: values.model } : {}),
-        ...(values.judge ? { judge: values.judge } : {}),
-        ...(values.jury?.length ? { jury: values.jury } : {}),
-        ...(quorum ? { quorum } : {}),
-        ...(repetitions ? { repetitions } : {}),
-        allowFewerRepetitions: values["allow-few-repetitions"] ?? false,
+      const runner = {
         ...(concurrency ? { concurrency } : {}),
-        ...(values.case ? { cases: values.case } : {}),
         ...(limits
           ? { rateLimits: { anthropic: limits, openai: limits, fake: limits } }
           : {}),
@@ -155,7 +145,21 @@ export const experimentCommand: Command = {
         cache,
         signal: controller.signal,
         progress: values.quiet ? SILENT_PROGRESS : autoProgress(),
-      });
+      } as const;
+      const result = values.resume
+        ? await resumeExperiment(store, values.resume, runner)
+        : await experiment(store, {
+          ...runner,
+          ...(values.task ? { task: values.task } : {}),
+          ...(values.prompt ? { prompts: values.prompt } : {}),
+          ...(values.model ? { models: values.model } : {}),
+          ...(values.judge ? { judge: values.judge } : {}),
+          ...(values.jury?.length ? { jury: values.jury } : {}),
+          ...(quorum ? { quorum } : {}),
+          ...(repetitions ? { repetitions } : {}),
+          allowFewerRepetitions: values["allow-few-repetitions"] ?? false,
+          ...(values.case ? { cases: values.case } : {}),
+        });
       io.out(`experiment ${result.experiment_id}`);
       const table = [
         [

@@ -18,7 +18,8 @@ import { getRun, receiptFromRow } from "../store/runs.ts";
 import { getModelConfig } from "../store/catalog.ts";
 import { contentHash } from "../content/sha256.ts";
 import { verifyChain } from "../trace/event.ts";
-import { cacheKey, experiment } from "./experiment.ts";
+import { cacheKey } from "./cache_key.ts";
+import { experiment, resumeExperiment } from "./experiment.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -272,8 +273,7 @@ eachStore.test("experiment() stops on abort and resumes without repeating a comm
   );
   assert.ok(done.size > 0 && done.size < 90);
   const again: string[] = [];
-  const resumed = await experiment(store, {
-    resume: runId,
+  const resumed = await resumeExperiment(store, runId, {
     adapterFor: counting(again),
   });
   assert.equal(resumed.runs[0]!.status, "completed");
@@ -293,8 +293,8 @@ eachStore.test("experiment() stops on abort and resumes without repeating a comm
   // A complete run has nothing to resume, and resuming it writes nothing.
   const before = events.length;
   await assert.rejects(
-    () => experiment(store, { resume: runId }),
-    /Cannot resume run '.*': it is complete/,
+    () => resumeExperiment(store, runId),
+    /Cannot resume run ".*": it is complete/,
   );
   assert.equal(
     (await listTraceEvents(store, (await getRun(store, runId)).trace_id))
@@ -345,8 +345,7 @@ eachStore.test("experiment() resumes with the judge the run started with, not th
     await loadCatalog(store, { root });
     assert.equal((await getModelConfig(store, "fake-judge")).options?.bias, 2);
     const judges: unknown[] = [];
-    const resumed = await experiment(store, {
-      resume: first.runs[0]!.run_id,
+    const resumed = await resumeExperiment(store, first.runs[0]!.run_id, {
       adapterFor: (config) => {
         if (config.id === "fake-judge") judges.push(config.options?.bias);
         return createAdapter(config);
@@ -415,8 +414,7 @@ eachStore.test("a run killed with SIGKILL resumes with every cell once and no co
   );
 
   const calls: string[] = [];
-  const resumed = await experiment(store, {
-    resume: runId,
+  const resumed = await resumeExperiment(store, runId, {
     adapterFor: counting(calls),
   });
   assert.equal(resumed.runs[0]!.status, "completed");
@@ -540,4 +538,42 @@ Deno.test("experiment() writing through the writer thread leaves the same intact
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+eachStore.test("experiment() refuses a bad runner option before it writes anything", async ({ openStore }) => {
+  await using store = await loaded(openStore);
+  for (
+    const [options, message] of [
+      [{ concurrency: 0 }, /concurrency to be a positive integer but found 0/],
+      [{ concurrency: 1.5 }, /found 1.5/],
+      [
+        { cache: "sometimes" as "use" },
+        /cache to be "use", "refresh" or "off"/,
+      ],
+    ] as const
+  ) {
+    await assert.rejects(
+      () =>
+        experiment(store, {
+          task: "resume_matching",
+          prompts: ["v1"],
+          models: ["fake-fast"],
+          ...options,
+        }),
+      (error) => error instanceof TypeError && message.test(error.message),
+    );
+  }
+  const runs = await rows(store, "SELECT count(*) FROM runs");
+  const events = await rows(store, "SELECT count(*) FROM trace_events");
+  assert.deepEqual([runs[0]![0], events[0]![0]], [0, 0]);
+});
+
+Deno.test("resumeExperiment() takes runner options only: the run keeps what it started with", () => {
+  type Options = Parameters<typeof resumeExperiment>[2];
+  // @ts-expect-error a resumed run's task is fixed at its start
+  const task: Options = { task: "support_triage" };
+  // @ts-expect-error so are its prompt versions and models
+  const prompts: Options = { prompts: ["v9"], models: ["nope"] };
+  const runner: Options = { concurrency: 2, cache: "off" };
+  assert.ok(task && prompts && runner);
 });

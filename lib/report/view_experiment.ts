@@ -1,4 +1,4 @@
-import type { ExperimentResult } from "../experiment/experiment.ts";
+import type { ExperimentResult } from "../experiment/run_summary.ts";
 import { html } from "./_html.ts";
 import { num, table, verdictBanner } from "./_sections.ts";
 import { View } from "./view.ts";

@@ -1,0 +1,162 @@
+/**
+ * One model call as the runner makes it: a cache hit becomes a receipt
+ * that points at the receipt it reuses; otherwise the adapter is called
+ * (rate limits, retries, timeout), the provider's usage priced at the
+ * call's time, and the receipt sealed.
+ *
+ * @module
+ */
+import { newId, nowIso } from "../content/ids.ts";
+import { costOf, priceAt } from "../providers/pricing.ts";
+import type { ModelConfig } from "../schema/model.ts";
+import type { CallPurpose } from "../schema/receipt.ts";
+import type { RunRecord } from "../store/runs.ts";
+import type { KnownHits, ReceiptCache } from "./_cache.ts";
+import { canonicalValue } from "./_canonical.ts";
+import {
+  type Call,
+  type PreparedCall,
+  recordedRequest,
+  seal,
+} from "./_request_identity.ts";
+import type { RunResources } from "./_resources.ts";
+import { callModel } from "./call_model.ts";
+import type { CacheMode, RunnerOptions } from "./options.ts";
+
+/** Makes a run's model calls and counts them. */
+export class Caller {
+  /** Calls that reached an adapter (counted once sent). */
+  adapterCalls = 0;
+  /** Receipts served from the cache. */
+  cacheHits = 0;
+  readonly #run: RunRecord;
+  readonly #resources: RunResources;
+  readonly #cache: ReceiptCache;
+  readonly #mode: CacheMode;
+  readonly #options: RunnerOptions;
+
+  constructor(
+    run: RunRecord,
+    resources: RunResources,
+    cache: ReceiptCache,
+    mode: CacheMode,
+    options: RunnerOptions,
+  ) {
+    this.#run = run;
+    this.#resources = resources;
+    this.#cache = cache;
+    this.#mode = mode;
+    this.#options = options;
+  }
+
+  /**
+   * Makes one call and seals its receipt. `known` holds cache lookups made
+   * ahead; `sent` is called when the request is handed to the adapter.
+   */
+  async call(
+    purpose: CallPurpose,
+    config: ModelConfig,
+    prepared: PreparedCall,
+    known?: KnownHits,
+    sent?: () => void,
+  ): Promise<Call> {
+    const { request, key, recordedJson } = prepared;
+    const base = {
+      run_id: this.#run.id,
+      trace_id: this.#run.trace_id,
+      purpose,
+      provider: config.provider,
+      model: config.model,
+      model_config_id: config.id,
+      request: recordedRequest(request),
+      cache_key: key,
+    };
+    if (key && this.#mode === "use") {
+      const hit = await this.#cache.get(key, known);
+      if (hit) {
+        this.cacheHits++;
+        return seal({
+          ...base,
+          id: newId("io"),
+          response: hit.response,
+          text: hit.text,
+          usage: hit.usage,
+          cost: "0",
+          uncached_cost: hit.uncached_cost ?? hit.cost,
+          currency: hit.currency,
+          price_id: hit.price_id,
+          latency_ms: 0,
+          status: "ok",
+          error: null,
+          attempts: 0,
+          cached_from: hit.id,
+          provider_response_id: hit.provider_response_id,
+          stop_reason: hit.stop_reason,
+          created_at: nowIso(),
+        }, { request: recordedJson, response: hit.responseJson });
+      }
+    }
+    const adapter = this.#resources.adapters.get(config.id)!;
+    const limiter = this.#resources.limiters.get(config.provider);
+    // Counted once the call is sent: a call still waiting for the rate
+    // limiter when the run is interrupted was never made.
+    let counted = false;
+    const outcome = await callModel(adapter, request, this.#options.retry, {
+      ...(limiter ? { acquire: () => limiter.acquire() } : {}),
+      sent: () => {
+        if (!counted) {
+          counted = true;
+          this.adapterCalls++;
+        }
+        sent?.();
+      },
+      simulateLatency: this.#options.simulateLatency ?? false,
+    });
+    const created = nowIso();
+    const reported = outcome.response?.usage ?? null;
+    // A usage object with no figure in it is no usage: recorded as unknown.
+    const usage = reported && Object.values(reported).some((v) => v !== null)
+      ? reported
+      : null;
+    if (limiter && usage) {
+      limiter.charge((usage.input_tokens ?? 0) + (usage.output_tokens ?? 0));
+    }
+    const price = priceAt(
+      this.#resources.prices.get(`${config.provider}/${config.model}`) ?? [],
+      created,
+    );
+    const cost = usage && price ? costOf(usage, price) : null;
+    return seal({
+      ...base,
+      id: newId("io"),
+      response: outcome.response,
+      text: outcome.response?.text ?? null,
+      usage,
+      cost: cost?.cost ?? null,
+      uncached_cost: cost?.cost ?? null,
+      currency: cost?.currency ?? price?.currency ?? null,
+      price_id: price?.id ?? null,
+      latency_ms: Math.round(outcome.latencyMs * 1000) / 1000,
+      status: outcome.response ? "ok" : "error",
+      error: outcome.error
+        ? {
+          kind: outcome.error.kind,
+          message: outcome.error.message,
+          ...(outcome.error.status === undefined
+            ? {}
+            : { status: outcome.error.status }),
+        }
+        : null,
+      attempts: outcome.attempts,
+      cached_from: null,
+      provider_response_id: outcome.response?.response_id ?? null,
+      stop_reason: outcome.response?.stop_reason ?? null,
+      created_at: created,
+    }, {
+      request: recordedJson,
+      response: outcome.response === null
+        ? null
+        : canonicalValue(outcome.response),
+    });
+  }
+}

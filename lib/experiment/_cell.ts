@@ -1,0 +1,215 @@
+/**
+ * One cell's model work: generate, run the checks, then judge (one judge
+ * or a jury). What is left after the calls (the result row, trace events,
+ * the commit) is `_cell_record.ts`'s.
+ *
+ * @module
+ */
+import type { ModelRequest } from "../providers/adapter.ts";
+import type { ModelConfig } from "../schema/model.ts";
+import type { ModelParams, PromptVersion } from "../schema/prompt.ts";
+import type { CellResult, CellStatus } from "../schema/result.ts";
+import type { JudgeCall, JudgeResult } from "../scoring/judge.ts";
+import { judge } from "../scoring/judge.ts";
+import { judgeByJury } from "../scoring/jury.ts";
+import { scoreCell } from "../scoring/score_cell.ts";
+import type { KnownHits } from "./_cache.ts";
+import type { Caller } from "./_caller.ts";
+import type { Cell, Plan } from "./_plan.ts";
+import {
+  type Call,
+  prepareCall,
+  type PreparedCall,
+  sameRequest,
+  type SerializeMemo,
+} from "./_request_identity.ts";
+import { renderPrompt } from "./render.ts";
+
+/** A judge request built ahead (for a cell whose generation was a cache hit), and its prepared call. */
+export interface PreparedJudge {
+  readonly built: ModelRequest;
+  readonly call: PreparedCall;
+}
+
+/** What a cell's model work came to. */
+export interface CellOutcome {
+  /** The generation call first, then the judge calls in order. */
+  readonly calls: readonly Call[];
+  readonly output: string | null;
+  readonly status: CellStatus;
+  readonly checks: CellResult["checks"];
+  readonly rubric: CellResult["rubric"];
+  readonly judgeError: string | null;
+}
+
+/** The generation's calls, prepared ahead: the call, the first judge call, and the cache lookups. */
+export interface PreparedCell {
+  readonly call: PreparedCall;
+  readonly judge?: PreparedJudge | undefined;
+  readonly known?: KnownHits | undefined;
+}
+
+/** A receipt as the judge reads it. */
+function toJudgeAnswer(call: Call): Awaited<ReturnType<JudgeCall>> {
+  const { receipt } = call;
+  return {
+    receipt_id: receipt.id,
+    text: receipt.text,
+    error: receipt.error
+      ? `${receipt.error.kind}: ${receipt.error.message}`
+      : null,
+  };
+}
+
+/** Runs the model work of a run's cells. */
+export class CellRunner {
+  readonly #plan: Plan;
+  readonly #caller: Caller;
+  readonly #withKeys: boolean;
+  readonly #signal: AbortSignal | undefined;
+  readonly #params: ModelParams;
+  /** Serialized request members, shared by the run's calls. */
+  readonly #memo: SerializeMemo = new Map();
+
+  constructor(
+    plan: Plan,
+    caller: Caller,
+    withKeys: boolean,
+    signal: AbortSignal | undefined,
+  ) {
+    this.#plan = plan;
+    this.#caller = caller;
+    this.#withKeys = withKeys;
+    this.#signal = signal;
+    this.#params = mergedParams(plan.model, plan.version);
+  }
+
+  /** The model under test. */
+  get model(): ModelConfig {
+    return this.#plan.model;
+  }
+
+  /** The cell's generation request: the prompt version rendered with the case. */
+  generationRequest({ testCase, repetition }: Cell): ModelRequest {
+    const rendered = renderPrompt(this.#plan.version, testCase.input);
+    return {
+      system: rendered.system,
+      messages: rendered.messages,
+      params: this.#params,
+      repetition,
+      hints: {
+        task: this.#plan.task.name,
+        case_id: testCase.id,
+        slice: testCase.slice,
+        input: testCase.input,
+        expected: testCase.expected,
+      },
+      ...(this.#signal ? { signal: this.#signal } : {}),
+    };
+  }
+
+  /** A judge request as a judge config sends it: its params under the request's, at the cell's repetition. */
+  judgeRequest(
+    request: ModelRequest,
+    repetition: number,
+    config: ModelConfig,
+  ): ModelRequest {
+    return {
+      ...request,
+      params: { ...config.params, ...request.params },
+      repetition,
+      ...(this.#signal ? { signal: this.#signal } : {}),
+    };
+  }
+
+  /** Prepares a request for a model config (its recorded JSON and cache key). */
+  prepare(config: ModelConfig, request: ModelRequest): PreparedCall {
+    return prepareCall(config, request, this.#withKeys, this.#memo);
+  }
+
+  /**
+   * Generates, checks and judges one cell. Returns undefined when the run
+   * was cancelled before the cell's calls were made (it stays to do).
+   */
+  async run(
+    cell: Cell,
+    prepared: PreparedCell,
+    sent: () => void,
+  ): Promise<CellOutcome | undefined> {
+    const { task, model, judgeConfig, jury } = this.#plan;
+    const { testCase, repetition } = cell;
+    const generation = await this.#caller.call(
+      "generate",
+      model,
+      prepared.call,
+      prepared.known,
+      sent,
+    );
+    if (this.#cancelled([generation])) return undefined;
+    const calls: Call[] = [generation];
+    const output = generation.receipt.text;
+    let status: CellStatus = generation.receipt.status === "ok"
+      ? "ok"
+      : "provider_error";
+    const checks = scoreCell(task, testCase, output, status);
+    if (
+      status === "ok" && checks.json_schema_valid &&
+      !checks.json_schema_valid.pass
+    ) {
+      status = "invalid_output";
+    }
+    let verdict: JudgeResult | undefined;
+    if (output !== null && status === "ok" && (judgeConfig || jury)) {
+      // Each judge call's receipt becomes one of the cell's calls, in the
+      // order the judge (or the jury, juror by juror) lists them.
+      const byReceipt = new Map<string, Call>();
+      const callFor = (config: ModelConfig): JudgeCall => async (request) => {
+        const first = config === judgeConfig ? prepared.judge : undefined;
+        const call = await this.#caller.call(
+          "judge",
+          config,
+          first && sameRequest(request, first.built)
+            ? first.call
+            : this.prepare(
+              config,
+              this.judgeRequest(request, repetition, config),
+            ),
+          prepared.known,
+          sent,
+        );
+        byReceipt.set(call.receipt.id, call);
+        return toJudgeAnswer(call);
+      };
+      verdict = jury
+        ? await judgeByJury(
+          jury.configs.map((config) => ({
+            id: config.id,
+            call: callFor(config),
+          })),
+          jury.quorum,
+          { task, testCase, output },
+        )
+        : await judge(callFor(judgeConfig!), task, testCase, output);
+      for (const id of verdict.receipt_ids) calls.push(byReceipt.get(id)!);
+      if (this.#cancelled(calls)) return undefined;
+    }
+    return {
+      calls,
+      output,
+      status,
+      checks,
+      rubric: verdict?.rubric ?? null,
+      judgeError: verdict?.judge_error ?? null,
+    };
+  }
+
+  /** Whether the run was cancelled and one of these calls was cut short by it. */
+  #cancelled(calls: readonly Call[]): boolean {
+    return (this.#signal?.aborted ?? false) &&
+      calls.some((c) => c.receipt.error?.kind === "aborted");
+  }
+}
+
+function mergedParams(model: ModelConfig, version: PromptVersion): ModelParams {
+  return { ...model.params, ...version.params };
+}

@@ -1,0 +1,95 @@
+/**
+ * What a cell writes once its calls are made: its result row and its trace
+ * events (generate, judge, score), committed with its receipts.
+ *
+ * @module
+ */
+import { newId, nowIso } from "../content/ids.ts";
+import type { CellResult } from "../schema/result.ts";
+import type { CellWrite } from "../store/runs.ts";
+import type { Tracer } from "../trace/tracer.ts";
+import type { CellOutcome } from "./_cell.ts";
+import type { Cell } from "./_plan.ts";
+
+/** A cell ready to commit: its rows, and its events (chained at commit time). */
+export interface CellRecord {
+  readonly write: Omit<CellWrite, "events">;
+  readonly events: (tracer: Tracer) => CellWrite["events"];
+}
+
+/** The result row and trace events of a cell of run `runId`. */
+export function cellRecord(
+  runId: string,
+  { testCase, repetition }: Cell,
+  outcome: CellOutcome,
+): CellRecord {
+  const receipts = outcome.calls.map((c) => c.receipt);
+  const generation = receipts[0]!;
+  const at = nowIso();
+  const result: CellResult = {
+    id: newId("res"),
+    run_id: runId,
+    case_key: testCase.id,
+    repetition,
+    slice: testCase.slice,
+    generation_io_id: generation.id,
+    judge_io_ids: receipts.slice(1).map((r) => r.id),
+    output: outcome.output,
+    status: outcome.status,
+    checks: outcome.checks,
+    rubric: outcome.rubric,
+    judge_error: outcome.judgeError,
+    created_at: at,
+    scored_at: at,
+  };
+  const cell = { case: testCase.id, repetition };
+  const events = (t: Tracer) => {
+    const events = [
+      generation.status === "ok"
+        ? t.next("step_finished", {
+          step: "generate",
+          data: {
+            ...cell,
+            receipt_id: generation.id,
+            cached: generation.cached_from !== null,
+          },
+        })
+        : t.next("step_failed", {
+          step: "generate",
+          data: { ...cell, receipt_id: generation.id, error: generation.error },
+        }),
+    ];
+    if (receipts.length > 1) {
+      events.push(
+        outcome.judgeError
+          ? t.next("step_failed", {
+            step: "judge",
+            data: {
+              ...cell,
+              receipt_ids: result.judge_io_ids,
+              error: outcome.judgeError,
+            },
+          })
+          : t.next("step_finished", {
+            step: "judge",
+            data: { ...cell, receipt_ids: result.judge_io_ids },
+          }),
+      );
+    }
+    events.push(
+      t.next("step_finished", {
+        step: "score",
+        data: { ...cell, result_id: result.id, status: outcome.status },
+      }),
+    );
+    return events;
+  };
+  return {
+    write: {
+      receipts,
+      receiptJson: outcome.calls.map((c) => c.json),
+      result,
+    },
+    events,
+  };
+}

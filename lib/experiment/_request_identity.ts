@@ -1,0 +1,134 @@
+/**
+ * A request's identity: its recorded form's canonical JSON, its cache key,
+ * and the sealed receipt's sha256, each serialized once.
+ *
+ * @module
+ */
+import { sha256Hex } from "../content/sha256.ts";
+import type { ModelRequest } from "../providers/adapter.ts";
+import type { Receipt } from "../schema/receipt.ts";
+import type { ReceiptJson } from "../store/runs.ts";
+import {
+  canonicalObject,
+  canonicalValue,
+  canonicalWith,
+} from "./_canonical.ts";
+import { type CacheKeyConfig, cacheKeyOf } from "./cache_key.ts";
+
+/** A request ready to call: its recorded form's canonical JSON and its cache key. */
+export interface PreparedCall {
+  readonly request: ModelRequest;
+  /** `canonicalize(request without signal and hints)`. */
+  readonly recordedJson: string;
+  /** The cache key (as `cacheKey` gives it), or null when the cache is off. */
+  readonly key: string | null;
+}
+
+/** The last value serialized for each request field, per model. */
+export type SerializeMemo = Map<string, { value: unknown; json: string }>;
+
+/** The request as it is recorded on a receipt: without the signal and the fake's hints. */
+export function recordedRequest(
+  request: ModelRequest,
+): Omit<ModelRequest, "signal" | "hints"> {
+  const { signal: _signal, hints: _hints, ...recorded } = request;
+  return recorded;
+}
+
+/**
+ * Serializes a request once: the same member texts make the recorded
+ * request's canonical JSON and the cache key.
+ */
+export function prepareCall(
+  config: CacheKeyConfig,
+  request: ModelRequest,
+  withKey: boolean,
+  memo?: SerializeMemo,
+): PreparedCall {
+  const recorded = recordedRequest(request);
+  const members: Record<string, string | undefined> = {};
+  for (const field of Object.keys(recorded) as (keyof typeof recorded)[]) {
+    const value = recorded[field];
+    if (value === undefined) continue;
+    if (memo && field !== "messages") {
+      // The system prompt, parameters and output schema repeat from call
+      // to call: serialize them once.
+      const slot = `${config.provider}/${config.model}/${field}`;
+      const last = memo.get(slot);
+      if (last && (last.value === value || jsonEqual(last.value, value))) {
+        members[field] = last.json;
+        continue;
+      }
+      const json = canonicalValue(value);
+      memo.set(slot, { value, json });
+      members[field] = json;
+    } else {
+      members[field] = canonicalValue(value);
+    }
+  }
+  return {
+    request,
+    recordedJson: canonicalObject(members),
+    key: withKey ? cacheKeyOf(config, members) : null,
+  };
+}
+
+/** A sealed receipt with its canonical request and response (for the insert). */
+export interface Call {
+  readonly receipt: Receipt;
+  readonly json: ReceiptJson;
+}
+
+/** Seals a receipt: assigns its sha256 over the canonical content. */
+export function seal(
+  receipt: Omit<Receipt, "sha256">,
+  json: ReceiptJson,
+): Call {
+  const text = canonicalWith(receipt, {
+    request: json.request,
+    ...(json.response === null ? {} : { response: json.response }),
+  });
+  return { receipt: { ...receipt, sha256: sha256Hex(text) }, json };
+}
+
+/** Whether two requests ask the same (their recorded parts and hints are equal). */
+export function sameRequest(a: ModelRequest, b: ModelRequest): boolean {
+  return a.system === b.system && a.repetition === b.repetition &&
+    a.messages.length === b.messages.length &&
+    a.messages.every((m, i) =>
+      m.role === b.messages[i]!.role && m.content === b.messages[i]!.content
+    ) &&
+    jsonEqual(a.params, b.params) &&
+    jsonEqual(a.structured ?? null, b.structured ?? null) &&
+    shallowEqual(a.hints, b.hints);
+}
+
+/** Whether two JSON values are equal (as their canonical JSON would be). */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (
+    typeof a !== "object" || typeof b !== "object" || a === null ||
+    b === null || Array.isArray(a) !== Array.isArray(b)
+  ) return false;
+  if (Array.isArray(a)) {
+    const other = b as unknown[];
+    return a.length === other.length &&
+      a.every((v, i) => jsonEqual(v, other[i]));
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x).filter((k) => x[k] !== undefined);
+  return keys.length ===
+      Object.keys(y).filter((k) => y[k] !== undefined).length &&
+    keys.every((k) => Object.hasOwn(y, k) && jsonEqual(x[k], y[k]));
+}
+
+function shallowEqual(a: object | undefined, b: object | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length &&
+    keys.every((k) =>
+      (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k]
+    );
+}

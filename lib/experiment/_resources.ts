@@ -1,0 +1,67 @@
+/**
+ * What the runs of one session share: an adapter per model config (built
+ * up front, so a missing key fails before any call), the dated prices per
+ * model, and a rate limiter per provider.
+ *
+ * @module
+ */
+import { ConfigError } from "../errors.ts";
+import type { ModelAdapter } from "../providers/adapter.ts";
+import { createAdapter } from "../providers/create_adapter.ts";
+import type { PriceRow } from "../providers/pricing.ts";
+import type { ModelConfig } from "../schema/model.ts";
+import { listPrices } from "../store/catalog.ts";
+import type { Store } from "../store/open.ts";
+import type { Plan } from "./_plan.ts";
+import type { RunnerOptions } from "./options.ts";
+import { RateLimiter } from "./rate_limiter.ts";
+
+/** Adapters, prices and limiters, shared by a session's runs. */
+export interface RunResources {
+  readonly adapters: ReadonlyMap<string, ModelAdapter>;
+  readonly prices: ReadonlyMap<string, PriceRow[]>;
+  readonly limiters: ReadonlyMap<string, RateLimiter>;
+}
+
+/** The model configs a plan calls: the model, then its judge or jurors. */
+export function configsOf(plan: Plan): ModelConfig[] {
+  return [
+    plan.model,
+    ...(plan.judgeConfig ? [plan.judgeConfig] : []),
+    ...plan.jury?.configs ?? [],
+  ];
+}
+
+/**
+ * Builds every adapter the plans need (a missing API key fails here,
+ * before any call), and loads their prices and limiters.
+ *
+ * @throws {ConfigError} If a provider's key is missing, or no plan has a model.
+ */
+export async function loadResources(
+  store: Store,
+  plans: readonly Plan[],
+  options: RunnerOptions,
+): Promise<RunResources> {
+  const adapterFor = options.adapterFor ??
+    ((config: ModelConfig) => createAdapter(config));
+  const adapters = new Map<string, ModelAdapter>();
+  const prices = new Map<string, PriceRow[]>();
+  const limiters = new Map<string, RateLimiter>();
+  for (const config of plans.flatMap(configsOf)) {
+    if (adapters.has(config.id)) continue;
+    adapters.set(config.id, adapterFor(config));
+    const key = `${config.provider}/${config.model}`;
+    if (!prices.has(key)) {
+      prices.set(key, await listPrices(store, config.provider, config.model));
+    }
+    const limits = options.rateLimits?.[config.provider];
+    if (limits && !limiters.has(config.provider)) {
+      limiters.set(config.provider, new RateLimiter(limits));
+    }
+  }
+  if (adapters.size === 0) {
+    throw new ConfigError("Cannot run the experiment: it names no model");
+  }
+  return { adapters, prices, limiters };
+}

@@ -1,0 +1,41 @@
+import type { RunRecord } from "../store/runs.ts";
+
+/** What one run came to. */
+export interface RunSummary {
+  /** The run id. */
+  readonly run_id: string;
+  /** The prompt version id. */
+  readonly prompt_version_id: string;
+  /** The model config id. */
+  readonly model_config_id: string;
+  /** completed, or interrupted when cancelled (resumable). */
+  readonly status: RunRecord["status"];
+  /** Cells in the run (cases x repetitions). */
+  readonly cells: number;
+  /** Cells committed in this session. */
+  readonly committed: number;
+  /** Cells skipped because an earlier session committed them. */
+  readonly resumed: number;
+  /** Cells whose generation failed (after retries) in this session. */
+  readonly failures: number;
+  /** Cells whose judge failed in this session. */
+  readonly judge_errors: number;
+  /** Calls that reached an adapter in this session. */
+  readonly adapter_calls: number;
+  /** Receipts served from the cache in this session. */
+  readonly cache_hits: number;
+  /** Cost of this session's receipts (cache hits count 0), exact decimal string. */
+  readonly cost: string;
+  /** What the session would have cost without the cache. */
+  readonly uncached_cost: string;
+  /** The stored scorecard's sha256, once the run is complete. */
+  readonly scorecard_sha256: string | null;
+}
+
+/** What an experiment came to: one summary per run. */
+export interface ExperimentResult {
+  /** The experiment id (shared by its runs). */
+  readonly experiment_id: string;
+  /** One entry per prompt version x model. */
+  readonly runs: readonly RunSummary[];
+}
