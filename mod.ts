@@ -287,6 +287,12 @@ export {
 
 // Experiment
 export { experiment, resumeExperiment } from "./lib/experiment/experiment.ts";
+export { type PlannedRuns, planRuns } from "./lib/experiment/plan_runs.ts";
+export {
+  runWorker,
+  type WorkerOptions,
+  type WorkerSummary,
+} from "./lib/experiment/run_worker.ts";
 export {
   type CacheMode,
   type ExperimentOptions,

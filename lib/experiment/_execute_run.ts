@@ -8,7 +8,7 @@
  */
 import { nowIso } from "../content/ids.ts";
 import { scoreRun } from "../scoring/score_run.ts";
-import { openCellWriter } from "../store/cell_writer.ts";
+import { type CellWriter, openCellWriter } from "../store/cell_writer.ts";
 import type { Store } from "../store/open.ts";
 import { setRunStatus } from "../store/runs.ts";
 import type { Tracer } from "../trace/tracer.ts";
@@ -23,7 +23,7 @@ import type { RunResources } from "./_resources.ts";
 import { RunTally } from "./_run_tally.ts";
 import { CacheWindows } from "./_windows.ts";
 import type { ResolvedRunnerOptions, RunnerOptions } from "./options.ts";
-import { SILENT_PROGRESS } from "./progress.ts";
+import { type ProgressSink, SILENT_PROGRESS } from "./progress.ts";
 import type { RunSummary } from "./run_summary.ts";
 
 /** What a session of one run works on. */
@@ -38,6 +38,185 @@ export interface RunSession {
 }
 
 /**
+ * The parts a session's cells run through (caller, cell runner, group
+ * committer, tally), kept across several lists of cells: a worker runs the
+ * batches it claims through one pipeline.
+ */
+export class CellPipeline {
+  readonly #store: Store;
+  readonly #session: Omit<RunSession, "cells" | "resumed">;
+  readonly #options: RunnerOptions;
+  readonly #resolved: ResolvedRunnerOptions;
+  readonly #writer: CellWriter;
+  readonly #cache: ReceiptCache;
+  readonly #runner: CellRunner;
+  readonly #committer: CellCommitter;
+  readonly #progress: ProgressSink;
+  readonly #label: string;
+  #total: number;
+  /** The model calls made and cache hits served. */
+  readonly caller: Caller;
+  /** What has been committed. */
+  readonly tally: RunTally = new RunTally();
+
+  constructor(
+    store: Store,
+    session: Omit<RunSession, "cells" | "resumed">,
+    options: RunnerOptions,
+    resolved: ResolvedRunnerOptions,
+    writer: CellWriter,
+    total: number,
+  ) {
+    this.#store = store;
+    this.#session = session;
+    this.#options = options;
+    this.#resolved = resolved;
+    this.#writer = writer;
+    this.#total = total;
+    const { plan, tracer, resources } = session;
+    this.#cache = new ReceiptCache(store);
+    this.caller = new Caller(
+      plan.run,
+      resources,
+      this.#cache,
+      resolved.cache,
+      options,
+    );
+    this.#runner = new CellRunner(
+      plan,
+      this.caller,
+      resolved.cache !== "off",
+      options.signal,
+    );
+    this.#committer = new CellCommitter(writer, tracer);
+    this.#progress = options.progress ?? SILENT_PROGRESS;
+    this.#label = `${plan.version.id} x ${plan.model.id}`;
+    this.#progress.start(this.#label, total);
+  }
+
+  /** The first commit error, if a commit failed. */
+  get error(): unknown {
+    return this.#committer.error;
+  }
+
+  /** Whether new cells should not start (cancelled, or a commit failed). */
+  get stopping(): boolean {
+    return (this.#options.signal?.aborted ?? false) ||
+      this.#committer.error !== undefined;
+  }
+
+  /** Adds to the cell count the progress display shows. */
+  grow(cells: number): void {
+    this.#total += cells;
+  }
+
+  /**
+   * Calls, judges and queues for commit each of `cells` (a bounded pool);
+   * resolves when their model work is done (their commits may still run).
+   */
+  async run(cells: readonly Cell[]): Promise<void> {
+    const { plan } = this.#session;
+    const run = plan.run;
+    const runner = this.#runner;
+    const committer = this.#committer;
+    const windows = new CacheWindows(cells, runner, {
+      task: plan.task,
+      judge: plan.judgeConfig,
+      cache: this.#cache,
+      lookup: this.#resolved.cache === "use",
+    });
+    await runPool(
+      cells.length,
+      this.#resolved.concurrency,
+      async (index, sent) => {
+        if (this.stopping) return;
+        const cell = cells[index]!;
+        const prepared = await windows.get(index);
+        const outcome = await runner.run(cell, prepared, sent)
+          .finally(() => windows.release(index));
+        if (!outcome) return;
+        // What is left needs no model: the pool starts the next cell's call
+        // before doing it, so it overlaps the calls in flight.
+        return async () => {
+          const record = cellRecord(run.id, cell, outcome);
+          committer.commit(record.write, record.events, () => {
+            this.tally.add(
+              record.write.receipts,
+              outcome.status,
+              outcome.judgeError,
+            );
+            for (const r of record.write.receipts) {
+              if (
+                r.cache_key !== null && r.cached_from === null &&
+                r.status === "ok"
+              ) windows.committed(r.cache_key);
+            }
+            this.#progress.update(
+              this.tally.progress(this.#label, this.#total),
+            );
+          });
+          await committer.room();
+        };
+      },
+    );
+  }
+
+  /** Waits until every queued cell is committed (or a commit failed). */
+  idle(): Promise<void> {
+    return this.#committer.idle();
+  }
+
+  /** Waits for the commits, closes the writer and the progress display. */
+  async close(): Promise<void> {
+    try {
+      await this.#committer.idle();
+      await this.#writer.close();
+    } finally {
+      this.#progress.stop(this.tally.progress(this.#label, this.#total));
+    }
+  }
+
+  /** The run's summary for this session, from the tally and the caller. */
+  summary(
+    status: RunSummary["status"],
+    cells: number,
+    resumed: number,
+    scorecard: string | null,
+  ): RunSummary {
+    const { plan } = this.#session;
+    return {
+      run_id: plan.run.id,
+      prompt_version_id: plan.version.id,
+      model_config_id: plan.model.id,
+      status,
+      cells,
+      committed: this.tally.committed,
+      resumed,
+      failures: this.tally.failures,
+      judge_errors: this.tally.judgeErrors,
+      adapter_calls: this.caller.adapterCalls,
+      cache_hits: this.caller.cacheHits,
+      cost: this.tally.cost.toString(),
+      uncached_cost: this.tally.uncached.toString(),
+      scorecard_sha256: scorecard,
+    };
+  }
+
+  /** The `run_finished` event's data. */
+  finishedData(status: string, scorecard: string | null) {
+    return {
+      run_id: this.#session.plan.run.id,
+      status,
+      committed: this.tally.committed,
+      failures: this.tally.failures,
+      judge_errors: this.tally.judgeErrors,
+      cost: this.tally.cost.toString(),
+      scorecard_sha256: scorecard,
+    };
+  }
+}
+
+/**
  * Runs a session's cells and finishes the run: `completed` (and scored)
  * when every cell is committed, `interrupted` (resumable) when cancelled.
  *
@@ -49,90 +228,35 @@ export async function executeRun(
   options: RunnerOptions,
   resolved: ResolvedRunnerOptions,
 ): Promise<RunSummary> {
-  const { plan, cells, tracer, resources } = session;
-  const { run, version, model } = plan;
-  const cache = new ReceiptCache(store);
-  const caller = new Caller(run, resources, cache, resolved.cache, options);
-  const runner = new CellRunner(
-    plan,
-    caller,
-    resolved.cache !== "off",
-    options.signal,
-  );
-  const windows = new CacheWindows(cells, runner, {
-    task: plan.task,
-    judge: plan.judgeConfig,
-    cache,
-    lookup: resolved.cache === "use",
-  });
+  const { plan, cells, tracer } = session;
   const writer = await openCellWriter(store, cells.length);
-  const committer = new CellCommitter(writer, tracer);
-  const tally = new RunTally();
-  const progress = options.progress ?? SILENT_PROGRESS;
-  const label = `${version.id} x ${model.id}`;
-  const stopping = () =>
-    (options.signal?.aborted ?? false) || committer.error !== undefined;
-  progress.start(label, cells.length);
+  const pipeline = new CellPipeline(
+    store,
+    session,
+    options,
+    resolved,
+    writer,
+    cells.length,
+  );
   try {
-    await runPool(cells.length, resolved.concurrency, async (index, sent) => {
-      if (stopping()) return;
-      const cell = cells[index]!;
-      const prepared = await windows.get(index);
-      const outcome = await runner.run(cell, prepared, sent)
-        .finally(() => windows.release(index));
-      if (!outcome) return;
-      // What is left needs no model: the pool starts the next cell's call
-      // before doing it, so it overlaps the calls in flight.
-      return async () => {
-        const record = cellRecord(run.id, cell, outcome);
-        committer.commit(record.write, record.events, () => {
-          tally.add(record.write.receipts, outcome.status, outcome.judgeError);
-          for (const r of record.write.receipts) {
-            if (
-              r.cache_key !== null && r.cached_from === null &&
-              r.status === "ok"
-            ) windows.committed(r.cache_key);
-          }
-          progress.update(tally.progress(label, cells.length));
-        });
-        await committer.room();
-      };
-    });
+    await pipeline.run(cells);
   } finally {
-    await committer.idle();
-    await writer.close();
-    progress.stop(tally.progress(label, cells.length));
+    await pipeline.close();
   }
-  if (committer.error !== undefined) throw committer.error;
-  const complete = tally.committed === cells.length;
+  if (pipeline.error !== undefined) throw pipeline.error;
+  const complete = pipeline.tally.committed === cells.length;
   const status = complete ? "completed" : "interrupted";
-  await setRunStatus(store, run.id, status, complete ? nowIso() : null);
-  const scorecard = complete ? (await scoreRun(store, run.id)).sha256 : null;
+  await setRunStatus(store, plan.run.id, status, complete ? nowIso() : null);
+  const scorecard = complete
+    ? (await scoreRun(store, plan.run.id)).sha256
+    : null;
   await tracer.emit("run_finished", {
-    data: {
-      run_id: run.id,
-      status,
-      committed: tally.committed,
-      failures: tally.failures,
-      judge_errors: tally.judgeErrors,
-      cost: tally.cost.toString(),
-      scorecard_sha256: scorecard,
-    },
+    data: pipeline.finishedData(status, scorecard),
   });
-  return {
-    run_id: run.id,
-    prompt_version_id: version.id,
-    model_config_id: model.id,
+  return pipeline.summary(
     status,
-    cells: session.resumed + cells.length,
-    committed: tally.committed,
-    resumed: session.resumed,
-    failures: tally.failures,
-    judge_errors: tally.judgeErrors,
-    adapter_calls: caller.adapterCalls,
-    cache_hits: caller.cacheHits,
-    cost: tally.cost.toString(),
-    uncached_cost: tally.uncached.toString(),
-    scorecard_sha256: scorecard,
-  };
+    session.resumed + cells.length,
+    session.resumed,
+    scorecard,
+  );
 }

@@ -1,17 +1,12 @@
 import { newId } from "../content/ids.ts";
 import { ConflictError } from "../errors.ts";
 import type { Store } from "../store/open.ts";
-import {
-  committedCells,
-  getRun,
-  insertRun,
-  setRunStatus,
-} from "../store/runs.ts";
+import { committedCells, getRun, setRunStatus } from "../store/runs.ts";
 import { Tracer } from "../trace/tracer.ts";
-import type { WorkflowInput } from "../trace/workflow.ts";
 import { executeRun } from "./_execute_run.ts";
 import { pendingCells, planNew, planStoredRun } from "./_plan.ts";
 import { loadResources } from "./_resources.ts";
+import { startRun } from "./_start_run.ts";
 import {
   type ExperimentOptions,
   resolveRunnerOptions,
@@ -62,22 +57,7 @@ export async function experiment(
   const resources = await loadResources(store, plans, options);
   const runs: RunSummary[] = [];
   for (const plan of plans) {
-    await insertRun(store, plan.run);
-    const tracer = await Tracer.start(
-      store,
-      plan.run.workflow as WorkflowInput,
-      { traceId: plan.run.trace_id },
-    );
-    await tracer.emit("run_started", {
-      data: {
-        run_id: plan.run.id,
-        prompt_version: plan.version.id,
-        prompt_sha256: plan.version.sha256,
-        model_config: plan.model.id,
-        dataset: plan.run.dataset_id,
-        repetitions: plan.run.repetitions,
-      },
-    });
+    const tracer = await startRun(store, plan, "running");
     const cells = pendingCells(
       plan.cases,
       () => plan.run.repetitions,

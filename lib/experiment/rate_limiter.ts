@@ -8,6 +8,14 @@ export interface RateLimits {
   tokensPerMinute?: number;
 }
 
+/** What the runner asks of a rate limiter: a slot before a call, its tokens after. */
+export interface Limiter {
+  /** Waits for a request slot (and for token budget). */
+  acquire(): Promise<void>;
+  /** Charges the tokens a finished call used. */
+  charge(tokens: number): void;
+}
+
 /**
  * A per-provider rate limiter. Requests per minute are spaced by p-throttle
  * (a sliding window split into one-request slots so bursts stay smooth).
@@ -15,7 +23,7 @@ export interface RateLimits {
  * from the provider's reported usage after each call, and new requests wait
  * while the last minute's tokens are over the limit.
  */
-export class RateLimiter {
+export class RateLimiter implements Limiter {
   #throttled: (() => Promise<void>) | undefined;
   #tokensPerMinute: number | undefined;
   #spent: { at: number; tokens: number }[] = [];

@@ -1,12 +1,9 @@
-import {
-  type ColumnDefinitionBuilder,
-  type Kysely,
-  type RawBuilder,
-  sql,
-} from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
 import type { StoreDialect } from "./open.ts";
 import { promotionGuard } from "./_promotion_guard.ts";
+import { workerTables } from "./_worker_tables.ts";
+import { columnTypes } from "./_dialect.ts";
 
 /** Tables that refuse UPDATE and DELETE: history that must never be rewritten. */
 export const APPEND_ONLY_TABLES = [
@@ -23,47 +20,6 @@ export const APPEND_ONLY_TABLES = [
 
 // deno-lint-ignore no-explicit-any
 type AnyDb = Kysely<any>;
-
-/** The column types and constraints that differ between the two engines. */
-interface Types {
-  /**
-   * Text. On PostgreSQL with the "C" collation, so that text sorts by code
-   * point as SQLite sorts it, whatever the server's locale.
-   */
-  readonly text: RawBuilder<unknown>;
-  /** A double: SQLite's `real`, PostgreSQL's `double precision`. */
-  readonly real: RawBuilder<unknown>;
-  /** An insertion-order key's type. */
-  readonly serial: RawBuilder<unknown>;
-  /** An insertion-order primary key. */
-  serialKey(c: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
-  /**
-   * A foreign key. On PostgreSQL deferrable, so that an import, which
-   * writes children before parents, checks it at commit as SQLite's
-   * `defer_foreign_keys` does.
-   */
-  references(c: ColumnDefinitionBuilder, ref: string): ColumnDefinitionBuilder;
-}
-
-function typesFor(dialect: StoreDialect): Types {
-  if (dialect === "postgres") {
-    return {
-      text: sql`text collate "C"`,
-      real: sql`double precision`,
-      serial: sql`bigint`,
-      serialKey: (c) => c.primaryKey().generatedByDefaultAsIdentity(),
-      references: (c, ref) =>
-        c.references(ref).modifyEnd(sql`deferrable initially immediate`),
-    };
-  }
-  return {
-    text: sql`text`,
-    real: sql`real`,
-    serial: sql`integer`,
-    serialKey: (c) => c.primaryKey().autoIncrement(),
-    references: (c, ref) => c.references(ref),
-  };
-}
 
 async function appendOnly(
   db: AnyDb,
@@ -101,7 +57,7 @@ BEGIN
 END $$`;
 
 function initial(dialect: StoreDialect): Migration {
-  const t = typesFor(dialect);
+  const t = columnTypes(dialect);
   return {
     async up(db: AnyDb) {
       await db.schema.createTable("tasks")
@@ -409,5 +365,6 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
   return {
     "0001_initial": initial(dialect),
     "0002_promotion_guard": promotionGuard(dialect),
+    "0003_worker_tables": workerTables(dialect),
   };
 }

@@ -8,8 +8,13 @@ import type { Store, StoreDialect } from "./open.ts";
 import { placeholder } from "./_dialect.ts";
 import type { Database } from "./tables.ts";
 
-/** A run's status. */
-export type RunStatus = "running" | "completed" | "interrupted" | "failed";
+/** A run's status (`planned`: recorded, no cell run yet, e.g. for workers to take). */
+export type RunStatus =
+  | "planned"
+  | "running"
+  | "completed"
+  | "interrupted"
+  | "failed";
 
 /** A run as stored. */
 export interface RunRecord {
@@ -364,7 +369,9 @@ function insertStatement(
 }
 
 /** The trace_events row of an event (as `insertTraceEvents` writes it). */
-function eventRow(e: TraceEvent): Omit<Database["trace_events"], "seq"> {
+export function eventRow(
+  e: TraceEvent,
+): Omit<Database["trace_events"], "seq"> {
   return {
     trace_id: e.trace_id,
     index: e.index,
@@ -407,11 +414,20 @@ export async function insertCellRows(
   store: Store,
   rows: CellRows,
 ): Promise<void> {
-  await store.db.transaction().execute(async (trx) => {
-    await insertRows(trx, store.dialect, "model_io", rows.receipts);
-    await insertRows(trx, store.dialect, "results", rows.results);
-    await insertRows(trx, store.dialect, "trace_events", rows.events);
-  });
+  await store.db.transaction().execute((trx) =>
+    insertCellRowsIn(trx, store.dialect, rows)
+  );
+}
+
+/** Inserts a batch's rows inside the caller's transaction. */
+export async function insertCellRowsIn(
+  trx: Transaction<Database>,
+  dialect: StoreDialect,
+  rows: CellRows,
+): Promise<void> {
+  await insertRows(trx, dialect, "model_io", rows.receipts);
+  await insertRows(trx, dialect, "results", rows.results);
+  await insertRows(trx, dialect, "trace_events", rows.events);
 }
 
 /**

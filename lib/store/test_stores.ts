@@ -200,9 +200,12 @@ function databaseUrl(database: string): string {
 function migratedTemplate(): Promise<string> {
   template ??= (async () => {
     const source = await Promise.all(
-      ["migrations.ts", "_promotion_guard.ts"].map((file) =>
-        Deno.readTextFile(new URL(file, import.meta.url))
-      ),
+      [
+        "migrations.ts",
+        "_dialect.ts",
+        "_promotion_guard.ts",
+        "_worker_tables.ts",
+      ].map((file) => Deno.readTextFile(new URL(file, import.meta.url))),
     );
     const name = `wb_template_${sha256Hex(source.join("\n")).slice(0, 16)}`;
     const client = await adminPool().connect();
