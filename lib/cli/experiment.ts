@@ -6,8 +6,10 @@ import {
   EXIT,
   openFromFlag,
   parseCommandArgs,
+  positiveInt,
   UsageError,
 } from "./command.ts";
+import { planRuns } from "../experiment/plan_runs.ts";
 import { tableLines } from "./_table.ts";
 
 const USAGE = `wb experiment: run prompt versions x models over a task's dataset
@@ -19,24 +21,16 @@ Usage:
                 [--concurrency 8] [--rpm N] [--tpm N] [--timeout-ms 60000] [--retries 4]
                 [--cache use|refresh|off] [--case ID ...] [--quiet] [--db URL]
   wb experiment --resume RUN [--db URL]
+  wb experiment --task T --prompt v1 --model m ... --plan-only [--db URL]
+
+--plan-only records the runs without running a cell, for workers to run
+(wb worker --run RUN, on this machine or any other sharing the database).
 
 --jury judges with several judge configs: each scores on its own, the
 dimension score is the jurors' median, and the jury decides when at least
 --quorum jurors scored (default: a majority). See docs/calibration.md.
 
 Ctrl-C stops new calls, lets in-flight ones finish, and leaves the run resumable.`;
-
-function positiveInt(
-  value: string | undefined,
-  flag: string,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new UsageError(`--${flag} takes a positive integer, not '${value}'`);
-  }
-  return n;
-}
 
 /** `wb experiment`. */
 export const experimentCommand: Command = {
@@ -63,6 +57,7 @@ export const experimentCommand: Command = {
       case: { type: "string", multiple: true },
       resume: { type: "string" },
       quiet: { type: "boolean" },
+      "plan-only": { type: "boolean" },
     });
     const cache = values.cache ?? "use";
     if (cache !== "use" && cache !== "refresh" && cache !== "off") {
@@ -117,6 +112,30 @@ export const experimentCommand: Command = {
       throw new UsageError("give --judge or --jury, not both");
     }
     const concurrency = positiveInt(values.concurrency, "concurrency");
+    if (values["plan-only"]) {
+      if (values.resume) {
+        throw new UsageError("--plan-only plans new runs: drop --resume");
+      }
+      await using store = await openFromFlag(values.db);
+      const planned = await planRuns(store, {
+        task: values.task!,
+        prompts: values.prompt!,
+        models: values.model!,
+        ...(values.judge ? { judge: values.judge } : {}),
+        ...(values.jury?.length ? { jury: values.jury } : {}),
+        ...(quorum ? { quorum } : {}),
+        ...(repetitions ? { repetitions } : {}),
+        allowFewerRepetitions: values["allow-few-repetitions"] ?? false,
+        ...(values.case ? { cases: values.case } : {}),
+      });
+      io.out(`experiment ${planned.experiment_id}`);
+      for (const run of planned.runs) {
+        io.out(
+          `planned ${run.id} ${run.prompt_version_id} x ${run.model_config_id}: run it with wb worker --run ${run.id}`,
+        );
+      }
+      return EXIT.ok;
+    }
     const controller = new AbortController();
     const onSignal = () => {
       io.err(

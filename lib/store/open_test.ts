@@ -6,7 +6,11 @@ import { APPEND_ONLY_TABLES } from "./migrations.ts";
 import { eachStore } from "./test_stores.ts";
 import { withoutCredentials } from "./_url.ts";
 
-const MIGRATED = ["0001_initial", "0002_promotion_guard"];
+const MIGRATED = [
+  "0001_initial",
+  "0002_promotion_guard",
+  "0003_worker_tables",
+];
 
 Deno.test("open() migrates a new database and is idempotent on reopen", async () => {
   const dir = await Deno.makeTempDir();

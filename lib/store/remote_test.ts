@@ -12,7 +12,11 @@ import { listResults } from "./scores.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const TOKEN = "wb-test-token-123";
-const MIGRATED = ["0001_initial", "0002_promotion_guard"];
+const MIGRATED = [
+  "0001_initial",
+  "0002_promotion_guard",
+  "0003_worker_tables",
+];
 
 /** The first three case ids of the support_triage dataset. */
 async function caseIds(): Promise<string[]> {
