@@ -34,6 +34,8 @@ export {
   FileSyntaxError,
   type Issue,
   NotFoundError,
+  StorageError,
+  type StorageFailure,
   ValidationError,
 } from "./lib/errors.ts";
 
@@ -90,6 +92,7 @@ export { type Case, type Dataset } from "./lib/schema/dataset.ts";
 export { type ModelsFile } from "./lib/schema/model.ts";
 export { type PromptFile, type PromptVersion } from "./lib/schema/prompt.ts";
 export type {
+  Bounds,
   CheckSpec,
   Limits,
   Rubric,
@@ -143,6 +146,7 @@ export {
   type StartTraceOptions,
   Tracer,
 } from "./lib/trace/tracer.ts";
+export { SecretScrubber } from "./lib/trace/secrets.ts";
 export {
   type ChainProblem,
   GENESIS_HASH,
@@ -321,9 +325,11 @@ export type {
 export {
   getRun,
   listRuns,
+  type NewRun,
   type RunRecord,
   type RunStatus,
 } from "./lib/store/runs.ts";
+export type { RunSettings } from "./lib/schema/run_settings.ts";
 export type {
   CallError,
   CallPurpose,

@@ -162,3 +162,66 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
+
+/** Why a database could not be used. */
+export type StorageFailure =
+  | "read_only"
+  | "disk_full"
+  | "locked"
+  | "cannot_open"
+  | "io"
+  | "unreachable";
+
+/**
+ * The database could not be read or written: a read-only file, a missing
+ * permission, a full disk, a lock held past the busy timeout, a server that
+ * cannot be reached. The transaction in progress was rolled back, so
+ * nothing is half-written; a run interrupted by it is resumable. The
+ * message names the database (never its credentials) and what to do.
+ *
+ * @example Catching a storage failure
+ * ```ts
+ * import { StorageError } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new StorageError("disk_full", "file:wb.db", "free space, then resume the run");
+ * assert.equal(error.failure, "disk_full");
+ * assert.match(error.message, /^Cannot write to the database "file:wb.db": the disk is full/);
+ * ```
+ */
+export class StorageError extends Error {
+  /** What went wrong. */
+  readonly failure: StorageFailure;
+  /** The database's URL, without credentials. */
+  readonly database: string;
+
+  /**
+   * Builds the error: the message says what failed on which database and
+   * what to do.
+   */
+  constructor(
+    failure: StorageFailure,
+    database: string,
+    fix: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${STORAGE_FAILURES[failure].replace("%s", database)}; ${fix}`,
+      options,
+    );
+    this.name = "StorageError";
+    this.failure = failure;
+    this.database = database;
+  }
+}
+
+const STORAGE_FAILURES: Record<StorageFailure, string> = {
+  read_only: 'Cannot write to the database "%s": it is read-only',
+  disk_full: 'Cannot write to the database "%s": the disk is full',
+  locked:
+    'Cannot write to the database "%s": another process held its lock past the busy timeout',
+  cannot_open:
+    'Cannot open the database "%s": the file cannot be opened or created',
+  io: 'Cannot use the database "%s": the disk reported an I/O error',
+  unreachable: 'Cannot reach the database server "%s"',
+};

@@ -227,6 +227,61 @@ try {
   }
 
   const n = (x: unknown) => Number(x);
+  const postgresRows = (): Row[] => {
+    if ("missing" in postgres) {
+      return [{
+        part: "7 postgres",
+        figure: "skipped",
+        value: postgres.missing,
+        unit: "",
+      }];
+    }
+    const { overhead: pgo, exported: pge, workers } = postgres;
+    const one = n(workers[0]!.cells_per_second);
+    return [
+      {
+        part: "7 postgres",
+        figure:
+          `cells per second written (wall, as part 1; libSQL file: ${overhead.cells_per_second})`,
+        value: n(pgo.cells_per_second),
+        unit: "/s",
+      },
+      {
+        part: "7 postgres",
+        figure:
+          `cells per second of toolkit time (libSQL file: ${overhead.toolkit_cells_per_second})`,
+        value: n(pgo.toolkit_cells_per_second),
+        unit: "/s",
+      },
+      {
+        part: "7 postgres",
+        figure: `bundle export (libSQL file: ${exported.mb_per_second} MB/s)`,
+        value: n(pge.mb_per_second),
+        unit: "MB/s",
+      },
+      ...workers.flatMap((w): Row[] => [
+        {
+          part: `8 workers ${w.workers}`,
+          figure:
+            `wall / ideal (${w.cells} cells x 100 ms / (8 x ${w.workers}))`,
+          value: n(w.ratio_to_ideal),
+          unit: "",
+          target: "<= 1.10",
+          met: n(w.ratio_to_ideal) <= 1.1,
+        },
+        {
+          part: `8 workers ${w.workers}`,
+          figure: "cells per second / one worker's",
+          value: Math.round((n(w.cells_per_second) / one) * 100) / 100,
+          unit: "x",
+          ...(w.workers === 4
+            ? { target: ">= 3.5", met: n(w.cells_per_second) / one >= 3.5 }
+            : {}),
+        },
+      ]),
+    ];
+  };
+
   const rss = (f: Figures) => Math.round(f.peak_rss_bytes / MB);
   const limitRate = n(limit.stringify_webcrypto_mb_per_second);
   const rows: Row[] = [
@@ -461,61 +516,6 @@ try {
     },
     ...postgresRows(),
   ];
-
-  function postgresRows(): Row[] {
-    if ("missing" in postgres) {
-      return [{
-        part: "7 postgres",
-        figure: "skipped",
-        value: postgres.missing,
-        unit: "",
-      }];
-    }
-    const { overhead: pgo, exported: pge, workers } = postgres;
-    const one = n(workers[0]!.cells_per_second);
-    return [
-      {
-        part: "7 postgres",
-        figure:
-          `cells per second written (wall, as part 1; libSQL file: ${overhead.cells_per_second})`,
-        value: n(pgo.cells_per_second),
-        unit: "/s",
-      },
-      {
-        part: "7 postgres",
-        figure:
-          `cells per second of toolkit time (libSQL file: ${overhead.toolkit_cells_per_second})`,
-        value: n(pgo.toolkit_cells_per_second),
-        unit: "/s",
-      },
-      {
-        part: "7 postgres",
-        figure: `bundle export (libSQL file: ${exported.mb_per_second} MB/s)`,
-        value: n(pge.mb_per_second),
-        unit: "MB/s",
-      },
-      ...workers.flatMap((w): Row[] => [
-        {
-          part: `8 workers ${w.workers}`,
-          figure:
-            `wall / ideal (${w.cells} cells x 100 ms / (8 x ${w.workers}))`,
-          value: n(w.ratio_to_ideal),
-          unit: "",
-          target: "<= 1.10",
-          met: n(w.ratio_to_ideal) <= 1.1,
-        },
-        {
-          part: `8 workers ${w.workers}`,
-          figure: "cells per second / one worker's",
-          value: Math.round((n(w.cells_per_second) / one) * 100) / 100,
-          unit: "x",
-          ...(w.workers === 4
-            ? { target: ">= 3.5", met: n(w.cells_per_second) / one >= 3.5 }
-            : {}),
-        },
-      ]),
-    ];
-  }
 
   const results = {
     schema_version: 1,

@@ -5,6 +5,7 @@ import type { Case } from "../schema/dataset.ts";
 import { type ModelsFile, ModelsFileSchema } from "../schema/model.ts";
 import { PromptFileSchema, templateVariables } from "../schema/prompt.ts";
 import {
+  DEFAULT_BOUNDS,
   type Slice,
   SLICES,
   type Task,
@@ -420,6 +421,7 @@ async function scanDataset(
     lacking: new Map(),
     cases: keepCases ? [] : undefined,
   };
+  const caseBytes = scan.task?.bounds?.case_bytes ?? DEFAULT_BOUNDS.case_bytes;
   // Issues of this file are held back: bytes that are not UTF-8 replace them all.
   const found: Issue[] = [];
   const firstLineOfId = new Map<string, number>();
@@ -432,6 +434,22 @@ async function scanDataset(
     const { line, text } = read;
     if (text.trim() === "") continue;
     nonBlank++;
+    if (overBytes(text, caseBytes)) {
+      const bytes = encoder.encode(text).length;
+      // Too large to keep reading: a model would be sent all of it.
+      const id = /"id"\s*:\s*"([^"]{1,200})"/.exec(text)?.[1];
+      found.push({
+        file,
+        line,
+        ...(id === undefined ? {} : { field: "id" }),
+        message: `case ${id === undefined ? "" : `${quote(id)} `}is ${
+          sizeOf(bytes)
+        } of JSON, over the task's limit of ${
+          sizeOf(caseBytes)
+        }: shorten it, or raise bounds.case_bytes in ${scan.taskFile}`,
+      });
+      continue;
+    }
     const parsed = parseCaseLine(file, line, text);
     if (!parsed.ok) {
       found.push(...parsed.issues);
@@ -474,6 +492,25 @@ async function scanDataset(
   }
   issues.push(...found);
   scan.dataset = dataset;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Whether a string's UTF-8 form is longer than `limit` bytes (a UTF-16 unit
+ * takes 1 to 3 bytes, so most lines are decided without encoding them).
+ */
+function overBytes(text: string, limit: number): boolean {
+  if (text.length > limit) return true;
+  if (text.length * 3 <= limit) return false;
+  return encoder.encode(text).length > limit;
+}
+
+/** A byte count for people: 5.0 MiB, 256 KiB, 812 bytes. */
+function sizeOf(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KiB`;
+  return `${bytes} bytes`;
 }
 
 function checkTaskChecks(

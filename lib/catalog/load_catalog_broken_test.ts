@@ -358,9 +358,14 @@ Deno.test("loadCatalog() accepts CRLF line ends with the same content ids", asyn
   assert.ok(text.includes("\r\n"));
 });
 
-Deno.test("loadCatalog() accepts a valid 1 MB line", async () => {
+Deno.test("loadCatalog() accepts a valid 1 MB line when the task's bounds allow it", async () => {
   const root = await makeCatalog();
   try {
+    const task = `${root}/${PROMPTS}/task.yaml`;
+    await Deno.writeTextFile(
+      task,
+      (await Deno.readTextFile(task)) + "bounds: { case_bytes: 2097152 }\n",
+    );
     const message = "x".repeat(1024 * 1024);
     const lines = (await Deno.readTextFile(`${root}/${DATASET}`)).split("\n");
     lines[0] = JSON.stringify({
@@ -377,5 +382,47 @@ Deno.test("loadCatalog() accepts a valid 1 MB line", async () => {
     assert.equal(dataset.cases[0]?.input.message, message);
   } finally {
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("loadCatalog() refuses a case over 256 KiB of JSON, naming its id, line and size", async () => {
+  const issues = await refusedIssues(async (root) => {
+    const file = `${root}/${DATASET}`;
+    const big = {
+      id: "tt-huge",
+      slice: "typical",
+      input: { message: "x".repeat(5 * 1024 * 1024), plan: "pro" },
+      expected: { category: "billing", priority: "high" },
+    };
+    await Deno.writeTextFile(file, JSON.stringify(big) + "\n", {
+      append: true,
+    });
+  });
+  const lines = (await Deno.readTextFile(
+    new URL(`./testdata/valid/${DATASET}`, import.meta.url),
+  )).trim().split("\n").length;
+  assertIssue(issues, {
+    file: DATASET,
+    line: lines + 1,
+    field: "id",
+    message:
+      /^case 'tt-huge' is 5\.0 MiB of JSON, over the task's limit of 256 KiB: shorten it, or raise bounds\.case_bytes in prompts\/ticket_triage\/task\.yaml$/,
+  });
+  assert.equal(issues.length, 1);
+});
+
+Deno.test("loadCatalog() applies a task's own case limit from bounds.case_bytes", async () => {
+  const issues = await refusedIssues(async (root) => {
+    const task = `${root}/${PROMPTS}/task.yaml`;
+    await Deno.writeTextFile(
+      task,
+      (await Deno.readTextFile(task)) + "bounds: { case_bytes: 150 }\n",
+    );
+  });
+  // Every case line longer than 150 bytes is named, in one pass.
+  assert.ok(issues.length >= 2);
+  for (const issue of issues) {
+    assert.equal(issue.file, DATASET);
+    assert.match(issue.message, /over the task's limit of 150 bytes/);
   }
 });

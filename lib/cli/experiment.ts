@@ -11,6 +11,8 @@ import {
 } from "./command.ts";
 import { planRuns } from "../experiment/plan_runs.ts";
 import { tableLines } from "./_table.ts";
+import { listExperimentRuns } from "../store/runs.ts";
+import type { CacheMode } from "../experiment/options.ts";
 
 const USAGE = `wb experiment: run prompt versions x models over a task's dataset
 
@@ -20,11 +22,19 @@ Usage:
                 [--repetitions 3] [--allow-few-repetitions]
                 [--concurrency 8] [--rpm N] [--tpm N] [--timeout-ms 60000] [--retries 4]
                 [--cache use|refresh|off] [--case ID ...] [--quiet] [--db URL]
-  wb experiment --resume RUN [--db URL]
+  wb experiment --resume EXP_OR_RUN [--concurrency N] [--rpm N] [--tpm N]
+                [--timeout-ms N] [--retries N] [--cache MODE] [--db URL]
   wb experiment --task T --prompt v1 --model m ... --plan-only [--db URL]
 
---plan-only records the runs without running a cell, for workers to run
-(wb worker --run RUN, on this machine or any other sharing the database).
+--plan-only records the runs (with their settings) without running a cell,
+for workers to run: wb worker --run RUN, on this machine or any other
+sharing the database.
+
+Every run of an experiment is recorded before its first call, with its
+settings (concurrency, rate limits, retries, timeout, cache). --resume
+finishes every run of the experiment (given its id, or any of its runs' ids)
+with those settings; a setting given with --resume overrides them and is
+recorded in the run's trace.
 
 --jury judges with several judge configs: each scores on its own, the
 dimension score is the jurors' median, and the jury decides when at least
@@ -59,8 +69,8 @@ export const experimentCommand: Command = {
       quiet: { type: "boolean" },
       "plan-only": { type: "boolean" },
     });
-    const cache = values.cache ?? "use";
-    if (cache !== "use" && cache !== "refresh" && cache !== "off") {
+    const cache = values.cache as CacheMode | undefined;
+    if (cache !== undefined && !["use", "refresh", "off"].includes(cache)) {
       throw new UsageError(`--cache takes use, refresh or off, not '${cache}'`);
     }
     if (
@@ -68,11 +78,11 @@ export const experimentCommand: Command = {
       (!values.task || !values.prompt?.length || !values.model?.length)
     ) {
       throw new UsageError(
-        "give --task, at least one --prompt and one --model (or --resume RUN)",
+        "give --task, at least one --prompt and one --model (or --resume EXP_OR_RUN)",
       );
     }
     if (values.resume) {
-      // A resumed run keeps what it started with.
+      // A resumed experiment keeps what it was planned with.
       const fixed = (
         [
           "task",
@@ -87,7 +97,7 @@ export const experimentCommand: Command = {
       ).filter((name) => values[name] !== undefined);
       if (fixed.length > 0) {
         throw new UsageError(
-          `--resume continues a run with its own ${
+          `--resume continues an experiment with its own ${
             fixed.map((f) => `--${f}`).join(", ")
           }: drop ${
             fixed.length === 1 ? "it" : "them"
@@ -112,34 +122,10 @@ export const experimentCommand: Command = {
       throw new UsageError("give --judge or --jury, not both");
     }
     const concurrency = positiveInt(values.concurrency, "concurrency");
-    if (values["plan-only"]) {
-      if (values.resume) {
-        throw new UsageError("--plan-only plans new runs: drop --resume");
-      }
-      await using store = await openFromFlag(values.db);
-      const planned = await planRuns(store, {
-        task: values.task!,
-        prompts: values.prompt!,
-        models: values.model!,
-        ...(values.judge ? { judge: values.judge } : {}),
-        ...(values.jury?.length ? { jury: values.jury } : {}),
-        ...(quorum ? { quorum } : {}),
-        ...(repetitions ? { repetitions } : {}),
-        allowFewerRepetitions: values["allow-few-repetitions"] ?? false,
-        ...(values.case ? { cases: values.case } : {}),
-      });
-      io.out(`experiment ${planned.experiment_id}`);
-      for (const run of planned.runs) {
-        io.out(
-          `planned ${run.id} ${run.prompt_version_id} x ${run.model_config_id}: run it with wb worker --run ${run.id}`,
-        );
-      }
-      return EXIT.ok;
-    }
     const controller = new AbortController();
     const onSignal = () => {
       io.err(
-        "wb experiment: stopping: no new calls; in-flight calls finish; resume with --resume RUN",
+        "wb experiment: stopping: no new calls; in-flight calls finish; resume with --resume EXP",
       );
       controller.abort();
     };
@@ -157,14 +143,42 @@ export const experimentCommand: Command = {
         ...(limits
           ? { rateLimits: { anthropic: limits, openai: limits, fake: limits } }
           : {}),
-        retry: {
-          ...(retries === undefined ? {} : { retries }),
-          ...(timeoutMs ? { timeoutMs } : {}),
-        },
-        cache,
+        ...(retries !== undefined || timeoutMs
+          ? {
+            retry: {
+              ...(retries === undefined ? {} : { retries }),
+              ...(timeoutMs ? { timeoutMs } : {}),
+            },
+          }
+          : {}),
+        ...(cache ? { cache } : {}),
         signal: controller.signal,
         progress: values.quiet ? SILENT_PROGRESS : autoProgress(),
       } as const;
+      if (values["plan-only"]) {
+        if (values.resume) {
+          throw new UsageError("--plan-only plans new runs: drop --resume");
+        }
+        const planned = await planRuns(store, {
+          ...runner,
+          task: values.task!,
+          prompts: values.prompt!,
+          models: values.model!,
+          ...(values.judge ? { judge: values.judge } : {}),
+          ...(values.jury?.length ? { jury: values.jury } : {}),
+          ...(quorum ? { quorum } : {}),
+          ...(repetitions ? { repetitions } : {}),
+          allowFewerRepetitions: values["allow-few-repetitions"] ?? false,
+          ...(values.case ? { cases: values.case } : {}),
+        });
+        io.out(`experiment ${planned.experiment_id}`);
+        for (const run of planned.runs) {
+          io.out(
+            `planned ${run.id} ${run.prompt_version_id} x ${run.model_config_id}: run it with wb worker --run ${run.id}`,
+          );
+        }
+        return EXIT.ok;
+      }
       const result = values.resume
         ? await resumeExperiment(store, values.resume, runner)
         : await experiment(store, {
@@ -222,11 +236,19 @@ export const experimentCommand: Command = {
           `every generation call of run ${run.run_id} failed: see the errors with \`wb show ${run.run_id}\``,
         );
       }
-      const interrupted = result.runs.filter((r) => r.status !== "completed");
-      for (const run of interrupted) {
-        io.out(`resume with: wb experiment --resume ${run.run_id}`);
+      for (const run of result.runs.filter((r) => r.unreceipted_calls > 0)) {
+        io.out(
+          `run ${run.run_id}: ${run.unreceipted_calls} calls were sent but never receipted (cut short by a cancel or a crash; see docs/ARCHITECTURE.md)`,
+        );
       }
-      return interrupted.length || failed.length ? EXIT.failed : EXIT.ok;
+      const unfinished = await listExperimentRuns(store, result.experiment_id)
+        .then((runs) => runs.filter((r) => r.status !== "completed"));
+      if (unfinished.length > 0) {
+        io.out(
+          `${unfinished.length} run(s) of the experiment are not complete; resume with: wb experiment --resume ${result.experiment_id}`,
+        );
+      }
+      return unfinished.length || failed.length ? EXIT.failed : EXIT.ok;
     } finally {
       Deno.removeSignalListener("SIGINT", onSignal);
     }

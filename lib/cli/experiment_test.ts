@@ -81,7 +81,7 @@ prices:`,
     );
     assert.match(
       resume.err[0]!,
-      /--resume continues a run with its own --task/,
+      /--resume continues an experiment with its own --task/,
     );
   } finally {
     Deno.env.delete(keyVariable);

@@ -8,6 +8,7 @@ import {
   ConfigError,
   ConflictError,
   NotFoundError,
+  StorageError,
   ValidationError,
 } from "../errors.ts";
 import { type Command, EXIT, type Io, UsageError } from "./command.ts";
@@ -77,6 +78,7 @@ export async function main(
     if (
       error instanceof ValidationError || error instanceof ConflictError ||
       error instanceof NotFoundError || error instanceof ConfigError ||
+      error instanceof StorageError ||
       error instanceof SyntaxError
     ) {
       io.err(`wb ${name}: ${error.message}`);

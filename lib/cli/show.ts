@@ -4,6 +4,7 @@ import { SLICES } from "../schema/task.ts";
 import { cellScore } from "../scoring/cell_score.ts";
 import { WEAK_RHO } from "../scoring/judge_calibration.ts";
 import { scoreRun } from "../scoring/score_run.ts";
+import { getRun } from "../store/runs.ts";
 import { listResults } from "../store/scores.ts";
 import {
   type Command,
@@ -63,6 +64,12 @@ export const showCommand: Command = {
       return EXIT.ok;
     }
     printScorecard(scorecard, sha256, io);
+    const run = await getRun(store, scorecard.run.id);
+    if (run.unreceipted_calls > 0) {
+      io.out(
+        `unreceipted calls  ${run.unreceipted_calls} sent but never receipted (cut short by a cancel or a crash; see docs/ARCHITECTURE.md, "Crash safety")`,
+      );
+    }
     if (samples > 0) {
       printSamples(await listResults(store, scorecard.run.id), samples, io);
     }

@@ -10,7 +10,9 @@ import { newId, nowIso } from "../content/ids.ts";
 import { costOf, priceAt } from "../providers/pricing.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import type { CallPurpose } from "../schema/receipt.ts";
+import type { ModelRequest } from "../providers/adapter.ts";
 import type { RunRecord } from "../store/runs.ts";
+import type { SendJournal } from "../store/send_journal.ts";
 import type { KnownHits, ReceiptCache } from "./_cache.ts";
 import { canonicalValue } from "./_canonical.ts";
 import {
@@ -21,6 +23,7 @@ import {
 } from "./_request_identity.ts";
 import type { RunResources } from "./_resources.ts";
 import { callModel } from "./call_model.ts";
+import type { CallSize } from "./rate_limiter.ts";
 import type { CacheMode, RunnerOptions } from "./options.ts";
 
 /** Makes a run's model calls and counts them. */
@@ -34,19 +37,59 @@ export class Caller {
   readonly #cache: ReceiptCache;
   readonly #mode: CacheMode;
   readonly #options: RunnerOptions;
+  readonly #journal: SendJournal;
 
   constructor(
     run: RunRecord,
     resources: RunResources,
     cache: ReceiptCache,
-    mode: CacheMode,
-    options: RunnerOptions,
+    journal: SendJournal,
+    options: RunnerOptions & { cache: CacheMode },
   ) {
+    this.#journal = journal;
     this.#run = run;
     this.#resources = resources;
     this.#cache = cache;
-    this.#mode = mode;
+    this.#mode = options.cache;
     this.#options = options;
+  }
+
+  /**
+   * Records a call that is not made (its request broke a bound): a receipt
+   * with the error, no attempt and no cost, so the cell says why.
+   */
+  refuse(
+    purpose: CallPurpose,
+    config: ModelConfig,
+    prepared: PreparedCall,
+    error: { kind: string; message: string },
+  ): Call {
+    return seal({
+      run_id: this.#run.id,
+      trace_id: this.#run.trace_id,
+      purpose,
+      provider: config.provider,
+      model: config.model,
+      model_config_id: config.id,
+      request: recordedRequest(prepared.request),
+      cache_key: prepared.key,
+      id: newId("io"),
+      response: null,
+      text: null,
+      usage: null,
+      cost: null,
+      uncached_cost: null,
+      currency: null,
+      price_id: null,
+      latency_ms: 0,
+      status: "error",
+      error,
+      attempts: 0,
+      cached_from: null,
+      provider_response_id: null,
+      stop_reason: null,
+      created_at: nowIso(),
+    }, { request: prepared.recordedJson, response: null });
   }
 
   /**
@@ -60,7 +103,16 @@ export class Caller {
     known?: KnownHits,
     sent?: () => void,
   ): Promise<Call> {
-    const { request, key, recordedJson } = prepared;
+    const { request, key } = prepared;
+    const scrubber = this.#resources.scrubber;
+    // A prompt that carries a secret is stored without it (the cache key,
+    // a hash, is kept).
+    let { recordedJson } = prepared;
+    let recorded = recordedRequest(request);
+    if (scrubber.contains(recordedJson)) {
+      recorded = scrubber.scrubValue(recorded);
+      recordedJson = canonicalValue(recorded);
+    }
     const base = {
       run_id: this.#run.id,
       trace_id: this.#run.trace_id,
@@ -68,7 +120,7 @@ export class Caller {
       provider: config.provider,
       model: config.model,
       model_config_id: config.id,
-      request: recordedRequest(request),
+      request: recorded,
       cache_key: key,
     };
     if (key && this.#mode === "use") {
@@ -98,11 +150,13 @@ export class Caller {
     }
     const adapter = this.#resources.adapters.get(config.id)!;
     const limiter = this.#resources.limiters.get(config.provider);
+    const size = limiter?.limitsTokens ? callSize(request) : undefined;
     // Counted once the call is sent: a call still waiting for the rate
     // limiter when the run is interrupted was never made.
     let counted = false;
     const outcome = await callModel(adapter, request, this.#options.retry, {
-      ...(limiter ? { acquire: () => limiter.acquire() } : {}),
+      ...(limiter ? { acquire: () => limiter.acquire(size) } : {}),
+      beforeSend: this.#journal.mark,
       sent: () => {
         if (!counted) {
           counted = true;
@@ -113,14 +167,15 @@ export class Caller {
       simulateLatency: this.#options.simulateLatency ?? false,
     });
     const created = nowIso();
-    const reported = outcome.response?.usage ?? null;
+    // What the provider sent back is stored without the secrets it echoed.
+    const response = outcome.response === null
+      ? null
+      : scrubber.scrubValue(outcome.response);
+    const reported = response?.usage ?? null;
     // A usage object with no figure in it is no usage: recorded as unknown.
     const usage = reported && Object.values(reported).some((v) => v !== null)
       ? reported
       : null;
-    if (limiter && usage) {
-      limiter.charge((usage.input_tokens ?? 0) + (usage.output_tokens ?? 0));
-    }
     const price = priceAt(
       this.#resources.prices.get(`${config.provider}/${config.model}`) ?? [],
       created,
@@ -129,19 +184,19 @@ export class Caller {
     return seal({
       ...base,
       id: newId("io"),
-      response: outcome.response,
-      text: outcome.response?.text ?? null,
+      response,
+      text: response?.text ?? null,
       usage,
       cost: cost?.cost ?? null,
       uncached_cost: cost?.cost ?? null,
       currency: cost?.currency ?? price?.currency ?? null,
       price_id: price?.id ?? null,
       latency_ms: Math.round(outcome.latencyMs * 1000) / 1000,
-      status: outcome.response ? "ok" : "error",
+      status: response ? "ok" : "error",
       error: outcome.error
         ? {
           kind: outcome.error.kind,
-          message: outcome.error.message,
+          message: scrubber.scrub(outcome.error.message),
           ...(outcome.error.status === undefined
             ? {}
             : { status: outcome.error.status }),
@@ -149,14 +204,30 @@ export class Caller {
         : null,
       attempts: outcome.attempts,
       cached_from: null,
-      provider_response_id: outcome.response?.response_id ?? null,
-      stop_reason: outcome.response?.stop_reason ?? null,
+      provider_response_id: response?.response_id ?? null,
+      stop_reason: response?.stop_reason ?? null,
       created_at: created,
     }, {
       request: recordedJson,
-      response: outcome.response === null
-        ? null
-        : canonicalValue(outcome.response),
+      response: response === null ? null : canonicalValue(response),
     });
   }
+}
+
+const encoder = new TextEncoder();
+
+/** A request's prompt (system prompt and messages) in UTF-8 bytes. */
+export function promptBytes(request: ModelRequest): number {
+  let bytes = request.system ? encoder.encode(request.system).length : 0;
+  for (const m of request.messages) bytes += encoder.encode(m.content).length;
+  return bytes;
+}
+
+/** A request's prompt size and its `max_tokens`, for the token limiter. */
+function callSize(request: ModelRequest): CallSize {
+  const max = request.params?.max_tokens;
+  return {
+    promptBytes: promptBytes(request),
+    maxTokens: typeof max === "number" ? max : undefined,
+  };
 }

@@ -9,12 +9,13 @@ import type { ModelRequest } from "../providers/adapter.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import type { ModelParams, PromptVersion } from "../schema/prompt.ts";
 import type { CellResult, CellStatus } from "../schema/result.ts";
+import { DEFAULT_BOUNDS } from "../schema/task.ts";
 import type { JudgeCall, JudgeResult } from "../scoring/judge.ts";
 import { judge } from "../scoring/judge.ts";
 import { judgeByJury } from "../scoring/jury.ts";
 import { scoreCell } from "../scoring/score_cell.ts";
 import type { KnownHits } from "./_cache.ts";
-import type { Caller } from "./_caller.ts";
+import { type Caller, promptBytes } from "./_caller.ts";
 import type { Cell, Plan } from "./_plan.ts";
 import {
   type Call,
@@ -68,6 +69,7 @@ export class CellRunner {
   readonly #withKeys: boolean;
   readonly #signal: AbortSignal | undefined;
   readonly #params: ModelParams;
+  readonly #promptLimit: number;
   /** Serialized request members, shared by the run's calls. */
   readonly #memo: SerializeMemo = new Map();
 
@@ -82,6 +84,8 @@ export class CellRunner {
     this.#withKeys = withKeys;
     this.#signal = signal;
     this.#params = mergedParams(plan.model, plan.version);
+    this.#promptLimit = plan.task.bounds?.prompt_bytes ??
+      DEFAULT_BOUNDS.prompt_bytes;
   }
 
   /** The model under test. */
@@ -138,13 +142,20 @@ export class CellRunner {
   ): Promise<CellOutcome | undefined> {
     const { task, model, judgeConfig, jury } = this.#plan;
     const { testCase, repetition } = cell;
-    const generation = await this.#caller.call(
-      "generate",
-      model,
-      prepared.call,
-      prepared.known,
-      sent,
-    );
+    const bytes = promptBytes(prepared.call.request);
+    const generation = bytes > this.#promptLimit
+      ? this.#caller.refuse("generate", model, prepared.call, {
+        kind: "request_too_large",
+        message:
+          `the rendered prompt is ${bytes} bytes, over the task's limit of ${this.#promptLimit} (bounds.prompt_bytes in task.yaml); the call was not sent`,
+      })
+      : await this.#caller.call(
+        "generate",
+        model,
+        prepared.call,
+        prepared.known,
+        sent,
+      );
     if (this.#cancelled([generation])) return undefined;
     const calls: Call[] = [generation];
     const output = generation.receipt.text;

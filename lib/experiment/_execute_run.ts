@@ -9,7 +9,13 @@
 import { nowIso } from "../content/ids.ts";
 import { scoreRun } from "../scoring/score_run.ts";
 import { type CellWriter, openCellWriter } from "../store/cell_writer.ts";
+import type { RunSettings } from "../schema/run_settings.ts";
 import type { Store } from "../store/open.ts";
+import {
+  openSendJournal,
+  type SendJournal,
+  settleSends,
+} from "../store/send_journal.ts";
 import { setRunStatus } from "../store/runs.ts";
 import type { Tracer } from "../trace/tracer.ts";
 import { ReceiptCache } from "./_cache.ts";
@@ -22,7 +28,7 @@ import { runPool } from "./_pool.ts";
 import type { RunResources } from "./_resources.ts";
 import { RunTally } from "./_run_tally.ts";
 import { CacheWindows } from "./_windows.ts";
-import type { ResolvedRunnerOptions, RunnerOptions } from "./options.ts";
+import { retryPolicy, type RunnerOptions } from "./options.ts";
 import { type ProgressSink, SILENT_PROGRESS } from "./progress.ts";
 import type { RunSummary } from "./run_summary.ts";
 
@@ -43,11 +49,11 @@ export interface RunSession {
  * batches it claims through one pipeline.
  */
 export class CellPipeline {
-  readonly #store: Store;
   readonly #session: Omit<RunSession, "cells" | "resumed">;
   readonly #options: RunnerOptions;
-  readonly #resolved: ResolvedRunnerOptions;
+  readonly #settings: RunSettings;
   readonly #writer: CellWriter;
+  readonly #journal: SendJournal;
   readonly #cache: ReceiptCache;
   readonly #runner: CellRunner;
   readonly #committer: CellCommitter;
@@ -63,32 +69,30 @@ export class CellPipeline {
     store: Store,
     session: Omit<RunSession, "cells" | "resumed">,
     options: RunnerOptions,
-    resolved: ResolvedRunnerOptions,
-    writer: CellWriter,
+    settings: RunSettings,
+    io: { writer: CellWriter; journal: SendJournal },
     total: number,
   ) {
-    this.#store = store;
     this.#session = session;
     this.#options = options;
-    this.#resolved = resolved;
-    this.#writer = writer;
+    this.#settings = settings;
+    this.#writer = io.writer;
+    this.#journal = io.journal;
     this.#total = total;
     const { plan, tracer, resources } = session;
     this.#cache = new ReceiptCache(store);
-    this.caller = new Caller(
-      plan.run,
-      resources,
-      this.#cache,
-      resolved.cache,
-      options,
-    );
+    this.caller = new Caller(plan.run, resources, this.#cache, io.journal, {
+      ...options,
+      retry: retryPolicy(settings),
+      cache: settings.cache,
+    });
     this.#runner = new CellRunner(
       plan,
       this.caller,
-      resolved.cache !== "off",
+      settings.cache !== "off",
       options.signal,
     );
-    this.#committer = new CellCommitter(writer, tracer);
+    this.#committer = new CellCommitter(io.writer, tracer);
     this.#progress = options.progress ?? SILENT_PROGRESS;
     this.#label = `${plan.version.id} x ${plan.model.id}`;
     this.#progress.start(this.#label, total);
@@ -123,42 +127,37 @@ export class CellPipeline {
       task: plan.task,
       judge: plan.judgeConfig,
       cache: this.#cache,
-      lookup: this.#resolved.cache === "use",
+      lookup: this.#settings.cache === "use",
     });
-    await runPool(
-      cells.length,
-      this.#resolved.concurrency,
-      async (index, sent) => {
-        if (this.stopping) return;
-        const cell = cells[index]!;
-        const prepared = await windows.get(index);
-        const outcome = await runner.run(cell, prepared, sent)
-          .finally(() => windows.release(index));
-        if (!outcome) return;
-        // What is left needs no model: the pool starts the next cell's call
-        // before doing it, so it overlaps the calls in flight.
-        return async () => {
-          const record = cellRecord(run.id, cell, outcome);
-          committer.commit(record.write, record.events, () => {
-            this.tally.add(
-              record.write.receipts,
-              outcome.status,
-              outcome.judgeError,
-            );
-            for (const r of record.write.receipts) {
-              if (
-                r.cache_key !== null && r.cached_from === null &&
-                r.status === "ok"
-              ) windows.committed(r.cache_key);
-            }
-            this.#progress.update(
-              this.tally.progress(this.#label, this.#total),
-            );
-          });
-          await committer.room();
-        };
-      },
-    );
+    const concurrency = this.#settings.concurrency ?? Number.POSITIVE_INFINITY;
+    await runPool(cells.length, concurrency, async (index, sent) => {
+      if (this.stopping) return;
+      const cell = cells[index]!;
+      const prepared = await windows.get(index);
+      const outcome = await runner.run(cell, prepared, sent)
+        .finally(() => windows.release(index));
+      if (!outcome) return;
+      // What is left needs no model: the pool starts the next cell's call
+      // before doing it, so it overlaps the calls in flight.
+      return async () => {
+        const record = cellRecord(run.id, cell, outcome);
+        committer.commit(record.write, record.events, () => {
+          this.tally.add(
+            record.write.receipts,
+            outcome.status,
+            outcome.judgeError,
+          );
+          for (const r of record.write.receipts) {
+            if (
+              r.cache_key !== null && r.cached_from === null &&
+              r.status === "ok"
+            ) windows.committed(r.cache_key);
+          }
+          this.#progress.update(this.tally.progress(this.#label, this.#total));
+        });
+        await committer.room();
+      };
+    });
   }
 
   /** Waits until every queued cell is committed (or a commit failed). */
@@ -166,53 +165,17 @@ export class CellPipeline {
     return this.#committer.idle();
   }
 
-  /** Waits for the commits, closes the writer and the progress display. */
+  /** Waits for the commits, closes the writer, the journal and the progress display. */
   async close(): Promise<void> {
     try {
       await this.#committer.idle();
       await this.#writer.close();
     } finally {
+      // A journal that cannot be folded now (the database failed) stays, and
+      // the next resume folds it.
+      await this.#journal.close().catch(() => {});
       this.#progress.stop(this.tally.progress(this.#label, this.#total));
     }
-  }
-
-  /** The run's summary for this session, from the tally and the caller. */
-  summary(
-    status: RunSummary["status"],
-    cells: number,
-    resumed: number,
-    scorecard: string | null,
-  ): RunSummary {
-    const { plan } = this.#session;
-    return {
-      run_id: plan.run.id,
-      prompt_version_id: plan.version.id,
-      model_config_id: plan.model.id,
-      status,
-      cells,
-      committed: this.tally.committed,
-      resumed,
-      failures: this.tally.failures,
-      judge_errors: this.tally.judgeErrors,
-      adapter_calls: this.caller.adapterCalls,
-      cache_hits: this.caller.cacheHits,
-      cost: this.tally.cost.toString(),
-      uncached_cost: this.tally.uncached.toString(),
-      scorecard_sha256: scorecard,
-    };
-  }
-
-  /** The `run_finished` event's data. */
-  finishedData(status: string, scorecard: string | null) {
-    return {
-      run_id: this.#session.plan.run.id,
-      status,
-      committed: this.tally.committed,
-      failures: this.tally.failures,
-      judge_errors: this.tally.judgeErrors,
-      cost: this.tally.cost.toString(),
-      scorecard_sha256: scorecard,
-    };
   }
 }
 
@@ -226,16 +189,18 @@ export async function executeRun(
   store: Store,
   session: RunSession,
   options: RunnerOptions,
-  resolved: ResolvedRunnerOptions,
+  settings: RunSettings,
 ): Promise<RunSummary> {
   const { plan, cells, tracer } = session;
+  const { run, version, model } = plan;
+  const journal = await openSendJournal(store, run.id);
   const writer = await openCellWriter(store, cells.length);
   const pipeline = new CellPipeline(
     store,
     session,
     options,
-    resolved,
-    writer,
+    settings,
+    { writer, journal },
     cells.length,
   );
   try {
@@ -244,19 +209,40 @@ export async function executeRun(
     await pipeline.close();
   }
   if (pipeline.error !== undefined) throw pipeline.error;
-  const complete = pipeline.tally.committed === cells.length;
+  const { tally, caller } = pipeline;
+  // Calls this session sent and did not receipt (cut short by a cancel).
+  const sends = await settleSends(store, run.id);
+  const complete = tally.committed === cells.length;
   const status = complete ? "completed" : "interrupted";
-  await setRunStatus(store, plan.run.id, status, complete ? nowIso() : null);
-  const scorecard = complete
-    ? (await scoreRun(store, plan.run.id)).sha256
-    : null;
+  await setRunStatus(store, run.id, status, complete ? nowIso() : null);
+  const scorecard = complete ? (await scoreRun(store, run.id)).sha256 : null;
   await tracer.emit("run_finished", {
-    data: pipeline.finishedData(status, scorecard),
+    data: {
+      run_id: run.id,
+      status,
+      committed: tally.committed,
+      failures: tally.failures,
+      judge_errors: tally.judgeErrors,
+      cost: tally.cost.toString(),
+      unreceipted_calls: sends.unreceipted,
+      scorecard_sha256: scorecard,
+    },
   });
-  return pipeline.summary(
+  return {
+    run_id: run.id,
+    prompt_version_id: version.id,
+    model_config_id: model.id,
     status,
-    session.resumed + cells.length,
-    session.resumed,
-    scorecard,
-  );
+    cells: session.resumed + cells.length,
+    committed: tally.committed,
+    resumed: session.resumed,
+    failures: tally.failures,
+    judge_errors: tally.judgeErrors,
+    adapter_calls: caller.adapterCalls,
+    cache_hits: caller.cacheHits,
+    cost: tally.cost.toString(),
+    uncached_cost: tally.uncached.toString(),
+    unreceipted_calls: sends.unreceipted,
+    scorecard_sha256: scorecard,
+  };
 }

@@ -8,6 +8,7 @@ import { ValidationError } from "../errors.ts";
 import type { Case, Dataset } from "../schema/dataset.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import type { PromptVersion } from "../schema/prompt.ts";
+import type { RunSettings } from "../schema/run_settings.ts";
 import type { Task } from "../schema/task.ts";
 import { juryKey, makeJury, parseJuryKey } from "../scoring/jury.ts";
 import {
@@ -96,6 +97,7 @@ export async function planNew(
   store: Store,
   options: ExperimentOptions,
   experimentId: string,
+  settings: RunSettings,
 ): Promise<Plan[]> {
   const taskName = options.task;
   if (!taskName) {
@@ -162,7 +164,7 @@ export async function planNew(
         judge_config_id: jury?.key ?? judgeConfig?.id ?? null,
         dataset_id: dataset.id,
         repetitions,
-        status: "running",
+        status: "planned",
         flags: options.cases
           ? [...flags, `cases:${options.cases.join(",")}`]
           : flags,
@@ -178,6 +180,10 @@ export async function planNew(
         trace_id: newId("trace"),
         created_at: nowIso(),
         finished_at: null,
+        settings,
+        position: plans.length,
+        calls_sent: 0,
+        unreceipted_calls: 0,
       };
       plans.push({ run, task, version, model, judgeConfig, cases, jury });
     }

@@ -10,14 +10,28 @@ import type { ModelAdapter } from "../providers/adapter.ts";
 import { createAdapter } from "../providers/create_adapter.ts";
 import type { PriceRow } from "../providers/pricing.ts";
 import type { ModelConfig } from "../schema/model.ts";
+import type { RunSettings } from "../schema/run_settings.ts";
 import { listPrices } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
+import {
+  keyValuesOf,
+  secretEnvValues,
+  SecretScrubber,
+} from "../trace/secrets.ts";
 import type { Plan } from "./_plan.ts";
 import type { RunnerOptions } from "./options.ts";
 import { type Limiter, RateLimiter } from "./rate_limiter.ts";
 
 /** Adapters, prices and limiters, shared by a session's runs. */
 export interface RunResources {
+  /**
+   * Values kept out of everything the runs store: the keys the model
+   * configs name (`api_key_env`) and the caller's `secrets` (the
+   * environment's secret-named variables are added by the scrubber).
+   */
+  readonly secrets: readonly string[];
+  /** Scrubs those values and the common key shapes. */
+  readonly scrubber: SecretScrubber;
   readonly adapters: ReadonlyMap<string, ModelAdapter>;
   readonly prices: ReadonlyMap<string, PriceRow[]>;
   readonly limiters: ReadonlyMap<string, Limiter>;
@@ -41,6 +55,7 @@ export function configsOf(plan: Plan): ModelConfig[] {
 export async function loadResources(
   store: Store,
   plans: readonly Plan[],
+  settings: RunSettings,
   options: RunnerOptions,
 ): Promise<RunResources> {
   const adapterFor = options.adapterFor ??
@@ -55,13 +70,28 @@ export async function loadResources(
     if (!prices.has(key)) {
       prices.set(key, await listPrices(store, config.provider, config.model));
     }
-    const limits = options.rateLimits?.[config.provider];
+    const limits = settings.rate_limits[config.provider];
     if (limits && !limiters.has(config.provider)) {
-      limiters.set(config.provider, new RateLimiter(limits));
+      limiters.set(
+        config.provider,
+        new RateLimiter({
+          ...(limits.requests_per_minute === undefined
+            ? {}
+            : { requestsPerMinute: limits.requests_per_minute }),
+          ...(limits.tokens_per_minute === undefined
+            ? {}
+            : { tokensPerMinute: limits.tokens_per_minute }),
+        }),
+      );
     }
   }
   if (adapters.size === 0) {
     throw new ConfigError("Cannot run the experiment: it names no model");
   }
-  return { adapters, prices, limiters };
+  const secrets = [
+    ...keyValuesOf(plans.flatMap(configsOf)),
+    ...options.secrets ?? [],
+  ];
+  const scrubber = new SecretScrubber([...secretEnvValues(), ...secrets]);
+  return { secrets, scrubber, adapters, prices, limiters };
 }

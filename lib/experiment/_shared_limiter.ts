@@ -1,69 +1,111 @@
 /**
- * A provider's rate limits shared by every worker on a store: request slots
- * reserved in the store one after another (`requestsPerMinute` spaced
- * evenly across all workers, as the in-process limiter spaces them), and
- * the last minute's tokens summed from the store (`tokensPerMinute`, charged
- * after each call from the provider's usage, as the in-process limiter
- * charges them).
+ * A provider's rate limits shared by every worker on a store, with the
+ * in-process limiter's rules (`rate_limiter.ts`): request slots reserved in
+ * the store one after another (requests per minute spaced evenly across all
+ * workers), and tokens reserved in the store before a call is sent (the
+ * prompt's bytes times the highest tokens-per-byte this worker has seen,
+ * plus `max_tokens` or the largest output seen) and settled with the
+ * provider's usage after it, so tokens per minute hold across workers at any
+ * concurrency.
  *
  * @module
  */
-import {
-  recordTokens,
-  reserveRequestSlot,
-  tokensInWindow,
-} from "../store/rate_limits.ts";
+import { newId } from "../content/ids.ts";
+import type { Usage } from "../providers/adapter.ts";
 import type { Store } from "../store/open.ts";
-import type { Limiter, RateLimits } from "./rate_limiter.ts";
+import {
+  reserveRequestSlot,
+  reserveTokens,
+  settleTokens,
+} from "../store/rate_limits.ts";
+import type {
+  CallSize,
+  Limiter,
+  RateLimits,
+  TokenReservation,
+} from "./rate_limiter.ts";
 
-const MINUTE_MS = 60_000;
+const MINUTE = 60_000;
 
 /** A limiter whose state is in the store, shared by every worker of a provider. */
 export class SharedRateLimiter implements Limiter {
   readonly #store: Store;
   readonly #provider: string;
-  readonly #limits: RateLimits;
-  /** Token charges being written; the next acquire waits for them (and rethrows a failure). */
-  #charging: Promise<void> = Promise.resolve();
+  readonly #rpm: number | undefined;
+  readonly #tpm: number | undefined;
+  #tokensPerByte = 1;
+  #sawUsage = false;
+  #largestOutput = 0;
+  /** Settlements being written; the next acquire waits for them (and rethrows a failure). */
+  #settling: Promise<void> = Promise.resolve();
 
   constructor(store: Store, provider: string, limits: RateLimits) {
     this.#store = store;
     this.#provider = provider;
-    this.#limits = limits;
+    this.#rpm = limits.requestsPerMinute && limits.requestsPerMinute > 0
+      ? limits.requestsPerMinute
+      : undefined;
+    this.#tpm = limits.tokensPerMinute && limits.tokensPerMinute > 0
+      ? limits.tokensPerMinute
+      : undefined;
   }
 
-  async acquire(): Promise<void> {
-    await this.#charging;
-    const tpm = this.#limits.tokensPerMinute;
-    if (tpm && tpm > 0) {
+  get limitsTokens(): boolean {
+    return this.#tpm !== undefined;
+  }
+
+  async acquire(
+    size: CallSize = { promptBytes: 0 },
+  ): Promise<TokenReservation> {
+    await this.#settling;
+    const tpm = this.#tpm;
+    const id = newId("tok");
+    const tokens = tpm === undefined ? 0 : Math.ceil(
+      size.promptBytes * this.#tokensPerByte,
+    ) + (size.maxTokens ?? this.#largestOutput);
+    if (tpm !== undefined) {
       for (;;) {
-        const { used, expiresInMs } = await tokensInWindow(
+        const wait = await reserveTokens(
           this.#store,
           `tpm:${this.#provider}`,
-          MINUTE_MS,
+          { id, tokens },
+          tpm,
+          MINUTE,
         );
-        if (used < tpm || expiresInMs === null) break;
-        await sleep(Math.max(1, expiresInMs));
+        if (wait === 0) break;
+        await sleep(wait);
       }
     }
-    const rpm = this.#limits.requestsPerMinute;
-    if (rpm && rpm > 0) {
+    if (this.#rpm !== undefined) {
       const wait = await reserveRequestSlot(
         this.#store,
         `rpm:${this.#provider}`,
-        MINUTE_MS / rpm,
+        MINUTE / this.#rpm,
       );
       if (wait > 0) await sleep(wait);
     }
-  }
-
-  charge(tokens: number): void {
-    const tpm = this.#limits.tokensPerMinute;
-    if (!tpm || tokens <= 0) return;
-    const previous = this.#charging;
-    this.#charging = previous.then(() =>
-      recordTokens(this.#store, `tpm:${this.#provider}`, tokens, 2 * MINUTE_MS)
-    );
+    if (tpm === undefined) return { tokens: 0, settle() {} };
+    return {
+      tokens,
+      settle: (usage: Usage | null) => {
+        if (!usage) return;
+        const input = (usage.input_tokens ?? 0) +
+          (usage.cache_read_tokens ?? 0) + (usage.cache_write_tokens ?? 0);
+        const output = usage.output_tokens ?? 0;
+        if (size.promptBytes > 0 && usage.input_tokens !== null) {
+          const ratio = input / size.promptBytes;
+          this.#tokensPerByte = this.#sawUsage
+            ? Math.max(this.#tokensPerByte, ratio)
+            : ratio;
+          this.#sawUsage = true;
+        }
+        this.#largestOutput = Math.max(this.#largestOutput, output);
+        const previous = this.#settling;
+        this.#settling = previous.then(() =>
+          settleTokens(this.#store, id, input + output)
+        );
+      },
+    };
   }
 }
 

@@ -4,7 +4,6 @@ import type {
   ModelResponse,
 } from "../providers/adapter.ts";
 import { ProviderError } from "../providers/adapter.ts";
-import { SecretScrubber } from "../trace/secrets.ts";
 
 /** How a call is retried and bounded. */
 export interface RetryPolicy {
@@ -17,6 +16,14 @@ export interface RetryPolicy {
   /** Per-attempt timeout in ms. @default {60000} */
   timeoutMs?: number;
 }
+
+/** The retry policy's defaults. */
+export const DEFAULT_RETRY: Required<RetryPolicy> = {
+  retries: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  timeoutMs: 60_000,
+};
 
 /** What one call came to, after retries. */
 export interface CallOutcome {
@@ -32,8 +39,18 @@ export interface CallOutcome {
 
 /** Hooks the runner gives: waiting for a rate-limit slot, the sleep function, randomness. */
 export interface CallHooks {
-  /** Waits until the rate limiter allows one more request. */
-  acquire?: () => Promise<void>;
+  /**
+   * Waits until the rate limiter allows one more request (each attempt);
+   * what it holds is settled with the attempt's usage.
+   */
+  acquire?: () => Promise<
+    { settle(usage: ModelResponse["usage"] | null): void } | void
+  >;
+  /**
+   * Counts the attempt as sent, before it is (the send journal); a promise
+   * is waited for. Its errors are not provider errors: they are thrown.
+   */
+  beforeSend?: () => void | Promise<void>;
   /** Sleeps (tests pass a fake). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** A number in [0, 1) for jitter. */
@@ -101,10 +118,10 @@ export async function callModel(
   policy: RetryPolicy = {},
   hooks: CallHooks = {},
 ): Promise<CallOutcome> {
-  const retries = policy.retries ?? 4;
-  const base = policy.baseDelayMs ?? 500;
-  const maxDelay = policy.maxDelayMs ?? 30_000;
-  const timeoutMs = policy.timeoutMs ?? 60_000;
+  const retries = policy.retries ?? DEFAULT_RETRY.retries;
+  const base = policy.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
+  const maxDelay = policy.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
+  const timeoutMs = policy.timeoutMs ?? DEFAULT_RETRY.timeoutMs;
   const wait = hooks.sleep ?? sleep;
   const random = hooks.random ?? Math.random;
   const outer = request.signal;
@@ -119,7 +136,9 @@ export async function callModel(
       );
       break;
     }
-    await hooks.acquire?.();
+    const held = await hooks.acquire?.();
+    const counted = hooks.beforeSend?.();
+    if (counted) await counted;
     attempts++;
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
@@ -135,9 +154,11 @@ export async function callModel(
         await wait(response.simulated_latency_ms, signal);
       }
       latencyMs = response.simulated_latency_ms ?? performance.now() - started;
+      held?.settle(response.usage);
       return { response, error: null, attempts, latencyMs };
     } catch (error) {
       latencyMs = performance.now() - started;
+      held?.settle(null);
       lastError = asProviderError(
         error,
         timeout.signal.aborted,
@@ -154,15 +175,5 @@ export async function callModel(
     );
     await wait(delay, outer);
   }
-  // Some servers echo the request's key in their error text (an "incorrect
-  // API key: Bearer sk-..." reply): the message is recorded, the key is not.
-  if (lastError) lastError.message = scrubber().scrub(lastError.message);
   return { response: null, error: lastError, attempts, latencyMs };
-}
-
-let secrets: SecretScrubber | undefined;
-
-/** The process's scrubber (its secret environment values, read once, and the common key shapes). */
-function scrubber(): SecretScrubber {
-  return secrets ??= new SecretScrubber();
 }

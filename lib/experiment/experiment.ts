@@ -1,30 +1,40 @@
 import { newId } from "../content/ids.ts";
-import { ConflictError } from "../errors.ts";
+import { ConflictError, NotFoundError } from "../errors.ts";
+import type { RunSettings } from "../schema/run_settings.ts";
 import type { Store } from "../store/open.ts";
-import { committedCells, getRun, setRunStatus } from "../store/runs.ts";
+import {
+  committedCells,
+  getRun,
+  insertRuns,
+  listExperimentRuns,
+  setRunSettings,
+  setRunStatus,
+} from "../store/runs.ts";
+import { settleSends } from "../store/send_journal.ts";
 import { Tracer } from "../trace/tracer.ts";
+import type { WorkflowInput } from "../trace/workflow.ts";
 import { executeRun } from "./_execute_run.ts";
-import { pendingCells, planNew, planStoredRun } from "./_plan.ts";
-import { loadResources } from "./_resources.ts";
-import { startRun } from "./_start_run.ts";
+import { pendingCells, type Plan, planNew, planStoredRun } from "./_plan.ts";
+import { loadResources, type RunResources } from "./_resources.ts";
 import {
   type ExperimentOptions,
-  resolveRunnerOptions,
+  resolveSettings,
   type RunnerOptions,
 } from "./options.ts";
 import type { ExperimentResult, RunSummary } from "./run_summary.ts";
 
 /**
  * Runs prompt versions x models over a task's dataset, with repetitions.
- * Every model call becomes a receipt; each cell (a case x a repetition)
- * commits its receipts, its scored result and its trace events in one
- * transaction, so a killed run resumes ({@linkcode resumeExperiment}) with
- * nothing lost and no committed call repeated. Identical calls are served
- * from the cache.
+ * Every run is recorded (`planned`, with its settings) before the first
+ * call, so a killed experiment resumes as a whole
+ * ({@linkcode resumeExperiment}). Every model call becomes a receipt; each
+ * cell (a case x a repetition) commits its receipts, its scored result and
+ * its trace events in one transaction, so nothing committed is lost and no
+ * committed call is repeated. Identical calls are served from the cache.
  *
  * @param store The database (load the catalog into it first).
  * @param options What to run and how.
- * @returns One summary per run.
+ * @returns One summary per run started (all of them unless cancelled).
  * @throws {ValidationError} If the options name no task, prompt or model, or too few repetitions.
  * @throws {TypeError} If a runner option is out of range (nothing is written).
  * @throws {NotFoundError} If a task, prompt version or model config does not exist.
@@ -51,44 +61,44 @@ export async function experiment(
   store: Store,
   options: ExperimentOptions,
 ): Promise<ExperimentResult> {
-  const resolved = resolveRunnerOptions(options);
+  const { settings } = resolveSettings(options);
   const experimentId = newId("exp");
-  const plans = await planNew(store, options, experimentId);
-  const resources = await loadResources(store, plans, options);
+  const plans = await planNew(store, options, experimentId, settings);
+  const resources = await loadResources(store, plans, settings, options);
+  await insertRuns(store, plans.map((p) => p.run));
   const runs: RunSummary[] = [];
   for (const plan of plans) {
-    const tracer = await startRun(store, plan, "running");
-    const cells = pendingCells(
-      plan.cases,
-      () => plan.run.repetitions,
-      new Set(),
-    );
+    if (options.signal?.aborted) break;
     runs.push(
-      await executeRun(
+      await startRun(
         store,
-        { plan, cells, resumed: 0, tracer, resources },
+        plan,
+        { settings, overrides: {} },
+        resources,
         options,
-        resolved,
       ),
     );
-    if (options.signal?.aborted) break;
   }
   return { experiment_id: experimentId, runs };
 }
 
 /**
- * Resumes an interrupted run: runs its missing cells with the task, prompt
- * version, model, judges, dataset and cases it started with, repeating no
- * committed call.
+ * Finishes an experiment that was cancelled or killed: every run it
+ * planned that is not complete, in order, each with the task, prompt
+ * version, model, judges, dataset, cases and settings it was planned with.
+ * No committed call is repeated. Calls a killed session sent but never
+ * receipted are counted from the send journal, recorded on the run
+ * (`unreceipted_calls`, and a `calls_unreceipted` event with their likely
+ * cost) and reported in the summaries.
  *
- * @param store The database holding the run.
- * @param runId The run id.
- * @param options How to run (concurrency, limits, cache, progress...).
- * @returns The experiment id and the resumed run's summary.
- * @throws {NotFoundError} If the run does not exist.
- * @throws {ConflictError} If the run is complete.
+ * @param store The database holding the experiment.
+ * @param id The experiment id, or the id of any of its runs (a unique prefix of 8 or more characters works too).
+ * @param options How to run; concurrency, rate limits, retries or cache given here override the runs' recorded settings (recorded in `run_resumed`).
+ * @returns The experiment id and a summary per run resumed.
+ * @throws {NotFoundError} If no experiment or run has this id.
+ * @throws {ConflictError} If every run of the experiment is complete.
  *
- * @example Resuming a run that was cancelled before its first call
+ * @example Resuming an experiment cancelled before its first call
  * ```ts
  * import { experiment, loadCatalog, open, resumeExperiment } from "@llm-workbench/workbench";
  * import assert from "node:assert/strict";
@@ -98,39 +108,146 @@ export async function experiment(
  * const stop = new AbortController();
  * stop.abort();
  * const first = await experiment(store, {
- *   task: "resume_matching", prompts: ["v1"], models: ["fake-fast"],
+ *   task: "resume_matching", prompts: ["v1", "v2"], models: ["fake-fast"],
  *   cases: ["rm-001"], signal: stop.signal,
  * });
- * assert.equal(first.runs[0]?.status, "interrupted");
- * const resumed = await resumeExperiment(store, first.runs[0]!.run_id);
- * assert.equal(resumed.runs[0]?.status, "completed");
- * assert.equal(resumed.runs[0]?.committed, 3);
+ * assert.equal(first.runs.length, 0);
+ * const resumed = await resumeExperiment(store, first.experiment_id);
+ * assert.deepEqual(resumed.runs.map((r) => [r.status, r.committed]), [["completed", 3], ["completed", 3]]);
  * ```
  */
 export async function resumeExperiment(
   store: Store,
-  runId: string,
+  id: string,
   options: RunnerOptions = {},
 ): Promise<ExperimentResult> {
-  const resolved = resolveRunnerOptions(options);
-  const run = await getRun(store, runId);
-  if (run.status === "completed") {
+  const experimentId = await experimentOf(store, id);
+  const all = await listExperimentRuns(store, experimentId);
+  const unfinished = all.filter((r) => r.status !== "completed");
+  if (unfinished.length === 0) {
     throw new ConflictError(
-      `Cannot resume run "${run.id}": it is complete, every cell is committed; see it with \`wb show ${run.id}\``,
+      `Cannot resume experiment "${experimentId}": it is complete, every run's cells are committed; see its runs with \`wb runs\``,
     );
   }
-  const plan = await planStoredRun(store, run);
-  const resources = await loadResources(store, [plan], options);
+  // Settings are checked, and plans and adapters built, for every run before any is touched.
+  const sessions = unfinished.map((run) => ({
+    run,
+    resolved: resolveSettings(options, run.settings),
+  }));
+  const plans = await Promise.all(
+    sessions.map(({ run }) => planStoredRun(store, run)),
+  );
+  const resources = await loadResources(
+    store,
+    plans,
+    sessions[0]!.resolved.settings,
+    options,
+  );
+  const runs: RunSummary[] = [];
+  for (const [i, { run, resolved }] of sessions.entries()) {
+    if (options.signal?.aborted) break;
+    if (Object.keys(resolved.overrides).length > 0) {
+      await setRunSettings(store, run.id, resolved.settings);
+    }
+    runs.push(
+      run.status === "planned"
+        ? await startRun(store, plans[i]!, resolved, resources, options)
+        : await continueRun(store, plans[i]!, resolved, resources, options),
+    );
+  }
+  return { experiment_id: experimentId, runs };
+}
+
+/** The experiment an id names: itself, or the experiment of the run it names. */
+async function experimentOf(store: Store, id: string): Promise<string> {
+  if (id.startsWith("exp_")) {
+    const runs = await listExperimentRuns(store, id);
+    if (runs.length > 0) return id;
+    throw new NotFoundError(
+      "experiment",
+      id,
+      "list runs and their experiments with `wb runs`",
+    );
+  }
+  return (await getRun(store, id)).experiment_id;
+}
+
+/** A planned run's first session: its trace starts, then its cells run. */
+async function startRun(
+  store: Store,
+  plan: Plan,
+  resolved: { settings: RunSettings; overrides: Partial<RunSettings> },
+  resources: RunResources,
+  options: RunnerOptions,
+): Promise<RunSummary> {
+  const { run } = plan;
+  const tracer = await Tracer.start(store, run.workflow as WorkflowInput, {
+    traceId: run.trace_id,
+    secrets: resources.secrets,
+  });
+  await setRunStatus(store, run.id, "running", null);
+  await tracer.emit("run_started", {
+    data: {
+      run_id: run.id,
+      prompt_version: plan.version.id,
+      prompt_sha256: plan.version.sha256,
+      model_config: plan.model.id,
+      dataset: run.dataset_id,
+      repetitions: run.repetitions,
+      settings: resolved.settings,
+      ...(Object.keys(resolved.overrides).length > 0
+        ? { overrides: resolved.overrides }
+        : {}),
+    },
+  });
+  const cells = pendingCells(plan.cases, () => run.repetitions, new Set());
+  return await executeRun(
+    store,
+    { plan, cells, resumed: 0, tracer, resources },
+    options,
+    resolved.settings,
+  );
+}
+
+/** A started run's next session: what a killed session left is accounted for, then the missing cells run. */
+async function continueRun(
+  store: Store,
+  plan: Plan,
+  resolved: { settings: RunSettings; overrides: Partial<RunSettings> },
+  resources: RunResources,
+  options: RunnerOptions,
+): Promise<RunSummary> {
+  const { run } = plan;
+  const lost = await settleSends(store, run.id);
   const done = await committedCells(store, run.id);
   const cells = pendingCells(plan.cases, () => run.repetitions, done);
-  const tracer = await Tracer.resume(store, run.trace_id);
+  const tracer = await Tracer.resume(store, run.trace_id, {
+    secrets: resources.secrets,
+  });
   await setRunStatus(store, run.id, "running", null);
-  await tracer.emit("run_resumed", { data: { run_id: run.id } });
-  const summary = await executeRun(
+  if (lost.newly > 0) {
+    await tracer.emit("calls_unreceipted", {
+      data: {
+        run_id: run.id,
+        calls: lost.newly,
+        likely_cost: lost.likely_cost,
+        total: lost.unreceipted,
+      },
+    });
+  }
+  await tracer.emit("run_resumed", {
+    data: {
+      run_id: run.id,
+      cells_committed: done.size,
+      ...(Object.keys(resolved.overrides).length > 0
+        ? { overrides: resolved.overrides }
+        : {}),
+    },
+  });
+  return await executeRun(
     store,
     { plan, cells, resumed: done.size, tracer, resources },
     options,
-    resolved,
+    resolved.settings,
   );
-  return { experiment_id: run.experiment_id, runs: [summary] };
 }

@@ -14,7 +14,8 @@ import {
 import type { ModelConfig } from "../schema/model.ts";
 import { open, type Store } from "../store/open.ts";
 import { listTraceEvents } from "../store/trace.ts";
-import { getRun, receiptFromRow } from "../store/runs.ts";
+import { getRun, listExperimentRuns, receiptFromRow } from "../store/runs.ts";
+import { ConflictError, NotFoundError } from "../errors.ts";
 import { getModelConfig } from "../store/catalog.ts";
 import { contentHash } from "../content/sha256.ts";
 import { verifyChain } from "../trace/event.ts";
@@ -112,7 +113,7 @@ eachStore.test("experiment() survives injected 429s, 500s and timeouts with ever
     models: ["fake-fast"],
     cache: "off",
     concurrency: 8,
-    retry: { retries: 2, baseDelayMs: 1, timeoutMs: 300 },
+    retry: { retries: 2, baseDelayMs: 1, timeoutMs: 1500 },
     adapterFor: tagged,
   });
   const run = result.runs[0]!;
@@ -265,6 +266,14 @@ eachStore.test("experiment() stops on abort and resumes without repeating a comm
   });
   assert.equal(first.runs[0]!.status, "interrupted");
   const runId = first.runs[0]!.run_id;
+  // Every call sent is receipted, or counted as sent but never receipted.
+  const attempts = Number(
+    (await rows(
+      store,
+      `SELECT coalesce(sum(attempts), 0) FROM model_io WHERE run_id = '${runId}'`,
+    ))[0]![0],
+  );
+  assert.equal(attempts + first.runs[0]!.unreceipted_calls, calls.length);
   const done = new Set(
     (await rows(
       store,
@@ -294,7 +303,7 @@ eachStore.test("experiment() stops on abort and resumes without repeating a comm
   const before = events.length;
   await assert.rejects(
     () => resumeExperiment(store, runId),
-    /Cannot resume run ".*": it is complete/,
+    /Cannot resume experiment ".*": it is complete/,
   );
   assert.equal(
     (await listTraceEvents(store, (await getRun(store, runId)).trace_id))
@@ -576,4 +585,179 @@ Deno.test("resumeExperiment() takes runner options only: the run keeps what it s
   const prompts: Options = { prompts: ["v9"], models: ["nope"] };
   const runner: Options = { concurrency: 2, cache: "off" };
   assert.ok(task && prompts && runner);
+});
+
+/** An adapter wrapper that delays each call and records the most calls in flight at once. */
+function inFlight(
+  seen: { most: number; calls: number },
+  stopAfter?: { calls: number; controller: AbortController },
+) {
+  let now = 0;
+  return (config: ModelConfig): ModelAdapter => {
+    const inner = createAdapter(config);
+    return {
+      provider: inner.provider,
+      model: inner.model,
+      async call(request) {
+        seen.calls++;
+        if (stopAfter && seen.calls >= stopAfter.calls) {
+          stopAfter.controller.abort();
+        }
+        now++;
+        seen.most = Math.max(seen.most, now);
+        await new Promise((r) => setTimeout(r, 3));
+        now--;
+        return await inner.call(request);
+      },
+    };
+  };
+}
+
+eachStore.test("resumeExperiment() runs with the settings the run was planned with; an override is explicit and recorded", async ({ openStore }) => {
+  await using store = await loaded(openStore);
+  const stop = new AbortController();
+  const first = await experiment(store, {
+    task: "resume_matching",
+    prompts: ["v1", "v2"],
+    models: ["fake-fast"],
+    concurrency: 2,
+    cache: "off",
+    retry: { retries: 1, timeoutMs: 9000 },
+    rateLimits: { fake: { requestsPerMinute: 600_000 } },
+    signal: stop.signal,
+    adapterFor: inFlight({ most: 0, calls: 0 }, {
+      calls: 10,
+      controller: stop,
+    }),
+  });
+  const [started, planned] = await listExperimentRuns(
+    store,
+    first.experiment_id,
+  );
+  assert.equal(started!.status, "interrupted");
+  assert.equal(planned!.status, "planned");
+  assert.deepEqual(planned!.settings, {
+    schema_version: 1,
+    concurrency: 2,
+    rate_limits: { fake: { requests_per_minute: 600_000 } },
+    retry: {
+      retries: 1,
+      base_delay_ms: 500,
+      max_delay_ms: 30_000,
+      timeout_ms: 9000,
+    },
+    cache: "off",
+  });
+  // Without options the runs keep concurrency 2 (and the cache stays off).
+  const seen = { most: 0, calls: 0 };
+  const resumed = await resumeExperiment(store, started!.id, {
+    adapterFor: inFlight(seen),
+  });
+  assert.deepEqual(resumed.runs.map((r) => r.status), [
+    "completed",
+    "completed",
+  ]);
+  assert.equal(seen.most, 2);
+  assert.equal(resumed.runs.reduce((n, r) => n + r.cache_hits, 0), 0);
+  const events = await listTraceEvents(store, started!.trace_id);
+  const resumedEvent = events.find((e) => e.type === "run_resumed");
+  assert.equal(
+    (resumedEvent?.data as { overrides?: unknown }).overrides,
+    undefined,
+  );
+
+  // An override on resume is used, recorded on the run and in its trace.
+  const stop2 = new AbortController();
+  const second = await experiment(store, {
+    task: "resume_matching",
+    prompts: ["v3"],
+    models: ["fake-fast"],
+    concurrency: 4,
+    signal: stop2.signal,
+    adapterFor: inFlight({ most: 0, calls: 0 }, {
+      calls: 6,
+      controller: stop2,
+    }),
+  });
+  const seen2 = { most: 0, calls: 0 };
+  await resumeExperiment(store, second.experiment_id, {
+    concurrency: 1,
+    adapterFor: inFlight(seen2),
+  });
+  assert.equal(seen2.most, 1);
+  const run = await getRun(store, second.runs[0]!.run_id);
+  assert.equal(run.settings?.concurrency, 1);
+  const overrides = (await listTraceEvents(store, run.trace_id))
+    .filter((e) => e.type === "run_resumed")
+    .map((e) => (e.data as { overrides?: unknown }).overrides);
+  assert.deepEqual(overrides, [{ concurrency: 1 }]);
+});
+
+eachStore.test("resumeExperiment() refuses a complete experiment and an unknown id, writing nothing", async ({ openStore }) => {
+  await using store = await loaded(openStore);
+  const { experiment_id } = await experiment(store, {
+    task: "resume_matching",
+    prompts: ["v1"],
+    models: ["fake-fast"],
+    cases: ["rm-001"],
+  });
+  const before = await rows(store, "SELECT count(*) FROM trace_events");
+  await assert.rejects(
+    () => resumeExperiment(store, experiment_id),
+    (e) => e instanceof ConflictError && /it is complete/.test(e.message),
+  );
+  await assert.rejects(
+    () => resumeExperiment(store, "exp_nothing_here"),
+    NotFoundError,
+  );
+  assert.deepEqual(
+    await rows(store, "SELECT count(*) FROM trace_events"),
+    before,
+  );
+});
+
+Deno.test("experiment() sends no call whose rendered prompt is over the task's bounds.prompt_bytes, and says why on the cell", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    for (const dir of ["prompts", "datasets"]) {
+      await new Deno.Command("cp", { args: ["-r", `${ROOT}/${dir}`, root] })
+        .output();
+    }
+    await Deno.copyFile(`${ROOT}/models.yaml`, `${root}/models.yaml`);
+    const task = `${root}/prompts/support_triage/task.yaml`;
+    await Deno.writeTextFile(
+      task,
+      (await Deno.readTextFile(task)) + "bounds: { prompt_bytes: 700 }\n",
+    );
+    await using store = await open(":memory:");
+    await loadCatalog(store, { root });
+    const calls: string[] = [];
+    const { runs } = await experiment(store, {
+      task: "support_triage",
+      prompts: ["v1"],
+      models: ["fake-fast"],
+      cases: ["st-001", "st-002"],
+      adapterFor: counting(calls),
+    });
+    const refused = await rows(
+      store,
+      `SELECT error, attempts FROM model_io WHERE run_id = '${
+        runs[0]!.run_id
+      }' AND status = 'error'`,
+    );
+    // st-001's prompt is 702 bytes, st-002's 693: the first is refused at
+    // each of its 3 repetitions, the second is sent.
+    assert.equal(refused.length, 3);
+    for (const [error, attempts] of refused) {
+      assert.equal(Number(attempts), 0);
+      assert.match(
+        JSON.parse(String(error)).message,
+        /^the rendered prompt is \d+ bytes, over the task's limit of 700 \(bounds\.prompt_bytes in task\.yaml\); the call was not sent$/,
+      );
+    }
+    assert.equal(calls.length, 6 - refused.length);
+    assert.equal(runs[0]!.failures, refused.length);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -5,7 +5,7 @@ import { Tracer } from "../trace/tracer.ts";
 import { executeRun } from "./_execute_run.ts";
 import { pendingCells, planStoredRun } from "./_plan.ts";
 import { loadResources } from "./_resources.ts";
-import { resolveRunnerOptions, type RunnerOptions } from "./options.ts";
+import { resolveSettings, type RunnerOptions } from "./options.ts";
 import type { RunSummary } from "./run_summary.ts";
 
 /** Options for {@linkcode extendRun}: which cases get more repetitions, and how to run them. */
@@ -20,7 +20,8 @@ export interface ExtendRunOptions extends RunnerOptions {
 
 /**
  * Adds repetitions of some cases to a completed run, with the run's own
- * prompt version, model, judges and dataset, through the same runner
+ * prompt version, model, judges, dataset and settings (runner options given
+ * here override them for this session only), through the same runner
  * (receipts, cache, trace events, commit) as any cell; then re-scores the
  * run. Settling a verdict uses it to measure only the cases that decide an
  * undecided limit. The run's `repetitions` stays the base count; its
@@ -53,8 +54,8 @@ export async function extendRun(
   runId: string,
   options: ExtendRunOptions,
 ): Promise<RunSummary> {
-  const resolved = resolveRunnerOptions(options);
   const run = await getRun(store, runId);
+  const { settings } = resolveSettings(options, run.settings);
   if (run.status !== "completed") {
     throw new ValidationError([{
       field: "run",
@@ -88,8 +89,10 @@ export async function extendRun(
     (c) => wanted.get(c.id)!,
     done,
   );
-  const resources = await loadResources(store, [plan], options);
-  const tracer = await Tracer.resume(store, run.trace_id);
+  const resources = await loadResources(store, [plan], settings, options);
+  const tracer = await Tracer.resume(store, run.trace_id, {
+    secrets: resources.secrets,
+  });
   await tracer.emit("run_extended", {
     data: {
       run_id: run.id,
@@ -103,6 +106,6 @@ export async function extendRun(
     store,
     { plan, cells, resumed: done.size, tracer, resources },
     options,
-    resolved,
+    settings,
   );
 }

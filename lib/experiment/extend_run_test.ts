@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { eachStore } from "../store/test_stores.ts";
 import { loadCatalog } from "../catalog/load_catalog.ts";
 import { ValidationError } from "../errors.ts";
-import { getRun } from "../store/runs.ts";
+import { open } from "../store/open.ts";
+import { getRun, listExperimentRuns } from "../store/runs.ts";
 import { listResults } from "../store/scores.ts";
 import { listTraceEvents } from "../store/trace.ts";
 import { verifyChain } from "../trace/event.ts";
@@ -11,8 +11,8 @@ import { extendRun } from "./extend_run.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-eachStore.test("extendRun() adds repetitions of the named cases only, with receipts, events and a new scorecard", async ({ openStore }) => {
-  await using store = await openStore();
+Deno.test("extendRun() adds repetitions of the named cases only, with receipts, events and a new scorecard", async () => {
+  await using store = await open(":memory:");
   await loadCatalog(store, { root: ROOT });
   const { runs } = await experiment(store, {
     task: "support_triage",
@@ -54,18 +54,19 @@ eachStore.test("extendRun() adds repetitions of the named cases only, with recei
   assert.equal(again.adapter_calls, 0);
 });
 
-eachStore.test("extendRun() refuses an unknown case or an unfinished run and writes nothing", async ({ openStore }) => {
-  await using store = await openStore();
+Deno.test("extendRun() refuses an unknown case or an unfinished run and writes nothing", async () => {
+  await using store = await open(":memory:");
   await loadCatalog(store, { root: ROOT });
   const stop = new AbortController();
   stop.abort();
-  const { runs } = await experiment(store, {
+  const planned = await experiment(store, {
     task: "support_triage",
     prompts: ["v3"],
     models: ["fake-fast"],
     cases: ["st-001"],
     signal: stop.signal,
   });
+  const [run] = await listExperimentRuns(store, planned.experiment_id);
   const count = async () =>
     Number(
       (await store.db.selectFrom("trace_events")
@@ -75,12 +76,12 @@ eachStore.test("extendRun() refuses an unknown case or an unfinished run and wri
   const before = await count();
   await assert.rejects(
     () =>
-      extendRun(store, runs[0]!.run_id, {
+      extendRun(store, run!.id, {
         cells: [{ case_key: "st-001", repetitions: 5 }],
       }),
     (error) =>
       error instanceof ValidationError &&
-      /is interrupted: only a completed run is extended/.test(error.message),
+      /is planned: only a completed run is extended/.test(error.message),
   );
   const { runs: done } = await experiment(store, {
     task: "support_triage",

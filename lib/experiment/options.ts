@@ -1,13 +1,19 @@
 import type { ModelAdapter } from "../providers/adapter.ts";
 import type { ModelConfig } from "../schema/model.ts";
-import type { RetryPolicy } from "./call_model.ts";
+import type { RunSettings } from "../schema/run_settings.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "./call_model.ts";
 import type { ProgressSink } from "./progress.ts";
 import type { RateLimits } from "./rate_limiter.ts";
 
 /** How the response cache is used. */
 export type CacheMode = "use" | "refresh" | "off";
 
-/** How runs are executed: the same for a new experiment, a resumed one and an extended run. */
+/**
+ * How runs are executed. Concurrency, rate limits, retries and the cache
+ * mode are recorded on each run when it is planned; a resume runs with
+ * them, and any of them given to {@linkcode resumeExperiment} overrides
+ * the recorded value (the override is recorded in `run_resumed`).
+ */
 export interface RunnerOptions {
   /** Model calls in flight at once. @default {8} */
   concurrency?: number;
@@ -25,6 +31,13 @@ export interface RunnerOptions {
   progress?: ProgressSink;
   /** Builds the adapter for a model config (tests inject stubs). @default {createAdapter} */
   adapterFor?: (config: ModelConfig) => ModelAdapter;
+  /**
+   * Values to keep out of the database besides the API keys the model
+   * configs name and the environment's secret-named variables: every
+   * response, error, output, judge reasoning and trace event is scrubbed of
+   * them before it is stored. Never recorded.
+   */
+  secrets?: readonly string[];
 }
 
 /** Options for {@linkcode experiment}: what to run, and how. */
@@ -51,36 +64,124 @@ export interface ExperimentOptions extends RunnerOptions {
   cases?: string[];
 }
 
-/** The runner options' defaults and checks, in one place. */
-export interface ResolvedRunnerOptions {
-  readonly concurrency: number;
-  readonly cache: CacheMode;
+/** The settings a session runs with, and which of them overrode the run's record. */
+export interface ResolvedSettings {
+  readonly settings: RunSettings;
+  /** The recorded settings a resume was told to change: field -> new value. */
+  readonly overrides: Partial<RunSettings>;
 }
 
 /**
- * Checks the runner options before anything is written: a bad value is
- * refused while no run exists yet.
+ * The settings a session runs with: the run's recorded settings (none for
+ * a new run), overridden by what `options` gives, with every default
+ * filled in. Checked before anything is written.
  *
- * @throws {TypeError} If `concurrency` is not a positive integer (or Infinity).
- * @throws {TypeError} If `cache` is not one of use, refresh, off.
+ * @throws {TypeError} If `concurrency` is not a positive integer (or Infinity), `cache` is not use, refresh or off, or a retry figure is negative.
  */
-export function resolveRunnerOptions(
+export function resolveSettings(
   options: RunnerOptions,
-): ResolvedRunnerOptions {
-  const concurrency = options.concurrency ?? 8;
-  if (
-    concurrency !== Number.POSITIVE_INFINITY &&
-    !(Number.isInteger(concurrency) && concurrency >= 1)
-  ) {
-    throw new TypeError(
-      `Expected concurrency to be a positive integer but found ${concurrency}`,
+  recorded: RunSettings | null = null,
+): ResolvedSettings {
+  const base: RunSettings = recorded ?? {
+    schema_version: 1,
+    concurrency: 8,
+    rate_limits: {},
+    retry: {
+      retries: DEFAULT_RETRY.retries,
+      base_delay_ms: DEFAULT_RETRY.baseDelayMs,
+      max_delay_ms: DEFAULT_RETRY.maxDelayMs,
+      timeout_ms: DEFAULT_RETRY.timeoutMs,
+    },
+    cache: "use",
+  };
+  const overrides: Partial<Record<keyof RunSettings, unknown>> = {};
+  if (options.concurrency !== undefined) {
+    const c = options.concurrency;
+    if (c !== Number.POSITIVE_INFINITY && !(Number.isInteger(c) && c >= 1)) {
+      throw new TypeError(
+        `Expected concurrency to be a positive integer but found ${c}`,
+      );
+    }
+    overrides.concurrency = c === Number.POSITIVE_INFINITY ? null : c;
+  }
+  if (options.cache !== undefined) {
+    if (!["use", "refresh", "off"].includes(options.cache)) {
+      throw new TypeError(
+        `Expected cache to be "use", "refresh" or "off" but found "${options.cache}"`,
+      );
+    }
+    overrides.cache = options.cache;
+  }
+  if (options.rateLimits !== undefined) {
+    overrides.rate_limits = Object.fromEntries(
+      Object.entries(options.rateLimits).map(([provider, limits]) => [
+        provider,
+        {
+          ...(limits.requestsPerMinute === undefined ? {} : {
+            requests_per_minute: positive(limits.requestsPerMinute, "rpm"),
+          }),
+          ...(limits.tokensPerMinute === undefined
+            ? {}
+            : { tokens_per_minute: positive(limits.tokensPerMinute, "tpm") }),
+        },
+      ]),
     );
   }
-  const cache = options.cache ?? "use";
-  if (cache !== "use" && cache !== "refresh" && cache !== "off") {
+  if (options.retry !== undefined) {
+    const r = options.retry;
+    const retry = { ...base.retry };
+    if (r.retries !== undefined) {
+      retry.retries = whole(r.retries, "retries");
+    }
+    if (r.baseDelayMs !== undefined) {
+      retry.base_delay_ms = whole(r.baseDelayMs, "baseDelayMs");
+    }
+    if (r.maxDelayMs !== undefined) {
+      retry.max_delay_ms = whole(r.maxDelayMs, "maxDelayMs");
+    }
+    if (r.timeoutMs !== undefined) {
+      retry.timeout_ms = positive(r.timeoutMs, "timeoutMs");
+    }
+    if (JSON.stringify(retry) !== JSON.stringify(base.retry)) {
+      overrides.retry = retry;
+    }
+  }
+  // What changes nothing is no override.
+  for (const key of Object.keys(overrides) as (keyof RunSettings)[]) {
+    if (JSON.stringify(overrides[key]) === JSON.stringify(base[key])) {
+      delete overrides[key];
+    }
+  }
+  return {
+    settings: { ...base, ...overrides } as RunSettings,
+    overrides: overrides as Partial<RunSettings>,
+  };
+}
+
+/** The retry policy of recorded settings. */
+export function retryPolicy(settings: RunSettings): Required<RetryPolicy> {
+  return {
+    retries: settings.retry.retries,
+    baseDelayMs: settings.retry.base_delay_ms,
+    maxDelayMs: settings.retry.max_delay_ms,
+    timeoutMs: settings.retry.timeout_ms,
+  };
+}
+
+function positive(value: number, name: string): number {
+  if (!(Number.isFinite(value) && value > 0)) {
     throw new TypeError(
-      `Expected cache to be "use", "refresh" or "off" but found "${cache}"`,
+      `Expected ${name} to be a positive number but found ${value}`,
     );
   }
-  return { concurrency, cache };
+  return value;
+}
+
+function whole(value: number, name: string): number {
+  if (!(Number.isInteger(value) && value >= 0)) {
+    throw new TypeError(
+      `Expected ${name} to be a whole number but found ${value}`,
+    );
+  }
+  return value;
 }

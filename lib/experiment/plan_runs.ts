@@ -1,27 +1,26 @@
 import { newId } from "../content/ids.ts";
 import type { Store } from "../store/open.ts";
-import type { RunRecord } from "../store/runs.ts";
+import { insertRuns, type NewRun } from "../store/runs.ts";
 import { planNew } from "./_plan.ts";
-import { startRun } from "./_start_run.ts";
-import type { ExperimentOptions } from "./options.ts";
+import { type ExperimentOptions, resolveSettings } from "./options.ts";
 
 /** What {@linkcode planRuns} recorded. */
 export interface PlannedRuns {
   /** The experiment the runs belong to. */
   readonly experiment_id: string;
   /** The runs, `planned`, in the order `experiment` would run them. */
-  readonly runs: readonly RunRecord[];
+  readonly runs: readonly NewRun[];
 }
 
 /**
- * Records an experiment's runs without running a cell: each run's row
- * (status `planned`), its workflow snapshot and its `run_started` event.
+ * Records an experiment's runs, `planned` with their settings, without
+ * running a cell, as `experiment` records them before its first call.
  * Workers then run them ({@linkcode runWorker}, `wb worker --run RUN`), on
- * this machine or others sharing the store; `resumeExperiment` runs one in
+ * this machine or others sharing the store; `resumeExperiment` runs them in
  * this process.
  *
  * @param store The database (load the catalog into it first).
- * @param options What to run (as for `experiment`; runner options are the workers').
+ * @param options What to run, and the settings the runs record.
  * @returns The experiment id and the planned runs.
  * @throws {ValidationError} If the options name no task, prompt or model, or too few repetitions.
  * @throws {NotFoundError} If a task, prompt version or model config does not exist.
@@ -44,12 +43,10 @@ export async function planRuns(
   store: Store,
   options: ExperimentOptions,
 ): Promise<PlannedRuns> {
+  const { settings } = resolveSettings(options);
   const experimentId = newId("exp");
-  const plans = await planNew(store, options, experimentId);
-  const runs: RunRecord[] = [];
-  for (const plan of plans) {
-    await startRun(store, plan, "planned");
-    runs.push({ ...plan.run, status: "planned" });
-  }
+  const plans = await planNew(store, options, experimentId, settings);
+  const runs = plans.map((p) => p.run);
+  await insertRuns(store, runs);
   return { experiment_id: experimentId, runs };
 }

@@ -1,4 +1,4 @@
-import pThrottle from "p-throttle";
+import type { Usage } from "../providers/adapter.ts";
 
 /** Per-provider limits. */
 export interface RateLimits {
@@ -8,58 +8,153 @@ export interface RateLimits {
   tokensPerMinute?: number;
 }
 
-/** What the runner asks of a rate limiter: a slot before a call, its tokens after. */
+/** The clock a limiter waits on (tests pass a fake one). */
+export interface LimiterClock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  /** Waits `ms` milliseconds. */
+  sleep(ms: number): Promise<void>;
+}
+
+const REAL_CLOCK: LimiterClock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** What a call is expected to use, before it is sent. */
+export interface CallSize {
+  /** UTF-8 bytes of the prompt (system prompt and messages). */
+  readonly promptBytes: number;
+  /** The request's `max_tokens`, when it sets one. */
+  readonly maxTokens?: number | undefined;
+}
+
+/** Tokens held for a call in the last minute's budget until its usage is known. */
+export interface TokenReservation {
+  /** Tokens held now. */
+  readonly tokens: number;
+  /**
+   * Replaces the held tokens with what the provider reported (input +
+   * output). With no usage (a failed attempt) the reservation stays.
+   */
+  settle(usage: Usage | null): void;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * What the runner asks of a rate limiter: a request slot and room for a
+ * call's tokens before it is sent (held until settled with its usage).
+ * {@linkcode RateLimiter} limits one process; workers share one through
+ * the store.
+ */
 export interface Limiter {
-  /** Waits for a request slot (and for token budget). */
-  acquire(): Promise<void>;
-  /** Charges the tokens a finished call used. */
-  charge(tokens: number): void;
+  /** Whether it limits tokens per minute (a call's size is then needed). */
+  readonly limitsTokens: boolean;
+  /** Waits for a request slot and for room in the token budget, then holds the call's tokens. */
+  acquire(size?: CallSize): Promise<TokenReservation>;
 }
 
 /**
- * A per-provider rate limiter. Requests per minute are spaced by p-throttle
- * (a sliding window split into one-request slots so bursts stay smooth).
- * Tokens per minute cannot be known before a call, so they are charged
- * from the provider's reported usage after each call, and new requests wait
- * while the last minute's tokens are over the limit.
+ * A per-provider rate limiter over a sliding minute.
+ *
+ * Requests per minute are spaced evenly (one slot every `60000 / rpm` ms),
+ * which is how providers enforce them. Tokens per minute are *reserved*
+ * before a call is sent and settled with the provider's reported usage
+ * after it, so the limit holds at any concurrency: a call waits until the
+ * last minute's settled and reserved tokens plus its own reservation fit.
+ * The reservation is the prompt's UTF-8 bytes times the highest
+ * tokens-per-byte this provider has reported in the session (1 until the
+ * first report: a token covers at least one byte), plus the request's
+ * `max_tokens` (or, when it sets none, the largest output reported so far).
+ * Only a call whose reservation alone exceeds the limit goes ahead over it,
+ * and only into an empty minute.
  */
 export class RateLimiter implements Limiter {
-  #throttled: (() => Promise<void>) | undefined;
-  #tokensPerMinute: number | undefined;
-  #spent: { at: number; tokens: number }[] = [];
+  readonly #interval: number;
+  readonly #tokensPerMinute: number | undefined;
+  readonly #clock: LimiterClock;
+  #nextSlot = -Infinity;
+  #window: { at: number; tokens: number }[] = [];
+  #tokensPerByte = 1;
+  #sawUsage = false;
+  #largestOutput = 0;
+  #queue: Promise<void> = Promise.resolve();
 
   /** Builds a limiter; with no limits it never waits. */
-  constructor(limits: RateLimits = {}) {
-    if (limits.requestsPerMinute && limits.requestsPerMinute > 0) {
-      const interval = 60_000 / limits.requestsPerMinute;
-      this.#throttled = pThrottle({ limit: 1, interval, strict: true })(() =>
-        Promise.resolve()
-      );
-    }
-    this.#tokensPerMinute = limits.tokensPerMinute;
+  constructor(limits: RateLimits = {}, clock: LimiterClock = REAL_CLOCK) {
+    this.#interval = limits.requestsPerMinute && limits.requestsPerMinute > 0
+      ? MINUTE / limits.requestsPerMinute
+      : 0;
+    this.#tokensPerMinute = limits.tokensPerMinute && limits.tokensPerMinute > 0
+      ? limits.tokensPerMinute
+      : undefined;
+    this.#clock = clock;
   }
 
-  /** Waits for a request slot (and for token budget). */
-  async acquire(): Promise<void> {
+  /** Whether it limits tokens per minute (a call's size is then needed). */
+  get limitsTokens(): boolean {
+    return this.#tokensPerMinute !== undefined;
+  }
+
+  /** The tokens a call of this size reserves (0 without a token limit). */
+  reserveFor(size: CallSize): number {
+    if (this.#tokensPerMinute === undefined) return 0;
+    return Math.ceil(size.promptBytes * this.#tokensPerByte) +
+      (size.maxTokens ?? this.#largestOutput);
+  }
+
+  /**
+   * Waits for a request slot and for room in the token budget, then holds
+   * the call's tokens. Callers are served in the order they asked.
+   */
+  acquire(size: CallSize = { promptBytes: 0 }): Promise<TokenReservation> {
+    const turn = this.#queue.then(() => this.#wait(size));
+    this.#queue = turn.then(() => {}, () => {});
+    return turn;
+  }
+
+  async #wait(size: CallSize): Promise<TokenReservation> {
     const limit = this.#tokensPerMinute;
-    if (limit) {
+    const tokens = this.reserveFor(size);
+    if (limit !== undefined) {
       for (;;) {
-        const now = Date.now();
-        this.#spent = this.#spent.filter((s) => now - s.at < 60_000);
-        const used = this.#spent.reduce((sum, s) => sum + s.tokens, 0);
-        if (used < limit || this.#spent.length === 0) break;
-        await new Promise((r) =>
-          setTimeout(r, 60_000 - (now - this.#spent[0]!.at))
-        );
+        const now = this.#clock.now();
+        this.#window = this.#window.filter((s) => now - s.at < MINUTE);
+        const used = this.#window.reduce((sum, s) => sum + s.tokens, 0);
+        if (used + tokens <= limit || this.#window.length === 0) break;
+        await this.#clock.sleep(MINUTE - (now - this.#window[0]!.at));
       }
     }
-    await this.#throttled?.();
-  }
-
-  /** Charges the tokens a finished call used. */
-  charge(tokens: number): void {
-    if (this.#tokensPerMinute && tokens > 0) {
-      this.#spent.push({ at: Date.now(), tokens });
+    if (this.#interval > 0) {
+      const now = this.#clock.now();
+      const slot = Math.max(now, this.#nextSlot);
+      this.#nextSlot = slot + this.#interval;
+      if (slot > now) await this.#clock.sleep(slot - now);
     }
+    if (limit === undefined) return NO_RESERVATION;
+    const entry = { at: this.#clock.now(), tokens };
+    this.#window.push(entry);
+    return {
+      tokens,
+      settle: (usage) => {
+        if (!usage) return;
+        // Every prompt token counts, whether the provider's cache served it.
+        const input = (usage.input_tokens ?? 0) +
+          (usage.cache_read_tokens ?? 0) + (usage.cache_write_tokens ?? 0);
+        const output = usage.output_tokens ?? 0;
+        entry.tokens = input + output;
+        if (size.promptBytes > 0 && usage.input_tokens !== null) {
+          const ratio = input / size.promptBytes;
+          this.#tokensPerByte = this.#sawUsage
+            ? Math.max(this.#tokensPerByte, ratio)
+            : ratio;
+          this.#sawUsage = true;
+        }
+        this.#largestOutput = Math.max(this.#largestOutput, output);
+      },
+    };
   }
 }
+
+const NO_RESERVATION: TokenReservation = { tokens: 0, settle() {} };

@@ -28,6 +28,13 @@ export interface RunSummary {
   readonly cost: string;
   /** What the session would have cost without the cache. */
   readonly uncached_cost: string;
+  /**
+   * Calls the run sent but never receipted, over all its sessions: calls
+   * cut short by a cancel, or in flight or uncommitted when a process was
+   * killed (an upper bound: a call counted in the instant before a kill may
+   * not have left). See docs/ARCHITECTURE.md, "Crash safety".
+   */
+  readonly unreceipted_calls: number;
   /** The stored scorecard's sha256, once the run is complete. */
   readonly scorecard_sha256: string | null;
 }

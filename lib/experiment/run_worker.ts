@@ -1,4 +1,8 @@
 import { newId, nowIso } from "../content/ids.ts";
+import { contentHash } from "../content/sha256.ts";
+import { openSendJournal } from "../store/send_journal.ts";
+import { WorkflowSchema } from "../trace/workflow.ts";
+import type { TraceEvent } from "../trace/event.ts";
 import { scoreRun } from "../scoring/score_run.ts";
 import type { CellWriter } from "../store/cell_writer.ts";
 import type { Store } from "../store/open.ts";
@@ -13,15 +17,17 @@ import {
   queueState,
   releaseLeases,
   renewLeases,
+  startPlannedRun,
 } from "../store/run_cells.ts";
 import { committedCells, getRun } from "../store/runs.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { rechain } from "./_chain.ts";
 import { CellPipeline } from "./_execute_run.ts";
-import { type Cell, pendingCells, planStoredRun } from "./_plan.ts";
+import { type Cell, pendingCells, type Plan, planStoredRun } from "./_plan.ts";
+import type { RunSettings } from "../schema/run_settings.ts";
 import { loadResources, type RunResources } from "./_resources.ts";
 import { SharedRateLimiter } from "./_shared_limiter.ts";
-import { resolveRunnerOptions, type RunnerOptions } from "./options.ts";
+import { resolveSettings, type RunnerOptions } from "./options.ts";
 import type { RunStatus } from "../store/runs.ts";
 
 /** Options for {@linkcode runWorker}. */
@@ -116,10 +122,12 @@ export async function runWorker(
   runId: string,
   options: WorkerOptions = {},
 ): Promise<WorkerSummary> {
-  const resolved = resolveRunnerOptions(options);
+  const run = await getRun(store, runId);
+  // The run's recorded settings, with what this worker was given instead.
+  const { settings } = resolveSettings(options, run.settings);
   const leaseMs = options.leaseMs ?? 30_000;
   const batch = options.batch ??
-    (Number.isFinite(resolved.concurrency) ? 4 * resolved.concurrency : 256);
+    (settings.concurrency === null ? 256 : 4 * settings.concurrency);
   const pollMs = options.pollMs ?? Math.min(1000, leaseMs / 4);
   for (const [name, value] of [["leaseMs", leaseMs], ["batch", batch]]) {
     if (!(Number.isInteger(value) && (value as number) >= 1)) {
@@ -129,7 +137,6 @@ export async function runWorker(
     }
   }
   const worker = options.workerId ?? newId("wkr");
-  const run = await getRun(store, runId);
   const summary = (
     status: RunStatus,
     fields: Partial<WorkerSummary> = {},
@@ -149,15 +156,28 @@ export async function runWorker(
   if (run.status === "completed") return summary("completed");
 
   const plan = await planStoredRun(store, run);
-  const loaded = await loadResources(store, [plan], options);
+  const loaded = await loadResources(store, [plan], settings, options);
   const resources: RunResources = {
     ...loaded,
     limiters: new Map(
-      Object.entries(options.rateLimits ?? {}).map((
+      Object.entries(settings.rate_limits).map((
         [provider, limits],
-      ) => [provider, new SharedRateLimiter(store, provider, limits)]),
+      ) => [
+        provider,
+        new SharedRateLimiter(store, provider, {
+          ...(limits.requests_per_minute === undefined
+            ? {}
+            : { requestsPerMinute: limits.requests_per_minute }),
+          ...(limits.tokens_per_minute === undefined
+            ? {}
+            : { tokensPerMinute: limits.tokens_per_minute }),
+        }),
+      ]),
     ),
   };
+  if (run.status === "planned") {
+    await startPlanned(store, plan, settings);
+  }
   const done = await committedCells(store, run.id);
   await enqueueCells(
     store,
@@ -178,7 +198,10 @@ export async function runWorker(
   let lost = 0;
   // Events are built on this tracer, then chained again on the run's trace
   // head inside each commit: other workers write to the same trace.
-  const tracer = await Tracer.resume(store, run.trace_id);
+  const tracer = await Tracer.resume(store, run.trace_id, {
+    secrets: resources.secrets,
+  });
+  const journal = await openSendJournal(store, run.id);
   const writer: CellWriter = {
     threaded: false,
     async write(cells) {
@@ -197,8 +220,8 @@ export async function runWorker(
     store,
     { plan, tracer, resources },
     options,
-    resolved,
-    writer,
+    settings,
+    { writer, journal },
     0,
   );
   let takenOver = 0;
@@ -254,7 +277,9 @@ export async function runWorker(
   }
   const scorecard = (await scoreRun(store, run.id)).sha256;
   const cells = (await queueState(store, run.id)).done + done.size;
-  const finished = await Tracer.resume(store, run.trace_id);
+  const finished = await Tracer.resume(store, run.trace_id, {
+    secrets: resources.secrets,
+  });
   await appendRunEvents(
     store,
     run,
@@ -280,4 +305,51 @@ export async function runWorker(
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Starts a planned run's trace (its workflow snapshot, `workflow_started`
+ * and `run_started`, as `experiment` starts a run) unless another worker
+ * already did.
+ */
+async function startPlanned(
+  store: Store,
+  plan: Plan,
+  settings: RunSettings,
+): Promise<void> {
+  const { run } = plan;
+  const workflow = WorkflowSchema.parse(run.workflow);
+  const sha256 = contentHash(workflow);
+  const at = nowIso();
+  const event = (
+    type: string,
+    data: Record<string, unknown>,
+  ): TraceEvent => ({
+    trace_id: run.trace_id,
+    index: 0,
+    type,
+    step: null,
+    at,
+    data,
+    prev_hash: "",
+    hash: "",
+  });
+  await startPlannedRun(
+    store,
+    run,
+    { name: workflow.name, snapshot: workflow, sha256, created_at: at },
+    (head) =>
+      rechain([[
+        event("workflow_started", { workflow: workflow.name, sha256 }),
+        event("run_started", {
+          run_id: run.id,
+          prompt_version: plan.version.id,
+          prompt_sha256: plan.version.sha256,
+          model_config: plan.model.id,
+          dataset: run.dataset_id,
+          repetitions: run.repetitions,
+          settings,
+        }),
+      ]], head)[0]!,
+  );
 }

@@ -22,7 +22,7 @@ import { View } from "./view.ts";
  *     run_id: "run_1", prompt_version_id: "t@v1", model_config_id: "fake-fast",
  *     status: "completed", cells: 6, committed: 6, resumed: 0, failures: 0,
  *     judge_errors: 0, adapter_calls: 12, cache_hits: 0, cost: "0.0012",
- *     uncached_cost: "0.0012", scorecard_sha256: null,
+ *     uncached_cost: "0.0012", unreceipted_calls: 0, scorecard_sha256: null,
  *   }],
  * });
  * assert.match(view.text, /COMPLETED/);

@@ -119,6 +119,7 @@ Deno.test("viewExperiment() flags unfinished runs and escapes ids", () => {
     cache_hits: 0,
     cost: "0.000300",
     uncached_cost: "0.000300",
+    unreceipted_calls: 0,
     scorecard_sha256: null,
   };
   const view = viewExperiment({ experiment_id: "exp_1", runs: [run] });

@@ -17,6 +17,8 @@ import type {
   PromptFileSchema,
 } from "./prompt.ts";
 import type {
+  Bounds,
+  BoundsSchema,
   CheckSpec,
   CheckSpecSchema,
   Limits,
@@ -40,6 +42,7 @@ same<ModelParams, z.infer<typeof ModelParamsSchema>>(true);
 same<PromptFile, z.infer<typeof PromptFileSchema>>(true);
 same<CheckSpec, z.infer<typeof CheckSpecSchema>>(true);
 same<Limits, z.infer<typeof LimitsSchema>>(true);
+same<Bounds, z.infer<typeof BoundsSchema>>(true);
 same<Rubric, z.infer<typeof RubricSchema>>(true);
 same<Slice, z.infer<typeof SliceSchema>>(true);
 same<TaskFile, z.infer<typeof TaskFileSchema>>(true);

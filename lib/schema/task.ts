@@ -134,6 +134,33 @@ export interface Limits {
   injection_rate?: number | undefined;
 }
 
+/** How large a case and a rendered prompt may be, in bytes. */
+export const BoundsSchema = z.strictObject({
+  /** A case's JSON line, at most. @default 262144 (256 KiB) */
+  case_bytes: z.number().int().positive().optional(),
+  /** A rendered prompt (system prompt and messages, UTF-8), at most. @default 1048576 (1 MiB) */
+  prompt_bytes: z.number().int().positive().optional(),
+});
+/** How large a case and a rendered prompt may be, in bytes. */
+export interface Bounds {
+  /** A case's JSON line, at most (default 256 KiB). */
+  case_bytes?: number | undefined;
+  /** A rendered prompt (system prompt and messages, UTF-8), at most (default 1 MiB). */
+  prompt_bytes?: number | undefined;
+}
+
+/**
+ * The bounds a task has unless its `bounds:` says otherwise: a case of at
+ * most 256 KiB of JSON, a rendered prompt of at most 1 MiB.
+ */
+export const DEFAULT_BOUNDS: {
+  readonly case_bytes: number;
+  readonly prompt_bytes: number;
+} = {
+  case_bytes: 256 * 1024,
+  prompt_bytes: 1024 * 1024,
+};
+
 /** A JSON Schema object, kept as data (validated when used). */
 export const JsonSchemaSchema = z.record(z.string(), z.unknown()).refine(
   (s) => s.type === "object",
@@ -155,6 +182,7 @@ export const TaskFileSchema = z.strictObject({
     adversarial: 0.1,
   }),
   limits: LimitsSchema.optional(),
+  bounds: BoundsSchema.optional(),
 });
 /** The contents of `prompts/<task>/task.yaml`. */
 export interface TaskFile {
@@ -174,6 +202,8 @@ export interface TaskFile {
   slice_mix: SliceMix;
   /** Regression limits for verdicts on this task. */
   limits?: Limits | undefined;
+  /** Size bounds of a case and a rendered prompt. */
+  bounds?: Bounds | undefined;
 }
 
 /** A task as stored: its name, content hash and definition. */

@@ -2,6 +2,7 @@ import { createClient } from "@libsql/client";
 import { LibsqlDialect } from "@libsql/kysely-libsql";
 import { Kysely } from "kysely";
 import type { Database } from "./tables.ts";
+import { guardedDialect } from "./_storage_errors.ts";
 
 /**
  * A Kysely handle on a libSQL database: a file (WAL, a busy timeout and
@@ -10,7 +11,7 @@ import type { Database } from "./tables.ts";
  */
 export async function openLibsql(
   clientUrl: string,
-  options: { busyTimeoutMs: number; authToken?: string },
+  options: { busyTimeoutMs: number; database: string; authToken?: string },
 ): Promise<{ db: Kysely<Database>; close(): Promise<void> }> {
   const isFile = clientUrl.startsWith("file:");
   // The client keeps a pool of connections to a file and opens them as it
@@ -36,7 +37,9 @@ export async function openLibsql(
   // The dialect is typed against an older @libsql/client; the methods it
   // calls (execute, batch, transaction) are the same in the one we pin.
   const dialect = new LibsqlDialect({ client: client as never });
-  const db = new Kysely<Database>({ dialect });
+  const db = new Kysely<Database>({
+    dialect: guardedDialect(dialect, options.database),
+  });
   return {
     db,
     async close() {

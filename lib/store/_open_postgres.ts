@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "./tables.ts";
+import { guardedDialect } from "./_storage_errors.ts";
 
 /** PostgreSQL's type id of `bigint` (`count(*)`, identity columns). */
 const INT8_OID = 20;
@@ -13,7 +14,7 @@ const INT8_OID = 20;
  */
 export function openPostgres(
   url: string,
-  options: { busyTimeoutMs: number; poolSize: number },
+  options: { busyTimeoutMs: number; poolSize: number; database: string },
 ): { db: Kysely<Database>; close(): Promise<void> } {
   const pool = new pg.Pool({
     connectionString: url,
@@ -36,6 +37,8 @@ export function openPostgres(
   // An idle connection the server drops emits "error" on the pool; unhandled,
   // it would end the process. The next query reports the failure instead.
   pool.on("error", () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: guardedDialect(new PostgresDialect({ pool }), options.database),
+  });
   return { db, close: () => db.destroy() };
 }

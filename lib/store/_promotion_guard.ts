@@ -1,5 +1,5 @@
 /**
- * Migration 0002: the promotion guard. The database itself refuses an alias
+ * Migration 0003: the promotion guard. The database itself refuses an alias
  * move (a row in `alias_moves`) unless its gate
  *
  * - judges this task, alias and prompt version (the gate's subject),

@@ -1,5 +1,5 @@
 /**
- * Migration 0003: what workers share through the store.
+ * Migration 0004: what workers share through the store.
  *
  * - `run_cells`: a run's cells as a queue. A worker claims cells by setting
  *   its id and a lease (`lease_until`, epoch ms on the database's clock);
@@ -8,8 +8,9 @@
  *   holds it. The results table's unique cell key stays the last word.
  * - `rate_limits`: per provider, the next free request slot (requests per
  *   minute shared by every worker).
- * - `rate_usage`: per provider, the tokens each call used and when
- *   (tokens per minute shared by every worker).
+ * - `rate_usage`: per provider, the tokens each call holds (reserved before
+ *   it is sent, settled with its usage after) and when (tokens per minute
+ *   shared by every worker).
  *
  * @module
  */
@@ -54,6 +55,7 @@ export function workerTables(dialect: StoreDialect): Migration {
         .execute();
 
       await db.schema.createTable("rate_usage")
+        .addColumn("id", t.text, (c) => c.primaryKey())
         .addColumn("key", t.text, (c) => c.notNull())
         .addColumn("at_ms", t.bigint, (c) => c.notNull())
         .addColumn("tokens", "integer", (c) => c.notNull())

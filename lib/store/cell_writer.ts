@@ -14,6 +14,7 @@
  */
 import type { Store } from "./open.ts";
 import { localPath } from "./_bulk_read.ts";
+import { storageError } from "./_storage_errors.ts";
 import {
   type CellRows,
   cellRows,
@@ -88,10 +89,13 @@ export async function openCellWriter(
       close: () => Promise.resolve(),
     };
   }
-  return await startWriterThread(path);
+  return await startWriterThread(path, store.url);
 }
 
-async function startWriterThread(path: string): Promise<CellWriter> {
+async function startWriterThread(
+  path: string,
+  database: string,
+): Promise<CellWriter> {
   const worker = new Worker(
     new URL("./_cell_writer_worker.ts", import.meta.url).href,
     { type: "module" },
@@ -119,8 +123,9 @@ async function startWriterThread(path: string): Promise<CellWriter> {
     } else if (reply.type === "closed") {
       closed?.resolve();
     } else {
-      const error = new Error(reply.message);
-      error.name = reply.name;
+      const raw = new Error(reply.message);
+      raw.name = reply.name;
+      const error = storageError(raw, database) as Error;
       if (reply.id === null) fail(error);
       else {
         waiting.get(reply.id)?.reject(error);

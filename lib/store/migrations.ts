@@ -357,6 +357,35 @@ function initial(dialect: StoreDialect): Migration {
 }
 
 /**
+ * Runs planned before they start, with the settings they run with, and the
+ * calls their sessions sent (counted before each send, so a crash cannot
+ * hide a paid call): see docs/ARCHITECTURE.md, "Crash safety".
+ */
+function runSessions(dialect: StoreDialect): Migration {
+  const t = columnTypes(dialect);
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable("runs").addColumn("settings", t.text)
+        .execute();
+      await db.schema.alterTable("runs").addColumn("position", "integer")
+        .execute();
+      await db.schema.alterTable("runs")
+        .addColumn("calls_sent", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable("runs")
+        .addColumn(
+          "unreceipted_calls",
+          "integer",
+          (c) => c.notNull().defaultTo(0),
+        )
+        .execute();
+      await db.schema.createIndex("runs_experiment").on("runs")
+        .columns(["experiment_id", "position"]).execute();
+    },
+  };
+}
+
+/**
  * Every migration, by name, for one engine. Names sort in the order they
  * apply; a migration once released is never edited, only followed by a new
  * one. Both engines get the same tables, columns, keys and guards.
@@ -364,7 +393,8 @@ function initial(dialect: StoreDialect): Migration {
 export function migrations(dialect: StoreDialect): Record<string, Migration> {
   return {
     "0001_initial": initial(dialect),
-    "0002_promotion_guard": promotionGuard(dialect),
-    "0003_worker_tables": workerTables(dialect),
+    "0002_run_sessions": runSessions(dialect),
+    "0003_promotion_guard": promotionGuard(dialect),
+    "0004_worker_tables": workerTables(dialect),
   };
 }

@@ -6,6 +6,7 @@ import { openLibsql } from "./_open_libsql.ts";
 import { openPostgres } from "./_open_postgres.ts";
 import type { Database } from "./tables.ts";
 import { withoutCredentials } from "./_url.ts";
+import { storageError } from "./_storage_errors.ts";
 
 /** The database used when neither an argument nor `WB_DATABASE_URL` names one. */
 export const DEFAULT_DATABASE_URL = "file:workbench.db";
@@ -27,7 +28,7 @@ export interface OpenOptions {
   /**
    * How long a writer waits for another connection's lock, in milliseconds
    * (SQLite's busy timeout; PostgreSQL's `lock_timeout`).
-   * @default {5000}
+   * @default {Number(Deno.env.get("WB_BUSY_TIMEOUT_MS")) || 5000}
    */
   busyTimeoutMs?: number;
   /**
@@ -71,6 +72,7 @@ export interface Store {
  * @param options Auth token, busy timeout and pool size.
  * @returns The open store; close it when done.
  * @throws {ConfigError} If the URL's scheme is not supported or the database cannot be reached.
+ * @throws {StorageError} If the database cannot be opened, written or reached (every later query too).
  *
  * @example An in-memory store
  * ```ts
@@ -89,14 +91,17 @@ export async function open(
 ): Promise<Store> {
   const target = url ?? Deno.env.get("WB_DATABASE_URL") ?? DEFAULT_DATABASE_URL;
   const authToken = options.authToken ?? Deno.env.get("WB_DATABASE_AUTH_TOKEN");
-  const cannotOpen = (error: unknown) =>
-    new ConfigError(
-      `Cannot open the database "${withoutCredentials(target)}": ${
+  const database = withoutCredentials(target);
+  const cannotOpen = (error: unknown) => {
+    const storage = storageError(error, database);
+    return storage !== error ? storage : new ConfigError(
+      `Cannot open the database "${database}": ${
         error instanceof Error ? error.message : String(error)
       }. Check the URL (--db or WB_DATABASE_URL), that a file's directory exists, and for a server that it is reachable and its credentials are right`,
       { cause: error },
     );
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  };
+  const busyTimeoutMs = options.busyTimeoutMs ?? busyTimeout();
   let opened: {
     db: Kysely<Database>;
     close(): Promise<void>;
@@ -108,6 +113,7 @@ export async function open(
       ...openPostgres(target, {
         busyTimeoutMs,
         poolSize: options.poolSize ?? 10,
+        database,
       }),
       dialect: "postgres",
       file: false,
@@ -116,15 +122,14 @@ export async function open(
     const clientUrl = target === ":memory:" ? "file::memory:" : target;
     if (!/^(file:|libsql:|https?:|wss?:)/.test(clientUrl)) {
       throw new ConfigError(
-        `Unsupported database URL "${
-          withoutCredentials(target)
-        }": use file:PATH, :memory:, libsql://HOST, http(s)://HOST or postgres://USER@HOST/DB`,
+        `Unsupported database URL "${database}": use file:PATH, :memory:, libsql://HOST, http(s)://HOST or postgres://USER@HOST/DB`,
       );
     }
     try {
       opened = {
         ...await openLibsql(clientUrl, {
           busyTimeoutMs,
+          database,
           ...(authToken ? { authToken } : {}),
         }),
         dialect: "sqlite",
@@ -140,15 +145,21 @@ export async function open(
   } catch (error) {
     await close();
     // A server that cannot be reached fails here, on the first statement.
-    throw file ? error : cannotOpen(error);
+    throw file ? storageError(error, database) : cannotOpen(error);
   }
   return {
     db,
     dialect,
-    url: withoutCredentials(target),
+    url: database,
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** `WB_BUSY_TIMEOUT_MS` when set to a positive number, else 5000. */
+function busyTimeout(): number {
+  const value = Number(Deno.env.get("WB_BUSY_TIMEOUT_MS"));
+  return Number.isFinite(value) && value > 0 ? value : 5000;
 }
 
 async function migrate(

@@ -8,8 +8,9 @@ import { withoutCredentials } from "./_url.ts";
 
 const MIGRATED = [
   "0001_initial",
-  "0002_promotion_guard",
-  "0003_worker_tables",
+  "0002_run_sessions",
+  "0003_promotion_guard",
+  "0004_worker_tables",
 ];
 
 Deno.test("open() migrates a new database and is idempotent on reopen", async () => {

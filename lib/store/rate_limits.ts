@@ -1,6 +1,6 @@
 /**
  * Rate limits shared by every worker on a store: request slots spaced
- * evenly (`rate_limits`) and a sliding minute of token usage
+ * evenly (`rate_limits`) and a sliding minute of token reservations
  * (`rate_usage`), both timed by the database's clock.
  *
  * @module
@@ -29,36 +29,54 @@ export async function reserveRequestSlot(
   return Math.max(0, Number(result.rows[0]?.wait ?? 0));
 }
 
-/** Tokens used under `key` in the last `windowMs`, and when the oldest of them expires. */
-export async function tokensInWindow(
+/**
+ * Holds `tokens` under `key` (reservation `id`) if the last `windowMs`'s
+ * reservations leave room for them under `limit` (or hold nothing yet), in
+ * one transaction with the key's row locked, so workers reserving at once
+ * cannot both take the last room. Returns 0 when held, else how long to
+ * wait before asking again (until the oldest reservation leaves the window).
+ */
+export async function reserveTokens(
   store: Store,
   key: string,
+  reservation: { readonly id: string; readonly tokens: number },
+  limit: number,
   windowMs: number,
-): Promise<{ used: number; expiresInMs: number | null }> {
-  const now = nowMs(store.dialect);
-  const result = await sql<{ used: number | null; oldest: number | null }>`
-    SELECT sum(tokens) AS used, min(at_ms) - ${now} + ${windowMs} AS oldest
-    FROM rate_usage WHERE key = ${key} AND at_ms > ${now} - ${windowMs}`
-    .execute(store.db);
-  const row = result.rows[0];
-  return {
-    used: Number(row?.used ?? 0),
-    expiresInMs: row?.oldest === null || row?.oldest === undefined
-      ? null
-      : Math.max(0, Number(row.oldest)),
-  };
+): Promise<number> {
+  return await store.db.transaction().execute(async (trx) => {
+    const now = nowMs(store.dialect);
+    // Locks the key's row (created once) for the rest of the transaction.
+    await sql`INSERT INTO rate_limits (key, next_ms) VALUES (${key}, 0)
+      ON CONFLICT (key) DO UPDATE SET next_ms = rate_limits.next_ms`
+      .execute(trx);
+    const window = await sql<
+      { used: number | null; held: number; expires: number | null }
+    >`
+      SELECT sum(tokens) AS used, count(*) AS held,
+        min(at_ms) - ${now} + ${windowMs} AS expires
+      FROM rate_usage WHERE key = ${key} AND at_ms > ${now} - ${windowMs}`
+      .execute(trx);
+    const row = window.rows[0];
+    const used = Number(row?.used ?? 0);
+    if (Number(row?.held ?? 0) > 0 && used + reservation.tokens > limit) {
+      return Math.max(1, Number(row?.expires ?? 1));
+    }
+    await sql`INSERT INTO rate_usage (id, key, at_ms, tokens)
+      VALUES (${reservation.id}, ${key}, ${now}, ${reservation.tokens})`
+      .execute(trx);
+    await sql`DELETE FROM rate_usage WHERE key = ${key} AND at_ms < ${now} - ${
+      2 * windowMs
+    }`.execute(trx);
+    return 0;
+  });
 }
 
-/** Records the tokens a call used under `key`, and forgets usage older than `keepMs`. */
-export async function recordTokens(
+/** Replaces a reservation's tokens with what the call used. */
+export async function settleTokens(
   store: Store,
-  key: string,
+  id: string,
   tokens: number,
-  keepMs: number,
 ): Promise<void> {
-  const now = nowMs(store.dialect);
-  await sql`INSERT INTO rate_usage (key, at_ms, tokens) VALUES (${key}, ${now}, ${tokens})`
-    .execute(store.db);
-  await sql`DELETE FROM rate_usage WHERE key = ${key} AND at_ms < ${now} - ${keepMs}`
-    .execute(store.db);
+  await store.db.updateTable("rate_usage").set({ tokens }).where("id", "=", id)
+    .execute();
 }

@@ -14,8 +14,9 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 const TOKEN = "wb-test-token-123";
 const MIGRATED = [
   "0001_initial",
-  "0002_promotion_guard",
-  "0003_worker_tables",
+  "0002_run_sessions",
+  "0003_promotion_guard",
+  "0004_worker_tables",
 ];
 
 /** The first three case ids of the support_triage dataset. */

@@ -12,6 +12,7 @@
  * @module
  */
 import { sql, type Transaction } from "kysely";
+import { canonicalize } from "../content/canonicalize.ts";
 import type { TraceEvent } from "../trace/event.ts";
 import { nowMs } from "./_dialect.ts";
 import type { Store } from "./open.ts";
@@ -318,4 +319,51 @@ export async function markRunRunning(
     finished_at: null,
   })
     .where("id", "=", runId).where("status", "<>", "completed").execute();
+}
+
+/**
+ * Starts a planned run once, whichever of several workers gets here first:
+ * with the run's row locked, if it is still `planned` it becomes `running`,
+ * its workflow snapshot is stored and the events `build` makes on the trace
+ * head are written. Returns whether this caller started it.
+ */
+export async function startPlannedRun(
+  store: Store,
+  run: { readonly id: string; readonly trace_id: string },
+  workflow: {
+    readonly name: string;
+    readonly snapshot: unknown;
+    readonly sha256: string;
+    readonly created_at: string;
+  },
+  build: (head: ChainHead) => readonly TraceEvent[],
+): Promise<boolean> {
+  return await store.db.transaction().execute(async (trx) => {
+    await sql`UPDATE runs SET status = status WHERE id = ${run.id}`
+      .execute(trx);
+    const started = await trx.updateTable("runs").set({ status: "running" })
+      .where("id", "=", run.id).where("status", "=", "planned")
+      .executeTakeFirst();
+    if (Number(started.numUpdatedRows) !== 1) return false;
+    await trx.insertInto("workflows").values({
+      trace_id: run.trace_id,
+      name: workflow.name,
+      snapshot: canonicalize(workflow.snapshot),
+      sha256: workflow.sha256,
+      created_at: workflow.created_at,
+    }).onConflict((oc) => oc.column("trace_id").doNothing()).execute();
+    const last = await trx.selectFrom("trace_events").select(["index", "hash"])
+      .where("trace_id", "=", run.trace_id).orderBy("index", "desc").limit(1)
+      .executeTakeFirst();
+    const events = build({
+      index: last ? Number(last.index) + 1 : 0,
+      prevHash: last?.hash ?? null,
+    });
+    await insertCellRowsIn(trx, store.dialect, {
+      receipts: [],
+      results: [],
+      events: events.map(eventRow),
+    });
+    return true;
+  });
 }

@@ -1,14 +1,24 @@
-import { CompiledQuery, type Selectable, type Transaction } from "kysely";
+import {
+  CompiledQuery,
+  type Insertable,
+  type Selectable,
+  type Transaction,
+} from "kysely";
 import { canonicalize } from "../content/canonicalize.ts";
 import { NotFoundError } from "../errors.ts";
 import type { Receipt } from "../schema/receipt.ts";
 import type { CellResult } from "../schema/result.ts";
+import { type RunSettings, RunSettingsSchema } from "../schema/run_settings.ts";
 import type { TraceEvent } from "../trace/event.ts";
 import type { Store, StoreDialect } from "./open.ts";
 import { placeholder } from "./_dialect.ts";
 import type { Database } from "./tables.ts";
 
-/** A run's status (`planned`: recorded, no cell run yet, e.g. for workers to take). */
+/**
+ * A run's status: `planned` (recorded with its experiment, not started),
+ * `running`, `interrupted` (cancelled; resumable), `completed`, `failed`.
+ * A run left `running` by a process that died is resumable too.
+ */
 export type RunStatus =
   | "planned"
   | "running"
@@ -16,8 +26,8 @@ export type RunStatus =
   | "interrupted"
   | "failed";
 
-/** A run as stored. */
-export interface RunRecord {
+/** A run to store: its record without the counts its sessions add. */
+export interface NewRun {
   /** The run id. */
   readonly id: string;
   /** The experiment (set of runs) it belongs to. */
@@ -50,6 +60,22 @@ export interface RunRecord {
   readonly created_at: string;
   /** When it finished, if it did. */
   readonly finished_at: string | null;
+  /** How it runs (null for a run imported from a bundle, or stored before settings were). */
+  readonly settings?: RunSettings | null;
+  /** Its place in its experiment (null for an imported run). */
+  readonly position?: number | null;
+}
+
+/** A run as stored. */
+export interface RunRecord extends NewRun {
+  /** How it runs: concurrency, rate limits, retries, cache (null for an imported run). */
+  readonly settings: RunSettings | null;
+  /** Its place in its experiment (null for an imported run). */
+  readonly position: number | null;
+  /** Calls its finished sessions sent (each attempt counts; cache hits send nothing). */
+  readonly calls_sent: number;
+  /** Calls sent but never receipted, over all its sessions (found on resume after a crash). */
+  readonly unreceipted_calls: number;
 }
 
 function toRun(row: Selectable<Database["runs"]>): RunRecord {
@@ -58,16 +84,87 @@ function toRun(row: Selectable<Database["runs"]>): RunRecord {
     status: row.status as RunStatus,
     flags: JSON.parse(row.flags),
     workflow: JSON.parse(row.workflow),
+    settings: row.settings === null
+      ? null
+      : RunSettingsSchema.parse(JSON.parse(row.settings)),
+  };
+}
+
+function runRow(run: NewRun): Insertable<Database["runs"]> {
+  return {
+    id: run.id,
+    experiment_id: run.experiment_id,
+    task: run.task,
+    task_id: run.task_id,
+    prompt_version_id: run.prompt_version_id,
+    model_config_id: run.model_config_id,
+    model_config_sha256: run.model_config_sha256,
+    judge_config_id: run.judge_config_id,
+    dataset_id: run.dataset_id,
+    repetitions: run.repetitions,
+    status: run.status,
+    flags: canonicalize(run.flags),
+    workflow: canonicalize(run.workflow),
+    trace_id: run.trace_id,
+    created_at: run.created_at,
+    finished_at: run.finished_at,
+    settings: run.settings ? canonicalize(run.settings) : null,
+    position: run.position ?? null,
   };
 }
 
 /** Stores a new run. */
-export async function insertRun(store: Store, run: RunRecord): Promise<void> {
-  await store.db.insertInto("runs").values({
-    ...run,
-    flags: canonicalize(run.flags),
-    workflow: canonicalize(run.workflow),
-  }).execute();
+export async function insertRun(store: Store, run: NewRun): Promise<void> {
+  await store.db.insertInto("runs").values(runRow(run)).execute();
+}
+
+/**
+ * Stores an experiment's runs in one transaction: all of them (each with
+ * its position) or none, before the first call.
+ */
+export async function insertRuns(
+  store: Store,
+  runs: readonly NewRun[],
+): Promise<void> {
+  await store.db.transaction().execute(async (trx) => {
+    for (const run of runs) {
+      await trx.insertInto("runs").values(runRow(run)).execute();
+    }
+  });
+}
+
+/** An experiment's runs in their planned order. */
+export async function listExperimentRuns(
+  store: Store,
+  experimentId: string,
+): Promise<RunRecord[]> {
+  const rows = await store.db.selectFrom("runs").selectAll()
+    .where("experiment_id", "=", experimentId)
+    .orderBy("position").orderBy("created_at").orderBy("id").execute();
+  return rows.map(toRun);
+}
+
+/** Records the settings a run now runs with (a resume's override). */
+export async function setRunSettings(
+  store: Store,
+  id: string,
+  settings: RunSettings,
+): Promise<void> {
+  await store.db.updateTable("runs")
+    .set({ settings: canonicalize(settings) })
+    .where("id", "=", id).execute();
+}
+
+/** Adds a finished session's sent calls, and the unreceipted calls a resume found, to a run. */
+export async function addRunCalls(
+  store: Store,
+  id: string,
+  counts: { sent?: number; unreceipted?: number },
+): Promise<void> {
+  await store.db.updateTable("runs").set((eb) => ({
+    calls_sent: eb("calls_sent", "+", counts.sent ?? 0),
+    unreceipted_calls: eb("unreceipted_calls", "+", counts.unreceipted ?? 0),
+  })).where("id", "=", id).execute();
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Generated } from "kysely";
+import type { ColumnType, Generated } from "kysely";
 
 /** A task definition, versioned by the sha256 of its canonical content. */
 export interface TasksTable {
@@ -90,6 +90,14 @@ export interface RunsTable {
   trace_id: string;
   created_at: string;
   finished_at: string | null;
+  /** The run's settings (canonical JSON of `RunSettings`); null for runs imported from bundles. */
+  settings: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Its place in its experiment's order; null for imported runs. */
+  position: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Calls sent by its finished sessions (a live session's count is in its send journal). */
+  calls_sent: ColumnType<number, number | undefined, number>;
+  /** Calls sent but never receipted (a crash between the send and the commit), all sessions. */
+  unreceipted_calls: ColumnType<number, number | undefined, number>;
 }
 
 /** A receipt: one model call, as it happened (append-only). */
@@ -297,8 +305,9 @@ export interface RateLimitsTable {
   next_ms: number;
 }
 
-/** Per key (`tpm:<provider>`), the tokens a call used and when, epoch ms. */
+/** Per key (`tpm:<provider>`), the tokens a call holds and when, epoch ms. */
 export interface RateUsageTable {
+  id: string;
   key: string;
   at_ms: number;
   tokens: number;

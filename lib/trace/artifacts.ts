@@ -107,6 +107,7 @@ export async function writeArtifact(
   input: WriteArtifactInput,
 ): Promise<Artifact> {
   const latest = await latestArtifact(tracer.store, input.key);
+  input = { ...input, body: tracer.secrets.scrub(input.body) };
   const sha256 = sha256Hex(input.body);
   const mediaType = input.mediaType ?? "text/plain";
   if (latest && latest.sha256 === sha256 && latest.media_type === mediaType) {
@@ -159,6 +160,13 @@ export async function editArtifact(
       "write a first version with writeArtifact() before editing it",
     );
   }
+  input = {
+    ...input,
+    body: tracer.secrets.scrub(input.body),
+    ...(input.reason === undefined
+      ? {}
+      : { reason: tracer.secrets.scrub(input.reason) }),
+  };
   const sha256 = sha256Hex(input.body);
   if (latest.sha256 === sha256) return toArtifact(latest);
   const patch = createTwoFilesPatch(

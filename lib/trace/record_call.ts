@@ -13,7 +13,6 @@ import { costOf, priceAt } from "../providers/pricing.ts";
 import type { Receipt } from "../schema/receipt.ts";
 import { listPrices } from "../store/catalog.ts";
 import { insertRecordedCall } from "../store/recorded_calls.ts";
-import { SecretScrubber } from "./secrets.ts";
 import type { Tracer } from "./tracer.ts";
 
 /** Token usage as the provider reported it; leave out what it did not report. */
@@ -193,7 +192,7 @@ export async function recordCall(
       message: issue.message,
     })));
   }
-  const scrubber = new SecretScrubber();
+  const scrubber = tracer.secrets;
   const input = call;
   const createdAt = nowIso();
   const usage = normalizeUsage(input.response?.usage);

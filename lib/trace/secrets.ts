@@ -29,20 +29,64 @@ const SECRET_NAME =
 
 /**
  * The values of environment variables whose names say they are secrets
- * (`*_API_KEY`, `*_TOKEN`, `*_SECRET`, ...), 8 characters or longer.
- * Empty when the environment cannot be read.
+ * (`*_API_KEY`, `*_TOKEN`, `*_SECRET`, ...), and of the variables that
+ * `WB_SECRET_ENV` lists (comma-separated names, for secrets named
+ * otherwise), 8 characters or longer. Empty when the environment cannot be
+ * read.
  */
 export function secretEnvValues(): string[] {
   try {
-    return Object.entries(Deno.env.toObject())
-      .filter(([name, value]) => SECRET_NAME.test(name) && value.length >= 8)
+    const env = Deno.env.toObject();
+    const listed = new Set(
+      (env.WB_SECRET_ENV ?? "").split(",").map((n) => n.trim()).filter(
+        Boolean,
+      ),
+    );
+    return Object.entries(env)
+      .filter(([name, value]) =>
+        (SECRET_NAME.test(name) || listed.has(name)) && value.length >= 8
+      )
       .map(([, value]) => value);
   } catch {
     return [];
   }
 }
 
-/** Scrubs secrets from strings, given the exact values to look for. */
+/**
+ * The values of the environment variables that model configs name as their
+ * API keys (`api_key_env`), whatever the variables are called.
+ */
+export function keyValuesOf(
+  configs: readonly { readonly api_key_env?: string | undefined }[],
+): string[] {
+  const values: string[] = [];
+  for (const config of configs) {
+    if (!config.api_key_env) continue;
+    try {
+      const value = Deno.env.get(config.api_key_env);
+      if (value) values.push(value);
+    } catch {
+      // The environment cannot be read: the key cannot be in use either.
+    }
+  }
+  return values;
+}
+
+/**
+ * Scrubs secrets from strings: the exact values it is given, and the shapes
+ * of common API keys and tokens. The runner and the tracer scrub everything
+ * they store with one (`Tracer.secrets`), and bundles everything they export.
+ *
+ * @example Removing a key a model echoed
+ * ```ts
+ * import { SecretScrubber } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const scrubber = new SecretScrubber(["cafe1234-beef-5678"]);
+ * assert.equal(scrubber.scrub("my key is cafe1234-beef-5678"), "my key is [secret removed]");
+ * assert.ok(scrubber.contains("Bearer sk-ant-abcdefghijklmnopqrstu"));
+ * ```
+ */
 export class SecretScrubber {
   #values: readonly string[];
 
@@ -63,6 +107,13 @@ export class SecretScrubber {
       out = out.replace(SECRET_PATTERN, SECRET_MARK);
     }
     return out;
+  }
+
+  /** Whether the text holds a secret (a value looked for, or a key shape). */
+  contains(text: string): boolean {
+    for (const value of this.#values) if (text.includes(value)) return true;
+    SECRET_PATTERN.lastIndex = 0;
+    return SECRET_PATTERN.test(text);
   }
 
   /** A copy of a JSON value with every string (and key) scrubbed; the same object when nothing changed. */

@@ -9,6 +9,7 @@ import {
   lastTraceEvent,
 } from "../store/trace.ts";
 import { GENESIS_HASH, hashEvent, type TraceEvent } from "./event.ts";
+import { secretEnvValues, SecretScrubber } from "./secrets.ts";
 import {
   type Workflow,
   type WorkflowInput,
@@ -21,6 +22,12 @@ export interface StartTraceOptions {
   traceId?: string;
   /** The clock, for tests. @default {nowIso} */
   now?: () => string;
+  /**
+   * Values to keep out of the trace besides the environment's secrets
+   * (see `SecretScrubber`): each event's data, recorded calls and artifacts
+   * are scrubbed of them before they are stored.
+   */
+  secrets?: readonly string[];
 }
 
 /** What an event records besides its type. */
@@ -67,6 +74,8 @@ export class Tracer {
   readonly traceId: string;
   /** The workflow snapshot the trace follows. */
   readonly workflow: Workflow;
+  /** What is scrubbed from everything the trace stores. */
+  readonly secrets: SecretScrubber;
   #store: Store;
   #now: () => string;
   #index: number;
@@ -78,7 +87,9 @@ export class Tracer {
     workflow: Workflow,
     chain: ChainMark,
     now: () => string,
+    secrets: readonly string[],
   ) {
+    this.secrets = new SecretScrubber([...secretEnvValues(), ...secrets]);
     this.#store = store;
     this.traceId = traceId;
     this.workflow = workflow;
@@ -119,10 +130,17 @@ export class Tracer {
       sha256,
       created_at: now(),
     });
-    const tracer = new Tracer(store, traceId, parsed.data, {
-      index: 0,
-      prevHash: GENESIS_HASH,
-    }, now);
+    const tracer = new Tracer(
+      store,
+      traceId,
+      parsed.data,
+      {
+        index: 0,
+        prevHash: GENESIS_HASH,
+      },
+      now,
+      options.secrets ?? [],
+    );
     await tracer.emit("workflow_started", {
       data: { workflow: parsed.data.name, sha256 },
     });
@@ -135,14 +153,14 @@ export class Tracer {
    *
    * @param store The database.
    * @param traceId The trace to continue.
-   * @param options The clock.
+   * @param options The clock, and values to keep out of the trace.
    * @returns The tracer.
    * @throws {ValidationError} If the trace has no workflow snapshot.
    */
   static async resume(
     store: Store,
     traceId: string,
-    options: Pick<StartTraceOptions, "now"> = {},
+    options: Pick<StartTraceOptions, "now" | "secrets"> = {},
   ): Promise<Tracer> {
     const stored = await getWorkflow(store, traceId);
     if (!stored) {
@@ -161,6 +179,7 @@ export class Tracer {
       WorkflowSchema.parse(stored.snapshot),
       chain,
       options.now ?? nowIso,
+      options.secrets ?? [],
     );
   }
 
@@ -184,7 +203,7 @@ export class Tracer {
       type,
       step: input.step ?? null,
       at: this.#now(),
-      data: input.data ?? {},
+      data: this.secrets.scrubValue(input.data ?? {}),
       prev_hash: this.#prevHash,
     };
     const event = { ...unhashed, hash: hashEvent(unhashed) };
