@@ -22,7 +22,7 @@ Deno.test("wb turns a path or database it cannot use into a one-line error and e
       [["verify", dir], /Is a directory/],
       [
         ["show", "run_x", "--db", `file:${dir}/no/such/dir/wb.db`],
-        /Cannot open the database "file:.*wb\.db".*Check the URL/,
+        /Cannot open the database "file:.*wb\.db": the file cannot be opened or created; check that the directory exists/,
       ],
       [["show", "run_x", "--db", "libsql://"], /Cannot open the database/],
     ];

@@ -110,12 +110,16 @@ eachStore.test("runWorker() shares a requests-per-minute limit between workers t
   ));
   assert.equal(starts.length, 12);
   const sorted = starts.toSorted((a, b) => a - b);
-  const gaps = sorted.slice(1).map((t, i) => t - sorted[i]!);
   // Slots are reserved 50 ms apart on the database's clock; each call
-  // starts when its timer fires after the reservation's round trip, so one
-  // gap may be shorter by that jitter, but they never bunch up: the span
-  // of 11 gaps is 550 ms.
-  assert.ok(Math.min(...gaps) >= 20, `calls ${Math.min(...gaps)} ms apart`);
+  // starts when its timer fires after its reservation's round trip, so two
+  // starts can come closer by that jitter, but they never bunch up: at most
+  // 3 in any 100 ms (the limit allows 2), and 12 calls span 11 slots.
+  let busiest = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= 100) j++;
+    busiest = Math.max(busiest, i - j + 1);
+  }
+  assert.ok(busiest <= 3, `${busiest} calls started within 100 ms`);
   const span = sorted.at(-1)! - sorted[0]!;
   assert.ok(span >= 0.9 * 11 * 50, `12 calls in ${span} ms`);
 });

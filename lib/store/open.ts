@@ -1,6 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import { type MigrationProvider, Migrator } from "kysely/migration";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, StorageError } from "../errors.ts";
 import { migrations } from "./migrations.ts";
 import { openLibsql } from "./_open_libsql.ts";
 import { openPostgres } from "./_open_postgres.ts";
@@ -93,6 +93,7 @@ export async function open(
   const authToken = options.authToken ?? Deno.env.get("WB_DATABASE_AUTH_TOKEN");
   const database = withoutCredentials(target);
   const cannotOpen = (error: unknown) => {
+    if (error instanceof StorageError) return error;
     const storage = storageError(error, database);
     return storage !== error ? storage : new ConfigError(
       `Cannot open the database "${database}": ${
@@ -171,6 +172,8 @@ async function migrate(
   };
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
+  // A database that cannot be reached or written is that, not a migration's fault.
+  if (error instanceof StorageError) throw error;
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
     throw new Error(

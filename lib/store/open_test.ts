@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { sql } from "kysely";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, StorageError } from "../errors.ts";
 import { appliedMigrations, open } from "./open.ts";
 import { APPEND_ONLY_TABLES } from "./migrations.ts";
 import { eachStore } from "./test_stores.ts";
@@ -88,10 +88,12 @@ Deno.test("open() names an unreachable PostgreSQL server without its password", 
     () => undefined,
     (e: unknown) => e,
   );
-  assert.ok(error instanceof ConfigError, String(error));
+  assert.ok(error instanceof StorageError, String(error));
+  assert.equal(error.failure, "unreachable");
+  assert.equal(error.database, "postgres://wb@127.0.0.1:1/wb");
   assert.match(
     error.message,
-    /^Cannot open the database "postgres:\/\/wb@127\.0\.0\.1:1\/wb": .*ECONNREFUSED/,
+    /^Cannot reach the database server "postgres:\/\/wb@127\.0\.0\.1:1\/wb"; check that the server is running/,
   );
   assert.equal(error.message.includes("s3cret-pw"), false);
 });
