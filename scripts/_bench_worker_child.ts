@@ -67,6 +67,8 @@ report({
   committed: summary.committed,
   model_calls: seen.calls,
   closed_run: summary.closed_run,
+  commits: summary.commits,
+  commit_ms: summary.commit_ms,
   cpu_ms: round(cpuMs, 0),
   mean_latency_ms: round(
     seen.latencies.reduce((a, b) => a + b, 0) / Math.max(1, seen.calls),

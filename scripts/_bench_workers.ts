@@ -102,6 +102,8 @@ const figures = await Promise.all(readers.map(async (reader, i) => {
     closed_run: boolean;
     mean_latency_ms: number;
     cpu_ms: number;
+    commits: number;
+    commit_ms: number;
   };
 }));
 const wallMs = Math.max(...figures.map((f) => f.ended_at_ms)) - go;
@@ -121,6 +123,8 @@ report({
   model_calls: figures.reduce((a, f) => a + f.model_calls, 0),
   closed_by_one: figures.filter((f) => f.closed_run).length === 1,
   worker_cpu_ms: figures.map((f) => f.cpu_ms),
+  worker_commits: figures.map((f) => f.commits),
+  worker_commit_ms: figures.map((f) => f.commit_ms),
   worker_cpu_us_per_cell: round(
     (figures.reduce((a, f) => a + f.cpu_ms, 0) * 1000) / cells,
     0,

@@ -72,6 +72,10 @@ export interface WorkerSummary {
   readonly lost: number;
   /** Model calls this worker made. */
   readonly adapter_calls: number;
+  /** Commit transactions this worker ran. */
+  readonly commits: number;
+  /** Time those transactions took, waiting for the run's lock included, in ms. */
+  readonly commit_ms: number;
   /** Calls served from the cache. */
   readonly cache_hits: number;
   /** The run's scorecard, when this worker closed the run. */
@@ -149,6 +153,8 @@ export async function runWorker(
     taken_over: 0,
     lost: 0,
     adapter_calls: 0,
+    commits: 0,
+    commit_ms: 0,
     cache_hits: 0,
     scorecard_sha256: null,
     ...fields,
@@ -196,6 +202,8 @@ export async function runWorker(
       repetition: c.repetition,
     }));
   let lost = 0;
+  let commits = 0;
+  let commitMs = 0;
   // Events are built on this tracer, then chained again on the run's trace
   // head inside each commit: other workers write to the same trace.
   const tracer = await Tracer.resume(store, run.trace_id, {
@@ -205,6 +213,7 @@ export async function runWorker(
   const writer: CellWriter = {
     threaded: false,
     async write(cells) {
+      const started = performance.now();
       const written = await commitClaimedCells(
         store,
         run,
@@ -213,6 +222,8 @@ export async function runWorker(
         (kept, head) => rechain(kept.map((i) => cells[i]!.events), head),
       );
       lost += written.lost.length;
+      commits++;
+      commitMs += performance.now() - started;
     },
     close: () => Promise.resolve(),
   };
@@ -270,6 +281,8 @@ export async function runWorker(
     lost,
     adapter_calls: pipeline.caller.adapterCalls,
     cache_hits: pipeline.caller.cacheHits,
+    commits,
+    commit_ms: Math.round(commitMs),
   };
   if (!complete) return summary((await getRun(store, run.id)).status, fields);
   if (!await completeRun(store, run.id, nowIso())) {

@@ -115,7 +115,8 @@ eachStore.test("runWorker() shares a requests-per-minute limit between workers t
   // starts can come closer by that jitter, but they never bunch up: at most
   // 3 in any 100 ms (the limit allows 2), and 12 calls span 11 slots.
   let busiest = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
+  let j = 0;
+  for (let i = 0; i < sorted.length; i++) {
     while (sorted[i]! - sorted[j]! >= 100) j++;
     busiest = Math.max(busiest, i - j + 1);
   }

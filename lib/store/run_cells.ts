@@ -204,10 +204,6 @@ export async function commitClaimedCells(
 ): Promise<ClaimedCommit> {
   if (cells.length === 0) return { written: 0, lost: [] };
   return await store.db.transaction().execute(async (trx) => {
-    // The run's row is the lock that orders commits to its trace (on SQLite
-    // the first write takes the database's write lock).
-    await sql`UPDATE runs SET status = status WHERE id = ${run.id}`
-      .execute(trx);
     const owned = await markDone(trx, run.id, worker, cells);
     const kept: number[] = [];
     const lost: CellKey[] = [];
@@ -222,6 +218,16 @@ export async function commitClaimedCells(
       }
     });
     if (kept.length === 0) return { written: 0, lost };
+    // Receipts and results first; only the trace needs the run's lock,
+    // which is held from here to the commit.
+    const rows: CellRows = cellRows(
+      kept.map((i) => ({ ...cells[i]!, events: [] })),
+    );
+    await insertCellRowsIn(trx, store.dialect, { ...rows, events: [] });
+    // The run's row is the lock that orders commits to its trace (on SQLite
+    // the first write already took the database's write lock).
+    await sql`UPDATE runs SET status = status WHERE id = ${run.id}`
+      .execute(trx);
     const last = await trx.selectFrom("trace_events").select(["index", "hash"])
       .where("trace_id", "=", run.trace_id).orderBy("index", "desc").limit(1)
       .executeTakeFirst();
@@ -229,10 +235,11 @@ export async function commitClaimedCells(
       index: last ? Number(last.index) + 1 : 0,
       prevHash: last?.hash ?? null,
     });
-    const rows: CellRows = cellRows(
-      kept.map((i, k) => ({ ...cells[i]!, events: events[k]! })),
-    );
-    await insertCellRowsIn(trx, store.dialect, rows);
+    await insertCellRowsIn(trx, store.dialect, {
+      receipts: [],
+      results: [],
+      events: events.flat().map(eventRow),
+    });
     return { written: kept.length, lost };
   });
 }
