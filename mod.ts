@@ -45,7 +45,12 @@ export { contentHash, sha256Hex } from "./lib/content/sha256.ts";
 export { newId } from "./lib/content/ids.ts";
 
 // Store
-export { open, type OpenOptions, type Store } from "./lib/store/open.ts";
+export {
+  open,
+  type OpenOptions,
+  type Store,
+  type StoreDialect,
+} from "./lib/store/open.ts";
 
 // Catalog
 export {
@@ -287,6 +292,12 @@ export {
 
 // Experiment
 export { experiment, resumeExperiment } from "./lib/experiment/experiment.ts";
+export { type PlannedRuns, planRuns } from "./lib/experiment/plan_runs.ts";
+export {
+  runWorker,
+  type WorkerOptions,
+  type WorkerSummary,
+} from "./lib/experiment/run_worker.ts";
 export {
   type CacheMode,
   type ExperimentOptions,

@@ -26,13 +26,13 @@ import {
   readBundleRecords,
 } from "../lib/store/bundle.ts";
 import { open } from "../lib/store/open.ts";
-import { report, round } from "./_bench_util.ts";
+import { databaseUrl, report, round } from "./_bench_util.ts";
 
 const MB = 1e6;
 const [mode, ...args] = Deno.args;
 
 async function exportStep(database: string, run: string, file: string) {
-  await using store = await open(`file:${database}`);
+  await using store = await open(databaseUrl(database));
   const started = performance.now();
   const result = await bundle(store, { runs: [run], to: file });
   const ms = performance.now() - started;
@@ -65,7 +65,7 @@ async function verifyStep(file: string) {
 
 async function importStep(file: string, database: string) {
   const bytes = (await Deno.stat(file)).size;
-  await using store = await open(`file:${database}`);
+  await using store = await open(databaseUrl(database));
   const started = performance.now();
   using handle = await Deno.open(file);
   const result = await importBundle(store, handle.readable);
@@ -80,7 +80,7 @@ async function importStep(file: string, database: string) {
 }
 
 async function limitStep(database: string, run: string) {
-  await using store = await open(`file:${database}`);
+  await using store = await open(databaseUrl(database));
   const plan = await planBundle(store, { runs: [run] });
   const encoder = new TextEncoder();
   const payload = createHash("sha256");

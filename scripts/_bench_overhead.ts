@@ -15,6 +15,7 @@ import { BENCH_TASK } from "./_bench_catalog.ts";
 import {
   countingAdapters,
   cpuTime,
+  databaseUrl,
   report,
   round,
   tally,
@@ -26,7 +27,7 @@ if (!catalog || !database) {
     "Usage: _bench_overhead.ts <catalog dir> <database file> <label>",
   );
 }
-const store = await open(`file:${database}`);
+const store = await open(databaseUrl(database));
 const loadStarted = performance.now();
 await loadCatalog(store, { root: catalog });
 const loadMs = performance.now() - loadStarted;

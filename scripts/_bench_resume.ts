@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { CompiledQuery } from "kysely";
 import { resumeExperiment } from "../lib/experiment/experiment.ts";
 import { open } from "../lib/store/open.ts";
 import { getRun } from "../lib/store/runs.ts";
@@ -46,8 +47,8 @@ if (child.signal !== "SIGKILL") {
 
 const store = await open(`file:${database}`);
 const rows = async (sql: string, args: string[] = []): Promise<unknown[][]> =>
-  (await store.client.execute({ sql, args })).rows.map((r) =>
-    Array.from({ length: r.length }, (_, i) => r[i])
+  (await store.db.executeQuery(CompiledQuery.raw(sql, args))).rows.map((r) =>
+    Object.values(r as Record<string, unknown>)
   );
 const [runRow] = await rows("SELECT id, repetitions FROM runs");
 const runId = String(runRow![0]);

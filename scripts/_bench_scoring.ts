@@ -16,7 +16,7 @@ import { getTask } from "../lib/store/catalog.ts";
 import { open } from "../lib/store/open.ts";
 import { getRun } from "../lib/store/runs.ts";
 import { listReceiptFigures, listResults } from "../lib/store/scores.ts";
-import { report, round } from "./_bench_util.ts";
+import { databaseUrl, report, round } from "./_bench_util.ts";
 
 const [database, baseline, candidate] = Deno.args;
 if (!database || !baseline || !candidate) {
@@ -24,7 +24,7 @@ if (!database || !baseline || !candidate) {
     "Usage: _bench_scoring.ts <database> <baseline run id> <candidate run id>",
   );
 }
-await using store = await open(`file:${database}`);
+await using store = await open(databaseUrl(database));
 const run = await getRun(store, baseline);
 const task = await getTask(store, run.task, { id: run.task_id });
 

@@ -143,3 +143,8 @@ export function round(x: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
+
+/** A database argument as a URL: a file path, or a URL as given (`postgres://...`). */
+export function databaseUrl(database: string): string {
+  return /^[a-z]+:/.test(database) ? database : `file:${database}`;
+}

@@ -12,6 +12,8 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { buildCatalog } from "./_bench_catalog.ts";
+import { databaseUrl } from "./_bench_util.ts";
+import { benchPostgres } from "./_bench_postgres.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const CONFIG = `${ROOT}deno.json`;
@@ -22,6 +24,7 @@ const PERMISSIONS = [
   "--allow-ffi",
   "--allow-sys",
   "--allow-run",
+  "--allow-net=127.0.0.1",
 ];
 
 /** One figure of the table, with its target when it has one. */
@@ -85,13 +88,11 @@ async function runId(
   label: "first" | "last",
 ): Promise<string> {
   const { open } = await import("../lib/store/open.ts");
-  await using store = await open(`file:${database}`);
-  const rows = await store.client.execute(
-    `SELECT id FROM runs ORDER BY created_at ${
-      label === "first" ? "ASC" : "DESC"
-    } LIMIT 1`,
-  );
-  return String(rows.rows[0]![0]);
+  await using store = await open(databaseUrl(database));
+  const row = await store.db.selectFrom("runs").select("id")
+    .orderBy("created_at", label === "first" ? "asc" : "desc").limit(1)
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
 
 const MB = 1e6;
@@ -101,8 +102,10 @@ const { values } = parseArgs({
     out: { type: "string", default: `${ROOT}bench/results.json` },
     cases: { type: "string", default: "10000" },
     keep: { type: "boolean", default: false },
+    "worker-cells": { type: "string", default: "2000" },
   },
 });
+const workerCells = Number(values["worker-cells"]);
 const cases = Number(values.cases);
 const work = await Deno.makeTempDir({ prefix: "wb_bench_" });
 const started = performance.now();
@@ -114,6 +117,7 @@ try {
     serial: await buildCatalog(`${work}/catalog_60`, 60),
     rate: await buildCatalog(`${work}/catalog_100`, 100),
     resume: await buildCatalog(`${work}/catalog_2000`, 2000),
+    workers: await buildCatalog(`${work}/catalog_workers`, workerCells / 4),
   };
   const db = (name: string) => `${work}/${name}.db`;
 
@@ -175,7 +179,109 @@ try {
     await runId(db("overhead"), "last"),
   ]);
 
+  console.error("7. PostgreSQL store, 8. Workers");
+  const server = await benchPostgres();
+  let postgres: {
+    description: string;
+    overhead: Figures;
+    exported: Figures;
+    workers: Figures[];
+  } | { missing: string };
+  if ("missing" in server) {
+    console.error(`  skipped: ${server.missing}`);
+    postgres = server;
+  } else {
+    try {
+      const pgOverhead = await part("_bench_overhead.ts", [
+        catalogs.overhead,
+        await server.create("wb_bench_overhead"),
+        "postgres_overhead",
+      ]);
+      const pgExported = await part("_bench_bundle.ts", [
+        "export",
+        server.database("wb_bench_overhead"),
+        String(pgOverhead.run_id),
+        `${work}/postgres.bundle.json`,
+      ]);
+      await Deno.remove(`${work}/postgres.bundle.json`);
+      const workers: Figures[] = [];
+      for (const count of [1, 2, 4]) {
+        workers.push(
+          await part("_bench_workers.ts", [
+            catalogs.workers,
+            await server.create(`wb_bench_workers_${count}`),
+            String(count),
+            String(workerCells),
+          ]),
+        );
+      }
+      postgres = {
+        description: server.description,
+        overhead: pgOverhead,
+        exported: pgExported,
+        workers,
+      };
+    } finally {
+      await server.stop();
+    }
+  }
+
   const n = (x: unknown) => Number(x);
+  const postgresRows = (): Row[] => {
+    if ("missing" in postgres) {
+      return [{
+        part: "7 postgres",
+        figure: "skipped",
+        value: postgres.missing,
+        unit: "",
+      }];
+    }
+    const { overhead: pgo, exported: pge, workers } = postgres;
+    const one = n(workers[0]!.cells_per_second);
+    return [
+      {
+        part: "7 postgres",
+        figure:
+          `cells per second written (wall, as part 1; libSQL file: ${overhead.cells_per_second})`,
+        value: n(pgo.cells_per_second),
+        unit: "/s",
+      },
+      {
+        part: "7 postgres",
+        figure:
+          `cells per second of toolkit time (libSQL file: ${overhead.toolkit_cells_per_second})`,
+        value: n(pgo.toolkit_cells_per_second),
+        unit: "/s",
+      },
+      {
+        part: "7 postgres",
+        figure: `bundle export (libSQL file: ${exported.mb_per_second} MB/s)`,
+        value: n(pge.mb_per_second),
+        unit: "MB/s",
+      },
+      ...workers.flatMap((w): Row[] => [
+        {
+          part: `8 workers ${w.workers}`,
+          figure:
+            `wall / ideal (${w.cells} cells x 100 ms / (8 x ${w.workers}))`,
+          value: n(w.ratio_to_ideal),
+          unit: "",
+          target: "<= 1.10",
+          met: n(w.ratio_to_ideal) <= 1.1,
+        },
+        {
+          part: `8 workers ${w.workers}`,
+          figure: "cells per second / one worker's",
+          value: Math.round((n(w.cells_per_second) / one) * 100) / 100,
+          unit: "x",
+          ...(w.workers === 4
+            ? { target: ">= 3.5", met: n(w.cells_per_second) / one >= 3.5 }
+            : {}),
+        },
+      ]),
+    ];
+  };
+
   const rss = (f: Figures) => Math.round(f.peak_rss_bytes / MB);
   const limitRate = n(limit.stringify_webcrypto_mb_per_second);
   const rows: Row[] = [
@@ -408,6 +514,7 @@ try {
       target: "< 2000",
       met: n(scoring.compare_ms) < 2000,
     },
+    ...postgresRows(),
   ];
 
   const results = {
@@ -431,6 +538,7 @@ try {
       resume,
       bundle: { export: exported, verify: verified, import: imported, limit },
       scoring,
+      postgres,
     },
   };
   await Deno.mkdir(new URL(".", `file://${values.out}`), { recursive: true });

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { sql } from "kysely";
 import { canonicalize } from "../content/canonicalize.ts";
 import { contentHash } from "../content/sha256.ts";
 import type { Receipt } from "../schema/receipt.ts";
@@ -386,7 +387,14 @@ export async function writeFixture(store: Store): Promise<Fixture> {
     name: "gate",
     steps: [{ id: "gate" }],
   }, { traceId: "trace_gate01", now: tick });
-  const subject = { comparison_id: "cmp_01", candidate: "support_triage@v2" };
+  // The task, alias and prompt version are what the promotion guard reads.
+  const subject = {
+    comparison_id: "cmp_01",
+    candidate: "support_triage@v2",
+    task: "support_triage",
+    alias: "production",
+    prompt_version: { id: "support_triage@v2" },
+  };
   await put(store, "gates", [{
     id: "gate_01",
     task: "support_triage",
@@ -421,6 +429,25 @@ export async function writeFixture(store: Store): Promise<Fixture> {
       created_at: T0,
     },
   ]);
+  await gateTracer.emit("gate_requested", {
+    step: "gate",
+    data: { gate_id: "gate_01" },
+  });
+  await gateTracer.emit("policy_gate_evaluated", {
+    step: "gate",
+    data: { gate_id: "gate_01", decision_id: "dec_01", decision: "approve" },
+  });
+  await gateTracer.emit("human_gate_resolved", {
+    step: "gate",
+    data: {
+      gate_id: "gate_01",
+      decision_id: "dec_02",
+      decision: "approve",
+      actor: "dana",
+    },
+  });
+  // After the decisions are on the gate's trace: the database refuses a
+  // move through a gate they do not approve.
   await put(store, "alias_moves", [{
     task: "support_triage",
     alias: "production",
@@ -429,14 +456,6 @@ export async function writeFixture(store: Store): Promise<Fixture> {
     moved_by: "dana",
     created_at: T0,
   }]);
-  await gateTracer.emit("gate_requested", {
-    step: "gate",
-    data: { gate_id: "gate_01" },
-  });
-  await gateTracer.emit("human_gate_resolved", {
-    step: "gate",
-    data: { gate_id: "gate_01", decision: "approve", actor: "dana" },
-  });
   return {
     baseline: runIds[0]!,
     candidate: runIds[1]!,
@@ -473,11 +492,13 @@ export async function dumpTables(
       "alias_moves",
     ]
   ) {
-    const rows = await store.client.execute(`SELECT * FROM ${table}`);
+    const rows = await sql.raw<Record<string, unknown>>(
+      `SELECT * FROM ${table}`,
+    ).execute(store.db);
     out[table] = rows.rows.map((row) => {
       const copy: Record<string, unknown> = {};
-      for (const column of rows.columns) {
-        if (column !== "seq") copy[column] = row[column];
+      for (const [column, value] of Object.entries(row)) {
+        if (column !== "seq") copy[column] = value;
       }
       return copy;
     }).sort((a, b) => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import { eachStore } from "../store/test_stores.ts";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { open } from "../store/open.ts";
 import { bundle } from "./bundle.ts";
 import { bundleJsonSchema } from "./bundle_json_schema.ts";
 import { writeFixture } from "./_test_fixture.ts";
@@ -18,8 +18,8 @@ Deno.test("bundleJsonSchema() matches the committed docs/schemas/bundle.schema.j
   );
 });
 
-Deno.test("bundleJsonSchema() accepts a bundle and refuses one without integrity", async () => {
-  await using store = await open(":memory:");
+eachStore.test("bundleJsonSchema() accepts a bundle and refuses one without integrity", async ({ openStore }) => {
+  await using store = await openStore();
   const fixture = await writeFixture(store);
   const { text } = await bundle(store, { comparison: fixture.comparison });
   const ajv = new Ajv2020({ strict: false });

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
+import { eachStore } from "../store/test_stores.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { compare } from "../compare/compare.ts";
 import { loadCatalog } from "../catalog/load_catalog.ts";
 import { experiment } from "../experiment/experiment.ts";
 import Anthropic from "@anthropic-ai/sdk";
 import { contentHash } from "../content/sha256.ts";
-import { open } from "../store/open.ts";
 import { SECRET_PATTERN } from "../trace/secrets.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { wrapAnthropic } from "../trace/wrap_anthropic.ts";
@@ -14,8 +14,8 @@ import { importBundle } from "./import_bundle.ts";
 import { verifyBundle } from "./verify_bundle.ts";
 import { writeFixture } from "./_test_fixture.ts";
 
-Deno.test("bundle() of a comparison binds both runs, the catalog, gates, decisions and alias moves", async () => {
-  await using store = await open(":memory:");
+eachStore.test("bundle() of a comparison binds both runs, the catalog, gates, decisions and alias moves", async ({ openStore }) => {
+  await using store = await openStore();
   const fixture = await writeFixture(store);
   const result = await bundle(store, { comparison: fixture.comparison });
   const doc = JSON.parse(result.text!);
@@ -64,8 +64,8 @@ Deno.test("bundle() of a comparison binds both runs, the catalog, gates, decisio
   assert.equal(integrity.signature, null);
 });
 
-Deno.test("bundle() of one run leaves the other run out", async () => {
-  await using store = await open(":memory:");
+eachStore.test("bundle() of one run leaves the other run out", async ({ openStore }) => {
+  await using store = await openStore();
   const fixture = await writeFixture(store);
   const { text } = await bundle(store, { runs: ["run_baseline0"] });
   const doc = JSON.parse(text!);
@@ -77,8 +77,8 @@ Deno.test("bundle() of one run leaves the other run out", async () => {
   assert.equal((await verifyBundle(text!)).ok, true);
 });
 
-Deno.test("bundle() refuses an empty scope and unknown ids", async () => {
-  await using store = await open(":memory:");
+eachStore.test("bundle() refuses an empty scope and unknown ids", async ({ openStore }) => {
+  await using store = await openStore();
   await assert.rejects(() => bundle(store, {}), RangeError);
   await assert.rejects(
     () => bundle(store, { runs: ["run_nope"] }),
@@ -94,8 +94,8 @@ Deno.test("bundle() refuses an empty scope and unknown ids", async () => {
   );
 });
 
-Deno.test("bundle() streams to a file that verifies from a file stream", async () => {
-  await using store = await open(":memory:");
+eachStore.test("bundle() streams to a file that verifies from a file stream", async ({ openStore }) => {
+  await using store = await openStore();
   const fixture = await writeFixture(store);
   const dir = await Deno.makeTempDir();
   try {
@@ -115,8 +115,8 @@ Deno.test("bundle() streams to a file that verifies from a file stream", async (
   }
 });
 
-Deno.test("bundle() redacts named input fields everywhere they were copied, and still verifies", async () => {
-  await using store = await open(":memory:");
+eachStore.test("bundle() redacts named input fields everywhere they were copied, and still verifies", async ({ openStore }) => {
+  await using store = await openStore();
   const fixture = await writeFixture(store);
   const result = await bundle(store, {
     comparison: fixture.comparison,
@@ -140,8 +140,8 @@ Deno.test("bundle() redacts named input fields everywhere they were copied, and 
   assert.match(check.summary, /redacted/);
 });
 
-Deno.test("bundle() of one comparison holds that verdict only; a bundle of runs holds every verdict between them", async () => {
-  await using store = await open(":memory:");
+eachStore.test("bundle() of one comparison holds that verdict only; a bundle of runs holds every verdict between them", async ({ openStore }) => {
+  await using store = await openStore();
   const fixture = await writeFixture(store);
   const reversed = await compare(store, {
     baseline: fixture.candidate,
@@ -164,8 +164,8 @@ Deno.test("bundle() of one comparison holds that verdict only; a bundle of runs 
   );
 });
 
-Deno.test("bundle() refuses a redaction path no test case has, naming the fields there are", async () => {
-  await using store = await open(":memory:");
+eachStore.test("bundle() refuses a redaction path no test case has, naming the fields there are", async ({ openStore }) => {
+  await using store = await openStore();
   const fixture = await writeFixture(store);
   const dir = await Deno.makeTempDir();
   try {
@@ -189,7 +189,7 @@ Deno.test("bundle() refuses a redaction path no test case has, naming the fields
   }
 });
 
-Deno.test("bundle() of a pipeline run with an API key in the environment contains no key", async () => {
+eachStore.test("bundle() of a pipeline run with an API key in the environment contains no key", async ({ openStore }) => {
   const key = `sk-ant-api03-${crypto.randomUUID().replaceAll("-", "")}AA`;
   // A variable of its own (tests run in parallel; ANTHROPIC_API_KEY is left
   // alone), named like a key so the writer's environment scan covers it.
@@ -226,7 +226,7 @@ Deno.test("bundle() of a pipeline run with an API key in the environment contain
     },
   );
   try {
-    await using store = await open(":memory:");
+    await using store = await openStore();
     const tracer = await Tracer.start(store, {
       schema_version: 1,
       name: "bot",
@@ -261,7 +261,7 @@ Deno.test("bundle() of a pipeline run with an API key in the environment contain
     const check = await verifyBundle(text!);
     assert.equal(check.ok, true, check.summary);
     assert.equal(check.counts.receipts, 2);
-    await using other = await open(":memory:");
+    await using other = await openStore();
     await importBundle(other, text!);
   } finally {
     await server.shutdown();
@@ -269,8 +269,8 @@ Deno.test("bundle() of a pipeline run with an API key in the environment contain
   }
 });
 
-Deno.test("bundle() of a settled comparison records how its verdict was reached, with the receipts settling added", async () => {
-  await using store = await open(":memory:");
+eachStore.test("bundle() of a settled comparison records how its verdict was reached, with the receipts settling added", async ({ openStore }) => {
+  await using store = await openStore();
   await loadCatalog(store);
   const { runs } = await experiment(store, {
     task: "support_triage",

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { open } from "../store/open.ts";
+import { eachStore } from "../store/test_stores.ts";
 import { bundle } from "./bundle.ts";
 import { diffBundles } from "./diff_bundles.ts";
 import { writeFixture } from "./_test_fixture.ts";
 
-Deno.test("diffBundles() pairs a baseline run's bundle with a candidate's: prompt diff, outputs, scorecard figures", async () => {
-  await using store = await open(":memory:");
+eachStore.test("diffBundles() pairs a baseline run's bundle with a candidate's: prompt diff, outputs, scorecard figures", async ({ openStore }) => {
+  await using store = await openStore();
   const fixture = await writeFixture(store);
   const a = await bundle(store, { runs: [fixture.baseline] });
   const b = await bundle(store, { runs: [fixture.candidate] });
@@ -41,8 +41,8 @@ Deno.test("diffBundles() pairs a baseline run's bundle with a candidate's: promp
   assert.match(diff.text, /## artifacts: 0 changed, 2 added, 0 removed/);
 });
 
-Deno.test("diffBundles() of a bundle with itself finds nothing", async () => {
-  await using store = await open(":memory:");
+eachStore.test("diffBundles() of a bundle with itself finds nothing", async ({ openStore }) => {
+  await using store = await openStore();
   const fixture = await writeFixture(store);
   const a = await bundle(store, { comparison: fixture.comparison });
   const diff = await diffBundles(a.text!, a.text!);

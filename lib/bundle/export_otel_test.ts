@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { open } from "../store/open.ts";
+import { eachStore } from "../store/test_stores.ts";
 import { recordCall } from "../trace/record_call.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { bundle } from "./bundle.ts";
@@ -36,8 +36,8 @@ function get(attributes: KV[], key: string): unknown {
   return found ? Object.values(found.value)[0] : undefined;
 }
 
-Deno.test("exportOtel() writes OTLP/JSON lines: invoke_workflow root, step spans, CLIENT spans with GenAI attributes", async () => {
-  await using store = await open(":memory:");
+eachStore.test("exportOtel() writes OTLP/JSON lines: invoke_workflow root, step spans, CLIENT spans with GenAI attributes", async ({ openStore }) => {
+  await using store = await openStore();
   const fixture = await writeFixture(store);
   const { text } = await bundle(store, { runs: [fixture.candidate] });
   const otel = await exportOtel(text!);
@@ -109,8 +109,8 @@ Deno.test("exportOtel() writes OTLP/JSON lines: invoke_workflow root, step spans
   assert.equal((await exportOtel(text!)).text, otel.text);
 });
 
-Deno.test("exportOtel() marks a failed call with error.type and an error status", async () => {
-  await using store = await open(":memory:");
+eachStore.test("exportOtel() marks a failed call with error.type and an error status", async ({ openStore }) => {
+  await using store = await openStore();
   const tracer = await Tracer.start(store, {
     schema_version: 1,
     name: "bot",

@@ -1,20 +1,31 @@
 import assert from "node:assert/strict";
+import { eachStore } from "../store/test_stores.ts";
 import { ConflictError, ValidationError } from "../errors.ts";
 import { withImportTransaction } from "../store/bundle.ts";
-import { open } from "../store/open.ts";
+import type { Store } from "../store/open.ts";
 import { bundle } from "./bundle.ts";
 import { importBundle } from "./import_bundle.ts";
 import { dumpTables, writeFixture } from "./_test_fixture.ts";
 import { loadCatalog } from "../catalog/load_catalog.ts";
 import { experiment } from "../experiment/experiment.ts";
 
-Deno.test("importBundle() reproduces the rows exactly on a second database, and twice changes nothing", async () => {
-  await using source = await open(":memory:");
+/** How many rows a table holds. */
+async function count(
+  store: Store,
+  table: "model_io" | "runs",
+): Promise<number> {
+  const row = await store.db.selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+eachStore.test("importBundle() reproduces the rows exactly on a second database, and twice changes nothing", async ({ openStore }) => {
+  await using source = await openStore();
   const fixture = await writeFixture(source);
   const { text, sha256 } = await bundle(source, {
     comparison: fixture.comparison,
   });
-  await using target = await open(":memory:");
+  await using target = await openStore();
   const first = await importBundle(target, text!);
   assert.equal(first.sha256, sha256);
   assert.equal(first.inserted.receipts, 6);
@@ -39,12 +50,12 @@ Deno.test("importBundle() reproduces the rows exactly on a second database, and 
   assert.equal(again.sha256, sha256);
 });
 
-Deno.test("importBundle() writes nothing from a tampered bundle", async () => {
-  await using source = await open(":memory:");
+eachStore.test("importBundle() writes nothing from a tampered bundle", async ({ openStore }) => {
+  await using source = await openStore();
   const fixture = await writeFixture(source);
   const { text } = await bundle(source, { runs: [fixture.baseline] });
   const tampered = text!.replace("charged twice", "charged thrice");
-  await using target = await open(":memory:");
+  await using target = await openStore();
   await assert.rejects(
     () => importBundle(target, tampered),
     (error: unknown) =>
@@ -53,19 +64,15 @@ Deno.test("importBundle() writes nothing from a tampered bundle", async () => {
         issue.file === "receipts" && issue.field === "io_run_baseline01_st-002"
       ),
   );
-  const rows = await target.client.execute(
-    "SELECT count(*) AS n FROM model_io",
-  );
-  assert.equal(rows.rows[0]!["n"], 0);
-  const runs = await target.client.execute("SELECT count(*) AS n FROM runs");
-  assert.equal(runs.rows[0]!["n"], 0);
+  assert.equal(await count(target, "model_io"), 0);
+  assert.equal(await count(target, "runs"), 0);
 });
 
-Deno.test("importBundle() refuses an append-only row that exists with other content", async () => {
-  await using source = await open(":memory:");
+eachStore.test("importBundle() refuses an append-only row that exists with other content", async ({ openStore }) => {
+  await using source = await openStore();
   const fixture = await writeFixture(source);
   const { text } = await bundle(source, { runs: [fixture.baseline] });
-  await using target = await open(":memory:");
+  await using target = await openStore();
   await withImportTransaction(
     target,
     (writer) =>
@@ -88,12 +95,11 @@ Deno.test("importBundle() refuses an append-only row that exists with other cont
       error instanceof ConflictError &&
       /prompt_versions 'support_triage@v1'/.test(error.message),
   );
-  const rows = await target.client.execute("SELECT count(*) AS n FROM runs");
-  assert.equal(rows.rows[0]!["n"], 0);
+  assert.equal(await count(target, "runs"), 0);
 });
 
-Deno.test("importBundle() accepts catalog rows that differ only in when they were loaded", async () => {
-  await using source = await open(":memory:");
+eachStore.test("importBundle() accepts catalog rows that differ only in when they were loaded", async ({ openStore }) => {
+  await using source = await openStore();
   const fixture = await writeFixture(source);
   const { text } = await bundle(source, { runs: [fixture.baseline] });
   const versions = JSON.parse(text!).sections.prompt_versions as Record<
@@ -101,7 +107,7 @@ Deno.test("importBundle() accepts catalog rows that differ only in when they wer
     unknown
   >[];
   assert.ok(versions.length > 0);
-  await using target = await open(":memory:");
+  await using target = await openStore();
   // The same catalog, loaded here at another time.
   await withImportTransaction(
     target,
@@ -117,8 +123,8 @@ Deno.test("importBundle() accepts catalog rows that differ only in when they wer
   assert.deepEqual(result.differing, []);
 });
 
-Deno.test("a database that imported a bundle can load the whole catalog afterwards", async () => {
-  await using source = await open(":memory:");
+eachStore.test("a database that imported a bundle can load the whole catalog afterwards", async ({ openStore }) => {
+  await using source = await openStore();
   await loadCatalog(source);
   const { runs } = await experiment(source, {
     task: "support_triage",
@@ -129,33 +135,31 @@ Deno.test("a database that imported a bundle can load the whole catalog afterwar
     allowFewerRepetitions: true,
   });
   const { text } = await bundle(source, { runs: runs.map((r) => r.run_id) });
-  await using target = await open(":memory:");
+  await using target = await openStore();
   await importBundle(target, text!);
   // The bundle brought v1 and v3 only; loading fills v2, v4 and v5 in.
   const loaded = await loadCatalog(target);
   assert.equal(loaded.changed, true);
-  const versions = await target.client.execute(
-    "SELECT version FROM prompt_versions WHERE task = 'support_triage' ORDER BY version",
-  );
-  assert.deepEqual(versions.rows.map((r) => r[0]), [1, 2, 3, 4, 5]);
+  const versions = await target.db.selectFrom("prompt_versions")
+    .select("version").where("task", "=", "support_triage").orderBy("version")
+    .execute();
+  assert.deepEqual(versions.map((r) => r.version), [1, 2, 3, 4, 5]);
 });
 
-Deno.test("importBundle() keeps a mutable row that differs and reports it", async () => {
-  await using source = await open(":memory:");
+eachStore.test("importBundle() keeps a mutable row that differs and reports it", async ({ openStore }) => {
+  await using source = await openStore();
   const fixture = await writeFixture(source);
   const { text } = await bundle(source, { runs: [fixture.baseline] });
-  await using target = await open(":memory:");
+  await using target = await openStore();
   await importBundle(target, text!);
-  await target.client.execute(
-    "UPDATE runs SET status = 'interrupted' WHERE id = 'run_baseline01'",
-  );
+  await target.db.updateTable("runs").set({ status: "interrupted" })
+    .where("id", "=", "run_baseline01").execute();
   const result = await importBundle(target, text!);
   assert.deepEqual(result.differing, [{
     section: "runs",
     record: "run_baseline01",
   }]);
-  const row = await target.client.execute(
-    "SELECT status FROM runs WHERE id = 'run_baseline01'",
-  );
-  assert.equal(row.rows[0]!["status"], "interrupted");
+  const row = await target.db.selectFrom("runs").select("status")
+    .where("id", "=", "run_baseline01").executeTakeFirstOrThrow();
+  assert.equal(row.status, "interrupted");
 });

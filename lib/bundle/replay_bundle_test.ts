@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { eachStore } from "../store/test_stores.ts";
 import { canonicalize } from "../content/canonicalize.ts";
 import { sha256Hex } from "../content/sha256.ts";
 import { loadCatalog } from "../catalog/load_catalog.ts";
 import { experiment } from "../experiment/experiment.ts";
 import { scoreRun } from "../scoring/score_run.ts";
-import { open, type Store } from "../store/open.ts";
+import type { Store } from "../store/open.ts";
 import { latestScorecard } from "../store/scores.ts";
 import { bundle } from "./bundle.ts";
 import { importBundle } from "./import_bundle.ts";
@@ -13,8 +14,10 @@ import { rerunBundle } from "./rerun_bundle.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-async function scoredRun(): Promise<{ store: Store; runId: string }> {
-  const store = await open(":memory:");
+async function scoredRun(
+  openStore: () => Promise<Store>,
+): Promise<{ store: Store; runId: string }> {
+  const store = await openStore();
   await loadCatalog(store, { root: ROOT });
   const result = await experiment(store, {
     task: "support_triage",
@@ -28,8 +31,8 @@ async function scoredRun(): Promise<{ store: Store; runId: string }> {
   return { store, runId };
 }
 
-Deno.test("replayBundle() re-scores a real run's receipts without a model and finds the same scorecard", async () => {
-  const { store, runId } = await scoredRun();
+eachStore.test("replayBundle() re-scores a real run's receipts without a model and finds the same scorecard", async ({ openStore }) => {
+  const { store, runId } = await scoredRun(openStore);
   try {
     const { text } = await bundle(store, { runs: [runId] });
     const replay = await replayBundle(text!);
@@ -45,12 +48,12 @@ Deno.test("replayBundle() re-scores a real run's receipts without a model and fi
   }
 });
 
-Deno.test("importBundle() of a scored run gives a database that recomputes the same scorecard", async () => {
-  const { store, runId } = await scoredRun();
+eachStore.test("importBundle() of a scored run gives a database that recomputes the same scorecard", async ({ openStore }) => {
+  const { store, runId } = await scoredRun(openStore);
   try {
     const stored = await latestScorecard(store, runId);
     const { text } = await bundle(store, { runs: [runId] });
-    await using copy = await open(":memory:");
+    await using copy = await openStore();
     await importBundle(copy, text!);
     const rescored = await scoreRun(copy, runId);
     assert.equal(rescored.sha256, stored!.sha256);
@@ -59,8 +62,8 @@ Deno.test("importBundle() of a scored run gives a database that recomputes the s
   }
 });
 
-Deno.test("replayBundle() shows a result whose checks were edited after scoring", async () => {
-  const { store, runId } = await scoredRun();
+eachStore.test("replayBundle() shows a result whose checks were edited after scoring", async ({ openStore }) => {
+  const { store, runId } = await scoredRun(openStore);
   try {
     const { text } = await bundle(store, { runs: [runId] });
     // A careful forger flips a check and recomputes every hash: the bundle
@@ -89,8 +92,8 @@ Deno.test("replayBundle() shows a result whose checks were edited after scoring"
   }
 });
 
-Deno.test("rerunBundle() executes a bundled run again on the fake model and compares the scorecards", async () => {
-  const { store, runId } = await scoredRun();
+eachStore.test("rerunBundle() executes a bundled run again on the fake model and compares the scorecards", async ({ openStore }) => {
+  const { store, runId } = await scoredRun(openStore);
   try {
     const { text } = await bundle(store, { runs: [runId] });
     const rerun = await rerunBundle(text!);

@@ -69,3 +69,16 @@ export function required(value: string | undefined, flag: string): string {
   }
   return value;
 }
+
+/** A positive integer flag's value (undefined when absent), or a UsageError naming the flag. */
+export function positiveInt(
+  value: string | undefined,
+  flag: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`--${flag} takes a positive integer, not '${value}'`);
+  }
+  return n;
+}

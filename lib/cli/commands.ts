@@ -21,6 +21,7 @@ import { runsCommand } from "./runs.ts";
 import { showCommand } from "./show.ts";
 import { summaryCommand } from "./summary.ts";
 import { validateCommand } from "./validate.ts";
+import { workerCommand } from "./worker.ts";
 
 /**
  * Every `wb` subcommand, one line each. Add a command by writing
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   validateCommand,
   loadCommand,
   experimentCommand,
+  workerCommand,
   runsCommand,
   showCommand,
   leaderboardCommand,

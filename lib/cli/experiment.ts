@@ -6,8 +6,10 @@ import {
   EXIT,
   openFromFlag,
   parseCommandArgs,
+  positiveInt,
   UsageError,
 } from "./command.ts";
+import { planRuns } from "../experiment/plan_runs.ts";
 import { tableLines } from "./_table.ts";
 import { listExperimentRuns } from "../store/runs.ts";
 import type { CacheMode } from "../experiment/options.ts";
@@ -22,6 +24,11 @@ Usage:
                 [--cache use|refresh|off] [--case ID ...] [--quiet] [--db URL]
   wb experiment --resume EXP_OR_RUN [--concurrency N] [--rpm N] [--tpm N]
                 [--timeout-ms N] [--retries N] [--cache MODE] [--db URL]
+  wb experiment --task T --prompt v1 --model m ... --plan-only [--db URL]
+
+--plan-only records the runs (with their settings) without running a cell,
+for workers to run: wb worker --run RUN, on this machine or any other
+sharing the database.
 
 Every run of an experiment is recorded before its first call, with its
 settings (concurrency, rate limits, retries, timeout, cache). --resume
@@ -34,18 +41,6 @@ dimension score is the jurors' median, and the jury decides when at least
 --quorum jurors scored (default: a majority). See docs/calibration.md.
 
 Ctrl-C stops new calls, lets in-flight ones finish, and leaves the run resumable.`;
-
-function positiveInt(
-  value: string | undefined,
-  flag: string,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new UsageError(`--${flag} takes a positive integer, not '${value}'`);
-  }
-  return n;
-}
 
 /** `wb experiment`. */
 export const experimentCommand: Command = {
@@ -72,6 +67,7 @@ export const experimentCommand: Command = {
       case: { type: "string", multiple: true },
       resume: { type: "string" },
       quiet: { type: "boolean" },
+      "plan-only": { type: "boolean" },
     });
     const cache = values.cache as CacheMode | undefined;
     if (cache !== undefined && !["use", "refresh", "off"].includes(cache)) {
@@ -159,6 +155,30 @@ export const experimentCommand: Command = {
         signal: controller.signal,
         progress: values.quiet ? SILENT_PROGRESS : autoProgress(),
       } as const;
+      if (values["plan-only"]) {
+        if (values.resume) {
+          throw new UsageError("--plan-only plans new runs: drop --resume");
+        }
+        const planned = await planRuns(store, {
+          ...runner,
+          task: values.task!,
+          prompts: values.prompt!,
+          models: values.model!,
+          ...(values.judge ? { judge: values.judge } : {}),
+          ...(values.jury?.length ? { jury: values.jury } : {}),
+          ...(quorum ? { quorum } : {}),
+          ...(repetitions ? { repetitions } : {}),
+          allowFewerRepetitions: values["allow-few-repetitions"] ?? false,
+          ...(values.case ? { cases: values.case } : {}),
+        });
+        io.out(`experiment ${planned.experiment_id}`);
+        for (const run of planned.runs) {
+          io.out(
+            `planned ${run.id} ${run.prompt_version_id} x ${run.model_config_id}: run it with wb worker --run ${run.id}`,
+          );
+        }
+        return EXIT.ok;
+      }
       const result = values.resume
         ? await resumeExperiment(store, values.resume, runner)
         : await experiment(store, {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { eachStore } from "../store/test_stores.ts";
 import { contentHash } from "../content/sha256.ts";
 import { ValidationError } from "../errors.ts";
 import { loadCatalog } from "../catalog/load_catalog.ts";
@@ -20,11 +21,12 @@ import { compare, type CompareOptions, compareRuns } from "./compare.ts";
 import type { CompareMode, Comparison } from "./verdict.ts";
 
 async function verdictOf(
+  openStore: () => Promise<Store>,
   change: (place: CellPlace) => Partial<TestCell>,
   options: Partial<CompareOptions> = {},
   taskLimits?: Record<string, number>,
 ): Promise<Comparison> {
-  await using store = await open(":memory:");
+  await using store = await openStore();
   await storeWithRuns(store, testCells(), testCells(3, change), taskLimits);
   return await compare(store, {
     baseline: "base",
@@ -41,8 +43,8 @@ function check(result: Comparison, kind: string, name?: string) {
   return found;
 }
 
-Deno.test("compare() approves an identical candidate: every delta is a tie", async () => {
-  const result = await verdictOf(() => ({}));
+eachStore.test("compare() approves an identical candidate: every delta is a tie", async ({ openStore }) => {
+  const result = await verdictOf(openStore, () => ({}));
   assert.equal(result.verdict, "APPROVED");
   assert.deepEqual(result.reasons, []);
   assert.deepEqual(result.improvements, []);
@@ -54,15 +56,17 @@ Deno.test("compare() approves an identical candidate: every delta is a tie", asy
   assert.match(check(result, "slice", "typical").text, /unchanged \+0\.000/);
 });
 
-Deno.test("compare() rejects a slice regression even when the average rises", async () => {
-  const result = await verdictOf(({ slice }) =>
-    slice === "adversarial"
-      ? { checks: { exact_match: 0 } }
-      : slice === "typical" || slice === "edge"
-      ? {
-        rubric: { accuracy: 5, completeness: 5, grounding: 5, clarity: 5 },
-      }
-      : {}
+eachStore.test("compare() rejects a slice regression even when the average rises", async ({ openStore }) => {
+  const result = await verdictOf(
+    openStore,
+    ({ slice }) =>
+      slice === "adversarial"
+        ? { checks: { exact_match: 0 } }
+        : slice === "typical" || slice === "edge"
+        ? {
+          rubric: { accuracy: 5, completeness: 5, grounding: 5, clarity: 5 },
+        }
+        : {},
   );
   assert.ok(result.aggregate.delta! > 0, "the aggregate rose");
   assert.equal(result.verdict, "REJECTED");
@@ -86,9 +90,9 @@ Deno.test("compare() rejects a slice regression even when the average rises", as
   );
 });
 
-Deno.test("compare() rejects on each reason kind alone", async (t) => {
+eachStore.test("compare() rejects on each reason kind alone", async ({ openStore, t }) => {
   await t.step("a dimension drop", async () => {
-    const result = await verdictOf(() => ({
+    const result = await verdictOf(openStore, () => ({
       rubric: { accuracy: 2, completeness: 4, grounding: 4, clarity: 4 },
     }));
     assert.equal(result.verdict, "REJECTED");
@@ -97,7 +101,7 @@ Deno.test("compare() rejects on each reason kind alone", async (t) => {
     ]);
   });
   await t.step("cost growth, in exact decimals", async () => {
-    const result = await verdictOf(() => ({ cost: "0.0013" }));
+    const result = await verdictOf(openStore, () => ({ cost: "0.0013" }));
     assert.equal(result.verdict, "REJECTED");
     assert.equal(result.reasons.length, 1);
     assert.match(
@@ -109,9 +113,9 @@ Deno.test("compare() rejects on each reason kind alone", async (t) => {
   });
   await t.step("latency p95 growth when a limit is set", async () => {
     const slow = () => ({ latency_ms: 150 });
-    const unlimited = await verdictOf(slow);
+    const unlimited = await verdictOf(openStore, slow);
     assert.equal(unlimited.verdict, "APPROVED");
-    const result = await verdictOf(slow, {
+    const result = await verdictOf(openStore, slow, {
       limits: { latency_p95_growth: 0.25 },
     });
     assert.equal(result.verdict, "REJECTED");
@@ -125,10 +129,10 @@ Deno.test("compare() rejects on each reason kind alone", async (t) => {
         ? { status: "provider_error" }
         : {};
     assert.equal(
-      (await verdictOf(failing, { mode: "point" })).verdict,
+      (await verdictOf(openStore, failing, { mode: "point" })).verdict,
       "APPROVED",
     );
-    const result = await verdictOf(failing, {
+    const result = await verdictOf(openStore, failing, {
       mode: "point",
       limits: { failure_rate: 0.01 },
     });
@@ -154,6 +158,7 @@ Deno.test("compare() rejects on each reason kind alone", async (t) => {
         h: 1,
       };
       const result = await verdictOf(
+        openStore,
         ({ slice }) =>
           slice === "adversarial"
             ? { checks: many, injection_resisted: false }
@@ -168,10 +173,10 @@ Deno.test("compare() rejects on each reason kind alone", async (t) => {
   );
 });
 
-Deno.test("compare() holds a tie at the limit as within it when nothing varies, and as undecided when it can", async () => {
+eachStore.test("compare() holds a tie at the limit as within it when nothing varies, and as undecided when it can", async ({ openStore }) => {
   // Every cell costs exactly 20% more: costs have no floor, so the tie is
   // exact and within the limit.
-  const result = await verdictOf(() => ({ cost: "0.0012" }));
+  const result = await verdictOf(openStore, () => ({ cost: "0.0012" }));
   assert.equal(result.verdict, "APPROVED");
   const cost = check(result, "cost");
   assert.equal(cost.delta, 0.2);
@@ -179,26 +184,20 @@ Deno.test("compare() holds a tie at the limit as within it when nothing varies, 
   // Cell score 0.875 -> 0.775 in every adversarial cell: exactly -0.100,
   // but a score's interval is never narrower than its floor: the delta may
   // be a little past the limit, or a little inside it.
-  const slice = await verdictOf(({ slice }) =>
-    slice === "adversarial" ? { checks: { exact_match: 0.6 } } : {}
-  );
+  const lower = ({ slice }: CellPlace): Partial<TestCell> =>
+    slice === "adversarial" ? { checks: { exact_match: 0.6 } } : {};
+  const slice = await verdictOf(openStore, lower);
   const adversarial = check(slice, "slice", "adversarial");
   assert.equal(adversarial.delta, -0.1);
   assert.equal(adversarial.status, "possibly_breached");
   assert.equal(slice.verdict, "INCONCLUSIVE");
   // Reading means only, the tie is within.
-  const point = await verdictOf(
-    ({ slice }) =>
-      slice === "adversarial" ? { checks: { exact_match: 0.6 } } : {},
-    {
-      mode: "point",
-    },
-  );
+  const point = await verdictOf(openStore, lower, { mode: "point" });
   assert.equal(point.verdict, "APPROVED");
 });
 
-Deno.test("compare() lists every failing reason together", async () => {
-  const result = await verdictOf(({ slice }) => ({
+eachStore.test("compare() lists every failing reason together", async ({ openStore }) => {
+  const result = await verdictOf(openStore, ({ slice }) => ({
     cost: "0.002",
     latency_ms: 300,
     rubric: { accuracy: 3, completeness: 4, grounding: 4, clarity: 4 },
@@ -231,7 +230,7 @@ function spread(deltas: readonly number[], width = 0.02) {
       : {};
 }
 
-Deno.test("compare() decides on the cases it has: differences between cases do not widen the interval, repetition noise does", async (t) => {
+eachStore.test("compare() decides on the cases it has: differences between cases do not widen the interval, repetition noise does", async ({ openStore, t }) => {
   const edgeBase = ({ slice }: CellPlace): Partial<TestCell> =>
     slice === "edge" ? { checks: { exact_match: 0.8 } } : {};
   async function run(
@@ -239,7 +238,7 @@ Deno.test("compare() decides on the cases it has: differences between cases do n
     mode: CompareMode,
     width?: number,
   ): Promise<Comparison> {
-    await using store = await open(":memory:");
+    await using store = await openStore();
     await storeWithRuns(
       store,
       testCells(3, edgeBase),
@@ -289,25 +288,25 @@ Deno.test("compare() decides on the cases it has: differences between cases do n
   });
 });
 
-Deno.test("compare() takes limits from the task, and the call's win", async () => {
+eachStore.test("compare() takes limits from the task, and the call's win", async ({ openStore }) => {
   const drop = ({ slice }: CellPlace): Partial<TestCell> =>
     slice === "adversarial" ? { checks: { exact_match: 0 } } : {};
-  const lenient = await verdictOf(drop, {}, { slice: -0.4 });
+  const lenient = await verdictOf(openStore, drop, {}, { slice: -0.4 });
   assert.equal(lenient.limits.slice, -0.4);
   assert.equal(lenient.verdict, "APPROVED");
-  const strict = await verdictOf(drop, { limits: { slice: -0.2 } }, {
+  const strict = await verdictOf(openStore, drop, { limits: { slice: -0.2 } }, {
     slice: -0.4,
   });
   assert.equal(strict.limits.slice, -0.2);
   assert.equal(strict.verdict, "REJECTED");
   await assert.rejects(
-    verdictOf(drop, { limits: { slice: 0.1 } }),
+    verdictOf(openStore, drop, { limits: { slice: 0.1 } }),
     ValidationError,
   );
 });
 
-Deno.test("compare() refuses runs of another task or dataset, naming both values", async () => {
-  await using store = await open(":memory:");
+eachStore.test("compare() refuses runs of another task or dataset, naming both values", async ({ openStore }) => {
+  await using store = await openStore();
   await storeWithRuns(store, testCells(), testCells());
   await insertTestRun(store, {
     id: "other_ds",
@@ -352,8 +351,8 @@ Deno.test("compare() refuses runs of another task or dataset, naming both values
   );
 });
 
-Deno.test("compare() stores the verdict with its limits, mode and scorecard hashes, and traces it", async () => {
-  await using store: Store = await open(":memory:");
+eachStore.test("compare() stores the verdict with its limits, mode and scorecard hashes, and traces it", async ({ openStore }) => {
+  await using store: Store = await openStore();
   await storeWithRuns(
     store,
     testCells(),

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { eachStore } from "../store/test_stores.ts";
 import { sha256Hex } from "../content/sha256.ts";
 import { main } from "../cli/main.ts";
 import { addLabels } from "../scoring/labels.ts";
@@ -40,8 +41,8 @@ async function label(store: Store): Promise<number> {
   return lines.length;
 }
 
-Deno.test("scoreRun() carries the judge's calibration figures when labels match its outputs", async () => {
-  await using store = await open(":memory:");
+eachStore.test("scoreRun() carries the judge's calibration figures when labels match its outputs", async ({ openStore }) => {
+  await using store = await openStore();
   await storeWithRuns(store, testCells(), candidate);
   const n = await label(store);
   const { scorecard } = await scoreRun(store, "cand");
@@ -65,8 +66,8 @@ Deno.test("scoreRun() carries the judge's calibration figures when labels match 
   assert.equal(calibration.dimensions.grounding?.rho, null);
 });
 
-Deno.test("compare() warns when it rejects on a dimension the judge agrees weakly on", async () => {
-  await using store = await open(":memory:");
+eachStore.test("compare() warns when it rejects on a dimension the judge agrees weakly on", async ({ openStore }) => {
+  await using store = await openStore();
   await storeWithRuns(store, testCells(), candidate);
   const n = await label(store);
   const result = await compare(store, { baseline: "base", candidate: "cand" });
@@ -87,8 +88,8 @@ Deno.test("compare() warns when it rejects on a dimension the judge agrees weakl
   );
 });
 
-Deno.test("without labels the scorecard and the verdict carry no calibration and no warning", async () => {
-  await using store = await open(":memory:");
+eachStore.test("without labels the scorecard and the verdict carry no calibration and no warning", async ({ openStore }) => {
+  await using store = await openStore();
   await storeWithRuns(store, testCells(), candidate);
   const { scorecard } = await scoreRun(store, "cand");
   assert.equal("calibration" in scorecard.judge, false);

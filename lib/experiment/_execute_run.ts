@@ -8,10 +8,14 @@
  */
 import { nowIso } from "../content/ids.ts";
 import { scoreRun } from "../scoring/score_run.ts";
-import { openCellWriter } from "../store/cell_writer.ts";
+import { type CellWriter, openCellWriter } from "../store/cell_writer.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
 import type { Store } from "../store/open.ts";
-import { openSendJournal, settleSends } from "../store/send_journal.ts";
+import {
+  openSendJournal,
+  type SendJournal,
+  settleSends,
+} from "../store/send_journal.ts";
 import { setRunStatus } from "../store/runs.ts";
 import type { Tracer } from "../trace/tracer.ts";
 import { ReceiptCache } from "./_cache.ts";
@@ -25,7 +29,7 @@ import type { RunResources } from "./_resources.ts";
 import { RunTally } from "./_run_tally.ts";
 import { CacheWindows } from "./_windows.ts";
 import { retryPolicy, type RunnerOptions } from "./options.ts";
-import { SILENT_PROGRESS } from "./progress.ts";
+import { type ProgressSink, SILENT_PROGRESS } from "./progress.ts";
 import type { RunSummary } from "./run_summary.ts";
 
 /** What a session of one run works on. */
@@ -40,6 +44,142 @@ export interface RunSession {
 }
 
 /**
+ * The parts a session's cells run through (caller, cell runner, group
+ * committer, tally), kept across several lists of cells: a worker runs the
+ * batches it claims through one pipeline.
+ */
+export class CellPipeline {
+  readonly #session: Omit<RunSession, "cells" | "resumed">;
+  readonly #options: RunnerOptions;
+  readonly #settings: RunSettings;
+  readonly #writer: CellWriter;
+  readonly #journal: SendJournal;
+  readonly #cache: ReceiptCache;
+  readonly #runner: CellRunner;
+  readonly #committer: CellCommitter;
+  readonly #progress: ProgressSink;
+  readonly #label: string;
+  #total: number;
+  /** The model calls made and cache hits served. */
+  readonly caller: Caller;
+  /** What has been committed. */
+  readonly tally: RunTally = new RunTally();
+
+  constructor(
+    store: Store,
+    session: Omit<RunSession, "cells" | "resumed">,
+    options: RunnerOptions,
+    settings: RunSettings,
+    io: { writer: CellWriter; journal: SendJournal },
+    total: number,
+  ) {
+    this.#session = session;
+    this.#options = options;
+    this.#settings = settings;
+    this.#writer = io.writer;
+    this.#journal = io.journal;
+    this.#total = total;
+    const { plan, tracer, resources } = session;
+    this.#cache = new ReceiptCache(store);
+    this.caller = new Caller(plan.run, resources, this.#cache, io.journal, {
+      ...options,
+      retry: retryPolicy(settings),
+      cache: settings.cache,
+    });
+    this.#runner = new CellRunner(
+      plan,
+      this.caller,
+      settings.cache !== "off",
+      options.signal,
+    );
+    this.#committer = new CellCommitter(io.writer, tracer);
+    this.#progress = options.progress ?? SILENT_PROGRESS;
+    this.#label = `${plan.version.id} x ${plan.model.id}`;
+    this.#progress.start(this.#label, total);
+  }
+
+  /** The first commit error, if a commit failed. */
+  get error(): unknown {
+    return this.#committer.error;
+  }
+
+  /** Whether new cells should not start (cancelled, or a commit failed). */
+  get stopping(): boolean {
+    return (this.#options.signal?.aborted ?? false) ||
+      this.#committer.error !== undefined;
+  }
+
+  /** Adds to the cell count the progress display shows. */
+  grow(cells: number): void {
+    this.#total += cells;
+  }
+
+  /**
+   * Calls, judges and queues for commit each of `cells` (a bounded pool);
+   * resolves when their model work is done (their commits may still run).
+   */
+  async run(cells: readonly Cell[]): Promise<void> {
+    const { plan } = this.#session;
+    const run = plan.run;
+    const runner = this.#runner;
+    const committer = this.#committer;
+    const windows = new CacheWindows(cells, runner, {
+      task: plan.task,
+      judge: plan.judgeConfig,
+      cache: this.#cache,
+      lookup: this.#settings.cache === "use",
+    });
+    const concurrency = this.#settings.concurrency ?? Number.POSITIVE_INFINITY;
+    await runPool(cells.length, concurrency, async (index, sent) => {
+      if (this.stopping) return;
+      const cell = cells[index]!;
+      const prepared = await windows.get(index);
+      const outcome = await runner.run(cell, prepared, sent)
+        .finally(() => windows.release(index));
+      if (!outcome) return;
+      // What is left needs no model: the pool starts the next cell's call
+      // before doing it, so it overlaps the calls in flight.
+      return async () => {
+        const record = cellRecord(run.id, cell, outcome);
+        committer.commit(record.write, record.events, () => {
+          this.tally.add(
+            record.write.receipts,
+            outcome.status,
+            outcome.judgeError,
+          );
+          for (const r of record.write.receipts) {
+            if (
+              r.cache_key !== null && r.cached_from === null &&
+              r.status === "ok"
+            ) windows.committed(r.cache_key);
+          }
+          this.#progress.update(this.tally.progress(this.#label, this.#total));
+        });
+        await committer.room();
+      };
+    });
+  }
+
+  /** Waits until every queued cell is committed (or a commit failed). */
+  idle(): Promise<void> {
+    return this.#committer.idle();
+  }
+
+  /** Waits for the commits, closes the writer, the journal and the progress display. */
+  async close(): Promise<void> {
+    try {
+      await this.#committer.idle();
+      await this.#writer.close();
+    } finally {
+      // A journal that cannot be folded now (the database failed) stays, and
+      // the next resume folds it.
+      await this.#journal.close().catch(() => {});
+      this.#progress.stop(this.tally.progress(this.#label, this.#total));
+    }
+  }
+}
+
+/**
  * Runs a session's cells and finishes the run: `completed` (and scored)
  * when every cell is committed, `interrupted` (resumable) when cancelled.
  *
@@ -51,70 +191,25 @@ export async function executeRun(
   options: RunnerOptions,
   settings: RunSettings,
 ): Promise<RunSummary> {
-  const { plan, cells, tracer, resources } = session;
+  const { plan, cells, tracer } = session;
   const { run, version, model } = plan;
-  const cache = new ReceiptCache(store);
   const journal = await openSendJournal(store, run.id);
-  const caller = new Caller(run, resources, cache, journal, {
-    ...options,
-    retry: retryPolicy(settings),
-    cache: settings.cache,
-  });
-  const runner = new CellRunner(
-    plan,
-    caller,
-    settings.cache !== "off",
-    options.signal,
-  );
-  const windows = new CacheWindows(cells, runner, {
-    task: plan.task,
-    judge: plan.judgeConfig,
-    cache,
-    lookup: settings.cache === "use",
-  });
   const writer = await openCellWriter(store, cells.length);
-  const committer = new CellCommitter(writer, tracer);
-  const tally = new RunTally();
-  const progress = options.progress ?? SILENT_PROGRESS;
-  const label = `${version.id} x ${model.id}`;
-  const stopping = () =>
-    (options.signal?.aborted ?? false) || committer.error !== undefined;
-  progress.start(label, cells.length);
+  const pipeline = new CellPipeline(
+    store,
+    session,
+    options,
+    settings,
+    { writer, journal },
+    cells.length,
+  );
   try {
-    const concurrency = settings.concurrency ?? Number.POSITIVE_INFINITY;
-    await runPool(cells.length, concurrency, async (index, sent) => {
-      if (stopping()) return;
-      const cell = cells[index]!;
-      const prepared = await windows.get(index);
-      const outcome = await runner.run(cell, prepared, sent)
-        .finally(() => windows.release(index));
-      if (!outcome) return;
-      // What is left needs no model: the pool starts the next cell's call
-      // before doing it, so it overlaps the calls in flight.
-      return async () => {
-        const record = cellRecord(run.id, cell, outcome);
-        committer.commit(record.write, record.events, () => {
-          tally.add(record.write.receipts, outcome.status, outcome.judgeError);
-          for (const r of record.write.receipts) {
-            if (
-              r.cache_key !== null && r.cached_from === null &&
-              r.status === "ok"
-            ) windows.committed(r.cache_key);
-          }
-          progress.update(tally.progress(label, cells.length));
-        });
-        await committer.room();
-      };
-    });
+    await pipeline.run(cells);
   } finally {
-    await committer.idle();
-    await writer.close();
-    // A journal that cannot be folded now (the database failed) stays, and
-    // the next resume folds it.
-    await journal.close().catch(() => {});
-    progress.stop(tally.progress(label, cells.length));
+    await pipeline.close();
   }
-  if (committer.error !== undefined) throw committer.error;
+  if (pipeline.error !== undefined) throw pipeline.error;
+  const { tally, caller } = pipeline;
   // Calls this session sent and did not receipt (cut short by a cancel).
   const sends = await settleSends(store, run.id);
   const complete = tally.committed === cells.length;

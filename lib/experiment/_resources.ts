@@ -20,7 +20,7 @@ import {
 } from "../trace/secrets.ts";
 import type { Plan } from "./_plan.ts";
 import type { RunnerOptions } from "./options.ts";
-import { RateLimiter } from "./rate_limiter.ts";
+import { type Limiter, RateLimiter } from "./rate_limiter.ts";
 
 /** Adapters, prices and limiters, shared by a session's runs. */
 export interface RunResources {
@@ -34,7 +34,7 @@ export interface RunResources {
   readonly scrubber: SecretScrubber;
   readonly adapters: ReadonlyMap<string, ModelAdapter>;
   readonly prices: ReadonlyMap<string, PriceRow[]>;
-  readonly limiters: ReadonlyMap<string, RateLimiter>;
+  readonly limiters: ReadonlyMap<string, Limiter>;
 }
 
 /** The model configs a plan calls: the model, then its judge or jurors. */

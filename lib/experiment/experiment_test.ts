@@ -1,3 +1,5 @@
+import { sql as rawSql } from "kysely";
+import { eachStore } from "../store/test_stores.ts";
 import assert from "node:assert/strict";
 import { Decimal } from "decimal.js";
 import { loadCatalog } from "../catalog/load_catalog.ts";
@@ -22,8 +24,8 @@ import { experiment, resumeExperiment } from "./experiment.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-async function loaded(url = ":memory:"): Promise<Store> {
-  const store = await open(url);
+async function loaded(openStore: () => Promise<Store>): Promise<Store> {
+  const store = await openStore();
   await loadCatalog(store, { root: ROOT });
   return store;
 }
@@ -48,14 +50,13 @@ function counting(calls: string[]): (config: ModelConfig) => ModelAdapter {
   };
 }
 
+/** The rows of a query as arrays, in column order (give every column its own name). */
 async function rows(store: Store, sql: string): Promise<unknown[][]> {
-  const result = await store.client.execute(sql);
-  return result.rows.map((r) =>
-    Array.from({ length: r.length }, (_, i) => r[i])
-  );
+  const result = await rawSql.raw(sql).execute(store.db);
+  return result.rows.map((r) => Object.values(r as Record<string, unknown>));
 }
 
-Deno.test("experiment() survives injected 429s, 500s and timeouts with every cell accounted for", async () => {
+eachStore.test("experiment() survives injected 429s, 500s and timeouts with every cell accounted for", async ({ openStore }) => {
   // About 20% of requests fail (a 429 with retry-after, a 500, or a hang past
   // the timeout), at most once per distinct request, so their retry succeeds;
   // two cases fail on every attempt and must be recorded as failures.
@@ -77,7 +78,7 @@ Deno.test("experiment() survives injected 429s, 500s and timeouts with every cel
       ][index % 3];
     },
   });
-  await using store = await loaded();
+  await using store = await loaded(openStore);
   const stubbed = (config: ModelConfig): ModelAdapter =>
     createAdapter(
       {
@@ -122,12 +123,12 @@ Deno.test("experiment() survives injected 429s, 500s and timeouts with every cel
   assert.equal(run.failures, doomed.length * 3);
   const cells = await rows(
     store,
-    `SELECT count(*), count(DISTINCT case_key || '#' || repetition) FROM results WHERE run_id = '${run.run_id}'`,
+    `SELECT count(*) AS n, count(DISTINCT case_key || '#' || repetition) AS cells FROM results WHERE run_id = '${run.run_id}'`,
   );
   assert.deepEqual(cells[0]!.map(Number), [90, 90]);
   const failed = await rows(
     store,
-    `SELECT r.case_key, r.status, m.status, m.error, m.attempts FROM results r JOIN model_io m ON m.id = r.generation_io_id
+    `SELECT r.case_key, r.status AS cell_status, m.status AS io_status, m.error, m.attempts FROM results r JOIN model_io m ON m.id = r.generation_io_id
      WHERE r.run_id = '${run.run_id}' AND r.status = 'provider_error' ORDER BY r.case_key`,
   );
   assert.equal(failed.length, 6);
@@ -151,8 +152,8 @@ Deno.test("experiment() survives injected 429s, 500s and timeouts with every cel
   assert.equal(kinds.size, 3, "429s, 500s and timeouts were all injected");
 });
 
-Deno.test("experiment() run twice with the cache makes no adapter call the second time", async () => {
-  await using store = await loaded();
+eachStore.test("experiment() run twice with the cache makes no adapter call the second time", async ({ openStore }) => {
+  await using store = await loaded(openStore);
   const options = {
     task: "support_triage",
     prompts: ["v2"],
@@ -194,8 +195,8 @@ Deno.test("experiment() run twice with the cache makes no adapter call the secon
   assert.equal(refreshed.length, first.length);
 });
 
-Deno.test("experiment() total cost is the exact decimal sum of its receipts", async () => {
-  await using store = await loaded();
+eachStore.test("experiment() total cost is the exact decimal sum of its receipts", async ({ openStore }) => {
+  await using store = await loaded(openStore);
   const result = await experiment(store, {
     task: "resume_matching",
     prompts: ["v3", "v4"],
@@ -220,8 +221,8 @@ Deno.test("experiment() total cost is the exact decimal sum of its receipts", as
   }
 });
 
-Deno.test("experiment() refuses fewer than 3 repetitions unless asked, then flags the run", async () => {
-  await using store = await loaded();
+eachStore.test("experiment() refuses fewer than 3 repetitions unless asked, then flags the run", async ({ openStore }) => {
+  await using store = await loaded(openStore);
   const base = {
     task: "resume_matching",
     prompts: ["v2"],
@@ -241,8 +242,8 @@ Deno.test("experiment() refuses fewer than 3 repetitions unless asked, then flag
   assert.ok(run.flags.includes("fewer_than_3_repetitions"));
 });
 
-Deno.test("experiment() stops on abort and resumes without repeating a committed call", async () => {
-  await using store = await loaded();
+eachStore.test("experiment() stops on abort and resumes without repeating a committed call", async ({ openStore }) => {
+  await using store = await loaded(openStore);
   const controller = new AbortController();
   const calls: string[] = [];
   const inner = counting(calls);
@@ -311,7 +312,7 @@ Deno.test("experiment() stops on abort and resumes without repeating a committed
   );
 });
 
-Deno.test("experiment() resumes with the judge the run started with, not the one models.yaml has now", async () => {
+eachStore.test("experiment() resumes with the judge the run started with, not the one models.yaml has now", async ({ openStore }) => {
   const root = await Deno.makeTempDir();
   try {
     for (const dir of ["prompts", "datasets"]) {
@@ -320,7 +321,7 @@ Deno.test("experiment() resumes with the judge the run started with, not the one
     }
     const models = await Deno.readTextFile(`${ROOT}models.yaml`);
     await Deno.writeTextFile(`${root}/models.yaml`, models);
-    await using store = await open(":memory:");
+    await using store = await openStore();
     await loadCatalog(store, { root });
     const controller = new AbortController();
     let calls = 0;
@@ -366,97 +367,93 @@ Deno.test("experiment() resumes with the judge the run started with, not the one
   }
 });
 
-Deno.test("a run killed with SIGKILL resumes with every cell once and no committed call repeated", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const url = `file:${dir}/killed.db`;
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-ffi",
-        "--allow-sys",
-        new URL("./testdata/slow_child.ts", import.meta.url).pathname,
-        url,
-        ROOT,
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const watcher = await open(url);
-    let committed = 0;
-    for (let i = 0; i < 600 && committed < 20; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      try {
-        committed = Number(
-          (await rows(watcher, "SELECT count(*) FROM results"))[0]![0],
-        );
-      } catch {
-        // The child may still be creating the schema.
-      }
-    }
-    child.kill("SIGKILL");
-    const status = await child.status;
-    await child.stderr.cancel();
-    assert.equal(status.signal, "SIGKILL");
-    await watcher.close();
-
-    await using store = await open(url);
-    const [[runId, before]] = await rows(
-      store,
-      "SELECT r.id, (SELECT count(*) FROM results WHERE run_id = r.id) FROM runs r",
-    ) as [[string, number]];
-    const done = new Set(
-      (await rows(
-        store,
-        `SELECT case_key || '#' || repetition FROM results WHERE run_id = '${runId}'`,
-      )).map((r) => String(r[0])),
-    );
-    assert.ok(
-      Number(before) >= 20 && Number(before) < 90,
-      `killed after ${before} cells`,
-    );
-    const receiptsBefore = Number(
-      (await rows(store, "SELECT count(*) FROM model_io"))[0]![0],
-    );
-
-    const calls: string[] = [];
-    const resumed = await resumeExperiment(store, runId, {
-      adapterFor: counting(calls),
-    });
-    assert.equal(resumed.runs[0]!.status, "completed");
-    for (const call of calls) {
-      const cell = call.replace(/#(generate|judge)$/, "");
-      assert.ok(
-        !done.has(cell),
-        `${cell} was committed before the kill but called again`,
+eachStore.test("a run killed with SIGKILL resumes with every cell once and no committed call repeated", async ({ databaseUrl }) => {
+  const url = await databaseUrl();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-ffi",
+      "--allow-sys",
+      "--allow-net=127.0.0.1",
+      new URL("./testdata/slow_child.ts", import.meta.url).pathname,
+      url,
+      ROOT,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const watcher = await open(url);
+  let committed = 0;
+  for (let i = 0; i < 600 && committed < 20; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    try {
+      committed = Number(
+        (await rows(watcher, "SELECT count(*) FROM results"))[0]![0],
       );
+    } catch {
+      // The child may still be creating the schema.
     }
-    const [[total, distinct]] = await rows(
-      store,
-      `SELECT count(*), count(DISTINCT case_key || '#' || repetition) FROM results WHERE run_id = '${runId}'`,
-    ) as [[number, number]];
-    assert.deepEqual([Number(total), Number(distinct)], [90, 90]);
-    // Every receipt committed before the kill is still there, and every result points at its receipt.
-    const receiptsAfter = Number(
-      (await rows(store, "SELECT count(*) FROM model_io"))[0]![0],
-    );
-    assert.equal(receiptsAfter, receiptsBefore + calls.length);
-    const orphans = await rows(
-      store,
-      `SELECT count(*) FROM results r LEFT JOIN model_io m ON m.id = r.generation_io_id WHERE m.id IS NULL`,
-    );
-    assert.equal(Number(orphans[0]![0]), 0);
-    const events = await listTraceEvents(
-      store,
-      (await getRun(store, runId)).trace_id,
-    );
-    assert.equal(verifyChain(events), null);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
   }
+  child.kill("SIGKILL");
+  const status = await child.status;
+  await child.stderr.cancel();
+  assert.equal(status.signal, "SIGKILL");
+  await watcher.close();
+
+  await using store = await open(url);
+  const [[runId, before]] = await rows(
+    store,
+    "SELECT r.id, (SELECT count(*) FROM results WHERE run_id = r.id) FROM runs r",
+  ) as [[string, number]];
+  const done = new Set(
+    (await rows(
+      store,
+      `SELECT case_key || '#' || repetition FROM results WHERE run_id = '${runId}'`,
+    )).map((r) => String(r[0])),
+  );
+  assert.ok(
+    Number(before) >= 20 && Number(before) < 90,
+    `killed after ${before} cells`,
+  );
+  const receiptsBefore = Number(
+    (await rows(store, "SELECT count(*) FROM model_io"))[0]![0],
+  );
+
+  const calls: string[] = [];
+  const resumed = await resumeExperiment(store, runId, {
+    adapterFor: counting(calls),
+  });
+  assert.equal(resumed.runs[0]!.status, "completed");
+  for (const call of calls) {
+    const cell = call.replace(/#(generate|judge)$/, "");
+    assert.ok(
+      !done.has(cell),
+      `${cell} was committed before the kill but called again`,
+    );
+  }
+  const [[total, distinct]] = await rows(
+    store,
+    `SELECT count(*) AS n, count(DISTINCT case_key || '#' || repetition) AS cells FROM results WHERE run_id = '${runId}'`,
+  ) as [[number, number]];
+  assert.deepEqual([Number(total), Number(distinct)], [90, 90]);
+  // Every receipt committed before the kill is still there, and every result points at its receipt.
+  const receiptsAfter = Number(
+    (await rows(store, "SELECT count(*) FROM model_io"))[0]![0],
+  );
+  assert.equal(receiptsAfter, receiptsBefore + calls.length);
+  const orphans = await rows(
+    store,
+    `SELECT count(*) FROM results r LEFT JOIN model_io m ON m.id = r.generation_io_id WHERE m.id IS NULL`,
+  );
+  assert.equal(Number(orphans[0]![0]), 0);
+  const events = await listTraceEvents(
+    store,
+    (await getRun(store, runId)).trace_id,
+  );
+  assert.equal(verifyChain(events), null);
 });
 
 /** Every receipt's sha256 and cache key recomputed from its content, every cell once, every chain intact. */
@@ -473,8 +470,8 @@ async function assertIntact(store: Store): Promise<number> {
   for (const [runId, traceId] of runs) {
     const [[all, distinct, orphans]] = await rows(
       store,
-      `SELECT count(*), count(DISTINCT case_key || '#' || repetition),
-         (SELECT count(*) FROM results r LEFT JOIN model_io m ON m.id = r.generation_io_id WHERE r.run_id = '${runId}' AND m.id IS NULL)
+      `SELECT count(*) AS n, count(DISTINCT case_key || '#' || repetition) AS cells,
+         (SELECT count(*) FROM results r LEFT JOIN model_io m ON m.id = r.generation_io_id WHERE r.run_id = '${runId}' AND m.id IS NULL) AS orphans
        FROM results WHERE run_id = '${runId}'`,
     ) as [[number, number, number]];
     assert.equal(Number(all), Number(distinct));
@@ -487,8 +484,8 @@ async function assertIntact(store: Store): Promise<number> {
   return receipts.length;
 }
 
-Deno.test("experiment() seals every receipt and cache key as their content hashes say", async () => {
-  await using store = await loaded();
+eachStore.test("experiment() seals every receipt and cache key as their content hashes say", async ({ openStore }) => {
+  await using store = await loaded(openStore);
   const options = {
     task: "support_triage",
     prompts: ["v2", "v3"],
@@ -502,7 +499,9 @@ Deno.test("experiment() seals every receipt and cache key as their content hashe
   // one per judge call, each experiment's results pointing at its own.
   const [[generations, judged, cells]] = await rows(
     store,
-    `SELECT count(generation_io_id), sum(json_array_length(judge_io_ids)), count(*) FROM results`,
+    `SELECT count(generation_io_id) AS generations, sum(json_array_length(judge_io_ids${
+      store.dialect === "postgres" ? "::json" : ""
+    })) AS judged, count(*) AS cells FROM results`,
   ) as [[number, number, number]];
   assert.equal(Number(cells), 2 * 2 * 3 * 3);
   assert.ok(Number(judged) > 0);
@@ -536,7 +535,7 @@ Deno.test("experiment() writing through the writer thread leaves the same intact
     await using store = await open(url);
     const [[cells, hits]] = await rows(
       store,
-      "SELECT (SELECT count(*) FROM results), (SELECT count(*) FROM model_io WHERE cached_from IS NOT NULL)",
+      "SELECT (SELECT count(*) FROM results) AS cells, (SELECT count(*) FROM model_io WHERE cached_from IS NOT NULL) AS hits",
     ) as [[number, number]];
     assert.equal(Number(cells), 2 * 12);
     const receipts = await assertIntact(store);
@@ -550,8 +549,8 @@ Deno.test("experiment() writing through the writer thread leaves the same intact
   }
 });
 
-Deno.test("experiment() refuses a bad runner option before it writes anything", async () => {
-  await using store = await loaded();
+eachStore.test("experiment() refuses a bad runner option before it writes anything", async ({ openStore }) => {
+  await using store = await loaded(openStore);
   for (
     const [options, message] of [
       [{ concurrency: 0 }, /concurrency to be a positive integer but found 0/],
@@ -614,8 +613,8 @@ function inFlight(
   };
 }
 
-Deno.test("resumeExperiment() runs with the settings the run was planned with; an override is explicit and recorded", async () => {
-  await using store = await loaded();
+eachStore.test("resumeExperiment() runs with the settings the run was planned with; an override is explicit and recorded", async ({ openStore }) => {
+  await using store = await loaded(openStore);
   const stop = new AbortController();
   const first = await experiment(store, {
     task: "resume_matching",
@@ -694,8 +693,8 @@ Deno.test("resumeExperiment() runs with the settings the run was planned with; a
   assert.deepEqual(overrides, [{ concurrency: 1 }]);
 });
 
-Deno.test("resumeExperiment() refuses a complete experiment and an unknown id, writing nothing", async () => {
-  await using store = await loaded();
+eachStore.test("resumeExperiment() refuses a complete experiment and an unknown id, writing nothing", async ({ openStore }) => {
+  await using store = await loaded(openStore);
   const { experiment_id } = await experiment(store, {
     task: "resume_matching",
     prompts: ["v1"],

@@ -69,8 +69,9 @@ Deno.test("extendRun() refuses an unknown case or an unfinished run and writes n
   const [run] = await listExperimentRuns(store, planned.experiment_id);
   const count = async () =>
     Number(
-      (await store.client.execute("SELECT count(*) FROM trace_events"))
-        .rows[0]![0],
+      (await store.db.selectFrom("trace_events")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow()).n,
     );
   const before = await count();
   await assert.rejects(

@@ -43,6 +43,19 @@ export interface TokenReservation {
 const MINUTE = 60_000;
 
 /**
+ * What the runner asks of a rate limiter: a request slot and room for a
+ * call's tokens before it is sent (held until settled with its usage).
+ * {@linkcode RateLimiter} limits one process; workers share one through
+ * the store.
+ */
+export interface Limiter {
+  /** Whether it limits tokens per minute (a call's size is then needed). */
+  readonly limitsTokens: boolean;
+  /** Waits for a request slot and for room in the token budget, then holds the call's tokens. */
+  acquire(size?: CallSize): Promise<TokenReservation>;
+}
+
+/**
  * A per-provider rate limiter over a sliding minute.
  *
  * Requests per minute are spaced evenly (one slot every `60000 / rpm` ms),
@@ -57,7 +70,7 @@ const MINUTE = 60_000;
  * Only a call whose reservation alone exceeds the limit goes ahead over it,
  * and only into an empty minute.
  */
-export class RateLimiter {
+export class RateLimiter implements Limiter {
   readonly #interval: number;
   readonly #tokensPerMinute: number | undefined;
   readonly #clock: LimiterClock;

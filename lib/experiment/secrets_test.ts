@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { bundle } from "../bundle/bundle.ts";
@@ -111,26 +112,26 @@ Deno.test("a key the model echoes is in no table, no database file, no bundle, n
     for (const text of outputs) assert.ok(!text.includes(KEY), text);
 
     await using store = await open(db);
-    const tables = await store.client.execute(
+    const tables = await sql.raw<{ name: string }>(
       "SELECT name FROM sqlite_master WHERE type = 'table'",
-    );
+    ).execute(store.db);
     let rows = 0;
     for (const { name } of tables.rows) {
-      const all = await store.client.execute(`SELECT * FROM "${name}"`);
+      const all = await sql.raw(`SELECT * FROM "${name}"`).execute(store.db);
       rows += all.rows.length;
       assert.ok(
         !JSON.stringify(all.rows).includes(KEY),
         `the key is in table ${name}`,
       );
     }
-    const errors = await store.client.execute(
-      "SELECT count(*) FROM model_io WHERE error LIKE '%Incorrect API key provided%'",
-    );
-    assert.ok(Number(errors.rows[0]![0]) > 0, "the refused calls are recorded");
-    const made = await store.client.execute(
-      "SELECT count(*) FROM results WHERE output LIKE '%your key is [secret removed]%'",
-    );
-    assert.ok(Number(made.rows[0]![0]) > 0, "the echoed outputs are stored");
+    const errors = await sql.raw<{ n: number }>(
+      "SELECT count(*) AS n FROM model_io WHERE error LIKE '%Incorrect API key provided%'",
+    ).execute(store.db);
+    assert.ok(Number(errors.rows[0]!.n) > 0, "the refused calls are recorded");
+    const made = await sql.raw<{ n: number }>(
+      "SELECT count(*) AS n FROM results WHERE output LIKE '%your key is [secret removed]%'",
+    ).execute(store.db);
+    assert.ok(Number(made.rows[0]!.n) > 0, "the echoed outputs are stored");
     assert.ok(rows > 100);
 
     const exported = await bundle(store, { runs: [runId] });

@@ -1,3 +1,4 @@
+import { sql, sql as rawSql } from "kysely";
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { mulberry32 } from "../scoring/bootstrap.ts";
@@ -75,26 +76,30 @@ function wireCell(request: StubRequest): string {
 
 /** The wire identities of every cell committed so far. */
 async function committedCells(store: Store): Promise<Set<string>> {
-  const rows = await store.client.execute(
-    `SELECT m.model, m.request, r.repetition FROM results r JOIN model_io m ON m.id = r.generation_io_id`,
-  );
+  const rows = await sql<
+    { model: string; request: string; repetition: number }
+  >`
+    SELECT m.model, m.request, r.repetition FROM results r JOIN model_io m ON m.id = r.generation_io_id`
+    .execute(store.db);
   return new Set(rows.rows.map((row) => {
-    const request = JSON.parse(String(row[1])) as {
+    const request = JSON.parse(row.request) as {
       system?: string;
       messages: { role: string; content: string }[];
     };
     const user = request.messages.findLast((m) => m.role === "user")?.content;
     return JSON.stringify([
-      String(row[0]),
+      row.model,
       request.system ?? "",
       user ?? "",
-      Number(row[2]),
+      Number(row.repetition),
     ]);
   }));
 }
 
 async function scalar(store: Store, sql: string): Promise<number> {
-  return Number((await store.client.execute(sql)).rows[0]![0]);
+  const row = (await rawSql.raw<Record<string, unknown>>(sql).execute(store.db))
+    .rows[0]!;
+  return Number(Object.values(row)[0]);
 }
 
 Deno.test("an experiment SIGKILLed at 10 points and resumed each time has every cell once, repeats no committed call, and accounts for every request the provider got", async () => {
@@ -173,10 +178,9 @@ Deno.test("an experiment SIGKILLed at 10 points and resumed each time has every 
       );
       await new Promise((r) => setTimeout(r, 30)); // requests already sent arrive
       await using store = await open(url);
-      experimentId ||= String(
-        (await store.client.execute("SELECT experiment_id FROM runs LIMIT 1"))
-          .rows[0]![0],
-      );
+      experimentId ||= (await store.db.selectFrom("runs")
+        .select("experiment_id").limit(1).executeTakeFirstOrThrow())
+        .experiment_id;
       kills.push({
         at: stub.requests.length,
         committed: await committedCells(store),

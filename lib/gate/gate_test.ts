@@ -1,9 +1,12 @@
+import { sql } from "kysely";
 import assert from "node:assert/strict";
+import { eachStore } from "../store/test_stores.ts";
 import { contentHash } from "../content/sha256.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { Verdict } from "../compare/verdict.ts";
 import { insertComparison } from "../store/comparisons.ts";
-import { open, type Store } from "../store/open.ts";
+import { getGate, insertDecision, listAliasMoves } from "../store/gates.ts";
+import type { Store } from "../store/open.ts";
 import {
   insertTestPromptVersion,
   insertTestRun,
@@ -12,6 +15,7 @@ import {
 } from "../store/test_fixtures.ts";
 import { listTraceEvents } from "../store/trace.ts";
 import { verifyChain } from "../trace/event.ts";
+import { Tracer } from "../trace/tracer.ts";
 import { decideGate } from "./decide_gate.ts";
 import { evaluateGate } from "./evaluate_gate.ts";
 import { parseGatePolicy } from "./policy.ts";
@@ -25,8 +29,11 @@ const CELLS = [
 ];
 
 /** A store with t@v1 (baseline run r1), t@v2 (candidate run r2) and a comparison. */
-async function setup(verdict: Verdict = "APPROVED"): Promise<Store> {
-  const store = await open(":memory:");
+async function setup(
+  openStore: () => Promise<Store>,
+  verdict: Verdict = "APPROVED",
+): Promise<Store> {
+  const store = await openStore();
   const v1 = await insertTestPromptVersion(store, "t", 1);
   const v2 = await insertTestPromptVersion(store, "t", 2);
   await insertTestRun(store, {
@@ -70,8 +77,8 @@ function request(store: Store, extra: Record<string, unknown> = {}) {
   });
 }
 
-Deno.test("requestGate() records the subject and evaluates the policy gate from the verdict", async () => {
-  await using store = await setup();
+eachStore.test("requestGate() records the subject and evaluates the policy gate from the verdict", async ({ openStore }) => {
+  await using store = await setup(openStore);
   const { gate, status, reasons } = await request(store);
   assert.equal(status, "pending");
   assert.equal(gate.subject.prompt_version.id, "t@v2");
@@ -83,8 +90,8 @@ Deno.test("requestGate() records the subject and evaluates the policy gate from 
   assert.match(reasons.join("\n"), /needs 1 more approval/);
 });
 
-Deno.test("requestGate() refuses a comparison of another prompt version or a missing verdict", async () => {
-  await using store = await setup();
+eachStore.test("requestGate() refuses a comparison of another prompt version or a missing verdict", async ({ openStore }) => {
+  await using store = await setup(openStore);
   await assert.rejects(
     requestGate(store, {
       task: "t",
@@ -110,8 +117,8 @@ Deno.test("requestGate() refuses a comparison of another prompt version or a mis
   );
 });
 
-Deno.test("decideGate() resolves a gate once", async () => {
-  await using store = await setup();
+eachStore.test("decideGate() resolves a gate once", async ({ openStore }) => {
+  await using store = await setup(openStore);
   const { gate } = await request(store);
   const after = await decideGate(store, gate.id, {
     actor: "bob",
@@ -141,8 +148,8 @@ Deno.test("decideGate() resolves a gate once", async () => {
   );
 });
 
-Deno.test("decideGate() refuses self-approval by default and a second decision by the same person", async () => {
-  await using store = await setup();
+eachStore.test("decideGate() refuses self-approval by default and a second decision by the same person", async ({ openStore }) => {
+  await using store = await setup(openStore);
   const { gate } = await request(store, { policy: { approvals: 2 } });
   await assert.rejects(
     decideGate(store, gate.id, {
@@ -193,8 +200,8 @@ Deno.test("decideGate() refuses self-approval by default and a second decision b
   assert.equal(self.status, "approved");
 });
 
-Deno.test("evaluateGate() lets one rejection block unless the policy says otherwise", async () => {
-  await using store = await setup();
+eachStore.test("evaluateGate() lets one rejection block unless the policy says otherwise", async ({ openStore }) => {
+  await using store = await setup(openStore);
   const { gate } = await request(store, { policy: { approvals: 2 } });
   await decideGate(store, gate.id, {
     actor: "bob",
@@ -232,8 +239,8 @@ Deno.test("evaluateGate() lets one rejection block unless the policy says otherw
   assert.match(approved.reasons.join("\n"), /rejections do not block/);
 });
 
-Deno.test("evaluateGate() rejects when the verdict is not accepted", async () => {
-  await using store = await setup("REJECTED");
+eachStore.test("evaluateGate() rejects when the verdict is not accepted", async ({ openStore }) => {
+  await using store = await setup(openStore, "REJECTED");
   const { gate, status, reasons } = await request(store);
   assert.equal(status, "rejected");
   assert.match(reasons.join("\n"), /verdict REJECTED .* is not accepted/);
@@ -251,8 +258,8 @@ Deno.test("evaluateGate() rejects when the verdict is not accepted", async () =>
   assert.equal(inconclusive.status, "pending");
 });
 
-Deno.test("evaluateGate() does not count a decision once the judged content changed", async () => {
-  await using store = await setup();
+eachStore.test("evaluateGate() does not count a decision once the judged content changed", async ({ openStore }) => {
+  await using store = await setup(openStore);
   const { gate } = await request(store);
   await decideGate(store, gate.id, {
     actor: "bob",
@@ -280,8 +287,8 @@ Deno.test("evaluateGate() does not count a decision once the judged content chan
   );
 });
 
-Deno.test("evaluateGate() detects a prompt version edited behind the append-only guard", async () => {
-  await using store = await setup();
+eachStore.test("evaluateGate() detects a prompt version edited behind the append-only guard", async ({ openStore }) => {
+  await using store = await setup(openStore);
   const { gate } = await request(store);
   await decideGate(store, gate.id, {
     actor: "bob",
@@ -305,8 +312,8 @@ Deno.test("evaluateGate() detects a prompt version edited behind the append-only
   );
 });
 
-Deno.test("promote() moves an alias only through an approved gate for that version and alias", async () => {
-  await using store = await setup();
+eachStore.test("promote() moves an alias only through an approved gate for that version and alias", async ({ openStore }) => {
+  await using store = await setup(openStore);
   const { gate } = await request(store);
   const move = {
     task: "t",
@@ -348,8 +355,122 @@ Deno.test("promote() moves an alias only through an approved gate for that versi
   await assert.rejects(resolve(store, "t", "staging"), NotFoundError);
 });
 
-Deno.test("a gate's events are on a valid hash chain", async () => {
-  await using store = await setup();
+/** Inserts an alias move with raw SQL, as a script bypassing `promote` would. */
+function rawMove(
+  store: Store,
+  gateId: string,
+  move: { alias?: string; version?: number } = {},
+) {
+  return sql`INSERT INTO alias_moves (task, alias, prompt_version_id, gate_id, moved_by, created_at)
+    VALUES ('t', ${move.alias ?? "production"}, ${`t@v${
+    move.version ?? 2
+  }`}, ${gateId}, 'mallory', '2026-01-02T00:00:00.000Z')`
+    .execute(store.db);
+}
+
+/**
+ * Records a human decision straight through the store, on the gate's trace
+ * and subject hash, skipping `decideGate`'s checks (self-approval, a gate
+ * already rejected).
+ */
+async function forgeDecision(
+  store: Store,
+  gateId: string,
+  actor: string,
+  decision: "approve" | "reject",
+): Promise<void> {
+  const gate = await getGate(store, gateId);
+  const tracer = await Tracer.resume(store, gate.trace_id);
+  const id = `dec_forged_${actor.trim()}_${decision}`;
+  await insertDecision(store, {
+    id,
+    gate_id: gate.id,
+    kind: "human",
+    actor,
+    decision,
+    reason: "forged",
+    subject_sha256: gate.subject_sha256,
+    comparison_id: null,
+    created_at: "2026-01-02T00:00:00.000Z",
+  }, [
+    tracer.next("human_gate_resolved", {
+      step: "human",
+      data: { gate_id: gate.id, decision_id: id, actor, decision },
+    }),
+  ]);
+}
+
+const NOT_APPROVED =
+  /its gate .*is not approved by the decisions recorded on it/;
+const OTHER_MOVE =
+  /its gate .*does not exist or judges another task, alias or prompt version/;
+
+eachStore.test("the database refuses an alias move through a pending gate or an untraced decision", async ({ openStore }) => {
+  await using store = await setup(openStore);
+  const { gate } = await request(store);
+  await assert.rejects(rawMove(store, gate.id), NOT_APPROVED);
+  // An approval written without its trace event does not count.
+  await store.db.insertInto("gate_decisions").values({
+    id: "dec_untraced",
+    gate_id: gate.id,
+    kind: "human",
+    actor: "bob",
+    decision: "approve",
+    reason: "untraced",
+    subject_sha256: gate.subject_sha256,
+    comparison_id: null,
+    created_at: "2026-01-02T00:00:00.000Z",
+  }).execute();
+  await assert.rejects(rawMove(store, gate.id), NOT_APPROVED);
+  assert.deepEqual(await listAliasMoves(store, "t"), []);
+});
+
+eachStore.test("the database refuses an alias move on self-approval, a blocking rejection or a rejected verdict", async ({ openStore }) => {
+  await using store = await setup(openStore);
+  const { gate } = await request(store);
+  // The requester is alice: her approval (any case, any spaces) does not count.
+  await forgeDecision(store, gate.id, " Alice ", "approve");
+  await assert.rejects(rawMove(store, gate.id), NOT_APPROVED);
+  const blocked = await request(store);
+  await forgeDecision(store, blocked.gate.id, "bob", "approve");
+  await forgeDecision(store, blocked.gate.id, "carol", "reject");
+  await assert.rejects(rawMove(store, blocked.gate.id), NOT_APPROVED);
+  await using rejected = await setup(openStore, "REJECTED");
+  const verdict = await request(rejected);
+  await forgeDecision(rejected, verdict.gate.id, "bob", "approve");
+  await assert.rejects(rawMove(rejected, verdict.gate.id), NOT_APPROVED);
+  assert.deepEqual(await listAliasMoves(store, "t"), []);
+  assert.deepEqual(await listAliasMoves(rejected, "t"), []);
+});
+
+eachStore.test("the database lets an approved gate move the alias it judges, once", async ({ openStore }) => {
+  await using store = await setup(openStore);
+  const { gate } = await request(store);
+  await decideGate(store, gate.id, {
+    actor: "bob",
+    decision: "approve",
+    reason: "ok",
+  });
+  await assert.rejects(rawMove(store, gate.id, { version: 1 }), OTHER_MOVE);
+  await assert.rejects(
+    rawMove(store, gate.id, { alias: "staging" }),
+    OTHER_MOVE,
+  );
+  await assert.rejects(rawMove(store, "gate_missing"), OTHER_MOVE);
+  await rawMove(store, gate.id);
+  await assert.rejects(
+    rawMove(store, gate.id),
+    /its gate .*was already used for a move/,
+  );
+  const moves = await listAliasMoves(store, "t");
+  assert.deepEqual(
+    moves.map((m) => [m.alias, m.prompt_version_id, m.gate_id]),
+    [["production", "t@v2", gate.id]],
+  );
+});
+
+eachStore.test("a gate's events are on a valid hash chain", async ({ openStore }) => {
+  await using store = await setup(openStore);
   const { gate } = await request(store);
   await decideGate(store, gate.id, {
     actor: "bob",

@@ -25,10 +25,10 @@ export interface ViewGateOptions {
  * import assert from "node:assert/strict";
  *
  * await using store = await open(":memory:");
- * await store.client.execute(
- *   `INSERT INTO prompt_versions (id, task, version, system, template, params, sha256, author, note, created_at)
- *    VALUES ('t@v1', 't', 1, '', 'x', '{}', 'abc', 'ann', 'first', '2026-01-01T00:00:00Z')`,
- * );
+ * await store.db.insertInto("prompt_versions").values({
+ *   id: "t@v1", task: "t", version: 1, system: "", template: "x", params: "{}",
+ *   sha256: "abc", author: "ann", note: "first", created_at: "2026-01-01T00:00:00Z",
+ * }).execute();
  * const { gate } = await requestGate(store, {
  *   task: "t", version: 1, actor: "ann", policy: { accepted_verdicts: [] },
  * });

@@ -35,13 +35,20 @@ function failureOf(error: unknown): StorageFailure | null {
   if (!(error instanceof Error)) return null;
   const code = String((error as { code?: unknown }).code ?? "");
   const text = `${code} ${error.message}`;
-  if (/SQLITE_READONLY|read-?only (database|file system)|EROFS/i.test(text)) {
+  if (
+    /SQLITE_READONLY|read-?only (database|file system|transaction)|EROFS|^25006 /i
+      .test(text)
+  ) {
     return "read_only";
   }
   if (/SQLITE_FULL|database or disk is full|ENOSPC|No space left/i.test(text)) {
     return "disk_full";
   }
-  if (/SQLITE_BUSY|SQLITE_LOCKED|database is locked/i.test(text)) {
+  if (
+    /SQLITE_BUSY|SQLITE_LOCKED|database is locked|^55P03 |lock timeout/i.test(
+      text,
+    )
+  ) {
     return "locked";
   }
   if (

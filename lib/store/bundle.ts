@@ -16,6 +16,7 @@ import type { Receipt } from "../schema/receipt.ts";
 import type { Store } from "./open.ts";
 import { receiptRow } from "./runs.ts";
 import { APPEND_ONLY_TABLES } from "./migrations.ts";
+import { deferForeignKeys, textContains } from "./_dialect.ts";
 import type { Database } from "./tables.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -643,7 +644,8 @@ export async function planBundle(
   ) gates.add(row.gate_id as string);
   for (const id of comparisons) {
     const rows = await db.selectFrom("gates").select("id")
-      .where(sql`instr(subject, ${JSON.stringify(id)})`, ">", 0).execute();
+      .where(textContains(store.dialect, "subject", JSON.stringify(id)))
+      .execute();
     for (const row of rows) gates.add(row.id as string);
   }
   for (const row of await selectIn(db, "gates", ["id"], "trace_id", traces)) {
@@ -942,7 +944,9 @@ export class RollbackImport extends Error {
 
 /**
  * Runs an import in one transaction with foreign keys checked at commit
- * (sections arrive in name order, children before parents). Throw
+ * (sections arrive in name order, children before parents). Alias moves are
+ * written last, after the gates, decisions and trace events the promotion
+ * guard reads (a trigger, which cannot be deferred). Throw
  * {@linkcode RollbackImport} (or anything) to write nothing.
  */
 export async function withImportTransaction<T>(
@@ -950,10 +954,21 @@ export async function withImportTransaction<T>(
   fn: (writer: ImportWriter) => Promise<T>,
 ): Promise<T> {
   return await store.db.transaction().execute(async (trx) => {
-    await sql`PRAGMA defer_foreign_keys = ON`.execute(trx);
-    return await fn({
-      write: (section, records) => writeBatch(trx, section, records),
+    await deferForeignKeys(store.dialect).execute(trx);
+    const moves: Row[] = [];
+    const result = await fn({
+      write: (section, records) =>
+        writeBatch(
+          trx,
+          section,
+          records,
+          section === "alias_moves" ? (rows) => moves.push(...rows) : undefined,
+        ),
     });
+    for (const part of chunks(moves, 100)) {
+      await (trx as AnyDb).insertInto("alias_moves").values(part).execute();
+    }
+    return result;
   });
 }
 
@@ -1018,10 +1033,12 @@ function sameContent(
   return canonicalize(a) === canonicalize(b);
 }
 
+/** Writes a batch's missing rows (or hands them to `later`, which writes them before commit). */
 async function writeBatch(
   db: AnyDb,
   section: BundleSection,
   records: readonly BundleRecord[],
+  later?: (rows: Row[]) => void,
 ): Promise<ImportBatchResult> {
   const result: ImportBatchResult = {
     inserted: 0,
@@ -1046,7 +1063,8 @@ async function writeBatch(
       }
     }
     if (missing.length > 0) {
-      await db.insertInto(table).values(missing).execute();
+      if (later) later(missing);
+      else await db.insertInto(table).values(missing).execute();
       result.inserted += missing.length;
     }
   }

@@ -6,13 +6,7 @@
  *
  * @module
  */
-import {
-  type Insertable,
-  type Kysely,
-  type Selectable,
-  sql,
-  type Transaction,
-} from "kysely";
+import type { Insertable, Kysely, Selectable, Transaction } from "kysely";
 import type * as z from "zod";
 import { canonicalize } from "../content/canonicalize.ts";
 import { nowIso } from "../content/ids.ts";
@@ -32,6 +26,7 @@ import {
   TaskFileSchema,
 } from "../schema/task.ts";
 import type { Store } from "./open.ts";
+import { insertionOrder } from "./_dialect.ts";
 import type {
   Database,
   ModelConfigsTable,
@@ -128,7 +123,10 @@ export async function getTask(
   const id = options.id ?? await currentHead(store.db, "task", name);
   let query = store.db.selectFrom("tasks").selectAll().where("name", "=", name);
   query = id === undefined
-    ? query.orderBy("created_at", "desc").orderBy(sql`rowid`, "desc")
+    ? query.orderBy("created_at", "desc").orderBy(
+      insertionOrder(store.dialect),
+      "desc",
+    )
     : query.where("id", "=", id);
   const row = await query.limit(1).executeTakeFirst();
   if (!row) {
@@ -352,7 +350,10 @@ export async function getLatestDataset(
   const id = await currentHead(store.db, "dataset", task) ??
     (await store.db.selectFrom("datasets").select("id")
       .where("task", "=", task)
-      .orderBy("created_at", "desc").orderBy(sql`rowid`, "desc")
+      .orderBy("created_at", "desc").orderBy(
+        insertionOrder(store.dialect),
+        "desc",
+      )
       .limit(1).executeTakeFirst())?.id;
   if (id === undefined) {
     throw new NotFoundError(
@@ -384,7 +385,10 @@ export async function getModelConfig(
   let query = store.db.selectFrom("model_configs").selectAll()
     .where("id", "=", id);
   query = sha256 === undefined
-    ? query.orderBy("created_at", "desc").orderBy(sql`rowid`, "desc")
+    ? query.orderBy("created_at", "desc").orderBy(
+      insertionOrder(store.dialect),
+      "desc",
+    )
     : query.where("sha256", "=", sha256);
   const row = await query.limit(1).executeTakeFirst();
   if (!row) {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { eachStore } from "./test_stores.ts";
 import { contentHash } from "../content/sha256.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { Case } from "../schema/dataset.ts";
@@ -18,7 +19,6 @@ import {
   listTasks,
   syncCatalog,
 } from "./catalog.ts";
-import { open } from "./open.ts";
 
 const DEFINITION: TaskFile = {
   "schema_version": 1,
@@ -107,8 +107,8 @@ function snapshot(
   };
 }
 
-Deno.test("getPromptVersion() finds a version by number, vN or id and hints at the known ones", async () => {
-  await using store = await open(":memory:");
+eachStore.test("getPromptVersion() finds a version by number, vN or id and hints at the known ones", async ({ openStore }) => {
+  await using store = await openStore();
   await syncCatalog(store, snapshot(["hi"], ["{{text}}", "Say {{text}}"]));
   for (const ref of [2, "2", "v2", "echo@v2"] as const) {
     const version = await getPromptVersion(store, "echo", ref);
@@ -136,8 +136,8 @@ Deno.test("getPromptVersion() finds a version by number, vN or id and hints at t
   assert.deepEqual(await listPromptVersions(store, "nope"), []);
 });
 
-Deno.test("getters throw NotFoundError that say to run wb load on an empty store", async () => {
-  await using store = await open(":memory:");
+eachStore.test("getters throw NotFoundError that say to run wb load on an empty store", async ({ openStore }) => {
+  await using store = await openStore();
   await assert.rejects(
     () => getTask(store, "echo"),
     /task 'echo' not found; run `wb load` first/,
@@ -156,8 +156,8 @@ Deno.test("getters throw NotFoundError that say to run wb load on an empty store
   assert.deepEqual(await listPrices(store, "fake", "fast"), []);
 });
 
-Deno.test("syncCatalog() keeps dataset, config and price history and reads back domain values", async () => {
-  await using store = await open(":memory:");
+eachStore.test("syncCatalog() keeps dataset, config and price history and reads back domain values", async ({ openStore }) => {
+  await using store = await openStore();
   const first = snapshot(["b", "a"], ["{{text}}"]);
   const firstReport = await syncCatalog(store, first);
   assert.equal(firstReport.changed, true);
@@ -203,8 +203,8 @@ Deno.test("syncCatalog() keeps dataset, config and price history and reads back 
   assert.equal((await countCatalogRows(store)).model_configs, 2);
 });
 
-Deno.test("syncCatalog() refuses to rewrite a stored prompt version and writes nothing", async () => {
-  await using store = await open(":memory:");
+eachStore.test("syncCatalog() refuses to rewrite a stored prompt version and writes nothing", async ({ openStore }) => {
+  await using store = await openStore();
   await syncCatalog(store, snapshot(["hi"], ["{{text}}", "Say {{text}}"]));
   const before = await countCatalogRows(store);
   await assert.rejects(
@@ -226,8 +226,8 @@ Deno.test("syncCatalog() refuses to rewrite a stored prompt version and writes n
   assert.equal((await getPromptVersion(store, "echo", 1)).template, "{{text}}");
 });
 
-Deno.test("syncCatalog() refuses a dataset already stored for another task", async () => {
-  await using store = await open(":memory:");
+eachStore.test("syncCatalog() refuses a dataset already stored for another task", async ({ openStore }) => {
+  await using store = await openStore();
   const echo = snapshot(["hi"], ["{{text}}"]);
   await syncCatalog(store, echo);
   const before = await countCatalogRows(store);
@@ -247,8 +247,8 @@ Deno.test("syncCatalog() refuses a dataset already stored for another task", asy
   assert.deepEqual(await countCatalogRows(store), before);
 });
 
-Deno.test("syncCatalog() reads a dataset source's cases only when the dataset is new, and writes nothing when they fail", async () => {
-  await using store = await open(":memory:");
+eachStore.test("syncCatalog() reads a dataset source's cases only when the dataset is new, and writes nothing when they fail", async ({ openStore }) => {
+  await using store = await openStore();
   const datasetCases = cases("a", "b", "c", "d", "e");
   let reads = 0;
   const source = (fail: boolean) => ({

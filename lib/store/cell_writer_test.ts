@@ -1,3 +1,4 @@
+import { sql as rawSql } from "kysely";
 import assert from "node:assert/strict";
 import { contentHash } from "../content/sha256.ts";
 import type { Receipt } from "../schema/receipt.ts";
@@ -125,10 +126,8 @@ async function dump(store: Store): Promise<unknown[]> {
       "SELECT typeof(request), typeof(latency_ms), typeof(attempts), typeof(text) FROM model_io ORDER BY id",
     ]
   ) {
-    const rows = await store.client.execute(sql);
-    out.push(
-      rows.rows.map((r) => Array.from({ length: r.length }, (_, i) => r[i])),
-    );
+    const rows = await rawSql.raw(sql).execute(store.db);
+    out.push(rows.rows.map((r) => Object.values(r as Record<string, unknown>)));
   }
   return out;
 }
@@ -165,14 +164,10 @@ Deno.test("openCellWriter() in a thread writes a failing batch not at all, and g
     await assert.rejects(writer.write(cells(3, 5)), /UNIQUE|constraint/i);
     await writer.write(cells(5, 5));
     await writer.close();
-    const count = await store.client.execute(
-      "SELECT (SELECT count(*) FROM model_io), (SELECT count(*) FROM results), (SELECT count(*) FROM trace_events)",
-    );
-    assert.deepEqual(Array.from({ length: 3 }, (_, i) => count.rows[0]![i]), [
-      10,
-      10,
-      10,
-    ]);
+    const count = await rawSql.raw(
+      "SELECT (SELECT count(*) FROM model_io) AS a, (SELECT count(*) FROM results) AS b, (SELECT count(*) FROM trace_events) AS c",
+    ).execute(store.db);
+    assert.deepEqual(count.rows, [{ a: 10, b: 10, c: 10 }]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,5 +1,9 @@
 import { type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
+import type { StoreDialect } from "./open.ts";
+import { promotionGuard } from "./_promotion_guard.ts";
+import { workerTables } from "./_worker_tables.ts";
+import { columnTypes } from "./_dialect.ts";
 
 /** Tables that refuse UPDATE and DELETE: history that must never be rewritten. */
 export const APPEND_ONLY_TABLES = [
@@ -17,7 +21,23 @@ export const APPEND_ONLY_TABLES = [
 // deno-lint-ignore no-explicit-any
 type AnyDb = Kysely<any>;
 
-async function appendOnly(db: AnyDb, table: string): Promise<void> {
+async function appendOnly(
+  db: AnyDb,
+  dialect: StoreDialect,
+  table: string,
+): Promise<void> {
+  if (dialect === "postgres") {
+    // Row triggers refuse UPDATE and DELETE; TRUNCATE, which skips row
+    // triggers, is refused by a statement trigger.
+    for (const op of ["UPDATE", "DELETE", "TRUNCATE"]) {
+      const each = op === "TRUNCATE" ? "STATEMENT" : "ROW";
+      await sql.raw(
+        `CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table}
+         FOR EACH ${each} EXECUTE FUNCTION wb_append_only()`,
+      ).execute(db);
+    }
+    return;
+  }
   for (const op of ["UPDATE", "DELETE"]) {
     await sql
       .raw(
@@ -28,307 +48,353 @@ async function appendOnly(db: AnyDb, table: string): Promise<void> {
   }
 }
 
-const initial: Migration = {
-  async up(db: AnyDb) {
-    await db.schema.createTable("tasks")
-      .addColumn("id", "text", (c) => c.primaryKey())
-      .addColumn("name", "text", (c) => c.notNull())
-      .addColumn("definition", "text", (c) => c.notNull())
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .execute();
-    await db.schema.createIndex("tasks_name").on("tasks").column("name")
-      .execute();
+/** The function PostgreSQL's append-only triggers call (its message is SQLite's). */
+const PG_APPEND_ONLY_FUNCTION = `
+CREATE OR REPLACE FUNCTION wb_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% is append-only: % is refused; record a new row instead',
+    TG_TABLE_NAME, TG_OP USING ERRCODE = 'restrict_violation';
+END $$`;
 
-    await db.schema.createTable("prompt_versions")
-      .addColumn("id", "text", (c) => c.primaryKey())
-      .addColumn("task", "text", (c) => c.notNull())
-      .addColumn("version", "integer", (c) => c.notNull())
-      .addColumn("system", "text", (c) => c.notNull())
-      .addColumn("template", "text", (c) => c.notNull())
-      .addColumn("params", "text", (c) => c.notNull())
-      .addColumn("sha256", "text", (c) => c.notNull())
-      .addColumn("author", "text", (c) => c.notNull())
-      .addColumn("note", "text", (c) => c.notNull())
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .addUniqueConstraint("prompt_versions_task_version", ["task", "version"])
-      .execute();
+function initial(dialect: StoreDialect): Migration {
+  const t = columnTypes(dialect);
+  return {
+    async up(db: AnyDb) {
+      await db.schema.createTable("tasks")
+        .addColumn("id", t.text, (c) => c.primaryKey())
+        .addColumn("name", t.text, (c) => c.notNull())
+        .addColumn("definition", t.text, (c) => c.notNull())
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("tasks_name").on("tasks").column("name")
+        .execute();
 
-    await db.schema.createTable("datasets")
-      .addColumn("id", "text", (c) => c.primaryKey())
-      .addColumn("task", "text", (c) => c.notNull())
-      .addColumn("case_count", "integer", (c) => c.notNull())
-      .addColumn("slice_counts", "text", (c) => c.notNull())
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .execute();
+      await db.schema.createTable("prompt_versions")
+        .addColumn("id", t.text, (c) => c.primaryKey())
+        .addColumn("task", t.text, (c) => c.notNull())
+        .addColumn("version", "integer", (c) => c.notNull())
+        .addColumn("system", t.text, (c) => c.notNull())
+        .addColumn("template", t.text, (c) => c.notNull())
+        .addColumn("params", t.text, (c) => c.notNull())
+        .addColumn("sha256", t.text, (c) => c.notNull())
+        .addColumn("author", t.text, (c) => c.notNull())
+        .addColumn("note", t.text, (c) => c.notNull())
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .addUniqueConstraint("prompt_versions_task_version", [
+          "task",
+          "version",
+        ])
+        .execute();
 
-    await db.schema.createTable("test_cases")
-      .addColumn(
-        "dataset_id",
-        "text",
-        (c) => c.notNull().references("datasets.id"),
+      await db.schema.createTable("datasets")
+        .addColumn("id", t.text, (c) => c.primaryKey())
+        .addColumn("task", t.text, (c) => c.notNull())
+        .addColumn("case_count", "integer", (c) => c.notNull())
+        .addColumn("slice_counts", t.text, (c) => c.notNull())
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .execute();
+
+      await db.schema.createTable("test_cases")
+        .addColumn(
+          "dataset_id",
+          t.text,
+          (c) => t.references(c.notNull(), "datasets.id"),
+        )
+        .addColumn("case_key", t.text, (c) => c.notNull())
+        .addColumn("position", "integer", (c) => c.notNull())
+        .addColumn("slice", t.text, (c) => c.notNull())
+        .addColumn("input", t.text, (c) => c.notNull())
+        .addColumn("expected", t.text, (c) => c.notNull())
+        .addColumn("note", t.text)
+        .addPrimaryKeyConstraint("test_cases_pk", ["dataset_id", "case_key"])
+        .execute();
+      // A dataset's cases are read in file order, a page at a time.
+      await db.schema.createIndex("test_cases_position")
+        .on("test_cases").columns(["dataset_id", "position"]).execute();
+
+      await db.schema.createTable("model_configs")
+        .addColumn("id", t.text, (c) => c.notNull())
+        .addColumn("sha256", t.text, (c) => c.notNull())
+        .addColumn("provider", t.text, (c) => c.notNull())
+        .addColumn("model", t.text, (c) => c.notNull())
+        .addColumn("config", t.text, (c) => c.notNull())
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .addPrimaryKeyConstraint("model_configs_pk", ["id", "sha256"])
+        .execute();
+
+      await db.schema.createTable("prices")
+        .addColumn("id", t.text, (c) => c.primaryKey())
+        .addColumn("provider", t.text, (c) => c.notNull())
+        .addColumn("model", t.text, (c) => c.notNull())
+        .addColumn("currency", t.text, (c) => c.notNull())
+        .addColumn("input_per_mtok", t.text, (c) => c.notNull())
+        .addColumn("output_per_mtok", t.text, (c) => c.notNull())
+        .addColumn("cache_read_per_mtok", t.text)
+        .addColumn("cache_write_per_mtok", t.text)
+        .addColumn("valid_from", t.text, (c) => c.notNull())
+        .addColumn("source", t.text)
+        .execute();
+
+      await db.schema.createTable("runs")
+        .addColumn("id", t.text, (c) => c.primaryKey())
+        .addColumn("experiment_id", t.text, (c) => c.notNull())
+        .addColumn("task", t.text, (c) => c.notNull())
+        .addColumn("task_id", t.text, (c) => c.notNull())
+        .addColumn("prompt_version_id", t.text, (c) => c.notNull())
+        .addColumn("model_config_id", t.text, (c) => c.notNull())
+        .addColumn("model_config_sha256", t.text, (c) => c.notNull())
+        .addColumn("judge_config_id", t.text)
+        .addColumn("dataset_id", t.text, (c) => c.notNull())
+        .addColumn("repetitions", "integer", (c) => c.notNull())
+        .addColumn("status", t.text, (c) => c.notNull())
+        .addColumn("flags", t.text, (c) => c.notNull())
+        .addColumn("workflow", t.text, (c) => c.notNull())
+        .addColumn("trace_id", t.text, (c) => c.notNull())
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .addColumn("finished_at", t.text)
+        .execute();
+      await db.schema.createIndex("runs_task").on("runs").column("task")
+        .execute();
+
+      await db.schema.createTable("model_io")
+        .addColumn("id", t.text, (c) => c.primaryKey())
+        .addColumn("run_id", t.text)
+        .addColumn("trace_id", t.text)
+        .addColumn("purpose", t.text, (c) => c.notNull())
+        .addColumn("provider", t.text, (c) => c.notNull())
+        .addColumn("model", t.text, (c) => c.notNull())
+        .addColumn("model_config_id", t.text)
+        .addColumn("request", t.text, (c) => c.notNull())
+        .addColumn("response", t.text)
+        .addColumn("text", t.text)
+        .addColumn("input_tokens", "integer")
+        .addColumn("output_tokens", "integer")
+        .addColumn("cache_read_tokens", "integer")
+        .addColumn("cache_write_tokens", "integer")
+        .addColumn("cost", t.text)
+        .addColumn("uncached_cost", t.text)
+        .addColumn("currency", t.text)
+        .addColumn("price_id", t.text)
+        .addColumn("latency_ms", t.real, (c) => c.notNull())
+        .addColumn("status", t.text, (c) => c.notNull())
+        .addColumn("error", t.text)
+        .addColumn("attempts", "integer", (c) => c.notNull())
+        .addColumn("cache_key", t.text)
+        .addColumn("cached_from", t.text)
+        .addColumn("provider_response_id", t.text)
+        .addColumn("stop_reason", t.text)
+        .addColumn("sha256", t.text, (c) => c.notNull())
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("model_io_run").on("model_io").column(
+        "run_id",
       )
-      .addColumn("case_key", "text", (c) => c.notNull())
-      .addColumn("position", "integer", (c) => c.notNull())
-      .addColumn("slice", "text", (c) => c.notNull())
-      .addColumn("input", "text", (c) => c.notNull())
-      .addColumn("expected", "text", (c) => c.notNull())
-      .addColumn("note", "text")
-      .addPrimaryKeyConstraint("test_cases_pk", ["dataset_id", "case_key"])
-      .execute();
-    // A dataset's cases are read in file order, a page at a time.
-    await db.schema.createIndex("test_cases_position")
-      .on("test_cases").columns(["dataset_id", "position"]).execute();
+        .execute();
+      await db.schema.createIndex("model_io_cache_key").on("model_io").column(
+        "cache_key",
+      )
+        .execute();
 
-    await db.schema.createTable("model_configs")
-      .addColumn("id", "text", (c) => c.notNull())
-      .addColumn("sha256", "text", (c) => c.notNull())
-      .addColumn("provider", "text", (c) => c.notNull())
-      .addColumn("model", "text", (c) => c.notNull())
-      .addColumn("config", "text", (c) => c.notNull())
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .addPrimaryKeyConstraint("model_configs_pk", ["id", "sha256"])
-      .execute();
+      await db.schema.createTable("results")
+        .addColumn("id", t.text, (c) => c.primaryKey())
+        .addColumn(
+          "run_id",
+          t.text,
+          (c) => t.references(c.notNull(), "runs.id"),
+        )
+        .addColumn("case_key", t.text, (c) => c.notNull())
+        .addColumn("repetition", "integer", (c) => c.notNull())
+        .addColumn("slice", t.text, (c) => c.notNull())
+        .addColumn("generation_io_id", t.text)
+        .addColumn("judge_io_ids", t.text, (c) => c.notNull())
+        .addColumn("output", t.text)
+        .addColumn("status", t.text, (c) => c.notNull())
+        .addColumn("checks", t.text, (c) => c.notNull())
+        .addColumn("rubric", t.text)
+        .addColumn("judge_error", t.text)
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .addColumn("scored_at", t.text, (c) => c.notNull())
+        .addUniqueConstraint("results_cell", [
+          "run_id",
+          "case_key",
+          "repetition",
+        ])
+        .execute();
 
-    await db.schema.createTable("prices")
-      .addColumn("id", "text", (c) => c.primaryKey())
-      .addColumn("provider", "text", (c) => c.notNull())
-      .addColumn("model", "text", (c) => c.notNull())
-      .addColumn("currency", "text", (c) => c.notNull())
-      .addColumn("input_per_mtok", "text", (c) => c.notNull())
-      .addColumn("output_per_mtok", "text", (c) => c.notNull())
-      .addColumn("cache_read_per_mtok", "text")
-      .addColumn("cache_write_per_mtok", "text")
-      .addColumn("valid_from", "text", (c) => c.notNull())
-      .addColumn("source", "text")
-      .execute();
+      await db.schema.createTable("scorecards")
+        .addColumn("sha256", t.text, (c) => c.primaryKey())
+        .addColumn("run_id", t.text, (c) => c.notNull())
+        .addColumn("body", t.text, (c) => c.notNull())
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("scorecards_run").on("scorecards").column(
+        "run_id",
+      ).execute();
 
-    await db.schema.createTable("runs")
-      .addColumn("id", "text", (c) => c.primaryKey())
-      .addColumn("experiment_id", "text", (c) => c.notNull())
-      .addColumn("task", "text", (c) => c.notNull())
-      .addColumn("task_id", "text", (c) => c.notNull())
-      .addColumn("prompt_version_id", "text", (c) => c.notNull())
-      .addColumn("model_config_id", "text", (c) => c.notNull())
-      .addColumn("model_config_sha256", "text", (c) => c.notNull())
-      .addColumn("judge_config_id", "text")
-      .addColumn("dataset_id", "text", (c) => c.notNull())
-      .addColumn("repetitions", "integer", (c) => c.notNull())
-      .addColumn("status", "text", (c) => c.notNull())
-      .addColumn("flags", "text", (c) => c.notNull())
-      .addColumn("workflow", "text", (c) => c.notNull())
-      .addColumn("trace_id", "text", (c) => c.notNull())
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .addColumn("finished_at", "text")
-      .execute();
-    await db.schema.createIndex("runs_task").on("runs").column("task")
-      .execute();
+      await db.schema.createTable("workflows")
+        .addColumn("trace_id", t.text, (c) => c.primaryKey())
+        .addColumn("name", t.text, (c) => c.notNull())
+        .addColumn("snapshot", t.text, (c) => c.notNull())
+        .addColumn("sha256", t.text, (c) => c.notNull())
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .execute();
 
-    await db.schema.createTable("model_io")
-      .addColumn("id", "text", (c) => c.primaryKey())
-      .addColumn("run_id", "text")
-      .addColumn("trace_id", "text")
-      .addColumn("purpose", "text", (c) => c.notNull())
-      .addColumn("provider", "text", (c) => c.notNull())
-      .addColumn("model", "text", (c) => c.notNull())
-      .addColumn("model_config_id", "text")
-      .addColumn("request", "text", (c) => c.notNull())
-      .addColumn("response", "text")
-      .addColumn("text", "text")
-      .addColumn("input_tokens", "integer")
-      .addColumn("output_tokens", "integer")
-      .addColumn("cache_read_tokens", "integer")
-      .addColumn("cache_write_tokens", "integer")
-      .addColumn("cost", "text")
-      .addColumn("uncached_cost", "text")
-      .addColumn("currency", "text")
-      .addColumn("price_id", "text")
-      .addColumn("latency_ms", "real", (c) => c.notNull())
-      .addColumn("status", "text", (c) => c.notNull())
-      .addColumn("error", "text")
-      .addColumn("attempts", "integer", (c) => c.notNull())
-      .addColumn("cache_key", "text")
-      .addColumn("cached_from", "text")
-      .addColumn("provider_response_id", "text")
-      .addColumn("stop_reason", "text")
-      .addColumn("sha256", "text", (c) => c.notNull())
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .execute();
-    await db.schema.createIndex("model_io_run").on("model_io").column("run_id")
-      .execute();
-    await db.schema.createIndex("model_io_cache_key").on("model_io").column(
-      "cache_key",
-    )
-      .execute();
+      await db.schema.createTable("trace_events")
+        .addColumn("seq", t.serial, t.serialKey)
+        .addColumn("trace_id", t.text, (c) => c.notNull())
+        .addColumn("index", "integer", (c) => c.notNull())
+        .addColumn("type", t.text, (c) => c.notNull())
+        .addColumn("step", t.text)
+        .addColumn("at", t.text, (c) => c.notNull())
+        .addColumn("data", t.text, (c) => c.notNull())
+        .addColumn("prev_hash", t.text, (c) => c.notNull())
+        .addColumn("hash", t.text, (c) => c.notNull())
+        .addUniqueConstraint("trace_events_position", ["trace_id", "index"])
+        .execute();
 
-    await db.schema.createTable("results")
-      .addColumn("id", "text", (c) => c.primaryKey())
-      .addColumn("run_id", "text", (c) => c.notNull().references("runs.id"))
-      .addColumn("case_key", "text", (c) => c.notNull())
-      .addColumn("repetition", "integer", (c) => c.notNull())
-      .addColumn("slice", "text", (c) => c.notNull())
-      .addColumn("generation_io_id", "text")
-      .addColumn("judge_io_ids", "text", (c) => c.notNull())
-      .addColumn("output", "text")
-      .addColumn("status", "text", (c) => c.notNull())
-      .addColumn("checks", "text", (c) => c.notNull())
-      .addColumn("rubric", "text")
-      .addColumn("judge_error", "text")
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .addColumn("scored_at", "text", (c) => c.notNull())
-      .addUniqueConstraint("results_cell", ["run_id", "case_key", "repetition"])
-      .execute();
+      await db.schema.createTable("artifacts")
+        .addColumn("id", t.text, (c) => c.primaryKey())
+        .addColumn("key", t.text, (c) => c.notNull())
+        .addColumn("version", "integer", (c) => c.notNull())
+        .addColumn("sha256", t.text, (c) => c.notNull())
+        .addColumn("media_type", t.text, (c) => c.notNull())
+        .addColumn("body", t.text, (c) => c.notNull())
+        .addColumn("parent_id", t.text)
+        .addColumn("step", t.text)
+        .addColumn("trace_id", t.text)
+        .addColumn("created_by", t.text)
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .addUniqueConstraint("artifacts_key_version", ["key", "version"])
+        .execute();
 
-    await db.schema.createTable("scorecards")
-      .addColumn("sha256", "text", (c) => c.primaryKey())
-      .addColumn("run_id", "text", (c) => c.notNull())
-      .addColumn("body", "text", (c) => c.notNull())
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .execute();
-    await db.schema.createIndex("scorecards_run").on("scorecards").column(
-      "run_id",
-    ).execute();
+      await db.schema.createTable("comparisons")
+        .addColumn("id", t.text, (c) => c.primaryKey())
+        .addColumn("task", t.text, (c) => c.notNull())
+        .addColumn("baseline_run_id", t.text, (c) => c.notNull())
+        .addColumn("candidate_run_id", t.text, (c) => c.notNull())
+        .addColumn("mode", t.text, (c) => c.notNull())
+        .addColumn("limits", t.text, (c) => c.notNull())
+        .addColumn("verdict", t.text, (c) => c.notNull())
+        .addColumn("body", t.text, (c) => c.notNull())
+        .addColumn("baseline_scorecard_sha256", t.text, (c) => c.notNull())
+        .addColumn("candidate_scorecard_sha256", t.text, (c) => c.notNull())
+        .addColumn("sha256", t.text, (c) => c.notNull())
+        .addColumn("trace_id", t.text)
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .execute();
 
-    await db.schema.createTable("workflows")
-      .addColumn("trace_id", "text", (c) => c.primaryKey())
-      .addColumn("name", "text", (c) => c.notNull())
-      .addColumn("snapshot", "text", (c) => c.notNull())
-      .addColumn("sha256", "text", (c) => c.notNull())
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .execute();
+      await db.schema.createTable("gates")
+        .addColumn("id", t.text, (c) => c.primaryKey())
+        .addColumn("task", t.text)
+        .addColumn("subject", t.text, (c) => c.notNull())
+        .addColumn("subject_sha256", t.text, (c) => c.notNull())
+        .addColumn("policy", t.text, (c) => c.notNull())
+        .addColumn("requested_by", t.text, (c) => c.notNull())
+        .addColumn("trace_id", t.text, (c) => c.notNull())
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .execute();
 
-    await db.schema.createTable("trace_events")
-      .addColumn("seq", "integer", (c) => c.primaryKey().autoIncrement())
-      .addColumn("trace_id", "text", (c) => c.notNull())
-      .addColumn("index", "integer", (c) => c.notNull())
-      .addColumn("type", "text", (c) => c.notNull())
-      .addColumn("step", "text")
-      .addColumn("at", "text", (c) => c.notNull())
-      .addColumn("data", "text", (c) => c.notNull())
-      .addColumn("prev_hash", "text", (c) => c.notNull())
-      .addColumn("hash", "text", (c) => c.notNull())
-      .addUniqueConstraint("trace_events_position", ["trace_id", "index"])
-      .execute();
+      await db.schema.createTable("gate_decisions")
+        .addColumn("id", t.text, (c) => c.primaryKey())
+        .addColumn(
+          "gate_id",
+          t.text,
+          (c) => t.references(c.notNull(), "gates.id"),
+        )
+        .addColumn("kind", t.text, (c) => c.notNull())
+        .addColumn("actor", t.text, (c) => c.notNull())
+        .addColumn("decision", t.text, (c) => c.notNull())
+        .addColumn("reason", t.text, (c) => c.notNull())
+        .addColumn("subject_sha256", t.text, (c) => c.notNull())
+        .addColumn("comparison_id", t.text)
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .execute();
 
-    await db.schema.createTable("artifacts")
-      .addColumn("id", "text", (c) => c.primaryKey())
-      .addColumn("key", "text", (c) => c.notNull())
-      .addColumn("version", "integer", (c) => c.notNull())
-      .addColumn("sha256", "text", (c) => c.notNull())
-      .addColumn("media_type", "text", (c) => c.notNull())
-      .addColumn("body", "text", (c) => c.notNull())
-      .addColumn("parent_id", "text")
-      .addColumn("step", "text")
-      .addColumn("trace_id", "text")
-      .addColumn("created_by", "text")
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .addUniqueConstraint("artifacts_key_version", ["key", "version"])
-      .execute();
+      await db.schema.createTable("alias_moves")
+        .addColumn("seq", t.serial, t.serialKey)
+        .addColumn("task", t.text, (c) => c.notNull())
+        .addColumn("alias", t.text, (c) => c.notNull())
+        .addColumn("prompt_version_id", t.text, (c) => c.notNull())
+        .addColumn(
+          "gate_id",
+          t.text,
+          (c) => t.references(c.notNull(), "gates.id"),
+        )
+        .addColumn("moved_by", t.text, (c) => c.notNull())
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .execute();
 
-    await db.schema.createTable("comparisons")
-      .addColumn("id", "text", (c) => c.primaryKey())
-      .addColumn("task", "text", (c) => c.notNull())
-      .addColumn("baseline_run_id", "text", (c) => c.notNull())
-      .addColumn("candidate_run_id", "text", (c) => c.notNull())
-      .addColumn("mode", "text", (c) => c.notNull())
-      .addColumn("limits", "text", (c) => c.notNull())
-      .addColumn("verdict", "text", (c) => c.notNull())
-      .addColumn("body", "text", (c) => c.notNull())
-      .addColumn("baseline_scorecard_sha256", "text", (c) => c.notNull())
-      .addColumn("candidate_scorecard_sha256", "text", (c) => c.notNull())
-      .addColumn("sha256", "text", (c) => c.notNull())
-      .addColumn("trace_id", "text")
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .execute();
+      await db.schema.createTable("labels")
+        .addColumn("id", t.text, (c) => c.primaryKey())
+        .addColumn("task", t.text, (c) => c.notNull())
+        .addColumn("case_key", t.text, (c) => c.notNull())
+        .addColumn("repetition", "integer")
+        .addColumn("output_sha256", t.text, (c) => c.notNull())
+        .addColumn("labeller", t.text, (c) => c.notNull())
+        .addColumn("scores", t.text, (c) => c.notNull())
+        .addColumn("note", t.text)
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .execute();
 
-    await db.schema.createTable("gates")
-      .addColumn("id", "text", (c) => c.primaryKey())
-      .addColumn("task", "text")
-      .addColumn("subject", "text", (c) => c.notNull())
-      .addColumn("subject_sha256", "text", (c) => c.notNull())
-      .addColumn("policy", "text", (c) => c.notNull())
-      .addColumn("requested_by", "text", (c) => c.notNull())
-      .addColumn("trace_id", "text", (c) => c.notNull())
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .execute();
+      await db.schema.createTable("catalog_heads")
+        .addColumn("seq", t.serial, t.serialKey)
+        .addColumn("kind", t.text, (c) => c.notNull())
+        .addColumn("key", t.text, (c) => c.notNull())
+        .addColumn("ref", t.text, (c) => c.notNull())
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("catalog_heads_key").on("catalog_heads")
+        .columns(["kind", "key", "seq"]).execute();
 
-    await db.schema.createTable("gate_decisions")
-      .addColumn("id", "text", (c) => c.primaryKey())
-      .addColumn("gate_id", "text", (c) => c.notNull().references("gates.id"))
-      .addColumn("kind", "text", (c) => c.notNull())
-      .addColumn("actor", "text", (c) => c.notNull())
-      .addColumn("decision", "text", (c) => c.notNull())
-      .addColumn("reason", "text", (c) => c.notNull())
-      .addColumn("subject_sha256", "text", (c) => c.notNull())
-      .addColumn("comparison_id", "text")
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .execute();
-
-    await db.schema.createTable("alias_moves")
-      .addColumn("seq", "integer", (c) => c.primaryKey().autoIncrement())
-      .addColumn("task", "text", (c) => c.notNull())
-      .addColumn("alias", "text", (c) => c.notNull())
-      .addColumn("prompt_version_id", "text", (c) => c.notNull())
-      .addColumn("gate_id", "text", (c) => c.notNull().references("gates.id"))
-      .addColumn("moved_by", "text", (c) => c.notNull())
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .execute();
-
-    await db.schema.createTable("labels")
-      .addColumn("id", "text", (c) => c.primaryKey())
-      .addColumn("task", "text", (c) => c.notNull())
-      .addColumn("case_key", "text", (c) => c.notNull())
-      .addColumn("repetition", "integer")
-      .addColumn("output_sha256", "text", (c) => c.notNull())
-      .addColumn("labeller", "text", (c) => c.notNull())
-      .addColumn("scores", "text", (c) => c.notNull())
-      .addColumn("note", "text")
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .execute();
-
-    await db.schema.createTable("catalog_heads")
-      .addColumn("seq", "integer", (c) => c.primaryKey().autoIncrement())
-      .addColumn("kind", "text", (c) => c.notNull())
-      .addColumn("key", "text", (c) => c.notNull())
-      .addColumn("ref", "text", (c) => c.notNull())
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .execute();
-    await db.schema.createIndex("catalog_heads_key").on("catalog_heads")
-      .columns(["kind", "key", "seq"]).execute();
-
-    for (const table of APPEND_ONLY_TABLES) await appendOnly(db, table);
-  },
-};
+      if (dialect === "postgres") {
+        await sql.raw(PG_APPEND_ONLY_FUNCTION).execute(db);
+      }
+      for (const table of APPEND_ONLY_TABLES) {
+        await appendOnly(db, dialect, table);
+      }
+    },
+  };
+}
 
 /**
  * Runs planned before they start, with the settings they run with, and the
  * calls their sessions sent (counted before each send, so a crash cannot
  * hide a paid call): see docs/ARCHITECTURE.md, "Crash safety".
  */
-const runSessions: Migration = {
-  async up(db: AnyDb) {
-    await db.schema.alterTable("runs").addColumn("settings", "text").execute();
-    await db.schema.alterTable("runs").addColumn("position", "integer")
-      .execute();
-    await db.schema.alterTable("runs")
-      .addColumn("calls_sent", "integer", (c) => c.notNull().defaultTo(0))
-      .execute();
-    await db.schema.alterTable("runs")
-      .addColumn(
-        "unreceipted_calls",
-        "integer",
-        (c) => c.notNull().defaultTo(0),
-      )
-      .execute();
-    await db.schema.createIndex("runs_experiment").on("runs")
-      .columns(["experiment_id", "position"]).execute();
-  },
-};
+function runSessions(dialect: StoreDialect): Migration {
+  const t = columnTypes(dialect);
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable("runs").addColumn("settings", t.text)
+        .execute();
+      await db.schema.alterTable("runs").addColumn("position", "integer")
+        .execute();
+      await db.schema.alterTable("runs")
+        .addColumn("calls_sent", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable("runs")
+        .addColumn(
+          "unreceipted_calls",
+          "integer",
+          (c) => c.notNull().defaultTo(0),
+        )
+        .execute();
+      await db.schema.createIndex("runs_experiment").on("runs")
+        .columns(["experiment_id", "position"]).execute();
+    },
+  };
+}
 
 /**
- * Every migration, by name. Names sort in the order they apply; a migration
- * once released is never edited, only followed by a new one.
+ * Every migration, by name, for one engine. Names sort in the order they
+ * apply; a migration once released is never edited, only followed by a new
+ * one. Both engines get the same tables, columns, keys and guards.
  */
-export const MIGRATIONS: Record<string, Migration> = {
-  "0001_initial": initial,
-  "0002_run_sessions": runSessions,
-};
+export function migrations(dialect: StoreDialect): Record<string, Migration> {
+  return {
+    "0001_initial": initial(dialect),
+    "0002_run_sessions": runSessions(dialect),
+    "0003_promotion_guard": promotionGuard(dialect),
+    "0004_worker_tables": workerTables(dialect),
+  };
+}

@@ -1,41 +1,52 @@
-import { type Client, createClient } from "@libsql/client";
-import { LibsqlDialect } from "@libsql/kysely-libsql";
-import { Kysely, sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { type MigrationProvider, Migrator } from "kysely/migration";
-import { ConfigError } from "../errors.ts";
-import { MIGRATIONS } from "./migrations.ts";
-import { guardedDialect, storageError } from "./_storage_errors.ts";
+import { ConfigError, StorageError } from "../errors.ts";
+import { migrations } from "./migrations.ts";
+import { openLibsql } from "./_open_libsql.ts";
+import { openPostgres } from "./_open_postgres.ts";
 import type { Database } from "./tables.ts";
+import { withoutCredentials } from "./_url.ts";
+import { storageError } from "./_storage_errors.ts";
 
 /** The database used when neither an argument nor `WB_DATABASE_URL` names one. */
 export const DEFAULT_DATABASE_URL = "file:workbench.db";
 
+/**
+ * The SQL engine behind a store: `sqlite` for libSQL (a local file, memory
+ * or a libSQL server), `postgres` for a PostgreSQL server.
+ */
+export type StoreDialect = "sqlite" | "postgres";
+
 /** Options for {@linkcode open}. */
 export interface OpenOptions {
   /**
-   * Auth token for a libSQL server.
+   * Auth token for a libSQL server (PostgreSQL takes its password from the
+   * URL or `PGPASSWORD`).
    * @default {Deno.env.get("WB_DATABASE_AUTH_TOKEN")}
    */
   authToken?: string;
   /**
-   * How long a writer waits for another process's lock, in milliseconds.
+   * How long a writer waits for another connection's lock, in milliseconds
+   * (SQLite's busy timeout; PostgreSQL's `lock_timeout`).
    * @default {Number(Deno.env.get("WB_BUSY_TIMEOUT_MS")) || 5000}
    */
   busyTimeoutMs?: number;
+  /**
+   * Connections a PostgreSQL store may hold open at once.
+   * @default {10}
+   */
+  poolSize?: number;
 }
 
-/** An open workbench database: the Kysely handle plus the raw client. */
+/** An open workbench database: the Kysely handle and which engine it is. */
 export interface Store {
   /**
    * The typed query builder over every table (internal: queries live in `lib/store/`).
    * @ignore
    */
   readonly db: Kysely<Database>;
-  /**
-   * The underlying libSQL client.
-   * @ignore
-   */
-  readonly client: Client;
+  /** The SQL engine: `sqlite` (libSQL) or `postgres`. */
+  readonly dialect: StoreDialect;
   /** The URL the store was opened with (no credentials). */
   readonly url: string;
   /** Closes the connection. */
@@ -50,14 +61,18 @@ export interface Store {
  * The URL is, in order: the argument, `WB_DATABASE_URL`, then
  * `file:workbench.db` in the working directory. `:memory:` gives a private
  * in-memory database; `libsql://` and `http(s)://` URLs reach a libSQL
- * server, with the token from `options.authToken` or `WB_DATABASE_AUTH_TOKEN`.
- * File databases use WAL and a busy timeout so several processes can write
- * the same file. Migrations are applied on every open and are idempotent.
+ * server, with the token from `options.authToken` or
+ * `WB_DATABASE_AUTH_TOKEN`; `postgres://` (or `postgresql://`) URLs reach a
+ * PostgreSQL server, with the password from the URL or `PGPASSWORD`. File
+ * databases use WAL and a busy timeout so several processes can write the
+ * same file. Migrations are applied on every open and are idempotent.
+ * Credentials are never stored: `store.url` and every error drop them.
  *
  * @param url Where the database lives.
- * @param options Auth token and busy timeout.
+ * @param options Auth token, busy timeout and pool size.
  * @returns The open store; close it when done.
- * @throws {ConfigError} If the URL's scheme is not supported.
+ * @throws {ConfigError} If the URL's scheme is not supported or the database cannot be reached.
+ * @throws {StorageError} If the database cannot be opened, written or reached (every later query too).
  *
  * @example An in-memory store
  * ```ts
@@ -67,6 +82,7 @@ export interface Store {
  * await using store = await open(":memory:");
  * const rows = await store.db.selectFrom("prompt_versions").selectAll().execute();
  * assert.equal(rows.length, 0);
+ * assert.equal(store.dialect, "sqlite");
  * ```
  */
 export async function open(
@@ -74,64 +90,67 @@ export async function open(
   options: OpenOptions = {},
 ): Promise<Store> {
   const target = url ?? Deno.env.get("WB_DATABASE_URL") ?? DEFAULT_DATABASE_URL;
-  const clientUrl = target === ":memory:" ? "file::memory:" : target;
-  if (!/^(file:|libsql:|https?:|wss?:)/.test(clientUrl)) {
-    throw new ConfigError(
-      `Unsupported database URL '${target}': use file:PATH, :memory:, libsql://HOST or http(s)://HOST`,
-    );
-  }
   const authToken = options.authToken ?? Deno.env.get("WB_DATABASE_AUTH_TOKEN");
-  const isFile = clientUrl.startsWith("file:");
-  // The client keeps a pool of connections to a file and opens them as it
-  // needs them: the busy timeout goes in its config so that every one of them
-  // waits for another process's lock, not only the first.
   const database = withoutCredentials(target);
   const cannotOpen = (error: unknown) => {
+    if (error instanceof StorageError) return error;
     const storage = storageError(error, database);
     return storage !== error ? storage : new ConfigError(
-      `Cannot open the database '${withoutCredentials(target)}': ${
+      `Cannot open the database "${database}": ${
         error instanceof Error ? error.message : String(error)
-      }. Check the URL (--db or WB_DATABASE_URL), that a file's directory exists, and for a server that it is reachable and WB_DATABASE_AUTH_TOKEN is right`,
+      }. Check the URL (--db or WB_DATABASE_URL), that a file's directory exists, and for a server that it is reachable and its credentials are right`,
       { cause: error },
     );
   };
-  let client: Client;
-  try {
-    client = createClient({
-      url: clientUrl,
-      ...(authToken ? { authToken } : {}),
-      ...(isFile ? { timeout: options.busyTimeoutMs ?? busyTimeout() } : {}),
-    });
-    if (isFile) {
-      if (!clientUrl.includes(":memory:")) {
-        await client.execute("PRAGMA journal_mode = WAL");
-        await client.execute("PRAGMA synchronous = NORMAL");
-      }
-      await client.execute("PRAGMA foreign_keys = ON");
-    }
-  } catch (error) {
-    throw cannotOpen(error);
-  }
-  // The dialect is typed against an older @libsql/client; the methods it
-  // calls (execute, batch, transaction) are the same in the one we pin.
-  const dialect = new LibsqlDialect({ client: client as never });
-  const db = new Kysely<Database>({
-    dialect: guardedDialect(dialect, database),
-  });
-  try {
-    await migrate(db);
-  } catch (error) {
-    await db.destroy();
-    // A server that cannot be reached fails here, on the first statement.
-    throw isFile ? storageError(error, database) : cannotOpen(error);
-  }
-  const close = async () => {
-    await db.destroy();
-    client.close();
+  const busyTimeoutMs = options.busyTimeoutMs ?? busyTimeout();
+  let opened: {
+    db: Kysely<Database>;
+    close(): Promise<void>;
+    dialect: StoreDialect;
+    file: boolean;
   };
+  if (/^postgres(ql)?:\/\//.test(target)) {
+    opened = {
+      ...openPostgres(target, {
+        busyTimeoutMs,
+        poolSize: options.poolSize ?? 10,
+        database,
+      }),
+      dialect: "postgres",
+      file: false,
+    };
+  } else {
+    const clientUrl = target === ":memory:" ? "file::memory:" : target;
+    if (!/^(file:|libsql:|https?:|wss?:)/.test(clientUrl)) {
+      throw new ConfigError(
+        `Unsupported database URL "${database}": use file:PATH, :memory:, libsql://HOST, http(s)://HOST or postgres://USER@HOST/DB`,
+      );
+    }
+    try {
+      opened = {
+        ...await openLibsql(clientUrl, {
+          busyTimeoutMs,
+          database,
+          ...(authToken ? { authToken } : {}),
+        }),
+        dialect: "sqlite",
+        file: clientUrl.startsWith("file:"),
+      };
+    } catch (error) {
+      throw cannotOpen(error);
+    }
+  }
+  const { db, close, dialect, file } = opened;
+  try {
+    await migrate(db, dialect);
+  } catch (error) {
+    await close();
+    // A server that cannot be reached fails here, on the first statement.
+    throw file ? storageError(error, database) : cannotOpen(error);
+  }
   return {
     db,
-    client,
+    dialect,
     url: database,
     close,
     [Symbol.asyncDispose]: close,
@@ -144,40 +163,24 @@ function busyTimeout(): number {
   return Number.isFinite(value) && value > 0 ? value : 5000;
 }
 
-/** A database URL without user info or an `authToken` parameter (which the client accepts). */
-function withoutCredentials(url: string): string {
-  if (!/^(libsql|https?|wss?):/.test(url)) return url;
-  try {
-    const parsed = new URL(url);
-    if (
-      !parsed.username && !parsed.password &&
-      !parsed.searchParams.has("authToken")
-    ) {
-      return url;
-    }
-    parsed.username = "";
-    parsed.password = "";
-    parsed.searchParams.delete("authToken");
-    return parsed.href;
-  } catch {
-    return url;
-  }
-}
-
-const provider: MigrationProvider = {
-  getMigrations: () => Promise.resolve(MIGRATIONS),
-};
-
-async function migrate(db: Kysely<Database>): Promise<void> {
+async function migrate(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+): Promise<void> {
+  const provider: MigrationProvider = {
+    getMigrations: () => Promise.resolve(migrations(dialect)),
+  };
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
+  // A database that cannot be reached or written is that, not a migration's fault.
+  if (error instanceof StorageError) throw error;
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
     throw new Error(
-      `Database migration ${failed ?? ""} failed: ${String(error)}`,
-      {
-        cause: error,
-      },
+      `Database migration ${failed ?? ""} failed: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      { cause: error },
     );
   }
 }

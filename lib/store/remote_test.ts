@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import assert from "node:assert/strict";
 import { bundle } from "../bundle/bundle.ts";
 import { verifyBundle } from "../bundle/verify_bundle.ts";
@@ -6,12 +7,17 @@ import { compare } from "../compare/compare.ts";
 import { VERDICTS } from "../compare/verdict.ts";
 import { experiment } from "../experiment/experiment.ts";
 import { startHranaStub } from "./_hrana_stub.ts";
-import { MIGRATIONS } from "./migrations.ts";
 import { appliedMigrations, open, type Store } from "./open.ts";
 import { listResults } from "./scores.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const TOKEN = "wb-test-token-123";
+const MIGRATED = [
+  "0001_initial",
+  "0002_run_sessions",
+  "0003_promotion_guard",
+  "0004_worker_tables",
+];
 
 /** The first three case ids of the support_triage dataset. */
 async function caseIds(): Promise<string[]> {
@@ -79,27 +85,26 @@ Deno.test("open() migrates a libSQL server's database, sending the auth token", 
     {
       await using store = await open(server.url, { authToken: TOKEN });
       assert.equal(store.url, server.url);
-      assert.deepEqual(await appliedMigrations(store), Object.keys(MIGRATIONS));
-      await store.client.execute(
-        `INSERT INTO prompt_versions (id, task, version, system, template, params, sha256, author, note, created_at)
-         VALUES ('t@v1', 't', 1, 's', 'x', '{}', 'h', 'a', 'n', '2026-01-01T00:00:00Z')`,
-      );
+      assert.deepEqual(await appliedMigrations(store), MIGRATED);
+      await sql`INSERT INTO prompt_versions (id, task, version, system, template, params, sha256, author, note, created_at)
+         VALUES ('t@v1', 't', 1, 's', 'x', '{}', 'h', 'a', 'n', '2026-01-01T00:00:00Z')`
+        .execute(store.db);
       await assert.rejects(
         () =>
-          store.client.execute(
-            "UPDATE prompt_versions SET template = 'edited' WHERE id = 't@v1'",
-          ),
+          sql`UPDATE prompt_versions SET template = 'edited' WHERE id = 't@v1'`
+            .execute(store.db),
         /prompt_versions is append-only: UPDATE is refused/,
       );
-      const row = await store.client.execute(
-        "SELECT template FROM prompt_versions",
-      );
-      assert.equal(row.rows[0]?.[0], "x");
+      const row = await sql<
+        { template: string }
+      >`SELECT template FROM prompt_versions`
+        .execute(store.db);
+      assert.deepEqual(row.rows, [{ template: "x" }]);
     }
     // Reopening finds the migration applied on the server.
     {
       await using store = await open(server.url, { authToken: TOKEN });
-      assert.deepEqual(await appliedMigrations(store), Object.keys(MIGRATIONS));
+      assert.deepEqual(await appliedMigrations(store), MIGRATED);
     }
     assert.ok(server.requests.every((r) => r.path === "/v2/pipeline"));
     assertEveryRequestAuthorized(server.requests);
@@ -107,7 +112,7 @@ Deno.test("open() migrates a libSQL server's database, sending the auth token", 
     // A token given in the URL works, and the store's URL drops it.
     {
       await using store = await open(`${server.url}?authToken=${TOKEN}`);
-      assert.deepEqual(await appliedMigrations(store), Object.keys(MIGRATIONS));
+      assert.deepEqual(await appliedMigrations(store), MIGRATED);
       assert.equal(store.url.includes(TOKEN), false);
       assert.equal(new URL(store.url).host, new URL(server.url).host);
     }
@@ -199,7 +204,7 @@ Deno.test("open() reaches a libSQL server through WB_DATABASE_URL and WB_DATABAS
       }
       await using store = await opening;
       assert.equal(store.url, server.url);
-      assert.deepEqual(await appliedMigrations(store), Object.keys(MIGRATIONS));
+      assert.deepEqual(await appliedMigrations(store), MIGRATED);
       await loadCatalog(store, { root: ROOT });
     } finally {
       await server.close();

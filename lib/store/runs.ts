@@ -10,7 +10,8 @@ import type { Receipt } from "../schema/receipt.ts";
 import type { CellResult } from "../schema/result.ts";
 import { type RunSettings, RunSettingsSchema } from "../schema/run_settings.ts";
 import type { TraceEvent } from "../trace/event.ts";
-import type { Store } from "./open.ts";
+import type { Store, StoreDialect } from "./open.ts";
+import { placeholder } from "./_dialect.ts";
 import type { Database } from "./tables.ts";
 
 /**
@@ -401,25 +402,26 @@ export interface CellWrite {
   readonly events: readonly TraceEvent[];
 }
 
-/** Rows per INSERT statement (SQLite allows 32,766 bound values). */
+/**
+ * Rows per INSERT statement (SQLite allows 32,766 bound values, PostgreSQL
+ * 65,535).
+ */
 const ROWS_PER_INSERT = 200;
 
 /**
  * Inserts rows with multi-row INSERT statements built here rather than by
  * the query builder: the runner writes tens of thousands of rows a minute,
- * and compiling each statement dominated the write.
+ * and compiling each statement dominated the write. Statement texts are
+ * kept per table, columns and row count.
  */
 async function insertRows<T extends object>(
   trx: Transaction<Database>,
+  dialect: StoreDialect,
   table: keyof Database,
   rows: readonly T[],
 ): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]!) as (keyof T)[];
-  const head = `insert into "${table}" (${
-    columns.map((c) => `"${String(c)}"`).join(", ")
-  }) values `;
-  const tuple = `(${columns.map(() => "?").join(", ")})`;
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const chunk = rows.slice(i, i + ROWS_PER_INSERT);
     const parameters: unknown[] = [];
@@ -428,15 +430,45 @@ async function insertRows<T extends object>(
     }
     await trx.executeQuery(
       CompiledQuery.raw(
-        head + Array.from(chunk, () => tuple).join(", "),
+        insertStatement(dialect, table, columns as string[], chunk.length),
         parameters,
       ),
     );
   }
 }
 
+const statements = new Map<string, string>();
+
+/** `insert into "table" (columns) values (...), (...)` with the dialect's placeholders. */
+function insertStatement(
+  dialect: StoreDialect,
+  table: string,
+  columns: readonly string[],
+  rows: number,
+): string {
+  const key = `${dialect}|${table}|${rows}|${columns.join(",")}`;
+  let text = statements.get(key);
+  if (text === undefined) {
+    text = `insert into "${table}" (${
+      columns.map((c) => `"${c}"`).join(", ")
+    }) values ${
+      Array.from({ length: rows }, (_, r) =>
+        `(${
+          columns.map((_, c) =>
+            placeholder(dialect, r * columns.length + c)
+          )
+            .join(", ")
+        })`).join(", ")
+    }`;
+    statements.set(key, text);
+  }
+  return text;
+}
+
 /** The trace_events row of an event (as `insertTraceEvents` writes it). */
-function eventRow(e: TraceEvent): Omit<Database["trace_events"], "seq"> {
+export function eventRow(
+  e: TraceEvent,
+): Omit<Database["trace_events"], "seq"> {
   return {
     trace_id: e.trace_id,
     index: e.index,
@@ -479,11 +511,20 @@ export async function insertCellRows(
   store: Store,
   rows: CellRows,
 ): Promise<void> {
-  await store.db.transaction().execute(async (trx) => {
-    await insertRows(trx, "model_io", rows.receipts);
-    await insertRows(trx, "results", rows.results);
-    await insertRows(trx, "trace_events", rows.events);
-  });
+  await store.db.transaction().execute((trx) =>
+    insertCellRowsIn(trx, store.dialect, rows)
+  );
+}
+
+/** Inserts a batch's rows inside the caller's transaction. */
+export async function insertCellRowsIn(
+  trx: Transaction<Database>,
+  dialect: StoreDialect,
+  rows: CellRows,
+): Promise<void> {
+  await insertRows(trx, dialect, "model_io", rows.receipts);
+  await insertRows(trx, dialect, "results", rows.results);
+  await insertRows(trx, dialect, "trace_events", rows.events);
 }
 
 /**
@@ -559,7 +600,7 @@ export async function findCachedReceipts(
       { id: string; cache_key: string }
     >(CompiledQuery.raw(
       `select "id", "cache_key" from "model_io" where "cache_key" in (${
-        keys.map(() => "?").join(", ")
+        keys.map((_, i) => placeholder(store.dialect, i)).join(", ")
       }) and "status" = 'ok' and "cached_from" is null order by "created_at"`,
       keys,
     ));

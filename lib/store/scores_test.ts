@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
+import { eachStore } from "./test_stores.ts";
 import { contentHash } from "../content/sha256.ts";
 import { ValidationError } from "../errors.ts";
 import { type Scorecard, ScorecardSchema } from "../schema/scorecard.ts";
-import { open } from "./open.ts";
 import {
   latestScorecard,
   listReceipts,
@@ -60,8 +60,8 @@ function scorecard(runId: string, estimate: number): Scorecard {
   });
 }
 
-Deno.test("listResults() and listReceipts() read a run back into domain types", async () => {
-  await using store = await open(":memory:");
+eachStore.test("listResults() and listReceipts() read a run back into domain types", async ({ openStore }) => {
+  await using store = await openStore();
   await insertTestRun(store, {
     id: "run_a",
     task: "t",
@@ -102,8 +102,8 @@ Deno.test("listResults() and listReceipts() read a run back into domain types", 
   assert.deepEqual(await listResults(store, "run_none"), []);
 });
 
-Deno.test("updateCellChecks() rewrites checks and status only", async () => {
-  await using store = await open(":memory:");
+eachStore.test("updateCellChecks() rewrites checks and status only", async ({ openStore }) => {
+  await using store = await openStore();
   await insertTestRun(store, {
     id: "run_a",
     task: "t",
@@ -131,8 +131,8 @@ Deno.test("updateCellChecks() rewrites checks and status only", async () => {
   assert.equal(after!.output, before!.output);
 });
 
-Deno.test("saveScorecard() is idempotent by content and latestScorecard() returns the last computed", async () => {
-  await using store = await open(":memory:");
+eachStore.test("saveScorecard() is idempotent by content and latestScorecard() returns the last computed", async ({ openStore }) => {
+  await using store = await openStore();
   const a = scorecard("run_a", 0.5);
   const b = scorecard("run_a", 0.7);
   const shaA = await saveScorecard(store, "run_a", a);
@@ -152,8 +152,8 @@ Deno.test("saveScorecard() is idempotent by content and latestScorecard() return
   assert.equal(await latestScorecard(store, "run_b"), undefined);
 });
 
-Deno.test("latestScorecard() refuses a corrupt body", async () => {
-  await using store = await open(":memory:");
+eachStore.test("latestScorecard() refuses a corrupt body", async ({ openStore }) => {
+  await using store = await openStore();
   await store.db.insertInto("scorecards").values({
     sha256: "f".repeat(64),
     "run_id": "run_x",

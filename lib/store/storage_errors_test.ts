@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import assert from "node:assert/strict";
 import Database from "libsql";
 import { loadCatalog } from "../catalog/load_catalog.ts";
@@ -26,9 +27,10 @@ if (missing && !required) {
 const needsOs = { ignore: missing !== undefined && !required };
 
 async function count(store: Store, table: string): Promise<number> {
-  return Number(
-    (await store.client.execute(`SELECT count(*) FROM ${table}`)).rows[0]![0],
-  );
+  const row = (await sql.raw<{ n: number }>(
+    `SELECT count(*) AS n FROM ${table}`,
+  ).execute(store.db)).rows[0]!;
+  return Number(row.n);
 }
 
 function isStorage(failure: string, database: string) {
@@ -141,9 +143,9 @@ Deno.test({
     // Every committed cell is whole: its result has its receipts and events.
     const results = await count(store, "results");
     const orphans = Number(
-      (await store.client.execute(
-        "SELECT count(*) FROM results r LEFT JOIN model_io m ON m.id = r.generation_io_id WHERE m.id IS NULL",
-      )).rows[0]![0],
+      (await sql.raw<{ n: number }>(
+        "SELECT count(*) AS n FROM results r LEFT JOIN model_io m ON m.id = r.generation_io_id WHERE m.id IS NULL",
+      ).execute(store.db)).rows[0]!.n,
     );
     assert.equal(orphans, 0);
     assert.ok(results < 90, `${results} cells committed`);

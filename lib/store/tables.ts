@@ -279,6 +279,40 @@ export interface CatalogHeadsTable {
   created_at: string;
 }
 
+/**
+ * A run's cell as a work queue entry for workers: who holds it and until
+ * when (epoch ms on the database's clock), and whether it is committed.
+ */
+export interface RunCellsTable {
+  run_id: string;
+  case_key: string;
+  repetition: number;
+  /** Planning order: cells are claimed in it. */
+  position: number;
+  /** The worker holding the lease, if any. */
+  worker: string | null;
+  /** When the lease expires, epoch ms; null when unclaimed. */
+  lease_until: number | null;
+  /** How many times the cell was claimed. */
+  claims: Generated<number>;
+  /** 1 once committed. */
+  done: Generated<number>;
+}
+
+/** Per key (`rpm:<provider>`), the next free request slot, epoch ms. */
+export interface RateLimitsTable {
+  key: string;
+  next_ms: number;
+}
+
+/** Per key (`tpm:<provider>`), the tokens a call holds and when, epoch ms. */
+export interface RateUsageTable {
+  id: string;
+  key: string;
+  at_ms: number;
+  tokens: number;
+}
+
 /** The whole database, for Kysely. */
 export interface Database {
   tasks: TasksTable;
@@ -300,4 +334,7 @@ export interface Database {
   alias_moves: AliasMovesTable;
   labels: LabelsTable;
   catalog_heads: CatalogHeadsTable;
+  run_cells: RunCellsTable;
+  rate_limits: RateLimitsTable;
+  rate_usage: RateUsageTable;
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { sql } from "kysely";
 import { canonicalize } from "../content/canonicalize.ts";
 import { contentHash } from "../content/sha256.ts";
 import type { Store } from "./open.ts";
@@ -248,15 +249,24 @@ export async function tamperTestPromptVersion(
   id: string,
   template: string,
 ): Promise<void> {
-  await store.client.execute("DROP TRIGGER prompt_versions_no_update");
-  await store.db.updateTable("prompt_versions").set({
-    template,
-    sha256: contentHash({ system: "", template, params: {} }),
-  }).where("id", "=", id).execute();
-  await store.client.execute(
-    `CREATE TRIGGER prompt_versions_no_update BEFORE UPDATE ON prompt_versions
-     BEGIN SELECT RAISE(ABORT, 'prompt_versions is append-only: UPDATE is refused; record a new row instead'); END`,
-  );
+  const edit = () =>
+    store.db.updateTable("prompt_versions").set({
+      template,
+      sha256: contentHash({ system: "", template, params: {} }),
+    }).where("id", "=", id).execute();
+  if (store.dialect === "postgres") {
+    await sql`ALTER TABLE prompt_versions DISABLE TRIGGER prompt_versions_no_update`
+      .execute(store.db);
+    await edit();
+    await sql`ALTER TABLE prompt_versions ENABLE TRIGGER prompt_versions_no_update`
+      .execute(store.db);
+    return;
+  }
+  await sql`DROP TRIGGER prompt_versions_no_update`.execute(store.db);
+  await edit();
+  await sql`CREATE TRIGGER prompt_versions_no_update BEFORE UPDATE ON prompt_versions
+     BEGIN SELECT RAISE(ABORT, 'prompt_versions is append-only: UPDATE is refused; record a new row instead'); END`
+    .execute(store.db);
 }
 
 /** Cases per slice of the synthetic dataset. */

@@ -1,7 +1,8 @@
+import { sql } from "kysely";
 import assert from "node:assert/strict";
 import { contentHash } from "../content/sha256.ts";
 import { ValidationError } from "../errors.ts";
-import { open } from "../store/open.ts";
+import { open, type Store } from "../store/open.ts";
 import { listTraceEvents } from "../store/trace.ts";
 import { withImportTransaction } from "../store/bundle.ts";
 import { recordCall } from "./record_call.ts";
@@ -12,6 +13,13 @@ const WORKFLOW = {
   name: "pipeline",
   steps: [{ id: "ask" }],
 };
+
+async function rows(
+  store: Store,
+  query: string,
+): Promise<Record<string, unknown>[]> {
+  return (await sql.raw<Record<string, unknown>>(query).execute(store.db)).rows;
+}
 
 Deno.test("recordCall() seals the receipt, prices it and chains a model_call event", async () => {
   await using store = await open(":memory:");
@@ -48,7 +56,7 @@ Deno.test("recordCall() seals the receipt, prices it and chains a model_call eve
     step: "ask",
   });
   assert.equal(call.cost, "0.002000");
-  const row = (await store.client.execute("SELECT * FROM model_io")).rows[0]!;
+  const row = (await rows(store, "SELECT * FROM model_io"))[0]!;
   assert.equal(row["price_id"], contentHash(price));
   assert.equal(row["sha256"], call.sha256);
   const events = await listTraceEvents(store, tracer.traceId);
@@ -94,8 +102,8 @@ Deno.test("recordCall() refuses a call with neither response nor error, and an u
       }),
     RangeError,
   );
-  const rows = await store.client.execute("SELECT count(*) AS n FROM model_io");
-  assert.equal(rows.rows[0]!["n"], 0);
+  const counted = await rows(store, "SELECT count(*) AS n FROM model_io");
+  assert.equal(counted[0]!["n"], 0);
 });
 
 Deno.test("recordCall() removes secret-looking strings from what it records", async () => {
@@ -110,7 +118,7 @@ Deno.test("recordCall() removes secret-looking strings from what it records", as
     latencyMs: 3,
   });
   const dump = JSON.stringify(
-    (await store.client.execute("SELECT * FROM model_io")).rows,
+    await rows(store, "SELECT * FROM model_io"),
   );
   assert.ok(!dump.includes(key));
   assert.match(dump, /\[secret removed\]/);

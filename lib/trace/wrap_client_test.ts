@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import assert from "node:assert/strict";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -15,10 +16,10 @@ const WORKFLOW = {
 };
 
 async function receipts(store: Store): Promise<Record<string, unknown>[]> {
-  const rows = await store.client.execute(
+  const rows = await sql.raw<Record<string, unknown>>(
     "SELECT * FROM model_io ORDER BY created_at, id",
-  );
-  return rows.rows.map((row) => ({ ...row }));
+  ).execute(store.db);
+  return rows.rows;
 }
 
 Deno.test("wrapAnthropic() records a receipt per call with usage, latency and a chained event", async () => {
@@ -239,9 +240,9 @@ Deno.test("wrapAnthropic() records the real SDK's calls to a local stub, and nev
     assert.equal(rows[0]!["text"], "technical");
     assert.equal(rows[0]!["input_tokens"], 11);
     const dump = JSON.stringify(
-      (await store.client.execute("SELECT * FROM model_io")).rows,
+      (await sql.raw("SELECT * FROM model_io").execute(store.db)).rows,
     ) + JSON.stringify(
-      (await store.client.execute("SELECT * FROM trace_events")).rows,
+      (await sql.raw("SELECT * FROM trace_events").execute(store.db)).rows,
     );
     assert.ok(!dump.includes(key));
     assert.ok(!/x-api-key|authorization/i.test(dump));

@@ -1,0 +1,121 @@
+import { autoProgress, SILENT_PROGRESS } from "../experiment/progress.ts";
+import { runWorker } from "../experiment/run_worker.ts";
+import {
+  type Command,
+  DB_OPTION,
+  EXIT,
+  openFromFlag,
+  parseCommandArgs,
+  positiveInt,
+  required,
+  UsageError,
+} from "./command.ts";
+
+const USAGE =
+  `wb worker: work on a run together with other workers sharing the database
+
+Usage:
+  wb worker --run RUN [--concurrency 8] [--rpm N] [--tpm N] [--timeout-ms 60000]
+            [--retries 4] [--cache use|refresh|off] [--lease-seconds 30]
+            [--batch N] [--worker-id ID] [--quiet] [--db URL]
+
+Start as many workers as you like, on this machine or others, on one
+PostgreSQL database (--db postgres://... or WB_DATABASE_URL); on a database
+file, workers on the same machine share it too. Each claims cells with a
+lease it renews while it runs, commits each cell it holds once, and takes
+over cells whose worker died once their lease runs out. --rpm and --tpm are
+limits for all workers together (shared through the database). The last
+worker to finish scores the run. Plan runs for workers with
+wb experiment --plan-only, or join a run any experiment started.
+
+Ctrl-C stops claiming, lets in-flight calls finish, and frees this worker's
+unfinished cells for the others.`;
+
+/** `wb worker`. */
+export const workerCommand: Command = {
+  name: "worker",
+  summary: "work on a run with other workers sharing the database",
+  usage: USAGE,
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, {
+      ...DB_OPTION,
+      run: { type: "string" },
+      concurrency: { type: "string" },
+      rpm: { type: "string" },
+      tpm: { type: "string" },
+      "timeout-ms": { type: "string" },
+      retries: { type: "string" },
+      cache: { type: "string" },
+      "lease-seconds": { type: "string" },
+      batch: { type: "string" },
+      "worker-id": { type: "string" },
+      quiet: { type: "boolean" },
+    });
+    const runId = required(values.run, "run");
+    const cache = values.cache ?? "use";
+    if (cache !== "use" && cache !== "refresh" && cache !== "off") {
+      throw new UsageError(`--cache takes use, refresh or off, not '${cache}'`);
+    }
+    const retries = values.retries === undefined
+      ? undefined
+      : Number(values.retries);
+    if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
+      throw new UsageError(
+        `--retries takes a whole number, not '${values.retries}'`,
+      );
+    }
+    const rpm = positiveInt(values.rpm, "rpm");
+    const tpm = positiveInt(values.tpm, "tpm");
+    const timeoutMs = positiveInt(values["timeout-ms"], "timeout-ms");
+    const concurrency = positiveInt(values.concurrency, "concurrency");
+    const leaseSeconds = positiveInt(values["lease-seconds"], "lease-seconds");
+    const batch = positiveInt(values.batch, "batch");
+    const limits = rpm || tpm
+      ? {
+        ...(rpm ? { requestsPerMinute: rpm } : {}),
+        ...(tpm ? { tokensPerMinute: tpm } : {}),
+      }
+      : undefined;
+    const controller = new AbortController();
+    const onSignal = () => {
+      io.err(
+        "wb worker: stopping: no new claims; in-flight calls finish; this worker's other cells go back to the others",
+      );
+      controller.abort();
+    };
+    Deno.addSignalListener("SIGINT", onSignal);
+    await using store = await openFromFlag(values.db);
+    try {
+      const summary = await runWorker(store, runId, {
+        ...(concurrency ? { concurrency } : {}),
+        ...(limits
+          ? { rateLimits: { anthropic: limits, openai: limits, fake: limits } }
+          : {}),
+        retry: {
+          ...(retries === undefined ? {} : { retries }),
+          ...(timeoutMs ? { timeoutMs } : {}),
+        },
+        cache,
+        ...(leaseSeconds ? { leaseMs: leaseSeconds * 1000 } : {}),
+        ...(batch ? { batch } : {}),
+        ...(values["worker-id"] ? { workerId: values["worker-id"] } : {}),
+        signal: controller.signal,
+        progress: values.quiet ? SILENT_PROGRESS : autoProgress(),
+      });
+      io.out(
+        `worker ${summary.worker_id} on run ${summary.run_id}: committed ${summary.committed} cells (${summary.taken_over} taken over from a worker whose lease ran out, ${summary.lost} lost to another worker), ${summary.adapter_calls} model calls, ${summary.cache_hits} cache hits; run ${summary.run_status}${
+          summary.closed_run ? ", scored by this worker" : ""
+        }`,
+      );
+      if (summary.run_status !== "completed") {
+        io.out(
+          `other workers hold the rest, or resume with: wb worker --run ${summary.run_id}`,
+        );
+        return EXIT.failed;
+      }
+      return EXIT.ok;
+    } finally {
+      Deno.removeSignalListener("SIGINT", onSignal);
+    }
+  },
+};
