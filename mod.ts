@@ -233,8 +233,8 @@ export {
 export {
   leaderboard,
   type LeaderboardEntry,
-  type RankedScorecard,
   type LeaderboardOptions,
+  type RankedScorecard,
   rankScorecards,
 } from "./lib/scoring/leaderboard.ts";
 export {

@@ -128,7 +128,10 @@ const scratch = await Scratch.create(values.root, values.model);
 const sections: string[] = [];
 try {
   await using store = await open(":memory:");
-  const loaded = await loadCatalog(store, { root: scratch.dir, checks: CHECKS });
+  const loaded = await loadCatalog(store, {
+    root: scratch.dir,
+    checks: CHECKS,
+  });
   const tasks = values.task?.split(",") ?? loaded.tasks.map((t) => t.task);
   for (const task of tasks) {
     const text = await simulateTask(store, task);
@@ -187,7 +190,9 @@ async function effectPool(
     await loadCatalog(store, { root: scratch.dir, checks: CHECKS });
     run = await poolRun(store, task, prompt, id);
     measured = (await poolDeltas(store, basePool, run))[slice] ?? 0;
-    if (measured === 0 || Math.abs(measured - target) <= 0.1 * Math.abs(target)) break;
+    if (
+      measured === 0 || Math.abs(measured - target) <= 0.1 * Math.abs(target)
+    ) break;
     // The fake rewrites at most every answer (|delta| <= 0.4).
     requested = Math.max(-0.4, Math.min(0.4, requested * target / measured));
     requested = Math.round(requested * 1000) / 1000;
@@ -265,7 +270,9 @@ async function simulateTask(store: Store, task: string): Promise<string> {
     });
   }
   scenarios.push({
-    name: `judge failing on ${(numbers.judgeFailure * 100).toFixed(0)}% of cells`,
+    name: `judge failing on ${
+      (numbers.judgeFailure * 100).toFixed(0)
+    }% of cells`,
     kind: "judge_failure",
     share: numbers.judgeFailure,
     expect: "INCONCLUSIVE",
@@ -318,7 +325,9 @@ function signed(x: number, digits = 3): string {
 function median(sorted: readonly number[]): number {
   if (sorted.length === 0) return 0;
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return sorted.length % 2
+    ? sorted[mid]!
+    : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function report(
@@ -331,8 +340,13 @@ function report(
     const rows = result.rows.filter((r) => r.repetitions === n);
     const find = (name: string) => rows.find((r) => r.scenario === name);
     const group = (prefix: string, suffix: string) =>
-      rows.filter((r) => r.scenario.startsWith(prefix) && r.scenario.endsWith(suffix));
-    const range = (list: readonly SimulationRow[], rate: (r: SimulationRow) => number) =>
+      rows.filter((r) =>
+        r.scenario.startsWith(prefix) && r.scenario.endsWith(suffix)
+      );
+    const range = (
+      list: readonly SimulationRow[],
+      rate: (r: SimulationRow) => number,
+    ) =>
       list.length === 0
         ? "n/a"
         : `${pct(Math.min(...list.map(rate)))} (worst of ${list.length}; best ${
@@ -347,7 +361,9 @@ function report(
       .flatMap((r) => r.extra_calls).sort((a, b) => a - b);
     lines.push(
       `task ${result.task}, ${prompt} on ${values.model} judged by ${values.judge}; ${result.cases} cases; pools of ${result.pool_repetitions} repetitions; ${numbers.pairs} pairs per scenario at ${n} repetitions; ${
-        settle ? `settling on (budget ${numbers.budget} x the two runs' calls)` : "settling off"
+        settle
+          ? `settling on (budget ${numbers.budget} x the two runs' calls)`
+          : "settling off"
       }; seed ${numbers.seed}`,
       `slice changes through the fake's effect option (requested -> measured in the pools): ${
         effects.join("; ") || "none"
@@ -356,18 +372,28 @@ function report(
       "| scenario | figure | target | measured |",
       "| --- | --- | --- | ---: |",
       `| unchanged candidate | APPROVED / REJECTED | >= 90% / <= 2% | ${
-        unchanged ? `${pct(unchanged.approved_rate)} / ${pct(unchanged.rejected_rate)}` : "n/a"
+        unchanged
+          ? `${pct(unchanged.approved_rate)} / ${pct(unchanged.rejected_rate)}`
+          : "n/a"
       } |`,
-      `| a change well inside the limits (one slice ${signed(numbers.smallDelta, 2)}, each slice in turn) | APPROVED | >= 85% | ${
+      `| a change well inside the limits (one slice ${
+        signed(numbers.smallDelta, 2)
+      }, each slice in turn) | APPROVED | >= 85% | ${
         range(small, (r) => r.approved_rate)
       } |`,
-      `| a clear slice regression (${signed(numbers.sliceDelta, 2)} on one slice, each slice in turn) | REJECTED | >= 90% | ${
+      `| a clear slice regression (${
+        signed(numbers.sliceDelta, 2)
+      } on one slice, each slice in turn) | REJECTED | >= 90% | ${
         range(large, (r) => r.rejected_rate)
       } |`,
-      `| a clear dimension regression (${signed(numbers.dimensionDelta, 1)} on one dimension, each in turn) | REJECTED | >= 90% | ${
+      `| a clear dimension regression (${
+        signed(numbers.dimensionDelta, 1)
+      } on one dimension, each in turn) | REJECTED | >= 90% | ${
         range(dims, (r) => r.rejected_rate)
       } |`,
-      `| judge failing on ${(numbers.judgeFailure * 100).toFixed(0)}% of the candidate's cells | APPROVED | 0% | ${
+      `| judge failing on ${
+        (numbers.judgeFailure * 100).toFixed(0)
+      }% of the candidate's cells | APPROVED | 0% | ${
         judge ? pct(judge.approved_rate) : "n/a"
       } |`,
       `| all of the above | extra calls spent settling, as a share of the two base runs | median <= 50%, max <= 150% | median ${
@@ -377,9 +403,11 @@ function report(
       "| scenario | approved | rejected | inconclusive | extra calls: median / max | looks (mean) | what held it (share of pairs) |",
       "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
       ...rows.map((r) =>
-        `| ${r.scenario} | ${pct(r.approved_rate)} | ${pct(r.rejected_rate)} | ${
-          pct(r.inconclusive_rate)
-        } | ${pct(median(r.extra_calls))} / ${pct(r.extra_calls.at(-1) ?? 0)} | ${
+        `| ${r.scenario} | ${pct(r.approved_rate)} | ${
+          pct(r.rejected_rate)
+        } | ${pct(r.inconclusive_rate)} | ${pct(median(r.extra_calls))} / ${
+          pct(r.extra_calls.at(-1) ?? 0)
+        } | ${
           (r.looks.reduce((s, x) => s + x, 0) / Math.max(1, r.looks.length))
             .toFixed(2)
         } | ${

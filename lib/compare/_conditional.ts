@@ -196,7 +196,6 @@ export function poolNoise(
   };
 }
 
-
 /** The p-value below which a check's own noise is taken instead of the run's (one-sided F test). */
 export const POOL_ALPHA = 0.05;
 
