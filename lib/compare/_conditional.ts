@@ -2,7 +2,7 @@
  * The verdict's inference, conditional on the cases: what a re-run would
  * change is which repetitions each case got, so the noise of a delta is the
  * repetition noise within its cases (Miller 2024, "Adding Error Bars to
- * Evals", section 2: the conditional variance of a mean of case means is
+ * Evals", arXiv:2411.00640: the conditional variance of a mean of case means is
  * the mean of the within-case variances over the repetitions, divided by
  * the number of cases).
  *
