@@ -8,34 +8,12 @@ import {
   required,
   UsageError,
 } from "./command.ts";
+import { about } from "./about.ts";
 import { readKeyFile } from "./_bundle_files.ts";
-
-const USAGE =
-  `wb bundle: export runs, a comparison or a trace as a verifiable bundle
-
-Usage:
-  wb bundle --run RUN [--run RUN ...] -o FILE [options]
-  wb bundle --comparison ID -o FILE [options]
-  wb bundle --trace ID -o FILE [options]
-
-Options:
-  --sign KEYFILE     sign with a private key from wb keygen (Ed25519, DSSE)
-  --redact FIELD     replace a test case field's values, e.g.
-                     input.customer_message, by {"redacted":"sha256:..."} and
-                     remove their text wherever it was copied (repeatable)
-  --db URL           the database (default: WB_DATABASE_URL, then file:workbench.db)
-
-A run brings its task, prompt version, dataset and cases, model configs,
-prices, receipts, results, scorecards and trace; a comparison brings both
-runs, its gates, decisions and alias moves. Prints the payload sha256:
-publish it out of band so others can check the bundle with
-wb verify FILE --expect SHA256. API keys never enter a bundle.`;
 
 /** `wb bundle`. */
 export const bundleCommand: Command = {
-  name: "bundle",
-  summary: "export runs, a comparison or a trace as a verifiable bundle",
-  usage: USAGE,
+  ...about("bundle"),
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,

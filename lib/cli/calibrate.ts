@@ -11,37 +11,13 @@ import {
   required,
   UsageError,
 } from "./command.ts";
+import { about } from "./about.ts";
 import { getModelConfig } from "../store/catalog.ts";
 import { parseJuryKey } from "../scoring/jury.ts";
 
-const USAGE = `wb calibrate: how well a judge agrees with people
-
-Usage:
-  wb calibrate --task TASK --judge MODEL [--labels FILE] [--top N]
-               [--seed N] [--resamples N] [--json] [--db URL]
-
-Stores the labels of FILE (default datasets/TASK.labels.jsonl, when it
-exists; labels stored before are skipped), matches every stored label of
-the task to the judged output it was written for (same case, repetition and
-output sha256, in runs judged by MODEL) and prints, per rubric dimension:
-Spearman's rho and Kendall's tau-b with 95% bootstrap intervals,
-quadratic-weighted kappa, the mean bias (judge minus person: + lenient,
-- strict), the share of exact agreement, the 5x5 confusion table and the
-largest disagreements with the judge's reasoning and the person's note.
-Labels whose output no longer exists in those runs are listed, not matched.
-
-Options:
-  --labels FILE   labels file to store first
-  --top N         disagreements listed per dimension (default 3)
-  --seed N        bootstrap seed (default 1)
-  --resamples N   bootstrap resamples (default 1000)
-  --json          print the calibration as JSON`;
-
 /** `wb calibrate`. */
 export const calibrateCommand: Command = {
-  name: "calibrate",
-  summary: "agreement of a judge with human labels (rho, tau-b, kappa, bias)",
-  usage: USAGE,
+  ...about("calibrate"),
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,

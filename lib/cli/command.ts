@@ -1,8 +1,20 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { open, type Store } from "../store/open.ts";
+import type { Store } from "../store/open.ts";
 
-/** Exit codes every `wb` command uses. */
+/** Exit codes every `wb` command uses; `wb help` prints {@linkcode EXIT_MEANING}. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, inconclusive: 3 } as const;
+
+/** What each exit code means, one line each, as `wb help` prints them. */
+export const EXIT_MEANING: Readonly<Record<keyof typeof EXIT, string>> = {
+  ok:
+    "success; compare/gate: APPROVED; verify, diff, replay: nothing wrong or different",
+  failed:
+    "the result is a failure: compare REJECTED, a bundle that does not verify, bundles that differ, failed or unfinished cells",
+  usage:
+    "bad input, nothing done: unknown command or flag, invalid file, unknown id, unreachable database",
+  inconclusive:
+    "no decision: compare INCONCLUSIVE (not a detected regression), calibrate with no matched labels",
+};
 
 /** Where a command writes; tests pass buffers instead of the terminal. */
 export interface Io {
@@ -58,8 +70,11 @@ export function parseCommandArgs<
 }
 
 /** Opens the store named by `--db`, else `WB_DATABASE_URL`, else the default file. */
-export function openFromFlag(db: string | undefined): Promise<Store> {
-  return open(db);
+export async function openFromFlag(db: string | undefined): Promise<Store> {
+  // Imported here, not above, so that commands which never open a store
+  // (and `wb help`) do not load the database drivers.
+  const { open } = await import("../store/open.ts");
+  return await open(db);
 }
 
 /** Reads a required string flag or throws a UsageError naming it. */

@@ -1,54 +1,65 @@
 import type { Command } from "./command.ts";
-import { bundleCommand } from "./bundle.ts";
-import { calibrateCommand } from "./calibrate.ts";
-import { labelCommand } from "./label.ts";
-import { diffCommand } from "./diff.ts";
-import { exportOtelCommand } from "./export_otel.ts";
-import { importCommand } from "./import.ts";
-import { keygenCommand } from "./keygen.ts";
-import { replayCommand } from "./replay.ts";
-import { reportCommand } from "./report.ts";
-import { rerunCommand } from "./rerun.ts";
-import { verifyCommand } from "./verify.ts";
-import { compareCommand } from "./compare.ts";
-import { experimentCommand } from "./experiment.ts";
-import { gateCommand } from "./gate.ts";
-import { leaderboardCommand } from "./leaderboard.ts";
-import { loadCommand } from "./load.ts";
-import { promoteCommand } from "./promote.ts";
-import { rescoreCommand } from "./rescore.ts";
-import { runsCommand } from "./runs.ts";
-import { showCommand } from "./show.ts";
-import { summaryCommand } from "./summary.ts";
-import { validateCommand } from "./validate.ts";
-import { workerCommand } from "./worker.ts";
+import { about, type CommandName } from "./about.ts";
+
+/**
+ * A row of the command table: the help `wb help` prints (from `about.ts`)
+ * and how to load the command. The command's module is imported only when
+ * the command runs, so each command loads only the code it uses.
+ */
+export interface CommandEntry {
+  /** The word after `wb`, e.g. `load`. */
+  readonly name: string;
+  /** One line for `wb help`. */
+  readonly summary: string;
+  /** Usage text shown by `wb help NAME` and on bad arguments. */
+  readonly usage: string;
+  /** Imports the command's module and returns the command. */
+  load(): Promise<Command>;
+}
+
+/** A table row for the command `name`, loaded by `load` when it runs. */
+function lazy(name: CommandName, load: () => Promise<Command>): CommandEntry {
+  return { ...about(name), load };
+}
 
 /**
  * Every `wb` subcommand, one line each. Add a command by writing
- * `lib/cli/<name>.ts`, importing it above and listing it here.
+ * `lib/cli/<name>.ts`, its help in `about.ts`, and its line here.
  */
-export const COMMANDS: readonly Command[] = [
-  validateCommand,
-  loadCommand,
-  experimentCommand,
-  workerCommand,
-  runsCommand,
-  showCommand,
-  leaderboardCommand,
-  rescoreCommand,
-  compareCommand,
-  summaryCommand,
-  gateCommand,
-  promoteCommand,
-  bundleCommand,
-  verifyCommand,
-  reportCommand,
-  importCommand,
-  keygenCommand,
-  diffCommand,
-  exportOtelCommand,
-  replayCommand,
-  rerunCommand,
-  labelCommand,
-  calibrateCommand,
+export const COMMANDS: readonly CommandEntry[] = [
+  lazy("validate", async () => (await import("./validate.ts")).validateCommand),
+  lazy("load", async () => (await import("./load.ts")).loadCommand),
+  lazy(
+    "experiment",
+    async () => (await import("./experiment.ts")).experimentCommand,
+  ),
+  lazy("worker", async () => (await import("./worker.ts")).workerCommand),
+  lazy("runs", async () => (await import("./runs.ts")).runsCommand),
+  lazy("show", async () => (await import("./show.ts")).showCommand),
+  lazy(
+    "leaderboard",
+    async () => (await import("./leaderboard.ts")).leaderboardCommand,
+  ),
+  lazy("rescore", async () => (await import("./rescore.ts")).rescoreCommand),
+  lazy("compare", async () => (await import("./compare.ts")).compareCommand),
+  lazy("summary", async () => (await import("./summary.ts")).summaryCommand),
+  lazy("gate", async () => (await import("./gate.ts")).gateCommand),
+  lazy("promote", async () => (await import("./promote.ts")).promoteCommand),
+  lazy("bundle", async () => (await import("./bundle.ts")).bundleCommand),
+  lazy("verify", async () => (await import("./verify.ts")).verifyCommand),
+  lazy("report", async () => (await import("./report.ts")).reportCommand),
+  lazy("import", async () => (await import("./import.ts")).importCommand),
+  lazy("keygen", async () => (await import("./keygen.ts")).keygenCommand),
+  lazy("diff", async () => (await import("./diff.ts")).diffCommand),
+  lazy(
+    "export-otel",
+    async () => (await import("./export_otel.ts")).exportOtelCommand,
+  ),
+  lazy("replay", async () => (await import("./replay.ts")).replayCommand),
+  lazy("rerun", async () => (await import("./rerun.ts")).rerunCommand),
+  lazy("label", async () => (await import("./label.ts")).labelCommand),
+  lazy(
+    "calibrate",
+    async () => (await import("./calibrate.ts")).calibrateCommand,
+  ),
 ];

@@ -1,7 +1,6 @@
 import {
   compare,
   DEFAULT_COMPARE_MODE,
-  DEFAULT_SETTLE_SHARE,
   type SettleBudget,
 } from "../compare/compare.ts";
 import { comparisonMarkdown } from "../compare/comparison_markdown.ts";
@@ -20,36 +19,7 @@ import {
   required,
   UsageError,
 } from "./command.ts";
-
-const USAGE =
-  `wb compare: a regression verdict, candidate run against baseline run
-
-Usage:
-  wb compare --baseline RUN --candidate RUN [--mode point|strict|confident]
-             [--settle [--budget CALLS|AMOUNTusd]] [--allow-judge-change]
-             [--limit NAME=VALUE ...] [--seed N] [--markdown FILE] [--json] [--db URL]
-
-Any rubric dimension, slice or the cost per cell past its limit rejects the
-candidate, whatever the average did. Limits: dimension (default -0.25, 1-5
-scale), slice (-0.10, 0-1 scale), cost_growth (0.2 = +20%), unmeasured (0.05:
-the share of a run's cells a dimension or slice may leave unjudged), and
-optionally latency_p95_growth, failure_rate, injection_rate; task.yaml
-'limits' and then --limit override the defaults.
-
-Each limit is decided on the delta's interval over repetitions of these
-cases: breached when the whole interval is past it, within when the whole
-interval is clear of it, undecided otherwise. Modes (default
-${DEFAULT_COMPARE_MODE}): point reads means only; strict rejects an undecided limit;
-confident answers INCONCLUSIVE for it. --settle repeats the cases that decide
-the undecided limits, in both runs, over at most 5 looks, until each is
-decided or the budget is spent: --budget 200 (adapter calls) or --budget
-0.50usd (money); by default ${DEFAULT_SETTLE_SHARE} times the calls the two runs made. Runs
-judged by different judges are refused unless --allow-judge-change (the
-verdict records it).
-
-Exit codes: 0 APPROVED, 1 REJECTED, 3 INCONCLUSIVE, 2 bad input.
---markdown FILE writes a summary for a pull request or job summary;
---json prints the whole verdict.`;
+import { about } from "./about.ts";
 
 /** The exit code of a verdict: 0 APPROVED, 1 REJECTED, 3 INCONCLUSIVE. */
 export function verdictExitCode(verdict: Verdict): number {
@@ -92,9 +62,7 @@ function parseBudget(text: string | undefined): SettleBudget | undefined {
 
 /** `wb compare`. */
 export const compareCommand: Command = {
-  name: "compare",
-  summary: "a regression verdict: candidate run against baseline run",
-  usage: USAGE,
+  ...about("compare"),
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,

@@ -1,4 +1,9 @@
 import assert from "node:assert/strict";
+import {
+  DEFAULT_COMPARE_MODE,
+  DEFAULT_SETTLE_SHARE,
+} from "../compare/compare.ts";
+import { about } from "./about.ts";
 import { open } from "../store/open.ts";
 import {
   type CellPlace,
@@ -146,4 +151,16 @@ Deno.test("wb compare exits 3 on INCONCLUSIVE and 2 on bad input", async () => {
       assert.match(bad.err.join("\n"), message, argv.join(" "));
     }
   }, edgeBase);
+});
+
+Deno.test("wb compare's usage states the defaults compare() uses", () => {
+  const { usage } = about("compare");
+  assert.match(
+    usage,
+    new RegExp(`Modes \\(default\\s+${DEFAULT_COMPARE_MODE}\\)`),
+  );
+  assert.match(
+    usage,
+    new RegExp(`by default ${DEFAULT_SETTLE_SHARE} times the calls`),
+  );
 });

@@ -8,21 +8,8 @@ import {
   parseCommandArgs,
   UsageError,
 } from "./command.ts";
+import { about } from "./about.ts";
 import { openBundleFile } from "./_bundle_files.ts";
-
-const USAGE =
-  `wb diff: what differs between two bundles, or two versions of an artifact
-
-Usage:
-  wb diff A.json B.json
-  wb diff --artifact KEY [--from N] [--to M] [--db URL]
-
-Between bundles: records added, removed and changed per section, with
-unified diffs of prompts, outputs and artifacts and the scorecard figures
-that moved (a baseline run's bundle and a candidate's are paired by task,
-case and repetition). Between artifact versions: a unified diff, by
-default from the original (version 1) to the latest.
-Exit 0 when there is no difference, 1 when there is.`;
 
 function version(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -35,9 +22,7 @@ function version(value: string | undefined, flag: string): number | undefined {
 
 /** `wb diff`. */
 export const diffCommand: Command = {
-  name: "diff",
-  summary: "what differs between two bundles, or two artifact versions",
-  usage: USAGE,
+  ...about("diff"),
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,

@@ -9,44 +9,15 @@ import {
   positiveInt,
   UsageError,
 } from "./command.ts";
+import { about } from "./about.ts";
 import { planRuns } from "../experiment/plan_runs.ts";
 import { tableLines } from "./_table.ts";
 import { listExperimentRuns } from "../store/runs.ts";
 import type { CacheMode } from "../experiment/options.ts";
 
-const USAGE = `wb experiment: run prompt versions x models over a task's dataset
-
-Usage:
-  wb experiment --task T --prompt v1 [--prompt v3 ...] --model fake-fast [--model ...]
-                [--judge fake-judge | --jury ID --jury ID ... [--quorum N]]
-                [--repetitions 3] [--allow-few-repetitions]
-                [--concurrency 8] [--rpm N] [--tpm N] [--timeout-ms 60000] [--retries 4]
-                [--cache use|refresh|off] [--case ID ...] [--quiet] [--db URL]
-  wb experiment --resume EXP_OR_RUN [--concurrency N] [--rpm N] [--tpm N]
-                [--timeout-ms N] [--retries N] [--cache MODE] [--db URL]
-  wb experiment --task T --prompt v1 --model m ... --plan-only [--db URL]
-
---plan-only records the runs (with their settings) without running a cell,
-for workers to run: wb worker --run RUN, on this machine or any other
-sharing the database.
-
-Every run of an experiment is recorded before its first call, with its
-settings (concurrency, rate limits, retries, timeout, cache). --resume
-finishes every run of the experiment (given its id, or any of its runs' ids)
-with those settings; a setting given with --resume overrides them and is
-recorded in the run's trace.
-
---jury judges with several judge configs: each scores on its own, the
-dimension score is the jurors' median, and the jury decides when at least
---quorum jurors scored (default: a majority). See docs/calibration.md.
-
-Ctrl-C stops new calls, lets in-flight ones finish, and leaves the run resumable.`;
-
 /** `wb experiment`. */
 export const experimentCommand: Command = {
-  name: "experiment",
-  summary: "run prompt versions x models over a dataset, recording receipts",
-  usage: USAGE,
+  ...about("experiment"),
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,

@@ -8,26 +8,12 @@ import {
   required,
   UsageError,
 } from "./command.ts";
+import { about } from "./about.ts";
 import { openBundleFile } from "./_bundle_files.ts";
-
-const USAGE = `wb export-otel: a bundle's traces as OpenTelemetry spans
-
-Usage:
-  wb export-otel FILE -o out.jsonl [--content]
-
-Writes the OTLP/JSON file format (JSON Lines, one {"resourceSpans": [...]}
-per trace): an invoke_workflow span per trace, a span per workflow step,
-a CLIENT span per model call with the GenAI semantic conventions'
-attributes, check and rubric scores as gen_ai.evaluation.result events,
-and the call's cost as llm_workbench.cost. Message content (prompts,
-outputs, check details) only with --content. The bundle is verified
-first; one that does not verify is refused (exit 1) and nothing is written.`;
 
 /** `wb export-otel`. */
 export const exportOtelCommand: Command = {
-  name: "export-otel",
-  summary: "a bundle's traces as OTLP/JSON spans (GenAI conventions)",
-  usage: USAGE,
+  ...about("export-otel"),
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,

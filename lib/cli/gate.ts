@@ -16,22 +16,7 @@ import {
   required,
   UsageError,
 } from "./command.ts";
-
-const USAGE = `wb gate: halt points before an alias moves to a prompt version
-
-Usage:
-  wb gate request --task T --version vN --comparison CMP --actor NAME
-                  [--alias production] [--policy FILE] [--approvals N]
-                  [--accept APPROVED ...] [--allow-self-approval] [--json] [--db URL]
-  wb gate approve GATE --actor NAME --reason TEXT [--json] [--db URL]
-  wb gate reject GATE --actor NAME --reason TEXT [--json] [--db URL]
-  wb gate show [GATE] [--task T] [--json] [--db URL]
-
-The default policy needs an APPROVED verdict and one approval by someone other
-than the requester; any rejection blocks. --policy reads a YAML or JSON file
-with accepted_verdicts, approvals, rejection_blocks and allow_self_approval;
---approvals, --accept and --allow-self-approval override its fields.
-A gate resolves once. 'show' lists gates with their status, or one gate in full.`;
+import { about } from "./about.ts";
 
 /** Parses `v3` or `3` into 3. */
 export function parseVersionFlag(value: string, flag = "version"): number {
@@ -100,9 +85,7 @@ function printEvaluation(io: Io, evaluation: GateEvaluation): void {
 
 /** `wb gate`. */
 export const gateCommand: Command = {
-  name: "gate",
-  summary: "request, approve, reject and show gates before a promotion",
-  usage: USAGE,
+  ...about("gate"),
   async run(args, io) {
     const [action, ...rest] = args;
     const { values, positionals } = parseCommandArgs(rest, {

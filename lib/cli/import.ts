@@ -8,24 +8,12 @@ import {
   parseCommandArgs,
   UsageError,
 } from "./command.ts";
+import { about } from "./about.ts";
 import { openBundleFile, readKeyFile } from "./_bundle_files.ts";
-
-const USAGE = `wb import: load a bundle into a database
-
-Usage:
-  wb import FILE [--db URL] [--pubkey KEYFILE.pub] [--expect SHA256]
-
-Verifies the bundle while loading it, in one transaction: nothing is
-written unless it verifies (and, when given, is signed by the key or has
-the expected sha256). Only missing rows are written, so importing twice
-changes nothing. An append-only row (receipt, event, prompt version...)
-that exists with other content is a conflict: nothing is written, exit 1.`;
 
 /** `wb import`. */
 export const importCommand: Command = {
-  name: "import",
-  summary: "load a bundle into a database (verified, idempotent)",
-  usage: USAGE,
+  ...about("import"),
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,

@@ -7,22 +7,11 @@ import {
   required,
   UsageError,
 } from "./command.ts";
-
-const USAGE = `wb keygen: make an Ed25519 key pair for signing bundles
-
-Usage:
-  wb keygen -o KEYFILE [--force]
-
-Writes the private key to KEYFILE (a JWK, file mode 0600: keep it secret)
-and the public key to KEYFILE.pub (publish it, so others can check your
-bundles with wb verify --pubkey KEYFILE.pub). Prints the key id (sha256 of
-the raw public key). Refuses to overwrite an existing KEYFILE unless --force.`;
+import { about } from "./about.ts";
 
 /** `wb keygen`. */
 export const keygenCommand: Command = {
-  name: "keygen",
-  summary: "make an Ed25519 key pair for signing bundles",
-  usage: USAGE,
+  ...about("keygen"),
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,

@@ -13,27 +13,11 @@ import {
   required,
   UsageError,
 } from "./command.ts";
-
-const USAGE = `wb label: record a person's rubric scores of one model output
-
-Usage:
-  wb label --run RUN --case ID [--repetition N] --labeller NAME
-           --score DIM=1..5 [--score DIM=1..5 ...] [--note TEXT] [--db URL]
-  wb label --task TASK --file datasets/TASK.labels.jsonl [--db URL]
-
-The first form labels the output the run produced for that case and
-repetition (default 0): the label is bound to the sha256 of that exact
-output text, so it never matches another output. Dimensions are the task's
-rubric dimensions, scores integers from 1 (bad) to 5 (good).
-The second form stores every label of a labels file (JSON Lines: case_id,
-repetition?, output_sha256, labeller, scores, note?); labels stored before
-are skipped. See docs/calibration.md.`;
+import { about } from "./about.ts";
 
 /** `wb label`. */
 export const labelCommand: Command = {
-  name: "label",
-  summary: "record a person's 1-5 rubric scores of an output (for calibration)",
-  usage: USAGE,
+  ...about("label"),
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,

@@ -8,26 +8,11 @@ import {
   parseCommandArgs,
   required,
 } from "./command.ts";
-
-const USAGE = `wb leaderboard: rank a task's completed runs
-
-Usage:
-  wb leaderboard --task T [--db URL]
-
-Ranks the task's completed runs by aggregate score (0-1), only against runs
-over the same dataset version, the same cases and the same judge (or jury):
-each such group is a table of its own. Within a group, runs whose 95%
-intervals overlap are a technical tie ("tie" beside the tie group) and are
-ordered among themselves by uncached generation cost per cell, cheaper first.
-Cases and cells, judge, cost, latency and failure rate are shown beside.
-Scorecards are computed from stored results; no model is called.`;
+import { about } from "./about.ts";
 
 /** `wb leaderboard`. */
 export const leaderboardCommand: Command = {
-  name: "leaderboard",
-  summary:
-    "rank a task's comparable runs (ties within CI go to the cheaper per cell)",
-  usage: USAGE,
+  ...about("leaderboard"),
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,

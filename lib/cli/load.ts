@@ -7,23 +7,11 @@ import {
   openFromFlag,
   parseCommandArgs,
 } from "./command.ts";
-
-const USAGE = `wb load: validate the catalog and store new versions
-
-Usage:
-  wb load [--root DIR] [--db URL]
-
-Validates prompts/, datasets/ and models.yaml under --root (default: the
-working directory) and, when all is valid, stores in one transaction the
-task definitions, new prompt versions, dataset versions, model configs and
-new price rows. A prompt file edited after it was loaded is refused: add a
-new vN.yaml instead. Prints what was added, or "no new versions".`;
+import { about } from "./about.ts";
 
 /** `wb load`. */
 export const loadCommand: Command = {
-  name: "load",
-  summary: "validate prompts/, datasets/, models.yaml and store new versions",
-  usage: USAGE,
+  ...about("load"),
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,

@@ -11,8 +11,14 @@ import {
   StorageError,
   ValidationError,
 } from "../errors.ts";
-import { type Command, EXIT, type Io, UsageError } from "./command.ts";
-import { COMMANDS } from "./commands.ts";
+import {
+  type Command,
+  EXIT,
+  EXIT_MEANING,
+  type Io,
+  UsageError,
+} from "./command.ts";
+import { type CommandEntry, COMMANDS } from "./commands.ts";
 
 const CONSOLE_IO: Io = {
   out: (l) => console.log(l),
@@ -28,7 +34,7 @@ const FILE_ERRORS = [
   Deno.errors.AlreadyExists,
 ];
 
-function help(commands: readonly Command[]): string {
+function help(commands: readonly (Command | CommandEntry)[]): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
   return [
     "wb: LLM Workbench",
@@ -38,6 +44,11 @@ function help(commands: readonly Command[]): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "wb help <command> shows a command's options.",
+    "",
+    "Exit codes:",
+    ...Object.entries(EXIT).map(([key, code]) =>
+      `  ${code}  ${EXIT_MEANING[key as keyof typeof EXIT]}`
+    ),
   ].join("\n");
 }
 
@@ -46,12 +57,13 @@ function help(commands: readonly Command[]): string {
  *
  * @param argv The words after `wb`.
  * @param io Where to write (the console by default).
- * @param commands The command table (all commands by default).
+ * @param commands The command table (all commands by default): commands, or
+ *   entries that load their command only when it runs.
  */
 export async function main(
   argv: string[],
   io: Io = CONSOLE_IO,
-  commands: readonly Command[] = COMMANDS,
+  commands: readonly (Command | CommandEntry)[] = COMMANDS,
 ): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "help" || name === "--help" || name === "-h") {
@@ -59,15 +71,16 @@ export async function main(
     io.out(target ? target.usage : help(commands));
     return EXIT.ok;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.err(`wb: unknown command '${name}'\n\n${help(commands)}`);
     return EXIT.usage;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    io.out(command.usage);
+    io.out(entry.usage);
     return EXIT.ok;
   }
+  const command = "run" in entry ? entry : await entry.load();
   try {
     return await command.run(rest, io);
   } catch (error) {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { EXIT } from "./command.ts";
 import { COMMANDS } from "./commands.ts";
 import { main } from "./main.ts";
 import { capture } from "./_test_io.ts";
@@ -35,4 +36,86 @@ Deno.test("wb turns a path or database it cannot use into a one-line error and e
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** The modules `lib/cli/main.ts` evaluates before it runs a command: its static import graph. */
+async function staticGraph(): Promise<string[]> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL("./main.ts", import.meta.url).pathname],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  assert.ok(output.success, "deno info failed");
+  const info = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+    roots: string[];
+    modules: {
+      specifier: string;
+      dependencies?: {
+        code?: { specifier: string };
+        isDynamic?: boolean;
+      }[];
+    }[];
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const todo = [...info.roots];
+  while (todo.length) {
+    const specifier = todo.pop()!;
+    if (seen.has(specifier)) continue;
+    seen.add(specifier);
+    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
+      // Type-only imports have no `code`; dynamic ones load when they run.
+      if (dep.code && !dep.isDynamic) todo.push(dep.code.specifier);
+    }
+  }
+  return [...seen];
+}
+
+Deno.test("wb help loads no command module, no npm package and no store: every command is imported only when it runs", async () => {
+  const loaded = await staticGraph();
+  const cli = new URL("./", import.meta.url).href;
+  const names = loaded.map((s) => s.startsWith(cli) ? s.slice(cli.length) : s)
+    .sort();
+  // main, the table, the help texts, the shared command helpers and the errors: nothing else.
+  assert.deepEqual(
+    names,
+    [
+      "about.ts",
+      "command.ts",
+      "commands.ts",
+      "file://" + new URL("../errors.ts", import.meta.url).pathname,
+      "main.ts",
+      "node:util",
+    ].sort(),
+  );
+});
+
+Deno.test("every command in the table loads, and is the command its entry describes", async () => {
+  for (const entry of COMMANDS) {
+    const command = await entry.load();
+    assert.equal(command.name, entry.name);
+    assert.equal(command.summary, entry.summary);
+    assert.equal(command.usage, entry.usage);
+  }
+});
+
+Deno.test("wb help prints every command and one table of exit codes", async () => {
+  const { out, io } = capture();
+  assert.equal(await main(["help"], io), EXIT.ok);
+  const text = out.join("\n");
+  for (const entry of COMMANDS) {
+    assert.match(
+      text,
+      new RegExp(`^  ${entry.name} +${RegExp.escape(entry.summary)}$`, "m"),
+    );
+  }
+  const table = text.slice(text.indexOf("Exit codes:"));
+  for (const code of Object.values(EXIT)) {
+    assert.match(
+      table,
+      new RegExp(`^  ${code}  \\S`, "m"),
+      `exit code ${code}`,
+    );
+  }
+  assert.equal(text.split("Exit codes:").length, 2);
 });

@@ -8,25 +8,12 @@ import {
   parseCommandArgs,
   required,
 } from "./command.ts";
+import { about } from "./about.ts";
 import { parseVersionFlag } from "./gate.ts";
-
-const USAGE =
-  `wb promote: move a task's alias to a prompt version through an approved gate
-
-Usage:
-  wb promote --task T --alias production --version vN --gate GATE --actor NAME [--db URL]
-  wb promote --task T --alias production --show [--json] [--db URL]
-
-The gate must be approved now, judge this task, alias and version, and not have
-been used for a move before. --show prints where the alias points (--json:
-as JSON, for scripts), and exits 2 when the alias was never set.`;
 
 /** `wb promote`. */
 export const promoteCommand: Command = {
-  name: "promote",
-  summary:
-    "move an alias (e.g. production) to a prompt version through an approved gate",
-  usage: USAGE,
+  ...about("promote"),
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,

@@ -6,18 +6,8 @@ import {
   parseCommandArgs,
   UsageError,
 } from "./command.ts";
+import { about } from "./about.ts";
 import { openBundleFile } from "./_bundle_files.ts";
-
-const USAGE = `wb replay: re-score a bundle's receipts with the current checks
-
-Usage:
-  wb replay FILE [--force]
-
-Reads every cell's output from its receipt, runs the checks of the task
-as the bundle recorded it with the current check code, recomputes each
-run's scorecard and compares its figures with the bundle's. No model is
-called. Refuses a bundle that does not verify unless --force.
-Exit 0 when every scorecard is reproduced, 1 when a figure differs.`;
 
 function show(value: unknown): string {
   return JSON.stringify(value);
@@ -25,10 +15,7 @@ function show(value: unknown): string {
 
 /** `wb replay`. */
 export const replayCommand: Command = {
-  name: "replay",
-  summary:
-    "re-score a bundle's receipts with the current checks and diff the figures",
-  usage: USAGE,
+  ...about("replay"),
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,

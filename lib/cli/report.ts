@@ -7,25 +7,11 @@ import {
   parseCommandArgs,
   UsageError,
 } from "./command.ts";
-
-const USAGE = `wb report: render a bundle as one self-contained HTML report
-
-Usage:
-  wb report FILE -o REPORT.html [--expect SHA256] [--samples N]
-
-Verifies the bundle, then writes one HTML file with no script and no
-external resource, readable on a phone and on paper: the verdict and its
-reasons first, key figures, plots, per-slice and per-dimension tables,
-judged samples, the gate timeline, the workflow and the integrity block
-with the command that verifies the bundle. Every text from the bundle is
-escaped. A bundle that does not verify is still rendered, with the failure
-stated first, and the command exits 1.`;
+import { about } from "./about.ts";
 
 /** `wb report`. */
 export const reportCommand: Command = {
-  name: "report",
-  summary: "render a bundle as a self-contained HTML report",
-  usage: USAGE,
+  ...about("report"),
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,

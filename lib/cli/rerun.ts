@@ -7,25 +7,11 @@ import {
   parseCommandArgs,
   UsageError,
 } from "./command.ts";
-
-const USAGE = `wb rerun: execute a bundle's runs again with a model
-
-Usage:
-  wb rerun FILE [--model ID] [--db URL]
-
-Imports the bundle (verified) into the database, runs each run's snapshot
-again (same task, prompt version, dataset version, cases, repetitions and
-judge) with the run's model config or --model ID, with the response cache
-off, and lists the scorecard figures that moved. This calls models: keys
-come from the environment as for wb experiment (the fake provider needs
-none). Without --db it runs in a throwaway in-memory database.
-Exit 0 when every figure is reproduced, 1 when one moved.`;
+import { about } from "./about.ts";
 
 /** `wb rerun`. */
 export const rerunCommand: Command = {
-  name: "rerun",
-  summary: "execute a bundle's runs again with a model and compare",
-  usage: USAGE,
+  ...about("rerun"),
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,

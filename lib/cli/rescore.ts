@@ -7,23 +7,11 @@ import {
   parseCommandArgs,
   UsageError,
 } from "./command.ts";
-
-const USAGE = `wb rescore: re-run a run's checks with the current code
-
-Usage:
-  wb rescore RUN [--db URL]
-
-Reads every cell's output back from its generation receipt, runs the
-task's checks again with the current check code, updates the cells whose
-checks changed, recomputes and stores the scorecard, and records a
-'rescored' event in the run's trace. No model is called; rubric scores are
-kept as judged. RUN may be a unique prefix of a run id.`;
+import { about } from "./about.ts";
 
 /** `wb rescore`. */
 export const rescoreCommand: Command = {
-  name: "rescore",
-  summary: "re-run a run's checks from its receipts (no model calls)",
-  usage: USAGE,
+  ...about("rescore"),
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, DB_OPTION, true);
     const [runId, ...extra] = positionals;

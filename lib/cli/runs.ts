@@ -7,22 +7,11 @@ import {
   openFromFlag,
   parseCommandArgs,
 } from "./command.ts";
-
-const USAGE = `wb runs: list runs, newest first
-
-Usage:
-  wb runs [--task T] [--db URL]
-
-One line per run: its id (any unique prefix of 8 characters or more works
-wherever a run id is asked for), task, prompt version, model, judge,
-repetitions, status and when it started. Interrupted runs continue with
-\`wb experiment --resume RUN\`; \`wb show RUN\` prints a run's scorecard.`;
+import { about } from "./about.ts";
 
 /** `wb runs`. */
 export const runsCommand: Command = {
-  name: "runs",
-  summary: "list runs, newest first (ids, versions, models, status)",
-  usage: USAGE,
+  ...about("runs"),
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,

@@ -16,30 +16,11 @@ import {
   parseCommandArgs,
   UsageError,
 } from "./command.ts";
-
-const USAGE = `wb show: print a run's scorecard
-
-Usage:
-  wb show RUN [--samples N] [--json] [--seed N] [--db URL]
-
-Computes the run's scorecard from its stored results and receipts (no
-model is called) and prints the aggregate score with its 95% confidence
-interval, every slice, every rubric dimension (mean, CI, sigma across
-repetitions), every check's pass rate, injection, failure and judge error
-rates, the judge's agreement with human labels when there are labels
-(rho, tau-b, kappa, bias, n per dimension), latency, tokens and cost. RUN may be a unique prefix of a run id.
-
-Options:
-  --samples N   also print N judged cells: each dimension's score, the
-                judge's reasoning and the evidence it quoted
-  --json        print the scorecard as JSON instead
-  --seed N      bootstrap seed (default 1)`;
+import { about } from "./about.ts";
 
 /** `wb show`. */
 export const showCommand: Command = {
-  name: "show",
-  summary: "print a run's scorecard (--samples N: the judge's reasoning)",
-  usage: USAGE,
+  ...about("show"),
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,

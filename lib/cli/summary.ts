@@ -10,26 +10,11 @@ import {
   parseCommandArgs,
   UsageError,
 } from "./command.ts";
-
-const USAGE =
-  `wb summary: the Markdown summary of a stored comparison or a bundle
-
-Usage:
-  wb summary [CMP] [--task T] [--markdown FILE] [--db URL]
-  wb summary BUNDLE.json [--markdown FILE]
-
-Prints (or writes to FILE) the verdict first, then a table of every limited
-check and the reasons, for a pull request comment or a CI job summary.
-Without CMP, the latest comparison (of --task, when given). The stored
-verdict is checked against its sha256 first. Given a bundle file instead,
-the bundle is verified and summarised (its comparison, or its runs), ending
-with the command that verifies it.`;
+import { about } from "./about.ts";
 
 /** `wb summary`. */
 export const summaryCommand: Command = {
-  name: "summary",
-  summary: "print a stored comparison as Markdown (for pull requests and CI)",
-  usage: USAGE,
+  ...about("summary"),
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,

@@ -4,23 +4,11 @@ import { formatIssue } from "../errors.ts";
 import { SLICES } from "../schema/task.ts";
 import { CHECKS } from "../scoring/checks/registry.ts";
 import { type Command, DB_OPTION, EXIT, parseCommandArgs } from "./command.ts";
-
-const USAGE =
-  `wb validate: check prompts/, datasets/ and models.yaml without writing anything
-
-Usage:
-  wb validate [--root DIR] [--db URL]
-
-Prints every problem as file:line: field: message and exits 2 when the
-catalog is invalid; otherwise prints each task's slice distribution and
-exits 0. --root is the repository root (default: the working directory).
---db is accepted for symmetry with other commands; validate never opens it.`;
+import { about } from "./about.ts";
 
 /** `wb validate`. */
 export const validateCommand: Command = {
-  name: "validate",
-  summary: "check the catalog files and print each task's slice mix",
-  usage: USAGE,
+  ...about("validate"),
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,

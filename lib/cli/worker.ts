@@ -10,32 +10,11 @@ import {
   required,
   UsageError,
 } from "./command.ts";
-
-const USAGE =
-  `wb worker: work on a run together with other workers sharing the database
-
-Usage:
-  wb worker --run RUN [--concurrency 8] [--rpm N] [--tpm N] [--timeout-ms 60000]
-            [--retries 4] [--cache use|refresh|off] [--lease-seconds 30]
-            [--batch N] [--worker-id ID] [--quiet] [--db URL]
-
-Start as many workers as you like, on this machine or others, on one
-PostgreSQL database (--db postgres://... or WB_DATABASE_URL); on a database
-file, workers on the same machine share it too. Each claims cells with a
-lease it renews while it runs, commits each cell it holds once, and takes
-over cells whose worker died once their lease runs out. --rpm and --tpm are
-limits for all workers together (shared through the database). The last
-worker to finish scores the run. Plan runs for workers with
-wb experiment --plan-only, or join a run any experiment started.
-
-Ctrl-C stops claiming, lets in-flight calls finish, and frees this worker's
-unfinished cells for the others.`;
+import { about } from "./about.ts";
 
 /** `wb worker`. */
 export const workerCommand: Command = {
-  name: "worker",
-  summary: "work on a run with other workers sharing the database",
-  usage: USAGE,
+  ...about("worker"),
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,

@@ -2,8 +2,6 @@ import { type Kysely, sql } from "kysely";
 import { type MigrationProvider, Migrator } from "kysely/migration";
 import { ConfigError, StorageError } from "../errors.ts";
 import { migrations } from "./migrations.ts";
-import { openLibsql } from "./_open_libsql.ts";
-import { openPostgres } from "./_open_postgres.ts";
 import type { Database } from "./tables.ts";
 import { withoutCredentials } from "./_url.ts";
 import { storageError } from "./_storage_errors.ts";
@@ -109,7 +107,9 @@ export async function open(
     dialect: StoreDialect;
     file: boolean;
   };
+  // Each engine's driver is imported only when a store of its kind opens.
   if (/^postgres(ql)?:\/\//.test(target)) {
+    const { openPostgres } = await import("./_open_postgres.ts");
     opened = {
       ...openPostgres(target, {
         busyTimeoutMs,
@@ -127,6 +127,7 @@ export async function open(
       );
     }
     try {
+      const { openLibsql } = await import("./_open_libsql.ts");
       opened = {
         ...await openLibsql(clientUrl, {
           busyTimeoutMs,
