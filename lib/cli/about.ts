@@ -23,7 +23,7 @@ const ABOUT = {
       `wb validate: check prompts/, datasets/ and models.yaml without writing anything
 
 Usage:
-  wb validate [--root DIR] [--db URL]
+  wb validate [--root DIR] [--json] [--db URL]
 
 Prints every problem as file:line: field: message and exits 2 when the
 catalog is invalid; otherwise prints each task's slice distribution and
@@ -35,7 +35,7 @@ exits 0. --root is the repository root (default: the working directory).
     usage: `wb load: validate the catalog and store new versions
 
 Usage:
-  wb load [--root DIR] [--db URL]
+  wb load [--root DIR] [--json] [--db URL]
 
 Validates prompts/, datasets/ and models.yaml under --root (default: the
 working directory) and, when all is valid, stores in one transaction the
@@ -52,10 +52,10 @@ Usage:
                 [--judge fake-judge | --jury ID --jury ID ... [--quorum N]]
                 [--repetitions 3] [--allow-few-repetitions]
                 [--concurrency 8] [--rpm N] [--tpm N] [--timeout-ms 60000] [--retries 4]
-                [--cache use|refresh|off] [--case ID ...] [--quiet] [--db URL]
+                [--cache use|refresh|off] [--case ID ...] [--quiet] [--json] [--db URL]
   wb experiment --resume EXP_OR_RUN [--concurrency N] [--rpm N] [--tpm N]
-                [--timeout-ms N] [--retries N] [--cache MODE] [--db URL]
-  wb experiment --task T --prompt v1 --model m ... --plan-only [--db URL]
+                [--timeout-ms N] [--retries N] [--cache MODE] [--json] [--db URL]
+  wb experiment --task T --prompt v1 --model m ... --plan-only [--json] [--db URL]
 
 --plan-only records the runs (with their settings) without running a cell,
 for workers to run: wb worker --run RUN, on this machine or any other
@@ -100,7 +100,7 @@ unfinished cells for the others.`,
     usage: `wb runs: list runs, newest first
 
 Usage:
-  wb runs [--task T] [--db URL]
+  wb runs [--task T] [--json] [--db URL]
 
 One line per run: its id (any unique prefix of 8 characters or more works
 wherever a run id is asked for), task, prompt version, model, judge,
@@ -133,7 +133,7 @@ Options:
     usage: `wb leaderboard: rank a task's completed runs
 
 Usage:
-  wb leaderboard --task T [--db URL]
+  wb leaderboard --task T [--json] [--db URL]
 
 Ranks the task's completed runs by aggregate score (0-1), only against runs
 over the same dataset version, the same cases and the same judge (or jury):
@@ -148,7 +148,7 @@ Scorecards are computed from stored results; no model is called.`,
     usage: `wb rescore: re-run a run's checks with the current code
 
 Usage:
-  wb rescore RUN [--db URL]
+  wb rescore RUN [--json] [--db URL]
 
 Reads every cell's output back from its generation receipt, runs the
 task's checks again with the current check code, updates the cells whose
@@ -192,8 +192,8 @@ Exit codes: 0 APPROVED, 1 REJECTED, 3 INCONCLUSIVE, 2 bad input.
     usage: `wb summary: the Markdown summary of a stored comparison or a bundle
 
 Usage:
-  wb summary [CMP] [--task T] [--markdown FILE] [--db URL]
-  wb summary BUNDLE.json [--markdown FILE]
+  wb summary [CMP] [--task T] [--markdown FILE] [--json] [--db URL]
+  wb summary BUNDLE.json [--markdown FILE] [--json]
 
 Prints (or writes to FILE) the verdict first, then a table of every limited
 check and the reasons, for a pull request comment or a CI job summary.
@@ -249,6 +249,7 @@ Options:
   --redact FIELD     replace a test case field's values, e.g.
                      input.customer_message, by {"redacted":"sha256:..."} and
                      remove their text wherever it was copied (repeatable)
+  --json             print what was written as JSON (docs/cli-json.md)
   --db URL           the database (default: WB_DATABASE_URL, then file:workbench.db)
 
 A run brings its task, prompt version, dataset and cases, model configs,
@@ -263,7 +264,7 @@ wb verify FILE --expect SHA256. API keys never enter a bundle.`,
     usage: `wb verify: check a bundle offline
 
 Usage:
-  wb verify FILE [--pubkey KEYFILE.pub] [--expect SHA256]
+  wb verify FILE [--pubkey KEYFILE.pub] [--expect SHA256] [--json]
 
 Checks strict JSON (duplicate keys refused), the format, every record's
 own hash and table-of-contents entry, the event hash chains, references
@@ -295,7 +296,7 @@ stated first, and the command exits 1.`,
     usage: `wb import: load a bundle into a database
 
 Usage:
-  wb import FILE [--db URL] [--pubkey KEYFILE.pub] [--expect SHA256]
+  wb import FILE [--db URL] [--pubkey KEYFILE.pub] [--expect SHA256] [--json]
 
 Verifies the bundle while loading it, in one transaction: nothing is
 written unless it verifies (and, when given, is signed by the key or has
@@ -321,8 +322,8 @@ the raw public key). Refuses to overwrite an existing KEYFILE unless --force.`,
       `wb diff: what differs between two bundles, or two versions of an artifact
 
 Usage:
-  wb diff A.json B.json
-  wb diff --artifact KEY [--from N] [--to M] [--db URL]
+  wb diff A.json B.json [--json]
+  wb diff --artifact KEY [--from N] [--to M] [--json] [--db URL]
 
 Between bundles: records added, removed and changed per section, with
 unified diffs of prompts, outputs and artifacts and the scorecard figures

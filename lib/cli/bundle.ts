@@ -3,8 +3,10 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   required,
   UsageError,
 } from "./command.ts";
@@ -17,6 +19,7 @@ export const bundleCommand: Command = {
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,
+      ...JSON_OPTION,
       run: { type: "string", multiple: true },
       comparison: { type: "string" },
       trace: { type: "string" },
@@ -63,6 +66,17 @@ export const bundleCommand: Command = {
       redact: values.redact ?? [],
       to: path,
     });
+    if (values.json) {
+      printJson(io, {
+        file: path,
+        sha256: result.sha256,
+        bytes: result.bytes,
+        counts: result.counts,
+        redacted: result.redacted,
+        key_id: result.keyId ?? null,
+      });
+      return EXIT.ok;
+    }
     const c = result.counts;
     const total = Object.values(c).reduce((a, b) => a + b, 0);
     io.out(

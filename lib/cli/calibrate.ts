@@ -6,8 +6,10 @@ import {
   DB_OPTION,
   EXIT,
   type Io,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   required,
   UsageError,
 } from "./command.ts";
@@ -27,7 +29,7 @@ export const calibrateCommand: Command = {
       top: { type: "string" },
       seed: { type: "string" },
       resamples: { type: "string" },
-      json: { type: "boolean" },
+      ...JSON_OPTION,
     });
     const task = required(values.task, "task");
     const judge = required(values.judge, "judge");
@@ -59,12 +61,13 @@ export const calibrateCommand: Command = {
       ...option(values.seed, "seed", (seed) => ({ seed })),
       ...option(values.resamples, "resamples", (resamples) => ({ resamples })),
     });
+    const code = result.matched === 0 ? EXIT.inconclusive : EXIT.ok;
     if (values.json) {
-      io.out(JSON.stringify(result, null, 2));
-      return EXIT.ok;
+      printJson(io, result);
+      return code;
     }
     printCalibration(result, imported, io);
-    return result.matched === 0 ? EXIT.inconclusive : EXIT.ok;
+    return code;
   },
 };
 

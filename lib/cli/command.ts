@@ -47,6 +47,18 @@ export class UsageError extends Error {
 export const DB_OPTION = { db: { type: "string" } } as const;
 
 /**
+ * The `--json` option of every command that prints data: the output is
+ * then one JSON document on stdout, of the shape docs/cli-json.md gives for
+ * the command, and the exit code is the same as without it.
+ */
+export const JSON_OPTION = { json: { type: "boolean" } } as const;
+
+/** Prints a command's `--json` output: one JSON document, indented by two spaces. */
+export function printJson(io: Io, value: unknown): void {
+  io.out(JSON.stringify(value, null, 2));
+}
+
+/**
  * Parses a command's arguments strictly (unknown flags are a UsageError).
  */
 export function parseCommandArgs<

@@ -14,8 +14,10 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   required,
   UsageError,
 } from "./command.ts";
@@ -75,7 +77,7 @@ export const compareCommand: Command = {
       budget: { type: "string" },
       "allow-judge-change": { type: "boolean" },
       markdown: { type: "string" },
-      json: { type: "boolean" },
+      ...JSON_OPTION,
     });
     const baseline = required(values.baseline, "baseline");
     const candidate = required(values.candidate, "candidate");
@@ -107,7 +109,7 @@ export const compareCommand: Command = {
       await Deno.writeTextFile(values.markdown, comparisonMarkdown(result));
     }
     if (values.json) {
-      io.out(JSON.stringify(result, null, 2));
+      printJson(io, result);
     } else {
       io.out(result.summary);
       io.out(

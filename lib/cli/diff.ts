@@ -4,8 +4,10 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   UsageError,
 } from "./command.ts";
 import { about } from "./about.ts";
@@ -26,6 +28,7 @@ export const diffCommand: Command = {
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,
+      ...JSON_OPTION,
       artifact: { type: "string" },
       from: { type: "string" },
       to: { type: "string" },
@@ -41,8 +44,11 @@ export const diffCommand: Command = {
         ...(from === undefined ? {} : { from }),
         ...(to === undefined ? {} : { to }),
       });
-      io.out(patch.trimEnd());
-      return /^@@/m.test(patch) ? EXIT.failed : EXIT.ok;
+      const differs = /^@@/m.test(patch);
+      if (values.json) {
+        printJson(io, { artifact: values.artifact, differs, patch });
+      } else io.out(patch.trimEnd());
+      return differs ? EXIT.failed : EXIT.ok;
     }
     const [a, b, ...extra] = positionals;
     if (!a || !b) {
@@ -52,7 +58,9 @@ export const diffCommand: Command = {
     using left = await openBundleFile(a);
     using right = await openBundleFile(b);
     const diff = await diffBundles(left.readable, right.readable);
-    io.out(diff.text);
+    if (values.json) {
+      printJson(io, { from: a, to: b, changes: diff.changes });
+    } else io.out(diff.text);
     return diff.changes.length === 0 ? EXIT.ok : EXIT.failed;
   },
 };

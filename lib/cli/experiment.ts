@@ -4,9 +4,11 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
   positiveInt,
+  printJson,
   UsageError,
 } from "./command.ts";
 import { about } from "./about.ts";
@@ -21,6 +23,7 @@ export const experimentCommand: Command = {
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,
+      ...JSON_OPTION,
       task: { type: "string" },
       prompt: { type: "string", multiple: true },
       model: { type: "string", multiple: true },
@@ -142,6 +145,18 @@ export const experimentCommand: Command = {
           allowFewerRepetitions: values["allow-few-repetitions"] ?? false,
           ...(values.case ? { cases: values.case } : {}),
         });
+        if (values.json) {
+          printJson(io, {
+            experiment_id: planned.experiment_id,
+            runs: planned.runs.map((run) => ({
+              run_id: run.id,
+              prompt_version_id: run.prompt_version_id,
+              model_config_id: run.model_config_id,
+              status: run.status,
+            })),
+          });
+          return EXIT.ok;
+        }
         io.out(`experiment ${planned.experiment_id}`);
         for (const run of planned.runs) {
           io.out(
@@ -164,6 +179,27 @@ export const experimentCommand: Command = {
           allowFewerRepetitions: values["allow-few-repetitions"] ?? false,
           ...(values.case ? { cases: values.case } : {}),
         });
+      // A run whose every call failed (a wrong key, a model name the
+      // provider does not know) is a failed job, whatever its status.
+      const failed = result.runs.filter((r) =>
+        r.committed > 0 && r.failures === r.committed
+      );
+      for (const run of failed) {
+        io.err(
+          `every generation call of run ${run.run_id} failed: see the errors with \`wb show ${run.run_id}\``,
+        );
+      }
+      const unfinished = await listExperimentRuns(store, result.experiment_id)
+        .then((runs) => runs.filter((r) => r.status !== "completed"));
+      const code = unfinished.length || failed.length ? EXIT.failed : EXIT.ok;
+      if (values.json) {
+        printJson(io, {
+          experiment_id: result.experiment_id,
+          runs: result.runs,
+          unfinished_runs: unfinished.map((r) => r.id),
+        });
+        return code;
+      }
       io.out(`experiment ${result.experiment_id}`);
       const table = [
         [
@@ -197,29 +233,17 @@ export const experimentCommand: Command = {
           "errors, calls and cost are this session's; `wb show RUN` gives the whole run",
         );
       }
-      // A run whose every call failed (a wrong key, a model name the
-      // provider does not know) is a failed job, whatever its status.
-      const failed = result.runs.filter((r) =>
-        r.committed > 0 && r.failures === r.committed
-      );
-      for (const run of failed) {
-        io.err(
-          `every generation call of run ${run.run_id} failed: see the errors with \`wb show ${run.run_id}\``,
-        );
-      }
       for (const run of result.runs.filter((r) => r.unreceipted_calls > 0)) {
         io.out(
           `run ${run.run_id}: ${run.unreceipted_calls} calls were sent but never receipted (cut short by a cancel or a crash; see docs/ARCHITECTURE.md)`,
         );
       }
-      const unfinished = await listExperimentRuns(store, result.experiment_id)
-        .then((runs) => runs.filter((r) => r.status !== "completed"));
       if (unfinished.length > 0) {
         io.out(
           `${unfinished.length} run(s) of the experiment are not complete; resume with: wb experiment --resume ${result.experiment_id}`,
         );
       }
-      return unfinished.length || failed.length ? EXIT.failed : EXIT.ok;
+      return code;
     } finally {
       Deno.removeSignalListener("SIGINT", onSignal);
     }

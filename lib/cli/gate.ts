@@ -11,8 +11,10 @@ import {
   DB_OPTION,
   EXIT,
   type Io,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   required,
   UsageError,
 } from "./command.ts";
@@ -100,10 +102,10 @@ export const gateCommand: Command = {
       "allow-self-approval": { type: "boolean" },
       actor: { type: "string" },
       reason: { type: "string" },
-      json: { type: "boolean" },
+      ...JSON_OPTION,
     }, true);
     const emit = (evaluation: GateEvaluation) => {
-      if (values.json) io.out(JSON.stringify(evaluation, null, 2));
+      if (values.json) printJson(io, evaluation);
       else printEvaluation(io, evaluation);
     };
     switch (action) {
@@ -179,7 +181,7 @@ export const gateCommand: Command = {
           evaluations.push(await evaluateGate(store, row.id));
         }
         if (values.json) {
-          io.out(JSON.stringify(evaluations, null, 2));
+          printJson(io, evaluations);
           return EXIT.ok;
         }
         if (!evaluations.length) io.out("no gates");

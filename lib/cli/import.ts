@@ -4,8 +4,10 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   UsageError,
 } from "./command.ts";
 import { about } from "./about.ts";
@@ -17,6 +19,7 @@ export const importCommand: Command = {
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,
+      ...JSON_OPTION,
       pubkey: { type: "string" },
       expect: { type: "string" },
     }, true);
@@ -33,6 +36,10 @@ export const importCommand: Command = {
         ...(pubkey === undefined ? {} : { pubkey }),
         ...(values.expect === undefined ? {} : { expect: values.expect }),
       });
+      if (values.json) {
+        printJson(io, { file: path, ...result });
+        return EXIT.ok;
+      }
       const sum = (counts: Readonly<Record<string, number>>) =>
         Object.values(counts).reduce((a, b) => a + b, 0);
       io.out(

@@ -4,8 +4,10 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   required,
 } from "./command.ts";
 import { about } from "./about.ts";
@@ -16,11 +18,16 @@ export const leaderboardCommand: Command = {
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,
+      ...JSON_OPTION,
       task: { type: "string" },
     });
     const task = required(values.task, "task");
     await using store = await openFromFlag(values.db);
     const rows = await leaderboard(store, task);
+    if (values.json) {
+      printJson(io, { task, rows });
+      return EXIT.ok;
+    }
     if (rows.length === 0) {
       io.out(`no completed runs for task '${task}'`);
       return EXIT.ok;

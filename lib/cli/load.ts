@@ -4,8 +4,10 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
 } from "./command.ts";
 import { about } from "./about.ts";
 
@@ -15,6 +17,7 @@ export const loadCommand: Command = {
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,
+      ...JSON_OPTION,
       root: { type: "string" },
     });
     await using store = await openFromFlag(values.db);
@@ -22,6 +25,10 @@ export const loadCommand: Command = {
       root: values.root ?? ".",
       checks: CHECKS,
     });
+    if (values.json) {
+      printJson(io, report);
+      return EXIT.ok;
+    }
     if (!report.changed) {
       io.out("no new versions");
       return EXIT.ok;

@@ -43,7 +43,8 @@ function help(commands: readonly (Command | CommandEntry)[]): string {
     "",
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
-    "wb help <command> shows a command's options.",
+    "wb help <command> shows a command's options. Commands that print data",
+    "take --json: one JSON document on stdout, shapes in docs/cli-json.md.",
     "",
     "Exit codes:",
     ...Object.entries(EXIT).map(([key, code]) =>

@@ -4,8 +4,10 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   required,
 } from "./command.ts";
 import { about } from "./about.ts";
@@ -23,7 +25,7 @@ export const promoteCommand: Command = {
       gate: { type: "string" },
       actor: { type: "string" },
       show: { type: "boolean" },
-      json: { type: "boolean" },
+      ...JSON_OPTION,
     });
     const task = required(values.task, "task");
     const alias = required(values.alias, "alias");
@@ -31,7 +33,7 @@ export const promoteCommand: Command = {
     if (values.show) {
       const target = await resolve(store, task, alias);
       if (values.json) {
-        io.out(JSON.stringify(target, null, 2));
+        printJson(io, target);
         return EXIT.ok;
       }
       io.out(
@@ -49,7 +51,7 @@ export const promoteCommand: Command = {
       actor: required(values.actor, "actor"),
     });
     if (values.json) {
-      io.out(JSON.stringify(move, null, 2));
+      printJson(io, move);
       return EXIT.ok;
     }
     io.out(

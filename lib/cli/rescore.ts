@@ -3,8 +3,10 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   UsageError,
 } from "./command.ts";
 import { about } from "./about.ts";
@@ -13,12 +15,19 @@ import { about } from "./about.ts";
 export const rescoreCommand: Command = {
   ...about("rescore"),
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, DB_OPTION, true);
+    const { values, positionals } = parseCommandArgs(args, {
+      ...DB_OPTION,
+      ...JSON_OPTION,
+    }, true);
     const [runId, ...extra] = positionals;
     if (!runId) throw new UsageError("missing RUN");
     if (extra.length > 0) throw new UsageError(`unexpected '${extra[0]}'`);
     await using store = await openFromFlag(values.db);
     const result = await rescore(store, runId);
+    if (values.json) {
+      printJson(io, result);
+      return EXIT.ok;
+    }
     io.out(
       `rescored run ${result.run_id}: ${result.cells} cells, ${result.changed} changed (${result.status_changed} changed status), 0 model calls`,
     );

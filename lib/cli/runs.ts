@@ -1,11 +1,13 @@
-import { listRuns } from "../store/runs.ts";
+import { listRunsBrief } from "../store/runs.ts";
 import { tableLines } from "./_table.ts";
 import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
 } from "./command.ts";
 import { about } from "./about.ts";
 
@@ -15,13 +17,18 @@ export const runsCommand: Command = {
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,
+      ...JSON_OPTION,
       task: { type: "string" },
     });
     await using store = await openFromFlag(values.db);
-    const runs = await listRuns(
+    const runs = await listRunsBrief(
       store,
       values.task === undefined ? {} : { task: values.task },
     );
+    if (values.json) {
+      printJson(io, { runs });
+      return EXIT.ok;
+    }
     if (runs.length === 0) {
       io.out(
         values.task === undefined

@@ -12,8 +12,10 @@ import {
   DB_OPTION,
   EXIT,
   type Io,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   UsageError,
 } from "./command.ts";
 import { about } from "./about.ts";
@@ -25,7 +27,7 @@ export const showCommand: Command = {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,
       samples: { type: "string" },
-      json: { type: "boolean" },
+      ...JSON_OPTION,
       seed: { type: "string" },
     }, true);
     const [runId, ...extra] = positionals;
@@ -42,7 +44,7 @@ export const showCommand: Command = {
       seed === undefined ? {} : { seed },
     );
     if (values.json) {
-      io.out(JSON.stringify({ sha256, scorecard }, null, 2));
+      printJson(io, { sha256, scorecard });
       return EXIT.ok;
     }
     printScorecard(scorecard, sha256, io);

@@ -6,8 +6,10 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   UsageError,
 } from "./command.ts";
 import { about } from "./about.ts";
@@ -18,6 +20,7 @@ export const summaryCommand: Command = {
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,
+      ...JSON_OPTION,
       task: { type: "string" },
       markdown: { type: "string" },
     }, true);
@@ -35,7 +38,15 @@ export const summaryCommand: Command = {
         integrity,
       });
       if (values.markdown) await Deno.writeTextFile(values.markdown, text);
-      else io.out(text.trimEnd());
+      if (values.json) {
+        printJson(io, {
+          source: "bundle",
+          file: target,
+          ok: integrity.ok,
+          sha256: integrity.sha256,
+          markdown: text,
+        });
+      } else if (!values.markdown) io.out(text.trimEnd());
       // The summary says so first; the exit code says so to CI.
       return integrity.ok ? EXIT.ok : EXIT.failed;
     }
@@ -45,7 +56,14 @@ export const summaryCommand: Command = {
     });
     const text = comparisonMarkdown(comparison);
     if (values.markdown) await Deno.writeTextFile(values.markdown, text);
-    else io.out(text.trimEnd());
+    if (values.json) {
+      printJson(io, {
+        source: "comparison",
+        comparison_id: comparison.id,
+        verdict: comparison.verdict,
+        markdown: text,
+      });
+    } else if (!values.markdown) io.out(text.trimEnd());
     return EXIT.ok;
   },
 };

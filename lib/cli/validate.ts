@@ -3,7 +3,14 @@ import { validateCatalog } from "../catalog/validate_catalog.ts";
 import { formatIssue } from "../errors.ts";
 import { SLICES } from "../schema/task.ts";
 import { CHECKS } from "../scoring/checks/registry.ts";
-import { type Command, DB_OPTION, EXIT, parseCommandArgs } from "./command.ts";
+import {
+  type Command,
+  DB_OPTION,
+  EXIT,
+  JSON_OPTION,
+  parseCommandArgs,
+  printJson,
+} from "./command.ts";
 import { about } from "./about.ts";
 
 /** `wb validate`. */
@@ -12,19 +19,30 @@ export const validateCommand: Command = {
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,
+      ...JSON_OPTION,
       root: { type: "string" },
     });
     const root = values.root ?? ".";
     const result = await validateCatalog(root, { checks: CHECKS });
+    const issues = result.ok
+      ? []
+      : result.issues.map((issue) =>
+        issue.file === undefined
+          ? issue
+          : { ...issue, file: join(root, issue.file) }
+      );
+    if (values.json) {
+      printJson(io, {
+        ok: result.ok,
+        root,
+        issues,
+        tasks: result.ok ? result.distribution : [],
+      });
+      return result.ok ? EXIT.ok : EXIT.usage;
+    }
     if (!result.ok) {
-      for (const issue of result.issues) {
-        io.out(formatIssue(
-          issue.file === undefined
-            ? issue
-            : { ...issue, file: join(root, issue.file) },
-        ));
-      }
-      const n = result.issues.length;
+      for (const issue of issues) io.out(formatIssue(issue));
+      const n = issues.length;
       io.err(`${n} problem${n === 1 ? "" : "s"} in the catalog at ${root}`);
       return EXIT.usage;
     }

@@ -3,7 +3,9 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   parseCommandArgs,
+  printJson,
   UsageError,
 } from "./command.ts";
 import { about } from "./about.ts";
@@ -15,6 +17,7 @@ export const verifyCommand: Command = {
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,
+      ...JSON_OPTION,
       pubkey: { type: "string" },
       expect: { type: "string" },
     }, true);
@@ -29,6 +32,17 @@ export const verifyCommand: Command = {
       ...(pubkey === undefined ? {} : { pubkey }),
       ...(values.expect === undefined ? {} : { expect: values.expect }),
     });
+    if (values.json) {
+      printJson(io, {
+        file: path,
+        ...result,
+        problems: result.problems.map((problem) => ({
+          ...problem,
+          description: describe(problem),
+        })),
+      });
+      return result.ok ? EXIT.ok : EXIT.failed;
+    }
     io.out(`${path}: ${result.summary}`);
     if (result.ok) return EXIT.ok;
     for (const problem of result.problems) io.err(`  - ${describe(problem)}`);

@@ -8,7 +8,7 @@ import { canonicalize } from "../content/canonicalize.ts";
 import { NotFoundError } from "../errors.ts";
 import type { Receipt } from "../schema/receipt.ts";
 import type { CellResult } from "../schema/result.ts";
-import { type RunSettings, RunSettingsSchema } from "../schema/run_settings.ts";
+import type { RunSettings } from "../schema/run_settings.ts";
 import type { TraceEvent } from "../trace/event.ts";
 import type { Store, StoreDialect } from "./open.ts";
 import { placeholder } from "./_dialect.ts";
@@ -78,8 +78,16 @@ export interface RunRecord extends NewRun {
   readonly unreceipted_calls: number;
 }
 
-function toRun(row: Selectable<Database["runs"]>): RunRecord {
-  return {
+/**
+ * Turns stored rows into runs, validating their settings. The settings
+ * schema (and zod with it) is imported here, when runs are read whole, so
+ * that listing runs ({@linkcode listRunsBrief}) does not load it.
+ */
+async function toRuns(
+  rows: readonly Selectable<Database["runs"]>[],
+): Promise<RunRecord[]> {
+  const { RunSettingsSchema } = await import("../schema/run_settings.ts");
+  return rows.map((row) => ({
     ...row,
     status: row.status as RunStatus,
     flags: JSON.parse(row.flags),
@@ -87,7 +95,7 @@ function toRun(row: Selectable<Database["runs"]>): RunRecord {
     settings: row.settings === null
       ? null
       : RunSettingsSchema.parse(JSON.parse(row.settings)),
-  };
+  }));
 }
 
 function runRow(run: NewRun): Insertable<Database["runs"]> {
@@ -141,7 +149,7 @@ export async function listExperimentRuns(
   const rows = await store.db.selectFrom("runs").selectAll()
     .where("experiment_id", "=", experimentId)
     .orderBy("position").orderBy("created_at").orderBy("id").execute();
-  return rows.map(toRun);
+  return await toRuns(rows);
 }
 
 /** Records the settings a run now runs with (a resume's override). */
@@ -211,7 +219,7 @@ export async function getRun(store: Store, id: string): Promise<RunRecord> {
     if (rows.length === 1) row = rows[0];
   }
   if (!row) throw new NotFoundError("run", id, "list runs with `wb runs`");
-  return toRun(row);
+  return (await toRuns([row]))[0]!;
 }
 
 /**
@@ -252,7 +260,56 @@ export async function listRuns(
     "desc",
   );
   if (options.task) query = query.where("task", "=", options.task);
-  return (await query.execute()).map(toRun);
+  return await toRuns(await query.execute());
+}
+
+/** A run in brief, as `wb runs` lists it: what it is and where it is, without its settings or workflow. */
+export type RunBrief = Pick<
+  RunRecord,
+  | "id"
+  | "experiment_id"
+  | "task"
+  | "prompt_version_id"
+  | "model_config_id"
+  | "judge_config_id"
+  | "dataset_id"
+  | "repetitions"
+  | "status"
+  | "created_at"
+  | "finished_at"
+>;
+
+/**
+ * Runs, newest first, optionally of one task, as summaries: the columns a
+ * listing shows, read without parsing each run's settings (so a listing
+ * loads neither the settings schema nor zod).
+ *
+ * @param store The open store.
+ * @param options `task`: only the runs of this task.
+ * @returns The summaries (empty when none is stored), in the order of {@linkcode listRuns}.
+ */
+export async function listRunsBrief(
+  store: Store,
+  options: { task?: string } = {},
+): Promise<RunBrief[]> {
+  let query = store.db.selectFrom("runs").select([
+    "id",
+    "experiment_id",
+    "task",
+    "prompt_version_id",
+    "model_config_id",
+    "judge_config_id",
+    "dataset_id",
+    "repetitions",
+    "status",
+    "created_at",
+    "finished_at",
+  ]).orderBy("created_at", "desc");
+  if (options.task) query = query.where("task", "=", options.task);
+  return (await query.execute()).map((row) => ({
+    ...row,
+    status: row.status as RunStatus,
+  }));
 }
 
 /** Sets a run's status (and finish time). */
