@@ -326,7 +326,9 @@ export type {
 export {
   getRun,
   listRuns,
+  listRunsBrief,
   type NewRun,
+  type RunBrief,
   type RunRecord,
   type RunStatus,
 } from "./lib/store/runs.ts";

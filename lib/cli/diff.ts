@@ -59,7 +59,13 @@ export const diffCommand: Command = {
     using right = await openBundleFile(b);
     const diff = await diffBundles(left.readable, right.readable);
     if (values.json) {
-      printJson(io, { from: a, to: b, changes: diff.changes });
+      printJson(io, {
+        from: a,
+        to: b,
+        a: diff.a,
+        b: diff.b,
+        changes: diff.changes,
+      });
     } else io.out(diff.text);
     return diff.changes.length === 0 ? EXIT.ok : EXIT.failed;
   },

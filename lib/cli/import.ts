@@ -37,7 +37,14 @@ export const importCommand: Command = {
         ...(values.expect === undefined ? {} : { expect: values.expect }),
       });
       if (values.json) {
-        printJson(io, { file: path, ...result });
+        printJson(io, {
+          file: path,
+          sha256: result.sha256,
+          inserted: result.inserted,
+          unchanged: result.unchanged,
+          differing: result.differing,
+          redacted: result.redacted,
+        });
         return EXIT.ok;
       }
       const sum = (counts: Readonly<Record<string, number>>) =>

@@ -8,16 +8,22 @@ import { main } from "./main.ts";
 import { capture } from "./_test_io.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
+// CI sets WB_REQUIRE_TOOLS=1 (.ci/run): there a missing jq fails the test.
+const jqMissing = await new Deno.Command("jq", { args: ["--version"] }).output()
+  .then((o) => !o.success, () => true);
+const required = Deno.env.get("WB_REQUIRE_TOOLS") === "1";
 const CASES = ["st-001", "st-002", "st-003", "st-020", "st-025", "st-028"];
 
 /** Runs `wb ARGV` and returns its exit code and its stdout parsed as JSON. */
 async function wbJson(
   argv: string[],
-): Promise<{ code: number; json: Record<string, unknown>; err: string[] }> {
+): Promise<
+  { code: number; json: Record<string, unknown>; err: string[]; text: string }
+> {
   const { out, err, io } = capture();
   const code = await main([...argv, "--json"], io);
   assert.equal(out.length, 1, `one JSON document from wb ${argv.join(" ")}`);
-  return { code, json: JSON.parse(out[0]!), err };
+  return { code, json: JSON.parse(out[0]!), err, text: out[0]! };
 }
 
 function isSha256(value: unknown): boolean {
@@ -29,6 +35,7 @@ Deno.test("--json: every command that prints data prints one JSON document of it
   const db = `file:${dir}/wb.db`;
   try {
     let runIds: string[] = [];
+    let experimentOutput = "";
     let comparisonId = "";
     const bundleFile = `${dir}/runs.json`;
 
@@ -79,7 +86,7 @@ Deno.test("--json: every command that prints data prints one JSON document of it
     });
 
     await t.step("wb experiment --json", async () => {
-      const { code, json } = await wbJson([
+      const { code, json, text } = await wbJson([
         "experiment",
         "--task",
         "support_triage",
@@ -118,6 +125,39 @@ Deno.test("--json: every command that prints data prints one JSON document of it
       }
       assert.deepEqual(json.unfinished_runs, []);
       runIds = runs.map((r) => r.run_id);
+      experimentOutput = text;
+    });
+
+    await t.step({
+      name:
+        "the prompt-gate workflow reads the run ids from wb experiment --json with jq",
+      ignore: jqMissing && !required,
+      async fn() {
+        if (jqMissing) throw new Error("WB_REQUIRE_TOOLS=1 but jq is missing");
+        const workflow = await Deno.readTextFile(
+          `${ROOT}docs/github-actions/prompt-gate.yml`,
+        );
+        const program =
+          /run_of\(\) \{ echo "\$out" \| jq -r --arg pv "\$1" '([^']+)'; \}/
+            .exec(workflow)?.[1];
+        assert.ok(program, "the workflow's run_of() jq program");
+        for (const [i, version] of ["v2", "v5"].entries()) {
+          const child = new Deno.Command("jq", {
+            args: ["-r", "--arg", "pv", `support_triage@${version}`, program],
+            stdin: "piped",
+            stdout: "piped",
+          }).spawn();
+          const writer = child.stdin.getWriter();
+          await writer.write(new TextEncoder().encode(experimentOutput));
+          await writer.close();
+          const output = await child.output();
+          assert.ok(output.success);
+          assert.equal(
+            new TextDecoder().decode(output.stdout).trim(),
+            runIds[i],
+          );
+        }
+      },
     });
 
     await t.step("wb runs --json", async () => {
@@ -248,6 +288,8 @@ Deno.test("--json: every command that prints data prints one JSON document of it
       assert.ok(isSha256(json.sha256));
       assert.deepEqual(json.problems, []);
       assert.equal(json.signature, "none");
+      assert.equal(json.key_id, null);
+      assert.equal((json.counts as { runs: number }).runs, 2);
       const wrong = await wbJson([
         "verify",
         bundleFile,
@@ -301,6 +343,8 @@ Deno.test("--json: every command that prints data prints one JSON document of it
       assert.equal(code, 1);
       assert.equal(json.from, bundleFile);
       assert.equal(json.to, other);
+      assert.equal((json.a as { ok: boolean }).ok, true);
+      assert.ok(isSha256((json.b as { sha256: string }).sha256));
       assert.ok((json.changes as unknown[]).length > 0);
       const same = await wbJson(["diff", bundleFile, bundleFile]);
       assert.equal(same.code, 0);

@@ -35,7 +35,13 @@ export const verifyCommand: Command = {
     if (values.json) {
       printJson(io, {
         file: path,
-        ...result,
+        ok: result.ok,
+        sha256: result.sha256,
+        signature: result.signature,
+        key_id: result.keyId,
+        counts: result.counts,
+        redacted: result.redacted,
+        summary: result.summary,
         problems: result.problems.map((problem) => ({
           ...problem,
           description: describe(problem),

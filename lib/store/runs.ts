@@ -280,13 +280,34 @@ export type RunBrief = Pick<
 >;
 
 /**
- * Runs, newest first, optionally of one task, as summaries: the columns a
+ * Runs, newest first, optionally of one task, in brief: the columns a
  * listing shows, read without parsing each run's settings (so a listing
  * loads neither the settings schema nor zod).
  *
  * @param store The open store.
  * @param options `task`: only the runs of this task.
- * @returns The summaries (empty when none is stored), in the order of {@linkcode listRuns}.
+ * @returns The briefs (empty when none is stored), in the order of {@linkcode listRuns}.
+ *
+ * @example The runs of a planned experiment, in brief
+ * ```ts
+ * import { listRunsBrief, loadCatalog, open, planRuns } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * await using store = await open(":memory:");
+ * await loadCatalog(store);
+ * await planRuns(store, {
+ *   task: "resume_matching",
+ *   prompts: ["v1"],
+ *   models: ["fake-fast"],
+ *   cases: ["rm-001"],
+ *   repetitions: 1,
+ *   allowFewerRepetitions: true,
+ * });
+ * const [run] = await listRunsBrief(store, { task: "resume_matching" });
+ * assert.equal(run?.status, "planned");
+ * assert.equal(run?.prompt_version_id, "resume_matching@v1");
+ * assert.equal("settings" in run!, false);
+ * ```
  */
 export async function listRunsBrief(
   store: Store,
