@@ -4,6 +4,7 @@
  * docs/cli-json.md promises, section by section.
  */
 import assert from "node:assert/strict";
+import { COMMANDS } from "./commands.ts";
 import { main } from "./main.ts";
 import { capture } from "./_test_io.ts";
 
@@ -375,4 +376,12 @@ Deno.test("--json: every command that prints data prints one JSON document of it
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("docs/cli-json.md has one section per command that offers --json, and no other", async () => {
+  const doc = await Deno.readTextFile(`${ROOT}docs/cli-json.md`);
+  const sections = [...doc.matchAll(/^## wb ([a-z-]+)$/gm)].map((m) => m[1]);
+  const offering = COMMANDS.filter((c) => /\[--json\]|--json /.test(c.usage))
+    .map((c) => c.name);
+  assert.deepEqual([...sections].sort(), [...offering].sort());
 });
