@@ -121,6 +121,10 @@ try {
   };
   const db = (name: string) => `${work}/${name}.db`;
 
+  // First, on a machine not yet busy with the other parts.
+  console.error("9. CLI start-up");
+  const cli = await part("_bench_cli.ts", [work]);
+
   console.error("1. Overhead");
   const overhead = await part("_bench_overhead.ts", [
     catalogs.overhead,
@@ -283,6 +287,34 @@ try {
   };
 
   const rss = (f: Figures) => Math.round(f.peak_rss_bytes / MB);
+  /** Part 9: `wb help` and `wb runs` as a user runs them (scripts/_bench_cli.ts). */
+  const cliRows = (f: Figures): Row[] =>
+    (["help", "runs"] as const).flatMap((name) => {
+      const c = f[name] as {
+        command: string;
+        wall_ms_median: number;
+        peak_rss_bytes_max: number;
+      };
+      const mb = Math.round(c.peak_rss_bytes_max / MB);
+      return [
+        {
+          part: "9 cli",
+          figure: `${c.command}: wall time, fresh process (median)`,
+          value: c.wall_ms_median,
+          unit: "ms",
+          target: "<= 150",
+          met: c.wall_ms_median <= 150,
+        },
+        {
+          part: "9 cli",
+          figure: `${c.command}: peak RSS (largest)`,
+          value: mb,
+          unit: "MB",
+          target: "<= 70",
+          met: mb <= 70,
+        },
+      ];
+    });
   const limitRate = n(limit.stringify_webcrypto_mb_per_second);
   const rows: Row[] = [
     {
@@ -515,6 +547,7 @@ try {
       met: n(scoring.compare_ms) < 2000,
     },
     ...postgresRows(),
+    ...cliRows(cli),
   ];
 
   const results = {
@@ -539,6 +572,7 @@ try {
       bundle: { export: exported, verify: verified, import: imported, limit },
       scoring,
       postgres,
+      cli,
     },
   };
   await Deno.mkdir(new URL(".", `file://${values.out}`), { recursive: true });

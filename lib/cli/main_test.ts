@@ -38,16 +38,17 @@ Deno.test("wb turns a path or database it cannot use into a one-line error and e
   }
 });
 
-/** The modules `lib/cli/main.ts` evaluates before it runs a command: its static import graph. */
-async function staticGraph(): Promise<string[]> {
+/** The modules `module` evaluates before it runs anything: its static import graph (npm packages as `npm:NAME@VERSION`). */
+async function staticGraph(module = "./main.ts"): Promise<string[]> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", new URL("./main.ts", import.meta.url).pathname],
+    args: ["info", "--json", new URL(module, import.meta.url).pathname],
     stdout: "piped",
     stderr: "inherit",
   }).output();
   assert.ok(output.success, "deno info failed");
   const info = JSON.parse(new TextDecoder().decode(output.stdout)) as {
     roots: string[];
+    redirects: Record<string, string>;
     modules: {
       specifier: string;
       dependencies?: {
@@ -68,7 +69,7 @@ async function staticGraph(): Promise<string[]> {
       if (dep.code && !dep.isDynamic) todo.push(dep.code.specifier);
     }
   }
-  return [...seen];
+  return [...seen].map((s) => info.redirects[s] ?? s);
 }
 
 Deno.test("wb help loads no command module, no npm package and no store: every command is imported only when it runs", async () => {
@@ -118,4 +119,28 @@ Deno.test("wb help prints every command and one table of exit codes", async () =
     );
   }
   assert.equal(text.split("Exit codes:").length, 2);
+});
+
+Deno.test("no command loads a provider SDK, Plot or linkedom before it needs them; mod.ts loads no SDK", async () => {
+  const heavy =
+    /^npm:\/?(openai|@anthropic-ai\/sdk|@observablehq\/plot|linkedom)@/;
+  // The SDKs load on an adapter's first call; Plot and linkedom with the
+  // report's charts, which only `wb report` draws.
+  const charts = new Set(["report"]);
+  for (const entry of COMMANDS) {
+    const file = entry.name.replace("-", "_");
+    const loaded = (await staticGraph(`./${file}.ts`))
+      .filter((s) => heavy.test(s))
+      .filter((s) => !(charts.has(entry.name) && /plot|linkedom/.test(s)));
+    assert.deepEqual(loaded, [], entry.name);
+  }
+  const mod = await staticGraph("../../mod.ts");
+  assert.deepEqual(
+    mod.filter((s) => /^npm:\/?(openai|@anthropic-ai\/sdk)@/.test(s)),
+    [],
+  );
+  assert.ok(
+    mod.some((s) => /^npm:\/?@observablehq\/plot@/.test(s)),
+    "the graph lists npm packages",
+  );
 });

@@ -4,13 +4,7 @@
  * @module
  */
 
-import Anthropic, {
-  AnthropicError,
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-} from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import { ConfigError } from "../errors.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import {
@@ -89,20 +83,30 @@ export function createAnthropicAdapter(
     );
   }
   const apiKey = resolveApiKey(config, ANTHROPIC_API_KEY_ENV, options.env);
+  const timeout = timeoutOf(config);
   const timer = new CallTimer();
-  const client = new Anthropic({
-    apiKey,
-    maxRetries: 0,
-    timeout: timeoutOf(config),
-    ...(config.base_url === undefined ? {} : { baseURL: config.base_url }),
-    fetch: timer.fetch(options.fetch),
-  });
+  // The SDK is imported by the first call, so that a process which never
+  // calls Anthropic (a fake run, `wb runs`, `import` of the toolkit) does not
+  // load it.
+  let connected: Promise<{ sdk: Sdk; client: Anthropic }> | undefined;
+  const connect = () =>
+    connected ??= import("@anthropic-ai/sdk").then((sdk) => ({
+      sdk,
+      client: new sdk.default({
+        apiKey,
+        maxRetries: 0,
+        timeout,
+        ...(config.base_url === undefined ? {} : { baseURL: config.base_url }),
+        fetch: timer.fetch(options.fetch),
+      }),
+    }));
   const where = `Anthropic call to model "${config.model}"`;
   return {
     provider: "anthropic",
     model: config.model,
     async call(request: ModelRequest): Promise<ModelResponse> {
       const body = buildBody(config, request);
+      const { sdk, client } = await connect();
       let message: unknown;
       let timing: CallTiming = {};
       try {
@@ -115,7 +119,7 @@ export function createAnthropicAdapter(
           )
         );
       } catch (error) {
-        throw toProviderError(where, error, request.signal);
+        throw toProviderError(sdk, where, error, request.signal);
       }
       return {
         ...parseMessage(where, message, config, request),
@@ -206,7 +210,17 @@ function parseUsage(usage: unknown): Usage | null {
   };
 }
 
+/** The `@anthropic-ai/sdk` module, imported by an adapter's first call. */
+type Sdk = typeof import("@anthropic-ai/sdk");
+
 function toProviderError(
+  {
+    AnthropicError,
+    APIConnectionError,
+    APIConnectionTimeoutError,
+    APIError,
+    APIUserAbortError,
+  }: Sdk,
   where: string,
   error: unknown,
   signal: AbortSignal | undefined,

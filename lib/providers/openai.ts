@@ -6,13 +6,7 @@
  * @module
  */
 
-import OpenAI, {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-  OpenAIError,
-} from "openai";
+import type OpenAI from "openai";
 import { ConfigError } from "../errors.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import {
@@ -87,25 +81,35 @@ export function createOpenAIAdapter(
     );
   }
   const apiKey = resolveApiKey(config, OPENAI_API_KEY_ENV, options.env);
+  const timeout = timeoutOf(config);
   const timer = new CallTimer();
-  const client = new OpenAI({
-    apiKey,
-    // Explicit nulls keep the SDK from reading more credentials from the environment.
-    adminAPIKey: null,
-    organization: null,
-    project: null,
-    webhookSecret: null,
-    maxRetries: 0,
-    timeout: timeoutOf(config),
-    ...(config.base_url === undefined ? {} : { baseURL: config.base_url }),
-    fetch: timer.fetch(options.fetch),
-  });
+  // The SDK is imported by the first call, so that a process which never
+  // calls OpenAI (a fake run, `wb runs`, `import` of the toolkit) does not
+  // load it.
+  let connected: Promise<{ sdk: Sdk; client: OpenAI }> | undefined;
+  const connect = () =>
+    connected ??= import("openai").then((sdk) => ({
+      sdk,
+      client: new sdk.default({
+        apiKey,
+        // Explicit nulls keep the SDK from reading more credentials from the environment.
+        adminAPIKey: null,
+        organization: null,
+        project: null,
+        webhookSecret: null,
+        maxRetries: 0,
+        timeout,
+        ...(config.base_url === undefined ? {} : { baseURL: config.base_url }),
+        fetch: timer.fetch(options.fetch),
+      }),
+    }));
   const where = `OpenAI call to model "${config.model}"`;
   return {
     provider: "openai",
     model: config.model,
     async call(request: ModelRequest): Promise<ModelResponse> {
       const body = buildBody(config, request);
+      const { sdk, client } = await connect();
       let completion: unknown;
       let timing: CallTiming = {};
       try {
@@ -118,7 +122,7 @@ export function createOpenAIAdapter(
           )
         );
       } catch (error) {
-        throw toProviderError(where, error, request.signal);
+        throw toProviderError(sdk, where, error, request.signal);
       }
       return {
         ...parseCompletion(where, completion, config),
@@ -227,7 +231,17 @@ function parseUsage(usage: unknown): Usage | null {
   };
 }
 
+/** The `openai` module, imported by an adapter's first call. */
+type Sdk = typeof import("openai");
+
 function toProviderError(
+  {
+    APIConnectionError,
+    APIConnectionTimeoutError,
+    APIError,
+    APIUserAbortError,
+    OpenAIError,
+  }: Sdk,
   where: string,
   error: unknown,
   signal: AbortSignal | undefined,

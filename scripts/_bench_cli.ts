@@ -1,0 +1,130 @@
+// deno-lint-ignore-file no-console
+/**
+ * Benchmark part: `wb help` and `wb runs` as a user runs them. Each is a
+ * fresh `deno run` of `lib/cli/main.ts` with the `wb` task's permissions, in
+ * the checkout (so its deno.json and lock apply), under GNU time for the
+ * child's peak RSS; wall time is measured around the child by this process.
+ * `wb runs` reads a small database made first by `wb load` and a 60-cell
+ * `wb experiment` on the fake provider. One run of each is a warm-up (Deno's
+ * module cache); the figures are the median wall time and the largest peak
+ * RSS of the next `--repeat` runs.
+ *
+ * Usage: deno run -A scripts/_bench_cli.ts WORK_DIR [--repeat 10]
+ * Prints progress to stderr and the figures as one JSON line on stdout.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { peakRss } from "./_bench_util.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+/** The permissions of `deno task wb` (deno.json). */
+const WB = [
+  "run",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-ffi",
+  "--allow-net",
+  "--allow-sys",
+  `${ROOT}lib/cli/main.ts`,
+];
+const TIME = "/usr/bin/time";
+
+/** One `wb` run: its wall time and the child's peak RSS. */
+interface Sample {
+  wall_ms: number;
+  peak_rss_bytes: number;
+}
+
+async function wb(args: string[], timed = true): Promise<Sample> {
+  const started = performance.now();
+  const output = await new Deno.Command(
+    timed ? TIME : Deno.execPath(),
+    {
+      args: timed ? ["-f", "%M", Deno.execPath(), ...WB, ...args] : [
+        ...WB,
+        ...args,
+      ],
+      cwd: ROOT,
+      stdout: "null",
+      stderr: "piped",
+    },
+  ).output();
+  const wall = performance.now() - started;
+  const stderr = new TextDecoder().decode(output.stderr).trim();
+  if (!output.success) {
+    throw new Error(`wb ${args.join(" ")} failed:\n${stderr}`);
+  }
+  const kb = timed ? Number(stderr.split("\n").at(-1)) : NaN;
+  if (timed && !Number.isFinite(kb)) {
+    throw new Error(`${TIME} printed no peak RSS: ${stderr}`);
+  }
+  return { wall_ms: wall, peak_rss_bytes: kb * 1024 };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? sorted[mid]!
+    : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function measure(args: string[], repeat: number) {
+  await wb(args); // warm-up
+  const samples: Sample[] = [];
+  for (let i = 0; i < repeat; i++) samples.push(await wb(args));
+  return {
+    command: `wb ${args.join(" ")}`,
+    runs: repeat,
+    wall_ms_median: Math.round(median(samples.map((s) => s.wall_ms))),
+    wall_ms_max: Math.round(Math.max(...samples.map((s) => s.wall_ms))),
+    peak_rss_bytes_max: Math.max(...samples.map((s) => s.peak_rss_bytes)),
+    samples,
+  };
+}
+
+const { positionals, values } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: { repeat: { type: "string", default: "10" } },
+});
+const work = positionals[0];
+if (!work) throw new Error("usage: _bench_cli.ts WORK_DIR [--repeat N]");
+const repeat = Number(values.repeat);
+try {
+  await Deno.stat(TIME);
+} catch {
+  throw new Error(
+    `${TIME} (GNU time) is needed to read a child's peak RSS: apt-get install time`,
+  );
+}
+const db = `file:${work}/cli.db`;
+console.error(`  small database ${db}`);
+await wb(["load", "--root", ROOT, "--db", db], false);
+await wb([
+  "experiment",
+  "--task",
+  "resume_matching",
+  "--prompt",
+  "v1",
+  "--prompt",
+  "v3",
+  "--model",
+  "fake-fast",
+  "--repetitions",
+  "1",
+  "--allow-few-repetitions",
+  "--quiet",
+  "--db",
+  db,
+], false);
+const help = await measure(["help"], repeat);
+const runs = await measure(["runs", "--db", db], repeat);
+console.log(JSON.stringify({
+  part: "9 cli",
+  help,
+  runs,
+  peak_rss_bytes: peakRss(),
+}));
