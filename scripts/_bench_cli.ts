@@ -31,9 +31,10 @@ const WB = [
 ];
 const TIME = "/usr/bin/time";
 
-/** One `wb` run: its wall time and the child's peak RSS. */
+/** One `wb` run: its wall time, the child's CPU time (user + system) and peak RSS. */
 interface Sample {
   wall_ms: number;
+  cpu_ms: number;
   peak_rss_bytes: number;
 }
 
@@ -42,7 +43,7 @@ async function wb(args: string[], timed = true): Promise<Sample> {
   const output = await new Deno.Command(
     timed ? TIME : Deno.execPath(),
     {
-      args: timed ? ["-f", "%M", Deno.execPath(), ...WB, ...args] : [
+      args: timed ? ["-f", "%M %U %S", Deno.execPath(), ...WB, ...args] : [
         ...WB,
         ...args,
       ],
@@ -56,11 +57,17 @@ async function wb(args: string[], timed = true): Promise<Sample> {
   if (!output.success) {
     throw new Error(`wb ${args.join(" ")} failed:\n${stderr}`);
   }
-  const kb = timed ? Number(stderr.split("\n").at(-1)) : NaN;
-  if (timed && !Number.isFinite(kb)) {
-    throw new Error(`${TIME} printed no peak RSS: ${stderr}`);
+  const [kb, user, system] = timed
+    ? stderr.split("\n").at(-1)!.split(" ").map(Number)
+    : [NaN, NaN, NaN];
+  if (timed && ![kb, user, system].every(Number.isFinite)) {
+    throw new Error(`${TIME} printed no peak RSS and CPU time: ${stderr}`);
   }
-  return { wall_ms: wall, peak_rss_bytes: kb * 1024 };
+  return {
+    wall_ms: wall,
+    cpu_ms: (user! + system!) * 1000,
+    peak_rss_bytes: kb! * 1024,
+  };
 }
 
 function median(values: readonly number[]): number {
@@ -80,6 +87,7 @@ async function measure(args: string[], repeat: number) {
     runs: repeat,
     wall_ms_median: Math.round(median(samples.map((s) => s.wall_ms))),
     wall_ms_max: Math.round(Math.max(...samples.map((s) => s.wall_ms))),
+    cpu_ms_median: Math.round(median(samples.map((s) => s.cpu_ms))),
     peak_rss_bytes_max: Math.max(...samples.map((s) => s.peak_rss_bytes)),
     samples,
   };

@@ -293,6 +293,7 @@ try {
       const c = f[name] as {
         command: string;
         wall_ms_median: number;
+        cpu_ms_median: number;
         peak_rss_bytes_max: number;
       };
       const mb = Math.round(c.peak_rss_bytes_max / MB);
@@ -304,6 +305,12 @@ try {
           unit: "ms",
           target: "<= 150",
           met: c.wall_ms_median <= 150,
+        },
+        {
+          part: "9 cli",
+          figure: `${c.command}: CPU time, user + system (median)`,
+          value: c.cpu_ms_median,
+          unit: "ms",
         },
         {
           part: "9 cli",
