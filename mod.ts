@@ -163,13 +163,13 @@ export {
 
 // Scoring
 export { fakeJudge } from "./lib/providers/fake_judge.ts";
-export { CHECKS } from "./lib/scoring/checks/registry.ts";
+export { CHECKS } from "./lib/checks/registry.ts";
 export type {
   CheckConfigParser,
   CheckConfigProblem,
   CheckContext,
   CheckDefinition,
-} from "./lib/scoring/checks/check.ts";
+} from "./lib/checks/check.ts";
 export {
   buildJudgeRequest,
   type BuildJudgeRequestOptions,

@@ -36,20 +36,29 @@ export interface RubricDimension {
   anchors: { good: string; average: string; bad: string };
 }
 
-/** The rubric: exactly four dimensions with distinct names. */
+/** The fewest and most dimensions a rubric may have. */
+export const RUBRIC_DIMENSIONS: { readonly min: number; readonly max: number } =
+  { min: 1, max: 8 };
+
+/** The rubric: 1 to 8 dimensions with distinct names. */
 export const RubricSchema = z.strictObject({
-  dimensions: z.array(RubricDimensionSchema).length(
-    4,
-    "a rubric has exactly 4 dimensions",
-  )
+  dimensions: z.array(RubricDimensionSchema)
+    .min(
+      RUBRIC_DIMENSIONS.min,
+      `a rubric has at least ${RUBRIC_DIMENSIONS.min} dimension: add one under rubric.dimensions`,
+    )
+    .max(
+      RUBRIC_DIMENSIONS.max,
+      `a rubric has at most ${RUBRIC_DIMENSIONS.max} dimensions: merge or drop some`,
+    )
     .refine(
       (dims) => new Set(dims.map((d) => d.name)).size === dims.length,
       "rubric dimension names must be distinct",
     ),
 });
-/** The rubric: exactly four dimensions with distinct names. */
+/** The rubric: 1 to 8 dimensions with distinct names. */
 export interface Rubric {
-  /** Exactly four dimensions. */
+  /** 1 to 8 dimensions; the verdict, scorecards and reports follow their count. */
   dimensions: RubricDimension[];
 }
 
