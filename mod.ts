@@ -94,12 +94,14 @@ export { type PromptFile, type PromptVersion } from "./lib/schema/prompt.ts";
 export type {
   Bounds,
   CheckSpec,
+  FakeErrorKind,
   Limits,
   Rubric,
   RubricDimension,
   Slice,
   SliceMix,
   Task,
+  TaskFake,
   TaskFile,
 } from "./lib/schema/task.ts";
 

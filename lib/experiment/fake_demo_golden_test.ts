@@ -69,6 +69,8 @@ async function digestOf(taskName: string): Promise<string> {
               slice: testCase.slice,
               input: testCase.input,
               expected: testCase.expected,
+              "output_schema": item.task.output_schema,
+              checks: item.task.checks,
             },
           });
           digest.update(`${JSON.stringify(response)}\n`);

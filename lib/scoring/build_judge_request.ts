@@ -163,6 +163,9 @@ export function buildJudgeRequest(
       input: testCase.input,
       expected: testCase.expected,
       "judged_output": output,
+      "output_schema": task.output_schema,
+      checks: task.checks,
+      ...(task.fake === undefined ? {} : { fake: task.fake }),
     },
   };
 }
