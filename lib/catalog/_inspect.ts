@@ -331,6 +331,23 @@ async function scanTaskFile(
     }
   }
   scan.inputSchema = inputSchema;
+  const properties = definition.output_schema.properties;
+  const known = typeof properties === "object" && properties !== null
+    ? Object.keys(properties)
+    : [];
+  (definition.fake?.fields ?? []).forEach((field, i) => {
+    if (known.includes(field)) return;
+    valid = false;
+    issues.push({
+      file,
+      ...lineField(yaml, ["fake", "fields", i]),
+      message: `fake field ${
+        quote(field)
+      } is not a property of output_schema: use one of ${
+        known.join(", ") || "(none: add properties to output_schema)"
+      }`,
+    });
+  });
   if (valid) {
     scan.task = {
       ...definition,

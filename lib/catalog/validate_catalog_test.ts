@@ -170,3 +170,40 @@ Deno.test("validateCatalog() accepts a rubric of 1 to 8 dimensions and refuses n
     }
   }
 });
+
+Deno.test("validateCatalog() checks the task's fake profile", async () => {
+  const root = await makeCatalog();
+  try {
+    const taskFile = `${root}/${PROMPTS}/task.yaml`;
+    const base = await Deno.readTextFile(taskFile);
+    await Deno.writeTextFile(
+      taskFile,
+      `${base}fake:\n  accuracy: {typical: 0.9}\n  errors: {wrong_enum: 2, prose: 1}\n  fields: [category]\n`,
+    );
+    assert.equal((await validateCatalog(root)).ok, true);
+    await Deno.writeTextFile(
+      taskFile,
+      `${base}fake:\n  accuracy: 1.5\n  errors: {typo: 1}\n  fields: [categroy]\n`,
+    );
+    const messages = (await validateCatalog(root)).issues.map((i) =>
+      `${i.field}: ${i.message}`
+    );
+    assert.ok(
+      messages.some((m) => /^fake\.accuracy/.test(m)),
+      messages.join("\n"),
+    );
+    assert.ok(
+      messages.some((m) => /^fake\.errors.*typo/.test(m)),
+      messages.join("\n"),
+    );
+    await Deno.writeTextFile(taskFile, `${base}fake:\n  fields: [categroy]\n`);
+    const [issue] = (await validateCatalog(root)).issues;
+    assert.equal(issue?.field, "fake.fields[0]");
+    assert.match(
+      issue!.message,
+      /'categroy' is not a property of output_schema: use one of category, priority/,
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
