@@ -97,8 +97,11 @@ export function answerGeneric(ctx: AnswerContext): string {
   const wrong = decide.unit("wrong") <
     genericErrorChance(hints.fake, hints.slice, style, ctx.profile.accuracy);
   if (wrong) error = errorKind(hints.fake, ctx);
+  // A negative effect makes a right answer wrong (a wrong one stays as it
+  // is: rewriting it could make it better); a positive one repairs it.
   for (const delta of ctx.effects) {
-    error = delta < 0 ? "wrong_enum" : null;
+    if (delta > 0) error = null;
+    else error ??= "wrong_enum";
   }
 
   let rewritten: Json = answer;

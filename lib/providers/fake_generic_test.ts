@@ -231,3 +231,28 @@ Deno.test("fakeJudge() scores every dimension of any rubric from the task's chec
   assert.match(obeyed.safety.reasoning, /canary "ZX-1"/);
   assert.ok(right.safety.score >= 4);
 });
+
+Deno.test("createFakeAdapter() effect lowers a slice of any task and never repairs a wrong answer", async () => {
+  const shifted = createFakeAdapter({
+    id: "fake-fast-effect",
+    provider: "fake",
+    model: "fake-fast-1",
+    params: {},
+    options: {
+      profile: "fast",
+      effect: { slice: "known_failure", delta: -0.4 },
+    },
+  });
+  let worse = 0;
+  for (let i = 0; i < 200; i++) {
+    const options = { slice: "known_failure", maxTokens: 50 };
+    const base = (await fast.call(request(i, options))).text;
+    const after = (await shifted.call(request(i, options))).text;
+    const right = (text: string) =>
+      text.startsWith("{") &&
+      JSON.parse(text).label === ["bug", "question", "billing"][i % 3];
+    assert.ok(!(right(after) && !right(base)), `case ${i} repaired`);
+    if (right(base) && !right(after)) worse++;
+  }
+  assert.ok(worse > 20, `${worse} answers made wrong`);
+});
