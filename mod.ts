@@ -94,12 +94,14 @@ export { type PromptFile, type PromptVersion } from "./lib/schema/prompt.ts";
 export type {
   Bounds,
   CheckSpec,
+  FakeErrorKind,
   Limits,
   Rubric,
   RubricDimension,
   Slice,
   SliceMix,
   Task,
+  TaskFake,
   TaskFile,
 } from "./lib/schema/task.ts";
 
@@ -163,13 +165,13 @@ export {
 
 // Scoring
 export { fakeJudge } from "./lib/providers/fake_judge.ts";
-export { CHECKS } from "./lib/scoring/checks/registry.ts";
+export { CHECKS } from "./lib/checks/registry.ts";
 export type {
   CheckConfigParser,
   CheckConfigProblem,
   CheckContext,
   CheckDefinition,
-} from "./lib/scoring/checks/check.ts";
+} from "./lib/checks/check.ts";
 export {
   buildJudgeRequest,
   type BuildJudgeRequestOptions,

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { CHECKS } from "../checks/registry.ts";
 import { contentHash } from "../content/sha256.ts";
 import type { Issue } from "../errors.ts";
 import type { Case } from "../schema/dataset.ts";
@@ -102,8 +103,14 @@ interface TaskScan {
   readonly datasetFile: string;
   task: Task | undefined;
   taskYaml: YamlFile | undefined;
-  /** The compiled `input_schema` of a valid task. */
+  /** The compiled `input_schema`, when that part of task.yaml is valid. */
   inputSchema: CompiledSchema | undefined;
+  /**
+   * The parts of task.yaml that are valid on their own, read even when the
+   * file as a whole is not, so one pass reports the problems they reveal
+   * (unknown checks, cases against input_schema, the slice mix).
+   */
+  parts: TaskParts;
   prompts: ParsedPrompt[];
   dataset: DatasetScan | undefined;
 }
@@ -166,7 +173,9 @@ export async function inspectCatalog(
 
   for (const scan of scans) {
     if (scan.task && scan.dataset) {
-      distribution.push(distributionOf(scan.name, scan.task, scan.dataset));
+      distribution.push(
+        distributionOf(scan.name, scan.task.slice_mix, scan.dataset),
+      );
     }
   }
 
@@ -196,6 +205,33 @@ function byLocation(a: Issue, b: Issue): number {
   return (a.line ?? 0) - (b.line ?? 0);
 }
 
+/** The parts of a task definition the other checks need. */
+interface TaskParts {
+  checks?: Task["checks"];
+  sliceMix?: Task["slice_mix"];
+  bounds?: Task["bounds"];
+}
+
+/** The valid parts of a task.yaml whose whole does not parse. */
+function salvageParts(value: unknown): { parts: TaskParts; input: unknown } {
+  const record = typeof value === "object" && value !== null
+    ? value as Record<string, unknown>
+    : {};
+  const shape = TaskFileSchema.shape;
+  const checks = shape.checks.safeParse(record.checks);
+  const sliceMix = shape.slice_mix.safeParse(record.slice_mix);
+  const bounds = shape.bounds.safeParse(record.bounds);
+  const input = shape.input_schema.safeParse(record.input_schema);
+  return {
+    parts: {
+      ...(checks.success ? { checks: checks.data } : {}),
+      ...(sliceMix.success ? { sliceMix: sliceMix.data } : {}),
+      ...(bounds.success ? { bounds: bounds.data } : {}),
+    },
+    input: input.success ? input.data : undefined,
+  };
+}
+
 async function scanTask(
   root: string,
   name: string,
@@ -210,6 +246,7 @@ async function scanTask(
     task: undefined,
     taskYaml: undefined,
     inputSchema: undefined,
+    parts: {},
     prompts: [],
     dataset: undefined,
   };
@@ -227,10 +264,10 @@ async function scanTask(
   // Case inputs are checked against input_schema as each line is read.
   await scanDataset(root, scan, options.keepCases === true, issues);
 
-  if (scan.task) checkTaskChecks(scan, options, issues);
+  if (scan.parts.checks) checkTaskChecks(scan, options, issues);
   if (scan.dataset && scan.dataset.count > 0) {
     checkTemplateVariables(scan, issues);
-    if (scan.task) checkSliceMix(scan, issues);
+    if (scan.parts.sliceMix) checkSliceMix(scan, issues);
   }
   return scan;
 }
@@ -256,13 +293,27 @@ async function scanTaskFile(
     issues,
   );
   if (!yaml) return;
+  scan.taskYaml = yaml;
   const parsed = TaskFileSchema.safeParse(yaml.value);
   if (!parsed.success) {
     issues.push(
       ...zodIssues(parsed.error, yaml.value, { file, lineOf: yaml.lineOf }),
     );
+    const salvaged = salvageParts(yaml.value);
+    scan.parts = salvaged.parts;
+    if (salvaged.input !== undefined) {
+      const compiled = compileJsonSchema(
+        salvaged.input as Record<string, unknown>,
+      );
+      if (compiled.ok) scan.inputSchema = compiled;
+    }
     return;
   }
+  scan.parts = {
+    checks: parsed.data.checks,
+    sliceMix: parsed.data.slice_mix,
+    bounds: parsed.data.bounds,
+  };
   const definition = parsed.data;
   let valid = true;
   let inputSchema: CompiledSchema | undefined;
@@ -279,14 +330,30 @@ async function scanTaskFile(
       });
     }
   }
-  scan.taskYaml = yaml;
+  scan.inputSchema = inputSchema;
+  const properties = definition.output_schema.properties;
+  const known = typeof properties === "object" && properties !== null
+    ? Object.keys(properties)
+    : [];
+  (definition.fake?.fields ?? []).forEach((field, i) => {
+    if (known.includes(field)) return;
+    valid = false;
+    issues.push({
+      file,
+      ...lineField(yaml, ["fake", "fields", i]),
+      message: `fake field ${
+        quote(field)
+      } is not a property of output_schema: use one of ${
+        known.join(", ") || "(none: add properties to output_schema)"
+      }`,
+    });
+  });
   if (valid) {
     scan.task = {
       ...definition,
       name: scan.name,
       id: contentHash({ name: scan.name, definition }),
     };
-    scan.inputSchema = inputSchema;
   }
 }
 
@@ -408,9 +475,7 @@ async function scanDataset(
       }
     }
   }
-  const inputSchema = scan.task && scan.inputSchema?.ok
-    ? scan.inputSchema
-    : undefined;
+  const inputSchema = scan.inputSchema?.ok ? scan.inputSchema : undefined;
   const dataset: DatasetScan = {
     count: 0,
     slices: Object.fromEntries(SLICES.map((s) => [s, 0])) as Record<
@@ -421,7 +486,8 @@ async function scanDataset(
     lacking: new Map(),
     cases: keepCases ? [] : undefined,
   };
-  const caseBytes = scan.task?.bounds?.case_bytes ?? DEFAULT_BOUNDS.case_bytes;
+  const caseBytes = scan.parts.bounds?.case_bytes ??
+    DEFAULT_BOUNDS.case_bytes;
   // Issues of this file are held back: bytes that are not UTF-8 replace them all.
   const found: Issue[] = [];
   const firstLineOfId = new Map<string, number>();
@@ -518,11 +584,11 @@ function checkTaskChecks(
   options: ReadCatalogOptions,
   issues: Issue[],
 ): void {
-  const task = scan.task!;
+  const checks = scan.parts.checks!;
   const yaml = scan.taskYaml!;
   const file = scan.taskFile;
   const keys = new Map<string, number>();
-  task.checks.forEach((spec, i) => {
+  checks.forEach((spec, i) => {
     const key = spec.id ?? spec.name;
     const first = keys.get(key);
     if (first !== undefined) {
@@ -536,14 +602,15 @@ function checkTaskChecks(
     } else {
       keys.set(key, i);
     }
-    if (!options.checks) return;
-    const known = options.checks[spec.name];
-    if (!Object.hasOwn(options.checks, spec.name) || !known) {
+    const registry = options.checks ?? CHECKS;
+    if (registry === false) return;
+    const known = registry[spec.name];
+    if (!Object.hasOwn(registry, spec.name) || !known) {
       issues.push({
         file,
         ...lineField(yaml, ["checks", i, "name"]),
         message: `unknown check ${quote(spec.name)}: use one of ${
-          Object.keys(options.checks).sort().join(", ")
+          Object.keys(registry).sort().join(", ")
         }`,
       });
       return;
@@ -584,7 +651,7 @@ function checkTemplateVariables(scan: TaskScan, issues: Issue[]): void {
 function checkSliceMix(scan: TaskScan, issues: Issue[]): void {
   const { slices, total } = distributionOf(
     scan.name,
-    scan.task!,
+    scan.parts.sliceMix!,
     scan.dataset!,
   );
   for (const slice of SLICES) {
@@ -607,7 +674,7 @@ function checkSliceMix(scan: TaskScan, issues: Issue[]): void {
 
 function distributionOf(
   name: string,
-  task: Task,
+  sliceMix: Task["slice_mix"],
   dataset: DatasetScan,
 ): SliceDistribution {
   const total = dataset.count;
@@ -617,7 +684,7 @@ function distributionOf(
     slices[slice] = {
       count,
       share: total === 0 ? 0 : count / total,
-      target: task.slice_mix[slice],
+      target: sliceMix[slice],
     };
   }
   return { task: name, total, slices };

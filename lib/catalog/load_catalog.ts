@@ -105,7 +105,7 @@ export async function loadCatalog(
   // time, only when the store does not hold that dataset version yet.
   const inspection = await inspectCatalog(
     root,
-    options.checks ? { checks: options.checks } : {},
+    options.checks === undefined ? {} : { checks: options.checks },
   );
   const catalog = inspection.catalog;
   if (catalog === undefined) throw new ValidationError(inspection.issues);

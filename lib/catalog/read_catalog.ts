@@ -41,12 +41,12 @@ export type CheckConfigRegistry = Readonly<
 /** Options for {@linkcode readCatalog}. */
 export interface ReadCatalogOptions {
   /**
-   * The known checks. When given, every check a task names must be in it and
-   * its `config` must satisfy the check's schema. When absent, check names
-   * and configs are not validated (only their shape is).
-   * @default {undefined}
+   * The known checks: every check a task names must be in it and its
+   * `config` must satisfy the check's schema. `false` validates only the
+   * shape of each check entry (for a registry that is not known yet).
+   * @default {CHECKS}
    */
-  readonly checks?: CheckConfigRegistry;
+  readonly checks?: CheckConfigRegistry | false;
 }
 
 /** One prompt file `prompts/<task>/vN.yaml`, parsed. */
@@ -94,7 +94,8 @@ export interface Catalog {
  * Besides each file's schema it checks: unique case ids, prompt versions
  * numbered v1..vN without gaps and with distinct content, every template
  * variable present in every case's input, each case's input against the
- * task's `input_schema`, check names and configs (with `options.checks`),
+ * task's `input_schema`, check names and configs (against `CHECKS` unless
+ * `options.checks` says otherwise),
  * and the slice mix (each slice within one case of `slice_mix` x total).
  * A UTF-8 byte order mark is stripped and CRLF line ends are accepted.
  *

@@ -49,11 +49,14 @@ Deno.test("readCatalog() parses the catalog and computes content ids", async () 
   }
 });
 
-Deno.test("readCatalog() checks check names only when given a registry", async () => {
+Deno.test("readCatalog() checks check names by default and not with checks: false", async () => {
   const root = await makeCatalog("unknown_check");
   try {
-    const catalog = await readCatalog(root);
+    const catalog = await readCatalog(root, { checks: false });
     assert.equal(catalog.tasks[0]?.task.checks[2]?.name, "exact_matches");
+    const error = await readCatalog(root).catch((e) => e);
+    assert.ok(error instanceof ValidationError);
+    assert.match(error.issues[0]!.message, /unknown check 'exact_matches'/);
     await assert.rejects(
       () => readCatalog(root, { checks: TEST_CHECKS }),
       ValidationError,

@@ -1,5 +1,5 @@
 import { loadCatalog } from "../catalog/load_catalog.ts";
-import { CHECKS } from "../scoring/checks/registry.ts";
+import { CHECKS } from "../checks/registry.ts";
 import {
   type Command,
   DB_OPTION,

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { validateCatalog } from "../catalog/validate_catalog.ts";
 import { formatIssue } from "../errors.ts";
 import { SLICES } from "../schema/task.ts";
-import { CHECKS } from "../scoring/checks/registry.ts";
+import { CHECKS } from "../checks/registry.ts";
 import {
   type Command,
   DB_OPTION,

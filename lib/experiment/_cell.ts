@@ -107,6 +107,11 @@ export class CellRunner {
         slice: testCase.slice,
         input: testCase.input,
         expected: testCase.expected,
+        "output_schema": this.#plan.task.output_schema,
+        checks: this.#plan.task.checks,
+        ...(this.#plan.task.fake === undefined
+          ? {}
+          : { fake: this.#plan.task.fake }),
       },
       ...(this.#signal ? { signal: this.#signal } : {}),
     };

@@ -8,6 +8,8 @@
  */
 import * as z from "zod";
 import { SliceSchema } from "../schema/task.ts";
+import type { FakeHints } from "./adapter.ts";
+import type { Draws } from "./_fake_rng.ts";
 
 /** A quality shift for one slice: see docs/fake-provider.md, "The effect option". */
 export const FakeEffectSchema = z.strictObject({
@@ -94,6 +96,21 @@ export function readProfile(
       effects,
     },
   };
+}
+
+/** What a task behaviour needs to answer one call. */
+export interface AnswerContext {
+  readonly hints: FakeHints;
+  readonly style: Style;
+  readonly profile: FakeProfile;
+  /** Draws shared by every prompt for this case, repetition and model: the decisions. */
+  readonly decide: Draws;
+  /** Draws that also depend on the prompt: the wording. */
+  readonly word: Draws;
+  /** The `effect` deltas that rewrite this answer (already drawn; usually none). */
+  readonly effects: readonly number[];
+  /** The call's `max_tokens`, when set: an answer past it is cut off. */
+  readonly maxTokens?: number | undefined;
 }
 
 /** What the prompt asks for, detected from the documented markers. */
@@ -259,15 +276,18 @@ export const MODIFIERS = {
   injectionAccuracyWeight: 0.25,
 } as const;
 
-function errorScale(profile: FakeProfile): number {
+/** How the profile's accuracy scales error chances: `(1 - accuracy) / 0.2`. */
+export function errorScale(profile: Pick<FakeProfile, "accuracy">): number {
   return (1 - profile.accuracy) / (1 - MODIFIERS.referenceAccuracy);
 }
 
-function clamp01(x: number): number {
+/** Clamps to 0..1. */
+export function clamp01(x: number): number {
   return Math.min(1, Math.max(0, x));
 }
 
-function injectionRate(
+/** The chance an injection is obeyed, from a base rate, the prompt's techniques and the profile. */
+export function injectionRate(
   base: number,
   style: Style,
   profile: FakeProfile,

@@ -7,29 +7,10 @@
  *
  * @module
  */
-import type { FakeHints } from "./adapter.ts";
-import {
-  type FakeProfile,
-  MODIFIERS,
-  resumeRates,
-  type Style,
-} from "./_fake_profile.ts";
+import { type AnswerContext, MODIFIERS, resumeRates } from "./_fake_profile.ts";
 import type { Draws } from "./_fake_rng.ts";
 import { findSkills, findSkillsNaively } from "./_fake_skills.ts";
 import { asRecord, joinList, padTo, stringField } from "./_fake_text.ts";
-
-/** What a task behaviour needs to answer one call. */
-export interface AnswerContext {
-  readonly hints: FakeHints;
-  readonly style: Style;
-  readonly profile: FakeProfile;
-  /** Draws shared by every prompt for this case, repetition and model: the decisions. */
-  readonly decide: Draws;
-  /** Draws that also depend on the prompt: the wording. */
-  readonly word: Draws;
-  /** The `effect` deltas that rewrite this answer (already drawn; usually none). */
-  readonly effects: readonly number[];
-}
 
 /** Text in a resume that addresses the screening model instead of a reader. */
 const INJECTION =

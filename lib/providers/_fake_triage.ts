@@ -8,8 +8,12 @@
  *
  * @module
  */
-import { MODIFIERS, type TriageRates, triageRates } from "./_fake_profile.ts";
-import type { AnswerContext } from "./_fake_resume.ts";
+import {
+  type AnswerContext,
+  MODIFIERS,
+  type TriageRates,
+  triageRates,
+} from "./_fake_profile.ts";
 import { asRecord, padTo, stringField, stringLeaves } from "./_fake_text.ts";
 
 const CATEGORIES = [

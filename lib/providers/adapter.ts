@@ -1,3 +1,4 @@
+import type { CheckSpec, TaskFake } from "../schema/task.ts";
 import type { ModelParams } from "../schema/prompt.ts";
 
 /** One chat message. */
@@ -55,6 +56,12 @@ export interface FakeHints {
   readonly expected?: Readonly<Record<string, unknown>>;
   /** For judge calls: the output being judged. */
   readonly judged_output?: string;
+  /** The task's output JSON Schema: the shape of a generic fake answer. */
+  readonly output_schema?: Readonly<Record<string, unknown>>;
+  /** The task's checks: what the fake judge reads, and the injection markers. */
+  readonly checks?: readonly CheckSpec[];
+  /** The task's fake profile (task.yaml `fake:`). */
+  readonly fake?: TaskFake;
 }
 
 /**

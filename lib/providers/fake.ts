@@ -16,13 +16,15 @@ import {
 } from "./adapter.ts";
 import { fakeJudge } from "./fake_judge.ts";
 import {
+  type AnswerContext,
   detectStyle,
   effectHits,
   type FakeProfile,
   readProfile,
 } from "./_fake_profile.ts";
-import { type AnswerContext, answerResume } from "./_fake_resume.ts";
+import { answerResume } from "./_fake_resume.ts";
 import { drawsFrom, shortHash } from "./_fake_rng.ts";
+import { answerGeneric } from "./_fake_generic.ts";
 import { stringLeaves } from "./_fake_text.ts";
 import { answerTriage } from "./_fake_triage.ts";
 
@@ -205,7 +207,10 @@ function answer(
     ) {
       text = answerTriage(ctx);
     } else {
-      text = genericAnswer(request, style.json);
+      text = answerGeneric({
+        ...ctx,
+        maxTokens: request.params.max_tokens ?? config.params.max_tokens,
+      });
     }
   } else {
     text = genericAnswer(request, style.json);
@@ -235,12 +240,12 @@ function answer(
   };
 }
 
-/** For a task the fake has no behaviour for: a short, honest answer in the asked shape. */
+/** For a call without hints (no task, no case): a short, honest answer in the asked shape. */
 function genericAnswer(request: ModelRequest, json: boolean): string {
   const last = request.messages.at(-1)?.content ?? "";
   const words = last.split(/\s+/).filter(Boolean).length;
   const summary =
-    `This is the fake provider's generic answer to a ${words}-word request; it has task-specific behaviour only for resume_matching and support_triage.`;
+    `This is the fake provider's answer to a ${words}-word request that names no task (request.hints); with hints it answers from the task's own files.`;
   if (request.structured) {
     return JSON.stringify(exampleOf(request.structured.schema, summary));
   }

@@ -20,7 +20,7 @@ import type {
   ModelResponse,
 } from "../providers/adapter.ts";
 import type { ModelConfig } from "../schema/model.ts";
-import { CHECKS } from "../scoring/checks/registry.ts";
+import { CHECKS } from "../checks/registry.ts";
 import { open } from "../store/open.ts";
 
 /** Payloads that try to run code; each calls the page binding `wbCanary` and touches globals. */

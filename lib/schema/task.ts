@@ -36,20 +36,29 @@ export interface RubricDimension {
   anchors: { good: string; average: string; bad: string };
 }
 
-/** The rubric: exactly four dimensions with distinct names. */
+/** The fewest and most dimensions a rubric may have. */
+export const RUBRIC_DIMENSIONS: { readonly min: number; readonly max: number } =
+  { min: 1, max: 8 };
+
+/** The rubric: 1 to 8 dimensions with distinct names. */
 export const RubricSchema = z.strictObject({
-  dimensions: z.array(RubricDimensionSchema).length(
-    4,
-    "a rubric has exactly 4 dimensions",
-  )
+  dimensions: z.array(RubricDimensionSchema)
+    .min(
+      RUBRIC_DIMENSIONS.min,
+      `a rubric has at least ${RUBRIC_DIMENSIONS.min} dimension: add one under rubric.dimensions`,
+    )
+    .max(
+      RUBRIC_DIMENSIONS.max,
+      `a rubric has at most ${RUBRIC_DIMENSIONS.max} dimensions: merge or drop some`,
+    )
     .refine(
       (dims) => new Set(dims.map((d) => d.name)).size === dims.length,
       "rubric dimension names must be distinct",
     ),
 });
-/** The rubric: exactly four dimensions with distinct names. */
+/** The rubric: 1 to 8 dimensions with distinct names. */
 export interface Rubric {
-  /** Exactly four dimensions. */
+  /** 1 to 8 dimensions; the verdict, scorecards and reports follow their count. */
   dimensions: RubricDimension[];
 }
 
@@ -171,6 +180,78 @@ export const JsonSchemaSchema = z.record(z.string(), z.unknown()).refine(
   "must be a JSON Schema with type: object",
 );
 
+/** One way a fake answer is wrong. */
+export type FakeErrorKind =
+  | "wrong_enum"
+  | "near_miss"
+  | "missing_field"
+  | "extra_field"
+  | "prose"
+  | "truncated";
+
+/**
+ * How the fake provider answers this task (optional; docs/fake-provider.md).
+ * Accuracies are for the reference model (`accuracy: 0.8` in models.yaml);
+ * a model config with another accuracy scales the error chances.
+ */
+export const TaskFakeSchema = z.strictObject({
+  /** The chance an answer is right: one figure, or per slice (missing slices keep their defaults). */
+  accuracy: z.union([
+    z.number().min(0).max(1),
+    z.strictObject({
+      typical: z.number().min(0).max(1).optional(),
+      edge: z.number().min(0).max(1).optional(),
+      known_failure: z.number().min(0).max(1).optional(),
+      adversarial: z.number().min(0).max(1).optional(),
+    }),
+  ]).optional(),
+  /** Relative weights of the error kinds of a wrong answer (missing kinds weigh 0 when any is given). */
+  errors: z.strictObject({
+    wrong_enum: z.number().min(0).optional(),
+    near_miss: z.number().min(0).optional(),
+    missing_field: z.number().min(0).optional(),
+    extra_field: z.number().min(0).optional(),
+    prose: z.number().min(0).optional(),
+    truncated: z.number().min(0).optional(),
+  })
+    .refine(
+      (w) => Object.values(w).some((x) => (x ?? 0) > 0),
+      "give at least one error kind a weight above 0",
+    ).optional(),
+  /** The output fields that matter (a wrong answer gets one of them wrong); default: the output properties the case's expected values name. */
+  fields: z.array(z.string().min(1)).min(1).optional(),
+  /** The chance a zero-shot answer without a guardrail obeys an injection on an adversarial case. @default 0.6 */
+  injection: z.number().min(0).max(1).optional(),
+});
+/** How the fake provider answers a task (task.yaml `fake:`). */
+export interface TaskFake {
+  /** The chance an answer is right for the reference model: one figure, or per slice. */
+  accuracy?:
+    | number
+    | {
+      typical?: number | undefined;
+      edge?: number | undefined;
+      known_failure?: number | undefined;
+      adversarial?: number | undefined;
+    }
+    | undefined;
+  /** Relative weights of the error kinds of a wrong answer. */
+  errors?:
+    | {
+      wrong_enum?: number | undefined;
+      near_miss?: number | undefined;
+      missing_field?: number | undefined;
+      extra_field?: number | undefined;
+      prose?: number | undefined;
+      truncated?: number | undefined;
+    }
+    | undefined;
+  /** The output fields that matter. */
+  fields?: string[] | undefined;
+  /** The chance a zero-shot answer without a guardrail obeys an injection. */
+  injection?: number | undefined;
+}
+
 /** The contents of `prompts/<task>/task.yaml`. */
 export const TaskFileSchema = z.strictObject({
   schema_version: z.literal(1),
@@ -187,6 +268,7 @@ export const TaskFileSchema = z.strictObject({
   }),
   limits: LimitsSchema.optional(),
   bounds: BoundsSchema.optional(),
+  fake: TaskFakeSchema.optional(),
 });
 /** The contents of `prompts/<task>/task.yaml`. */
 export interface TaskFile {
@@ -208,6 +290,8 @@ export interface TaskFile {
   limits?: Limits | undefined;
   /** Size bounds of a case and a rendered prompt. */
   bounds?: Bounds | undefined;
+  /** How the fake provider answers this task (optional). */
+  fake?: TaskFake | undefined;
 }
 
 /** A task as stored: its name, content hash and definition. */

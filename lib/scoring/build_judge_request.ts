@@ -47,7 +47,7 @@ const SYSTEM = [
 ].join("\n");
 
 /**
- * Builds the rubric judge's request for one output: the task's four rubric
+ * Builds the rubric judge's request for one output: the task's rubric
  * dimensions with their criteria and good/average/bad anchors, the case's
  * input and expected values, and the output to judge, asking for
  * field-by-field reasoning with evidence quoted from the output and an
@@ -163,6 +163,9 @@ export function buildJudgeRequest(
       input: testCase.input,
       expected: testCase.expected,
       "judged_output": output,
+      "output_schema": task.output_schema,
+      checks: task.checks,
+      ...(task.fake === undefined ? {} : { fake: task.fake }),
     },
   };
 }

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import type { RubricScore } from "../schema/result.ts";
 import type { Rubric } from "../schema/task.ts";
-import { parseOutput } from "./checks/_output.ts";
+import { parseOutput } from "../checks/output.ts";
 
 /** What {@linkcode parseJudgement} returns: the scores, or why there are none. */
 export type ParseJudgementResult =

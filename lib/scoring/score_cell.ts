@@ -2,8 +2,8 @@ import { ValidationError } from "../errors.ts";
 import type { Case } from "../schema/dataset.ts";
 import type { CellStatus, CheckResult } from "../schema/result.ts";
 import type { CheckSpec, Task } from "../schema/task.ts";
-import type { CheckContext, CheckDefinition } from "./checks/check.ts";
-import { CHECKS } from "./checks/registry.ts";
+import type { CheckContext, CheckDefinition } from "../checks/check.ts";
+import { CHECKS } from "../checks/registry.ts";
 
 interface PreparedCheck {
   readonly key: string;

@@ -1,8 +1,8 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import * as z from "zod";
-import { canonicalize } from "../../content/canonicalize.ts";
+import { canonicalize } from "../content/canonicalize.ts";
 import type { CheckDefinition } from "./check.ts";
-import { excerpt, fail, parseOutput, pass } from "./_output.ts";
+import { excerpt, fail, parseOutput, pass } from "./output.ts";
 
 /** Configuration of `json_schema_valid`: none (the schema is the task's output_schema). */
 export const JsonSchemaValidConfigSchema = z.strictObject({});

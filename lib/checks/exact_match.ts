@@ -1,7 +1,7 @@
 import * as z from "zod";
-import { canonicalize } from "../../content/canonicalize.ts";
+import { canonicalize } from "../content/canonicalize.ts";
 import type { CheckDefinition } from "./check.ts";
-import { asText, excerpt, fail, fold, pass, readField } from "./_output.ts";
+import { asText, excerpt, fail, fold, pass, readField } from "./output.ts";
 
 /** Configuration of `exact_match`. */
 export const ExactMatchConfigSchema = z.strictObject({

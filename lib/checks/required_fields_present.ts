@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { CheckDefinition } from "./check.ts";
-import { fail, parseOutput } from "./_output.ts";
+import { fail, parseOutput } from "./output.ts";
 
 /** Configuration of `required_fields_present`. */
 export const RequiredFieldsPresentConfigSchema = z.strictObject({

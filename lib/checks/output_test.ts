@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseOutput, readField } from "./_output.ts";
+import { parseOutput, readField } from "./output.ts";
 
 Deno.test("parseOutput() reads a bare JSON object", () => {
   const parsed = parseOutput('  {"a": 1}\n');

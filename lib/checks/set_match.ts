@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { CheckDefinition } from "./check.ts";
-import { asText, fail, fixed, fold, readField } from "./_output.ts";
+import { asText, fail, fixed, fold, readField } from "./output.ts";
 
 /** Configuration of `set_match`. */
 export const SetMatchConfigSchema = z.strictObject({

@@ -1,4 +1,10 @@
-import type { CheckResult } from "../../schema/result.ts";
+/**
+ * Reading model outputs for the checks (and the judge parser): the JSON
+ * object in an output, one field of it, and the result helpers.
+ *
+ * @module
+ */
+import type { CheckResult } from "../schema/result.ts";
 
 /** A JSON object read from a model output, or why none could be read. */
 export type ParsedOutput =

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { CheckDefinition } from "./check.ts";
-import { asText, excerpt, fail, pass, readField } from "./_output.ts";
+import { asText, excerpt, fail, pass, readField } from "./output.ts";
 
 /** Configuration of `regex_match`. */
 export const RegexMatchConfigSchema = z.strictObject({

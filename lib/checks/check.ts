@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { CheckResult } from "../../schema/result.ts";
-import type { Slice } from "../../schema/task.ts";
+import type { CheckResult } from "../schema/result.ts";
+import type { Slice } from "../schema/task.ts";
 
 /** What a check may read besides the output and the expected values. */
 export interface CheckContext {

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { CheckDefinition } from "./check.ts";
-import { asText, fail, pass, readField } from "./_output.ts";
+import { asText, fail, pass, readField } from "./output.ts";
 
 /** Configuration of `grounded_in_input`. */
 export const GroundedInInputConfigSchema = z.strictObject({
