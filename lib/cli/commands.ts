@@ -5,6 +5,7 @@ import { labelCommand } from "./label.ts";
 import { diffCommand } from "./diff.ts";
 import { exportOtelCommand } from "./export_otel.ts";
 import { importCommand } from "./import.ts";
+import { initCommand } from "./init.ts";
 import { keygenCommand } from "./keygen.ts";
 import { replayCommand } from "./replay.ts";
 import { reportCommand } from "./report.ts";
@@ -28,6 +29,7 @@ import { workerCommand } from "./worker.ts";
  * `lib/cli/<name>.ts`, importing it above and listing it here.
  */
 export const COMMANDS: readonly Command[] = [
+  initCommand,
   validateCommand,
   loadCommand,
   experimentCommand,
