@@ -121,8 +121,8 @@ export function lineProgress(
 /**
  * The part of the Deno Jupyter kernel's API (`Deno.jupyter`) a progress
  * display uses: `broadcast` sends one message on the kernel's IOPub channel.
- * In Deno 2.9.6 it returns `undefined` (earlier versions returned a
- * promise); both are handled.
+ * In Deno 2.9.6 it returns `undefined`; a kernel that returns a promise is
+ * handled too.
  */
 export interface JupyterBroadcast {
   /** Sends a `display_data` or `update_display_data` message. */
@@ -182,7 +182,7 @@ export function jupyterProgress(
   let last = 0;
   const send = (type: string, text: string) => {
     try {
-      // Deno 2.9.6 returns undefined here; an older kernel, a promise.
+      // Deno 2.9.6 returns undefined here: never assume a promise.
       const sent = kernel.broadcast(type, {
         data: { "text/plain": text },
         metadata: {},
