@@ -321,9 +321,12 @@ export {
 export { type RenderedPrompt, renderPrompt } from "./lib/experiment/render.ts";
 export type { RetryPolicy } from "./lib/experiment/call_model.ts";
 export type { RateLimits } from "./lib/experiment/rate_limiter.ts";
-export type {
-  ProgressSink,
-  ProgressUpdate,
+export {
+  type JupyterBroadcast,
+  jupyterProgress,
+  type JupyterProgressOptions,
+  type ProgressSink,
+  type ProgressUpdate,
 } from "./lib/experiment/progress.ts";
 export {
   getRun,

@@ -419,6 +419,32 @@ Options:
   --resamples N   bootstrap resamples (default 1000)
   --json          print the calibration as JSON`,
   },
+  "init": {
+    summary:
+      "make a researcher's project (task, dataset, models, notebook) in a new folder",
+    usage: `wb init: make a researcher's project in a folder of its own
+
+Usage:
+  wb init DIR [--task NAME]
+
+Creates DIR (it may exist if it is empty) with:
+  deno.json                     imports the toolkit as @llm-workbench/workbench;
+                                \`deno task wb\` is this CLI, no --config needed
+  deno.lock                     the toolkit's dependency versions, so the project
+                                resolves the same ones
+  prompts/NAME/task.yaml        schemas, rubric, checks, slice mix
+  prompts/NAME/v1.yaml, v2.yaml two prompt versions
+  datasets/NAME.jsonl           ten cases over the four slices
+  models.yaml                   the fake models, real providers commented out
+  notebooks/explore.ipynb       the loop in a notebook (Deno kernel)
+  README.md                     the next five commands
+
+--task is the task's name (default ticket_triage). Run from a checkout, the
+project links to it (deno.json "links"), so nothing is downloaded from JSR;
+remove the "links" entry to use the published package instead. The files are
+checked with \`wb validate\` before anything is written. --db is accepted for
+symmetry with other commands; init never opens a database.`,
+  },
 } as const satisfies Record<string, Omit<About, "name">>;
 
 /** A command name that has help in this file. */

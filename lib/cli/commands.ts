@@ -27,6 +27,7 @@ function lazy(name: CommandName, load: () => Promise<Command>): CommandEntry {
  * `lib/cli/<name>.ts`, its help in `about.ts`, and its line here.
  */
 export const COMMANDS: readonly CommandEntry[] = [
+  lazy("init", async () => (await import("./init.ts")).initCommand),
   lazy("validate", async () => (await import("./validate.ts")).validateCommand),
   lazy("load", async () => (await import("./load.ts")).loadCommand),
   lazy(

@@ -1,4 +1,3 @@
-/// <reference lib="deno.worker" />
 /**
  * The worker thread of `startSideThread` (_side.ts): reads one run from the
  * database file through a connection of its own, scores it, answers once.
@@ -12,7 +11,16 @@ import {
   type SideThreadReply,
 } from "./_side.ts";
 
-self.onmessage = (event: MessageEvent<SideThreadJob>) => {
+/**
+ * The worker's global scope, typed here rather than by a `deno.worker` lib
+ * directive (a published package may not change its users' globals).
+ */
+const scope = globalThis as unknown as {
+  onmessage: ((event: MessageEvent<SideThreadJob>) => void) | null;
+  postMessage(message: SideThreadReply): void;
+};
+
+scope.onmessage = (event) => {
   let reply: SideThreadReply;
   try {
     const job = event.data;
@@ -25,5 +33,5 @@ self.onmessage = (event: MessageEvent<SideThreadJob>) => {
       message: error instanceof Error ? error.message : String(error),
     };
   }
-  self.postMessage(reply);
+  scope.postMessage(reply);
 };

@@ -29,7 +29,7 @@ import type { RunResources } from "./_resources.ts";
 import { RunTally } from "./_run_tally.ts";
 import { CacheWindows } from "./_windows.ts";
 import { retryPolicy, type RunnerOptions } from "./options.ts";
-import { type ProgressSink, SILENT_PROGRESS } from "./progress.ts";
+import { defaultProgress, type ProgressSink } from "./progress.ts";
 import type { RunSummary } from "./run_summary.ts";
 
 /** What a session of one run works on. */
@@ -93,7 +93,7 @@ export class CellPipeline {
       options.signal,
     );
     this.#committer = new CellCommitter(io.writer, tracer);
-    this.#progress = options.progress ?? SILENT_PROGRESS;
+    this.#progress = options.progress ?? defaultProgress();
     this.#label = `${plan.version.id} x ${plan.model.id}`;
     this.#progress.start(this.#label, total);
   }

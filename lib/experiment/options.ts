@@ -27,7 +27,11 @@ export interface RunnerOptions {
   signal?: AbortSignal;
   /** Wait for the fake provider's simulated latency (benchmarks). @default {false} */
   simulateLatency?: boolean;
-  /** Progress display. @default {SILENT_PROGRESS} */
+  /**
+   * Progress display. By default a live display inside a Jupyter notebook
+   * (Deno kernel) and nothing elsewhere.
+   * @default {defaultProgress()}
+   */
   progress?: ProgressSink;
   /** Builds the adapter for a model config (tests inject stubs). @default {createAdapter} */
   adapterFor?: (config: ModelConfig) => ModelAdapter;

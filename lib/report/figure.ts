@@ -5,7 +5,8 @@ import { JUPYTER_DISPLAY } from "./_jupyter.ts";
  * Jupyter notebook (Deno kernel) and converts to its markup with `String()`.
  *
  * Every plot function of the workbench returns a `Figure`; reports inline
- * `figure.svg`, notebooks show the figure by leaving it as a cell's value.
+ * `figure.svg`; notebooks show it with `await Deno.jupyter.display(figure)`
+ * (explicitly: the Deno kernel may drop a cell's last-expression value).
  *
  * @example Wrap an SVG string
  * ```ts
@@ -15,6 +16,7 @@ import { JUPYTER_DISPLAY } from "./_jupyter.ts";
  * const figure = new Figure("<svg></svg>", "empty");
  * assert.equal(String(figure), "<svg></svg>");
  * assert.equal(figure.mimeBundle()["image/svg+xml"], "<svg></svg>");
+ * assert.match(figure.mimeBundle()["text/html"] ?? "", /<svg><\/svg>/);
  * ```
  */
 export class Figure {
@@ -45,13 +47,19 @@ export class Figure {
   }
 
   /**
-   * The rich display bundle: the SVG as `image/svg+xml`, and the title as
-   * `text/plain`.
+   * The rich display bundle: the SVG as `image/svg+xml`, the same SVG inline
+   * in a `text/html` fragment (what `jupyter nbconvert --to html` and other
+   * HTML exports show: they drop or break a bare `image/svg+xml`), and the
+   * title as `text/plain`.
    *
    * @returns MIME type to content.
    */
   mimeBundle(): Record<string, string> {
-    return { "image/svg+xml": this.svg, "text/plain": this.title };
+    return {
+      "image/svg+xml": this.svg,
+      "text/html": `<div class="wb-figure">${this.svg}</div>`,
+      "text/plain": this.title,
+    };
   }
 
   /**

@@ -1,4 +1,3 @@
-/// <reference lib="deno.worker" />
 /**
  * The writer thread of `openCellWriter` (cell_writer.ts): its own
  * connection to the database file, inserting each batch of cell rows in one
@@ -70,11 +69,20 @@ const ROWS_PER_INSERT = 200;
 type Connection = Database.Database;
 type Statement = Database.Statement;
 
+/**
+ * The worker's global scope, typed here rather than by a `deno.worker` lib
+ * directive (a published package may not change its users' globals).
+ */
+const scope = globalThis as unknown as {
+  onmessage: ((event: MessageEvent<WriterRequest>) => void) | null;
+  postMessage(message: WriterReply): void;
+};
+
 let db: Connection | undefined;
 const statements = new Map<string, Statement>();
 
 function reply(message: WriterReply): void {
-  self.postMessage(message);
+  scope.postMessage(message);
 }
 
 function statement(
@@ -173,4 +181,4 @@ function handle(request: WriterRequest): void {
   }
 }
 
-self.onmessage = (event: MessageEvent<WriterRequest>) => handle(event.data);
+scope.onmessage = (event) => handle(event.data);
