@@ -7,11 +7,13 @@ import {
   parseCommandArgs,
   UsageError,
 } from "./command.ts";
+import { readKeyFile } from "./_bundle_files.ts";
 
 const USAGE = `wb report: render a bundle as one self-contained HTML report
 
 Usage:
-  wb report FILE -o REPORT.html [--expect SHA256] [--samples N]
+  wb report FILE -o REPORT.html [--pubkey KEYFILE.pub] [--expect SHA256]
+            [--samples N]
 
 Verifies the bundle, then writes one HTML file with no script and no
 external resource, readable on a phone and on paper: the verdict and its
@@ -19,7 +21,9 @@ reasons first, key figures, plots, per-slice and per-dimension tables,
 judged samples, the gate timeline, the workflow and the integrity block
 with the command that verifies the bundle. Every text from the bundle is
 escaped. A bundle that does not verify is still rendered, with the failure
-stated first, and the command exits 1.`;
+stated first, and the command exits 1. With --pubkey (the signer's
+public key, from \`wb keygen\`) the signature is checked and the report
+says whether it verified; without it a signature is shown as not checked.`;
 
 /** `wb report`. */
 export const reportCommand: Command = {
@@ -31,6 +35,7 @@ export const reportCommand: Command = {
       ...DB_OPTION,
       output: { type: "string", short: "o" },
       expect: { type: "string" },
+      pubkey: { type: "string" },
       samples: { type: "string" },
     }, true);
     const [path, ...extra] = positionals;
@@ -57,8 +62,14 @@ export const reportCommand: Command = {
         }`,
       );
     }
+    const pubkey = values.pubkey === undefined
+      ? undefined
+      : await readKeyFile(values.pubkey);
     const { html, integrity } = await renderReport(bytes, {
       file: basename(path),
+      ...(pubkey === undefined
+        ? {}
+        : { pubkey, pubkeyFile: basename(values.pubkey!) }),
       ...(values.expect === undefined ? {} : { expect: values.expect }),
       ...(samples === undefined ? {} : { samples }),
     });

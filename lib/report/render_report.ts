@@ -1,4 +1,5 @@
 import type { BundleDocument } from "../bundle/format.ts";
+import type { BundleJwk } from "../bundle/keys.ts";
 import { verifyBundle, type VerifyResult } from "../bundle/verify_bundle.ts";
 import { gateOutcome } from "../gate/evaluate_gate.ts";
 import { rankScorecards } from "../scoring/leaderboard.ts";
@@ -48,6 +49,13 @@ export interface RenderReportOptions {
   readonly file?: string;
   /** A payload sha256 published out of band: the report says whether the bundle matches it. */
   readonly expect?: string;
+  /** The signer's public key (from `wb keygen`): the report checks the signature and says whether it verified. */
+  readonly pubkey?: BundleJwk;
+  /**
+   * The public key's file name, used in the verify command of a signed bundle.
+   * @default "SIGNER.pub"
+   */
+  readonly pubkeyFile?: string;
   /**
    * Judged samples shown for the candidate (or each run); the baseline gets half as many.
    * @default 4
@@ -105,15 +113,17 @@ export async function renderReport(
   const text = typeof source === "string"
     ? source
     : new TextDecoder().decode(source);
-  const integrity = await verifyBundle(
-    text,
-    options.expect !== undefined ? { expect: options.expect } : {},
-  );
+  const integrity = await verifyBundle(text, {
+    ...(options.expect !== undefined ? { expect: options.expect } : {}),
+    ...(options.pubkey !== undefined ? { pubkey: options.pubkey } : {}),
+  });
   const model = bundleModel(parseBundleText(text));
   const body = reportBody(model, integrity, {
     file: options.file ?? "bundle.json",
     samples: options.samples ?? 4,
     expect: options.expect,
+    pubkeyFile: options.pubkeyFile ??
+      (options.pubkey !== undefined ? "KEY.pub" : "SIGNER.pub"),
   });
   return { html: page(titleOf(model), body), integrity };
 }
@@ -129,6 +139,7 @@ interface BodyOptions {
   file: string;
   samples: number;
   expect: string | undefined;
+  pubkeyFile: string;
 }
 
 function reportBody(
@@ -437,8 +448,12 @@ function integrityBlock(
               ? "unsigned"
               : html`Ed25519, key id <code>${integrity.keyId ?? ""}</code> (${
                 integrity.signature === "verified"
-                  ? "verified"
-                  : "present; check it with --pubkey"
+                  ? "verified against the given public key when this report was rendered"
+                  : integrity.problems.some((p) =>
+                      p.message.startsWith("signature check failed")
+                    )
+                  ? "FAILED against the given public key"
+                  : "NOT checked: render with --pubkey KEY.pub, or run the command below"
               })`,
           ],
           [
@@ -448,9 +463,17 @@ function integrityBlock(
           ...(options.expect !== undefined
             ? [["expected sha256", html`<code>${options.expect}</code>`]]
             : []),
-        ])}<p>Anyone can check this bundle offline. Hashes prove it is internally consistent; only a sha256 received from its author out of band (or a signature by a key you trust) proves who made it:</p><pre data-testid="verify-command">${verifyCommand(
+        ])}<p>Anyone can check this bundle offline. Hashes prove it is internally consistent; only a sha256 received from its author out of band (or a signature by a key you trust) proves who made it${integrity
+          .signature === "none"
+        ? ""
+        : html`
+          (<code>${options
+            .pubkeyFile}</code> below is the public key of key id <code>${integrity
+            .keyId ?? ""}</code>, obtained from its signer)
+        `}:</p><pre data-testid="verify-command">${verifyCommand(
           options.file,
           sha,
+          integrity.signature === "none" ? undefined : options.pubkeyFile,
         )}</pre>${table(
           ["section", { text: "records", numeric: true }],
           counts.map(([section, n]) => [section, num(n)]),
