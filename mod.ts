@@ -187,6 +187,7 @@ export {
 } from "./lib/scoring/judge.ts";
 export { scoreCell } from "./lib/scoring/score_cell.ts";
 export { cellScore } from "./lib/scoring/cell_score.ts";
+export { summarizeAttempts } from "./lib/scoring/attempt_summary.ts";
 export {
   computeScorecard,
   type ComputeScorecardOptions,
@@ -194,6 +195,7 @@ export {
   type ScorecardRun,
 } from "./lib/scoring/compute_scorecard.ts";
 export type {
+  AttemptSummary,
   BootstrapSettings,
   CheckSummary,
   CostSummary,
@@ -332,6 +334,7 @@ export {
 } from "./lib/store/runs.ts";
 export type { RunSettings } from "./lib/schema/run_settings.ts";
 export type {
+  AttemptFailure,
   CallError,
   CallPurpose,
   Receipt,

@@ -4,6 +4,7 @@ import { MIN_CASES_FOR_INTERVAL } from "../scoring/small_sample.ts";
 import { SLICES } from "../schema/task.ts";
 import { cellScore } from "../scoring/cell_score.ts";
 import { WEAK_RHO } from "../scoring/judge_calibration.ts";
+import { describeAttempts } from "../scoring/attempt_summary.ts";
 import { scoreRun } from "../scoring/score_run.ts";
 import { getRun } from "../store/runs.ts";
 import { listResults } from "../store/scores.ts";
@@ -185,6 +186,9 @@ function printScorecard(card: Scorecard, sha256: string, io: Io): void {
       pct(card.failures.rate)
     } (${card.failures.provider_error} provider errors, ${card.failures.invalid_output} invalid outputs)`,
   );
+  if (card.attempts) {
+    io.out(`attempts          ${describeAttempts(card.attempts)}`);
+  }
   io.out(
     `judge errors      ${
       pct(card.judge.error_rate)

@@ -63,6 +63,11 @@ Deno.test("renderReport() puts the verdict first and ends with the verify comman
   assert.deepEqual(texts(html, '[data-testid="verify-command"]'), [
     `deno task wb verify 'my bundle.json' --expect ${sha256}`,
   ]);
+  // Each run's calls: failed attempts, rate limits and waits.
+  assert.match(
+    texts(html, "#figures").join("\n"),
+    /failed attempts.*\d+ calls, \d+ attempts: \d+ failed/s,
+  );
   // Plots: per-slice comparison (with the breach), dimensions, latency, cost.
   assert.equal((html.match(/<svg/g) ?? []).length, 4);
   assert.match(html, /✕ breach/);
