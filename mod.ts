@@ -537,6 +537,7 @@ export {
   viewBundle,
   type ViewBundleOptions,
 } from "./lib/report/view_bundle.ts";
+export { viewTrace } from "./lib/report/view_trace.ts";
 export {
   renderReport,
   type RenderReportOptions,

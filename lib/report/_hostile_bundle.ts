@@ -21,7 +21,12 @@ import type {
 } from "../providers/adapter.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import { CHECKS } from "../scoring/checks/registry.ts";
+import { contentHash } from "../content/sha256.ts";
+import { withImportTransaction } from "../store/bundle.ts";
 import { open } from "../store/open.ts";
+import { editArtifact, writeArtifact } from "../trace/artifacts.ts";
+import { recordCall } from "../trace/record_call.ts";
+import { Tracer } from "../trace/tracer.ts";
 
 /** Payloads that try to run code; each calls the page binding `wbCanary` and touches globals. */
 export const HOSTILE = {
@@ -186,5 +191,91 @@ export async function hostileBundle(): Promise<HostileBundle> {
     return { text: made.text!, sha256: made.sha256 };
   } finally {
     await Deno.remove(root, { recursive: true });
+  }
+}
+
+/**
+ * A traced pipeline full of hostile text, bundled with `bundle({trace})`:
+ * two recorded calls (one retried and answered with payloads, one failed),
+ * an artifact written by the model and then edited by a person (editor,
+ * reason and body carry payloads), and an event of a kind the report has no
+ * headline for, whose data carries payloads too.
+ */
+export async function hostileTraceBundle(): Promise<HostileBundle> {
+  await using store = await open(":memory:");
+  const price = {
+    provider: "openai",
+    model: "gpt-4o-mini",
+    currency: "USD",
+    input_per_mtok: "0.15",
+    output_per_mtok: "0.60",
+    valid_from: "2025-01-01",
+  };
+  await withImportTransaction(store, (w) =>
+    w.write("prices", [{
+      ...price,
+      id: contentHash(price),
+      cache_read_per_mtok: null,
+      cache_write_per_mtok: null,
+      source: null,
+    }]));
+  {
+    let tick = Date.parse("2026-03-01T09:00:00.000Z");
+    const tracer = await Tracer.start(store, {
+      schema_version: 1,
+      name: "reply_pipeline",
+      steps: [
+        { id: "classify" },
+        { id: "draft", after: ["classify"] },
+        { id: "review", after: ["draft"] },
+      ],
+    }, { now: () => new Date(tick += 250).toISOString() });
+    await tracer.emit("step_started", { step: "classify" });
+    await recordCall(tracer, {
+      provider: "openai",
+      model: "gpt-4o-mini",
+      request: {
+        messages: [{ role: "user", content: `Classify: ${ALL}` }],
+        params: { max_tokens: 50 },
+      },
+      response: {
+        text: `billing ${HOSTILE.script}`,
+        usage: { input_tokens: 812, output_tokens: 9 },
+      },
+      latencyMs: 640,
+      attempts: 3,
+      step: "classify",
+    });
+    await tracer.emit("step_finished", { step: "classify" });
+    await tracer.emit("step_started", { step: "draft" });
+    await recordCall(tracer, {
+      provider: "anthropic",
+      model: "claude-haiku-4-5",
+      request: { messages: [{ role: "user", content: "Draft a reply" }] },
+      error: { kind: "server", message: HOSTILE.img, status: 500 },
+      latencyMs: 1200,
+      attempts: 2,
+      step: "draft",
+    });
+    await writeArtifact(tracer, {
+      key: "reply/ticket-42",
+      body: `Dear customer,\nWe refund you. ${HOSTILE.pre}\n`,
+      step: "draft",
+      createdBy: "gpt-4o-mini",
+    });
+    await tracer.emit("step_finished", { step: "draft" });
+    await tracer.emit("review_gate_checked", {
+      step: "review",
+      data: { rule: HOSTILE.breakout, passed: false, note: HOSTILE.link },
+    });
+    await editArtifact(tracer, {
+      key: "reply/ticket-42",
+      body: `Dear customer,\nWe will look into it. ${HOSTILE.bare}\n`,
+      editor: `dana ${HOSTILE.script}`,
+      reason: `no refund promised: ${HOSTILE.img}`,
+      step: "review",
+    });
+    const made = await bundle(store, { trace: tracer.traceId });
+    return { text: made.text!, sha256: made.sha256 };
   }
 }

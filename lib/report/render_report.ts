@@ -32,6 +32,7 @@ import {
   verdictBanner,
   workflowDag,
 } from "./_sections.ts";
+import { pipelineTraces, traceSection } from "./_trace.ts";
 import { verifyCommand } from "./_verify_command.ts";
 import { plotComparison } from "./plot_comparison.ts";
 import { plotCost } from "./plot_cost.ts";
@@ -130,8 +131,12 @@ export async function renderReport(
 
 function titleOf(model: BundleModel): string {
   const tasks = [...new Set(model.runs.map((r) => r.run.task))];
+  const traces = tasks.length > 0
+    ? []
+    : pipelineTraces(model.doc).map((t) => t.name);
+  const named = tasks.length > 0 ? tasks : traces;
   return `LLM Workbench report${
-    tasks.length > 0 ? `: ${tasks.join(", ")}` : ""
+    named.length > 0 ? `: ${named.join(", ")}` : ""
   }`;
 }
 
@@ -160,40 +165,21 @@ function reportBody(
     ? [candidate, baseline].filter((r): r is RunView => r !== undefined)
     : model.runs;
   const sections: { id: string; title: string; body: SafeHtml }[] = [];
-
-  sections.push({
-    id: "figures",
-    title: "Key figures",
-    body: keyFigures(focus, comparison !== undefined),
-  });
-  sections.push({
-    id: "plots",
-    title: "Plots",
-    body: plots(model, comparison?.shown, baseline, candidate),
-  });
-  sections.push({
-    id: "tables",
-    title: "Slices, dimensions and checks",
-    body: tables(
-      focus,
-      comparison?.shown,
-      candidate !== undefined && baseline !== undefined,
-    ),
-  });
-  sections.push({
-    id: "samples",
-    title: "Judged samples",
-    body: html`${
-      focus.map((r, i) =>
-        html`<h3>${r.label} <span class="muted">(run ${r.run.id})</span></h3>${
-          samplesSection(r.results, {
-            limit: i === 0 ? options.samples : Math.ceil(options.samples / 2),
-            inputs: model.inputs,
-          })
-        }`
-      )
-    }`,
-  });
+  const traces = pipelineTraces(doc);
+  if (traces.length > 0) {
+    sections.push({
+      id: "traces",
+      title: "Traced pipelines",
+      body: html`${traces.map(traceSection)}`,
+    });
+  }
+  if (model.runs.length > 0 || traces.length === 0) {
+    runSections(sections, model, focus, comparison?.shown, {
+      baseline,
+      candidate,
+      samples: options.samples,
+    });
+  }
   sections.push({
     id: "gates",
     title: "Gate timeline",
@@ -223,7 +209,7 @@ function reportBody(
     <header>
       <h1>${titleOf(model)}</h1>
       <p
-        class="muted">Bundle created ${doc.created_at} by ${doc
+        class="muted">Evidence up to ${doc.created_at}, bundled by ${doc
           .generator}${tasks.length > 0
           ? html`
             · task ${tasks.join(", ")}
@@ -257,6 +243,53 @@ function reportBody(
         class="muted">Rendered from the bundle alone; the bundle is the evidence. Figures are recomputed from its records where the bundle holds no scorecard.</p>
     </footer>
   `;
+}
+
+function runSections(
+  sections: { id: string; title: string; body: SafeHtml }[],
+  model: BundleModel,
+  focus: RunView[],
+  shown: ComparisonShown | undefined,
+  options: {
+    baseline: RunView | undefined;
+    candidate: RunView | undefined;
+    samples: number;
+  },
+): void {
+  const { baseline, candidate } = options;
+  sections.push({
+    id: "figures",
+    title: "Key figures",
+    body: keyFigures(focus, shown !== undefined),
+  });
+  sections.push({
+    id: "plots",
+    title: "Plots",
+    body: plots(model, shown, baseline, candidate),
+  });
+  sections.push({
+    id: "tables",
+    title: "Slices, dimensions and checks",
+    body: tables(
+      focus,
+      shown,
+      candidate !== undefined && baseline !== undefined,
+    ),
+  });
+  sections.push({
+    id: "samples",
+    title: "Judged samples",
+    body: html`${
+      focus.map((r, i) =>
+        html`<h3>${r.label} <span class="muted">(run ${r.run.id})</span></h3>${
+          samplesSection(r.results, {
+            limit: i === 0 ? options.samples : Math.ceil(options.samples / 2),
+            inputs: model.inputs,
+          })
+        }`
+      )
+    }`,
+  });
 }
 
 function verdictSection(
@@ -297,6 +330,16 @@ function verdictSection(
         `
         : ""
     }`;
+  }
+  const traces = pipelineTraces(model.doc);
+  if (model.runs.length === 0 && traces.length > 0) {
+    return verdictBanner(
+      "TRACE",
+      traces.flatMap((t) => [
+        `${t.name}: ${t.totals.events} events, ${t.totals.calls} model calls (${t.totals.failedCalls} failed, ${t.totals.retries} retries), ${t.totals.versions} artifact versions, ${t.totals.edits} human edits`,
+      ]),
+      "A traced pipeline: what happened, in order, with every model call and artifact. Nothing was compared against a baseline.",
+    );
   }
   return verdictBanner(
     "NO VERDICT",
