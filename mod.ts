@@ -447,6 +447,16 @@ export {
   writeArtifact,
   type WriteArtifactInput,
 } from "./lib/trace/artifacts.ts";
+export {
+  type Correction,
+  correctOutput,
+  type CorrectOutputInput,
+} from "./lib/trace/correct_output.ts";
+export {
+  type CorrectionRecord,
+  correctionsOf,
+  listCorrections,
+} from "./lib/trace/list_corrections.ts";
 
 // Bundle
 export {

@@ -3,6 +3,7 @@ import { bundleCommand } from "./bundle.ts";
 import { calibrateCommand } from "./calibrate.ts";
 import { labelCommand } from "./label.ts";
 import { diffCommand } from "./diff.ts";
+import { editCommand } from "./edit.ts";
 import { exportOtelCommand } from "./export_otel.ts";
 import { importCommand } from "./import.ts";
 import { keygenCommand } from "./keygen.ts";
@@ -51,4 +52,5 @@ export const COMMANDS: readonly Command[] = [
   rerunCommand,
   labelCommand,
   calibrateCommand,
+  editCommand,
 ];

@@ -7,6 +7,7 @@ import { WEAK_RHO } from "../scoring/judge_calibration.ts";
 import { describeAttempts } from "../scoring/attempt_summary.ts";
 import { scoreRun } from "../scoring/score_run.ts";
 import { getRun } from "../store/runs.ts";
+import { listCorrections } from "../trace/list_corrections.ts";
 import { listResults } from "../store/scores.ts";
 import {
   type Command,
@@ -71,6 +72,21 @@ export const showCommand: Command = {
       io.out(
         `unreceipted calls  ${run.unreceipted_calls} sent but never receipted (cut short by a cancel or a crash; see docs/ARCHITECTURE.md, "Crash safety")`,
       );
+    }
+    const corrections = await listCorrections(store, run.id);
+    if (corrections.length > 0) {
+      io.out(
+        `corrections       ${corrections.length} by people (the stored outputs and the figures above are the model's, unchanged):`,
+      );
+      for (const c of corrections) {
+        io.out(
+          `  ${c.case_key} #${c.repetition}  v${c.version} by ${
+            inert(c.editor, 60)
+          } at ${c.at}: ${
+            inert(c.reason, 200)
+          }  (result ${c.result_id}, receipt ${c.receipt_id})`,
+        );
+      }
     }
     if (samples > 0) {
       printSamples(await listResults(store, scorecard.run.id), samples, io);

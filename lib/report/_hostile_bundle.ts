@@ -3,7 +3,8 @@
  * resume_matching task and models with a dataset whose texts carry HTML and
  * script payloads, two runs through `experiment()` on a stub adapter whose
  * outputs and judge reasoning carry the payloads, a comparison, a gate with
- * a hostile decision, all exported with `bundle()`. Used only by tests.
+ * a hostile decision, a reviewer's hostile correction of one output, all
+ * exported with `bundle()`. Used only by tests.
  *
  * @module
  */
@@ -24,6 +25,8 @@ import { CHECKS } from "../scoring/checks/registry.ts";
 import { contentHash } from "../content/sha256.ts";
 import { withImportTransaction } from "../store/bundle.ts";
 import { open } from "../store/open.ts";
+import { listResults } from "../store/scores.ts";
+import { correctOutput } from "../trace/correct_output.ts";
 import { editArtifact, writeArtifact } from "../trace/artifacts.ts";
 import { recordCall } from "../trace/record_call.ts";
 import { Tracer } from "../trace/tracer.ts";
@@ -186,6 +189,13 @@ export async function hostileBundle(): Promise<HostileBundle> {
       actor: `bea ${HOSTILE.script}`,
       decision: "reject",
       reason: `no: ${HOSTILE.link} ${HOSTILE.breakout}`,
+    });
+    // A reviewer's correction of one candidate output (wb edit).
+    const [cell] = await listResults(store, candidate!.run_id);
+    await correctOutput(store, cell!.id, {
+      body: `{"match_score": 40, "note": ${JSON.stringify(HOSTILE.pre)}}`,
+      editor: `carl ${HOSTILE.img}`,
+      reason: `overrated: ${HOSTILE.script}`,
     });
     const made = await bundle(store, { comparison: comparison.id });
     return { text: made.text!, sha256: made.sha256 };

@@ -32,6 +32,7 @@ import {
   verdictBanner,
   workflowDag,
 } from "./_sections.ts";
+import { correctionsOf } from "../trace/list_corrections.ts";
 import { pipelineTraces, traceSection } from "./_trace.ts";
 import { verifyCommand } from "./_verify_command.ts";
 import { plotComparison } from "./plot_comparison.ts";
@@ -180,6 +181,14 @@ function reportBody(
       samples: options.samples,
     });
   }
+  const corrections = correctionsSection(model);
+  if (corrections) {
+    sections.push({
+      id: "corrections",
+      title: "Human corrections",
+      body: corrections,
+    });
+  }
   sections.push({
     id: "gates",
     title: "Gate timeline",
@@ -290,6 +299,42 @@ function runSections(
       )
     }`,
   });
+}
+
+/** Corrections people recorded on the runs' outputs (`wb edit`), or undefined when none. */
+function correctionsSection(model: BundleModel): SafeHtml | undefined {
+  const byTrace = new Map(model.runs.map((r) => [r.run.trace_id, r]));
+  const found = correctionsOf(
+    model.doc.sections.trace_events.filter((e) =>
+      byTrace.has(e.trace_id)
+    ) as TraceEvent[],
+  );
+  if (found.length === 0) return undefined;
+  const runOf = new Map(
+    model.runs.flatMap((r) => r.results.map((c) => [c.id, r])),
+  );
+  return html`
+    <p>People corrected ${found
+      .length} output(s). The stored outputs, their scores and every figure above are the model's, unchanged; each correction is a new version bound to the cell's result and receipt.</p>
+    <div data-testid="corrections">${table(
+      ["run", "case", "by", "when", "reason"],
+      found.map((c) => [
+        runOf.get(c.result_id)?.label ?? c.result_id,
+        `${c.case_key} #${c.repetition}`,
+        c.editor,
+        c.at,
+        c.reason,
+      ]),
+    )}${found.map((c) =>
+      html`
+        <details>
+          <summary>${c.case_key} #${c.repetition}: v${c.version} by ${c
+            .editor}</summary>
+          <pre class="diff">${c.patch}</pre>
+        </details>
+      `
+    )}</div>
+  `;
 }
 
 function verdictSection(

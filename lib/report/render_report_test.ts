@@ -57,6 +57,7 @@ Deno.test("renderReport() puts the verdict first and ends with the verify comman
       "plots",
       "tables",
       "samples",
+      "corrections",
       "gates",
       "workflow",
       "integrity",
@@ -73,6 +74,12 @@ Deno.test("renderReport() puts the verdict first and ends with the verify comman
     texts(html, "#figures").join("\n"),
     /failed attempts.*\d+ calls, \d+ attempts: \d+ failed/s,
   );
+  // The reviewer's correction, with who, why and the diff; figures unchanged.
+  const corrections = texts(html, '[data-testid="corrections"]').join("");
+  assert.ok(corrections.includes(`carl ${HOSTILE.img}`));
+  assert.ok(corrections.includes(`overrated: ${HOSTILE.script}`));
+  assert.match(corrections, /\+\{"match_score": 40/);
+  assert.ok(html.indexOf('id="corrections"') > html.indexOf('id="samples"'));
   // Plots: per-slice comparison (with the breach), dimensions, latency, cost.
   assert.equal((html.match(/<svg/g) ?? []).length, 4);
   assert.match(html, /✕ breach/);

@@ -9,7 +9,7 @@ import * as z from "zod";
 import { canonicalize } from "../content/canonicalize.ts";
 import { nowIso } from "../content/ids.ts";
 import { contentHash } from "../content/sha256.ts";
-import { ValidationError } from "../errors.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
 import type {
   AttemptFailure,
   Receipt,
@@ -241,6 +241,33 @@ export async function listResults(
     .where("run_id", "=", runId).orderBy("case_key").orderBy("repetition")
     .execute();
   return rows.map(toCellResult);
+}
+
+/**
+ * One cell of a run by its result id, with the generation receipt's
+ * sha256 (what a correction of its output is bound to). Internal.
+ *
+ * @throws {NotFoundError} If no result has that id.
+ */
+export async function getResult(
+  store: Store,
+  id: string,
+): Promise<{ result: CellResult; receiptSha256: string | null }> {
+  const row = await store.db.selectFrom("results").selectAll()
+    .where("id", "=", id).executeTakeFirst();
+  if (!row) {
+    throw new NotFoundError(
+      "result",
+      id,
+      "name a cell with `wb edit --run RUN --case CASE [--repetition N]` instead",
+    );
+  }
+  const result = toCellResult(row);
+  const receipt = result.generation_io_id === null
+    ? undefined
+    : await store.db.selectFrom("model_io").select("sha256")
+      .where("id", "=", result.generation_io_id).executeTakeFirst();
+  return { result, receiptSha256: receipt?.sha256 ?? null };
 }
 
 /**
