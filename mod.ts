@@ -189,6 +189,7 @@ export {
 } from "./lib/scoring/judge.ts";
 export { scoreCell } from "./lib/scoring/score_cell.ts";
 export { cellScore } from "./lib/scoring/cell_score.ts";
+export { summarizeAttempts } from "./lib/scoring/attempt_summary.ts";
 export {
   computeScorecard,
   type ComputeScorecardOptions,
@@ -196,6 +197,7 @@ export {
   type ScorecardRun,
 } from "./lib/scoring/compute_scorecard.ts";
 export type {
+  AttemptSummary,
   BootstrapSettings,
   CheckSummary,
   CostSummary,
@@ -339,6 +341,7 @@ export {
 } from "./lib/store/runs.ts";
 export type { RunSettings } from "./lib/schema/run_settings.ts";
 export type {
+  AttemptFailure,
   CallError,
   CallPurpose,
   Receipt,
@@ -451,6 +454,16 @@ export {
   writeArtifact,
   type WriteArtifactInput,
 } from "./lib/trace/artifacts.ts";
+export {
+  type Correction,
+  correctOutput,
+  type CorrectOutputInput,
+} from "./lib/trace/correct_output.ts";
+export {
+  type CorrectionRecord,
+  correctionsOf,
+  listCorrections,
+} from "./lib/trace/list_corrections.ts";
 
 // Bundle
 export {
@@ -541,6 +554,7 @@ export {
   viewBundle,
   type ViewBundleOptions,
 } from "./lib/report/view_bundle.ts";
+export { viewTrace } from "./lib/report/view_trace.ts";
 export {
   renderReport,
   type RenderReportOptions,

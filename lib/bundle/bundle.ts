@@ -6,6 +6,7 @@ import type { Store } from "../store/open.ts";
 import {
   BUNDLE_SECTIONS,
   type BundleSection,
+  latestEvidenceTime,
   planBundle,
   readBundleRecords,
   recordKey,
@@ -40,7 +41,12 @@ export interface BundleOptions {
   to?: string | WritableStream<Uint8Array>;
   /** Extra exact secret values to remove (the environment's secret variables are always removed). */
   secrets?: readonly string[];
-  /** The clock, for tests. @default {nowIso} */
+  /**
+   * The clock, read only when no exported record carries a timestamp: a
+   * bundle's `created_at` is the newest timestamp of its evidence, so the
+   * same evidence always gives the same payload sha256.
+   * @default {nowIso}
+   */
   now?: () => string;
 }
 
@@ -125,6 +131,7 @@ export async function bundle(
     redactor.assertAllMatched();
   }
 
+  const evidenceTime = await latestEvidenceTime(store, plan);
   const sink = await openSink(options.to);
   const hasher = createHash("sha256");
   const emit = async (text: string, hash = true) => {
@@ -143,7 +150,7 @@ export async function bundle(
   let redacted = 0;
   try {
     const header = {
-      created_at: (options.now ?? nowIso)(),
+      created_at: evidenceTime ?? (options.now ?? nowIso)(),
       format: BUNDLE_FORMAT,
       generator: `${meta.name}@${meta.version}`,
       redactions: paths.map((p) => p.join(".")),

@@ -312,3 +312,28 @@ eachStore.test("bundle() of a settled comparison records how its verdict was rea
     )).ok,
   );
 });
+
+eachStore.test("bundle() of the same comparison twice gives the same payload sha256", async ({ openStore }) => {
+  await using store = await openStore();
+  const fixture = await writeFixture(store);
+  const first = await bundle(store, {
+    comparison: fixture.comparison,
+    now: () => "2030-01-01T00:00:00.000Z",
+  });
+  const second = await bundle(store, {
+    comparison: fixture.comparison,
+    now: () => "2031-06-01T12:00:00.000Z",
+  });
+  assert.equal(second.sha256, first.sha256);
+  assert.equal(second.text, first.text);
+  // created_at is the newest timestamp of the evidence, not the clock's.
+  const doc = JSON.parse(first.text!);
+  const times = Object.values(doc.sections).flatMap((records) =>
+    (records as Record<string, unknown>[]).flatMap((r) =>
+      ["created_at", "finished_at", "scored_at", "at"].map((k) => r[k])
+        .filter((v): v is string => typeof v === "string")
+    )
+  );
+  assert.equal(doc.created_at, times.toSorted().at(-1));
+  assert.notEqual(doc.created_at, "2030-01-01T00:00:00.000Z");
+});

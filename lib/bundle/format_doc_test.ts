@@ -7,6 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { canonicalize } from "../content/canonicalize.ts";
+import { open } from "../store/open.ts";
+import { bundle } from "./bundle.ts";
+import { generateKeyPair } from "./keys.ts";
+import { writeFixture } from "./_test_fixture.ts";
 
 const DOC = new URL("../../docs/bundle-format.md", import.meta.url);
 const EXAMPLE = new URL("./testdata/example.bundle.json", import.meta.url);
@@ -71,3 +75,62 @@ print(json.dumps([jcs(v) for v in json.loads(sys.argv[2])]))
     assert.deepEqual(JSON.parse(texts!), values.map((v) => canonicalize(v)));
   },
 });
+
+Deno.test({
+  name:
+    "bundle-format.md appendix B verifies the example bundle and a new signed one, and tells their created_at apart",
+  ignore: missing !== undefined || !(await hasCryptography()),
+  async fn() {
+    const doc = await Deno.readTextFile(DOC);
+    const appendix = doc.slice(doc.indexOf("## Appendix B"));
+    const code = /```python\n([\s\S]*?)```/.exec(appendix)?.[1];
+    assert.ok(code, "appendix B has a python block");
+    const dir = await Deno.makeTempDir();
+    try {
+      const script = `${dir}/verify.py`;
+      await Deno.writeTextFile(script, code);
+      const run = async (bundleFile: string, keyFile: string) => {
+        const output = await new Deno.Command("python3", {
+          args: [script, bundleFile, keyFile],
+        }).output();
+        assert.ok(output.success, new TextDecoder().decode(output.stderr));
+        return new TextDecoder().decode(output.stdout).trim().split("\n");
+      };
+      const old = await run(
+        EXAMPLE.pathname,
+        new URL("./testdata/example.pub.jwk", import.meta.url).pathname,
+      );
+      const exampleSha = (await Deno.readTextFile(EXAMPLE_SHA)).trim();
+      assert.match(old[0]!, new RegExp(`^OK ${exampleSha} signed by `));
+      assert.match(old[1]!, /is when an older writer made it/);
+
+      await using store = await open(":memory:");
+      const fixture = await writeFixture(store);
+      const keys = await generateKeyPair();
+      const made = await bundle(store, {
+        comparison: fixture.comparison,
+        sign: keys.privateJwk,
+      });
+      await Deno.writeTextFile(`${dir}/b.json`, made.text!);
+      await Deno.writeTextFile(`${dir}/k.pub`, JSON.stringify(keys.publicJwk));
+      const fresh = await run(`${dir}/b.json`, `${dir}/k.pub`);
+      assert.equal(fresh[0], `OK ${made.sha256} signed by ${keys.keyId}`);
+      assert.match(fresh[1]!, /is the newest evidence time$/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+async function hasCryptography(): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command("python3", {
+      args: ["-c", "import cryptography"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return success;
+  } catch {
+    return false;
+  }
+}

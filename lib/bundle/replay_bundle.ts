@@ -9,6 +9,7 @@ import { type Task, TaskFileSchema } from "../schema/task.ts";
 import { computeScorecard } from "../scoring/compute_scorecard.ts";
 import { scoreCell } from "../scoring/score_cell.ts";
 import type { BundleRecord } from "../store/bundle.ts";
+import { withAttemptFailures } from "../store/scores.ts";
 import { loadBundle } from "./_load.ts";
 import { type BundleSource, describe } from "./verify_bundle.ts";
 
@@ -180,8 +181,12 @@ export async function replayBundle(
     const storedCard = stored?.body as
       | { bootstrap?: { seed: number; resamples: number; confidence: number } }
       | undefined;
-    const runReceipts = sections.receipts.filter((r) => r.run_id === runId)
-      .map((r) => r as unknown as Receipt);
+    const runReceipts = withAttemptFailures(
+      sections.receipts.filter((r) => r.run_id === runId)
+        .map((r) => r as unknown as Receipt),
+      sections.trace_events.filter((e) => e.trace_id === run.trace_id)
+        .map((e) => e.data as Record<string, unknown>),
+    );
     const card = computeScorecard(
       {
         task,

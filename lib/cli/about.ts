@@ -281,7 +281,8 @@ published out of band with --expect.`,
     usage: `wb report: render a bundle as one self-contained HTML report
 
 Usage:
-  wb report FILE -o REPORT.html [--expect SHA256] [--samples N]
+  wb report FILE -o REPORT.html [--pubkey KEYFILE.pub] [--expect SHA256]
+            [--samples N]
 
 Verifies the bundle, then writes one HTML file with no script and no
 external resource, readable on a phone and on paper: the verdict and its
@@ -289,7 +290,9 @@ reasons first, key figures, plots, per-slice and per-dimension tables,
 judged samples, the gate timeline, the workflow and the integrity block
 with the command that verifies the bundle. Every text from the bundle is
 escaped. A bundle that does not verify is still rendered, with the failure
-stated first, and the command exits 1.`,
+stated first, and the command exits 1. With --pubkey (the signer's
+public key, from \`wb keygen\`) the signature is checked and the report
+says whether it verified; without it a signature is shown as not checked.`,
   },
   "import": {
     summary: "load a bundle into a database (verified, idempotent)",
@@ -444,6 +447,31 @@ project links to it (deno.json "links"), so nothing is downloaded from JSR;
 remove the "links" entry to use the published package instead. The files are
 checked with \`wb validate\` before anything is written. --db is accepted for
 symmetry with other commands; init never opens a database.`,
+  },
+  "edit": {
+    summary:
+      "record a person's correction of an artifact or an experiment output",
+    usage: `wb edit: record a person's correction as a new version
+
+Usage:
+  wb edit --artifact KEY --editor NAME --reason TEXT (--file F | --text T)
+  wb edit --run RUN --case CASE [--repetition N] --editor NAME --reason TEXT
+          (--file F | --text T)
+  wb edit --result RESULT_ID --editor NAME --reason TEXT (--file F | --text T)
+  (each takes [--db URL])
+
+With --artifact, the correction becomes the artifact's next version, by
+the editor, with the reason and the unified patch in an artifact_edited
+event of the artifact's trace.
+
+With --run and --case (or --result), it corrects an experiment output:
+the cell's output becomes artifact result/<result id> (version 1, by the
+model) and the correction its next version, both bound to the result and
+its generation receipt in the run's trace. The stored output, its checks,
+rubric scores and the scorecard never change; the corrected text is scored
+by the task's checks here, separately, and printed beside the stored
+scores. \`wb show RUN\` and the report of a bundle of the run list the
+corrections.`,
   },
 } as const satisfies Record<string, Omit<About, "name">>;
 

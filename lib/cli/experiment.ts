@@ -212,6 +212,9 @@ export const experimentCommand: Command = {
           "judge errors",
           "calls",
           "cached",
+          "attempts",
+          "failed attempts (429)",
+          "retry wait",
           "cost (USD)",
         ],
         ...result.runs.map((run) => [
@@ -224,6 +227,9 @@ export const experimentCommand: Command = {
           String(run.judge_errors),
           String(run.adapter_calls),
           String(run.cache_hits),
+          String(run.attempts),
+          `${run.failed_attempts} (${run.rate_limited})`,
+          `${(run.retry_wait_ms / 1000).toFixed(1)} s`,
           run.cost,
         ]),
       ];

@@ -60,7 +60,7 @@ prices:`,
     assert.match(ok.out[1]!, /^run +prompt +model +status +cells +call errors/);
     assert.match(
       ok.out[2]!,
-      /^run_\S+ +support_triage@v3 +fake-fast +completed +1 +0 +0 +1 +0 +0\.\d+$/,
+      /^run_\S+ +support_triage@v3 +fake-fast +completed +1 +0 +0 +1 +0 +1 +0 \(0\) +0\.0 s +0\.\d+$/,
     );
     const refused = capture();
     assert.equal(await main([...common, "--model", "refused"], refused.io), 1);

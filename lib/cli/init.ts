@@ -2,7 +2,7 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { validateCatalog } from "../catalog/validate_catalog.ts";
 import { formatIssue } from "../errors.ts";
-import { CHECKS } from "../scoring/checks/registry.ts";
+import { CHECKS } from "../checks/registry.ts";
 import {
   type Command,
   DB_OPTION,

@@ -8,6 +8,7 @@ import {
   UsageError,
 } from "./command.ts";
 import { about } from "./about.ts";
+import { readKeyFile } from "./_bundle_files.ts";
 
 /** `wb report`. */
 export const reportCommand: Command = {
@@ -17,6 +18,7 @@ export const reportCommand: Command = {
       ...DB_OPTION,
       output: { type: "string", short: "o" },
       expect: { type: "string" },
+      pubkey: { type: "string" },
       samples: { type: "string" },
     }, true);
     const [path, ...extra] = positionals;
@@ -43,8 +45,14 @@ export const reportCommand: Command = {
         }`,
       );
     }
+    const pubkey = values.pubkey === undefined
+      ? undefined
+      : await readKeyFile(values.pubkey);
     const { html, integrity } = await renderReport(bytes, {
       file: basename(path),
+      ...(pubkey === undefined
+        ? {}
+        : { pubkey, pubkeyFile: basename(values.pubkey!) }),
       ...(values.expect === undefined ? {} : { expect: values.expect }),
       ...(samples === undefined ? {} : { samples }),
     });

@@ -4,6 +4,7 @@ import { main } from "./main.ts";
 import { reportCommand } from "./report.ts";
 import { summaryCommand } from "./summary.ts";
 import { capture } from "./_test_io.ts";
+import { generateKeyPair } from "../bundle/keys.ts";
 
 const COMMANDS = [reportCommand, summaryCommand];
 
@@ -98,4 +99,59 @@ Deno.test("wb summary BUNDLE prints the verdict first and the verify command", a
     );
     assert.match(bad.out.join("\n"), /^> ❌ \*\*This bundle does not verify/);
   });
+});
+
+Deno.test("wb report --pubkey checks the signature and prints the complete verify command", async () => {
+  const testdata = new URL("../bundle/testdata/", import.meta.url);
+  const bundleFile = new URL("example.bundle.json", testdata).pathname;
+  const pubkey = new URL("example.pub.jwk", testdata).pathname;
+  const sha256 = (await Deno.readTextFile(new URL("example.sha256", testdata)))
+    .trim();
+  const dir = await Deno.makeTempDir();
+  try {
+    const { io, out } = capture();
+    const code = await main(
+      ["report", bundleFile, "-o", `${dir}/r.html`, "--pubkey", pubkey],
+      io,
+      COMMANDS,
+    );
+    assert.equal(code, 0);
+    assert.match(out[0] ?? "", /; signed by [0-9a-f]{64}\)$/);
+    const html = await Deno.readTextFile(`${dir}/r.html`);
+    assert.match(html, /verified against the given public key/);
+    assert.ok(
+      html.includes(
+        `deno task wb verify example.bundle.json --pubkey example.pub.jwk --expect ${sha256}`,
+      ),
+    );
+
+    // Without the key the page says the signature was not checked.
+    const unchecked = capture();
+    await main(
+      ["report", bundleFile, "-o", `${dir}/u.html`],
+      unchecked.io,
+      COMMANDS,
+    );
+    const plain = await Deno.readTextFile(`${dir}/u.html`);
+    assert.match(plain, /NOT checked: render with --pubkey/);
+    assert.ok(plain.includes(`--pubkey SIGNER.pub --expect ${sha256}`));
+
+    // Another key: the report says the check failed, and the command exits 1.
+    const other = `${dir}/other.pub`;
+    const { publicJwk } = await generateKeyPair();
+    await Deno.writeTextFile(other, JSON.stringify(publicJwk));
+    const failed = capture();
+    const failedCode = await main(
+      ["report", bundleFile, "-o", `${dir}/f.html`, "--pubkey", other],
+      failed.io,
+      COMMANDS,
+    );
+    assert.equal(failedCode, 1);
+    assert.match(
+      await Deno.readTextFile(`${dir}/f.html`),
+      /FAILED against the given public key/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -4,8 +4,10 @@ import { MIN_CASES_FOR_INTERVAL } from "../scoring/small_sample.ts";
 import { SLICES } from "../schema/task.ts";
 import { cellScore } from "../scoring/cell_score.ts";
 import { WEAK_RHO } from "../scoring/judge_calibration.ts";
+import { describeAttempts } from "../scoring/attempt_summary.ts";
 import { scoreRun } from "../scoring/score_run.ts";
 import { getRun } from "../store/runs.ts";
+import { listCorrections } from "../trace/list_corrections.ts";
 import { listResults } from "../store/scores.ts";
 import {
   type Command,
@@ -53,6 +55,21 @@ export const showCommand: Command = {
       io.out(
         `unreceipted calls  ${run.unreceipted_calls} sent but never receipted (cut short by a cancel or a crash; see docs/ARCHITECTURE.md, "Crash safety")`,
       );
+    }
+    const corrections = await listCorrections(store, run.id);
+    if (corrections.length > 0) {
+      io.out(
+        `corrections       ${corrections.length} by people (the stored outputs and the figures above are the model's, unchanged):`,
+      );
+      for (const c of corrections) {
+        io.out(
+          `  ${c.case_key} #${c.repetition}  v${c.version} by ${
+            inert(c.editor, 60)
+          } at ${c.at}: ${
+            inert(c.reason, 200)
+          }  (result ${c.result_id}, receipt ${c.receipt_id})`,
+        );
+      }
     }
     if (samples > 0) {
       printSamples(await listResults(store, scorecard.run.id), samples, io);
@@ -168,6 +185,9 @@ function printScorecard(card: Scorecard, sha256: string, io: Io): void {
       pct(card.failures.rate)
     } (${card.failures.provider_error} provider errors, ${card.failures.invalid_output} invalid outputs)`,
   );
+  if (card.attempts) {
+    io.out(`attempts          ${describeAttempts(card.attempts)}`);
+  }
   io.out(
     `judge errors      ${
       pct(card.judge.error_rate)

@@ -52,6 +52,10 @@ Deno.test("wb show prints the scorecard: aggregate with CI, slices, dimensions, 
       text,
       /latency generation +mean \d+ ms, p50 \d+ ms, p95 \d+ ms/,
     );
+    assert.match(
+      text,
+      /^attempts +\d+ calls, \d+ attempts: 0 failed \(0 rate-limited\), 0 retried calls, 0 failed calls; 0\.0 s waited/m,
+    );
     assert.doesNotMatch(text, /sample 1/);
   });
 });

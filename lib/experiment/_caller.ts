@@ -32,6 +32,14 @@ export class Caller {
   adapterCalls = 0;
   /** Receipts served from the cache. */
   cacheHits = 0;
+  /** Attempts made by the calls that reached an adapter. */
+  attempts = 0;
+  /** Attempts that failed (rate limits, server errors, timeouts, ...). */
+  failedAttempts = 0;
+  /** Attempts refused by a rate limit. */
+  rateLimited = 0;
+  /** Time waited after failed attempts, in ms. */
+  retryWaitMs = 0;
   readonly #run: RunRecord;
   readonly #resources: RunResources;
   readonly #cache: ReceiptCache;
@@ -166,6 +174,12 @@ export class Caller {
       },
       simulateLatency: this.#options.simulateLatency ?? false,
     });
+    this.attempts += outcome.attempts;
+    this.failedAttempts += outcome.failures.length;
+    for (const f of outcome.failures) {
+      if (f.kind === "rate_limit") this.rateLimited++;
+      this.retryWaitMs += f.wait_ms;
+    }
     const created = nowIso();
     // What the provider sent back is stored without the secrets it echoed.
     const response = outcome.response === null
@@ -181,7 +195,7 @@ export class Caller {
       created,
     );
     const cost = usage && price ? costOf(usage, price) : null;
-    return seal({
+    const call = seal({
       ...base,
       id: newId("io"),
       response,
@@ -211,6 +225,9 @@ export class Caller {
       request: recordedJson,
       response: response === null ? null : canonicalValue(response),
     });
+    return outcome.failures.length === 0
+      ? call
+      : { ...call, failures: outcome.failures };
   }
 }
 

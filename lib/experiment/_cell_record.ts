@@ -43,6 +43,16 @@ export function cellRecord(
     scored_at: at,
   };
   const cell = { case: testCase.id, repetition };
+  // The attempts that failed before (or as) each call's last, with the
+  // waits after them: what receipts alone do not say (`attempts` counts).
+  const failuresOf = (calls: typeof outcome.calls) => {
+    const failures = calls.flatMap((c) =>
+      (c.failures ?? []).map((f) => ({ receipt_id: c.receipt.id, ...f }))
+    );
+    return failures.length === 0 ? {} : { attempt_failures: failures };
+  };
+  const generationFailures = failuresOf(outcome.calls.slice(0, 1));
+  const judgeFailures = failuresOf(outcome.calls.slice(1));
   const events = (t: Tracer) => {
     const events = [
       generation.status === "ok"
@@ -52,11 +62,17 @@ export function cellRecord(
             ...cell,
             receipt_id: generation.id,
             cached: generation.cached_from !== null,
+            ...generationFailures,
           },
         })
         : t.next("step_failed", {
           step: "generate",
-          data: { ...cell, receipt_id: generation.id, error: generation.error },
+          data: {
+            ...cell,
+            receipt_id: generation.id,
+            error: generation.error,
+            ...generationFailures,
+          },
         }),
     ];
     if (receipts.length > 1) {
@@ -68,11 +84,16 @@ export function cellRecord(
               ...cell,
               receipt_ids: result.judge_io_ids,
               error: outcome.judgeError,
+              ...judgeFailures,
             },
           })
           : t.next("step_finished", {
             step: "judge",
-            data: { ...cell, receipt_ids: result.judge_io_ids },
+            data: {
+              ...cell,
+              receipt_ids: result.judge_io_ids,
+              ...judgeFailures,
+            },
           }),
       );
     }

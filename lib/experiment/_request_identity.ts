@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { AttemptFailure } from "./call_model.ts";
 import { sha256Hex } from "../content/sha256.ts";
 import type { ModelRequest } from "../providers/adapter.ts";
 import type { Receipt } from "../schema/receipt.ts";
@@ -77,6 +78,8 @@ export function prepareCall(
 export interface Call {
   readonly receipt: Receipt;
   readonly json: ReceiptJson;
+  /** The attempts that failed (rate limits, server errors, ...) and the waits after them; absent when none did. */
+  readonly failures?: readonly AttemptFailure[];
 }
 
 /** Seals a receipt: assigns its sha256 over the canonical content. */

@@ -4,6 +4,9 @@ import type {
   ModelResponse,
 } from "../providers/adapter.ts";
 import { ProviderError } from "../providers/adapter.ts";
+import type { AttemptFailure } from "../schema/receipt.ts";
+
+export type { AttemptFailure };
 
 /** How a call is retried and bounded. */
 export interface RetryPolicy {
@@ -33,6 +36,8 @@ export interface CallOutcome {
   readonly error: ProviderError | null;
   /** Attempts made. */
   readonly attempts: number;
+  /** Every attempt that failed, in order, with the wait that followed it. */
+  readonly failures: readonly AttemptFailure[];
   /** The successful (or last) attempt's latency in ms: the adapter's measure (request sent to answer read) when it gives one, else the attempt's wall time. */
   readonly latencyMs: number;
 }
@@ -128,6 +133,13 @@ export async function callModel(
   let attempts = 0;
   let lastError: ProviderError | null = null;
   let latencyMs = 0;
+  const failures: AttemptFailure[] = [];
+  const failed = (error: ProviderError, waitMs: number) =>
+    failures.push({
+      kind: error.kind,
+      ...(error.status === undefined ? {} : { status: error.status }),
+      wait_ms: Math.round(waitMs),
+    });
   while (attempts <= retries) {
     if (outer?.aborted) {
       lastError = new ProviderError(
@@ -164,7 +176,7 @@ export async function callModel(
       latencyMs = response.simulated_latency_ms ?? measured ??
         performance.now() - started;
       held?.settle(response.usage);
-      return { response, error: null, attempts, latencyMs };
+      return { response, error: null, attempts, failures, latencyMs };
     } catch (error) {
       latencyMs = performance.now() - started;
       held?.settle(null);
@@ -176,13 +188,17 @@ export async function callModel(
     } finally {
       clearTimeout(timer);
     }
-    if (!lastError.retryable || attempts > retries) break;
+    if (!lastError.retryable || attempts > retries) {
+      failed(lastError, 0);
+      break;
+    }
     const backoff = Math.min(maxDelay, base * 2 ** (attempts - 1)) * random();
     const delay = Math.min(
       maxDelay,
       Math.max(backoff, lastError.retryAfterMs ?? 0),
     );
+    failed(lastError, delay);
     await wait(delay, outer);
   }
-  return { response: null, error: lastError, attempts, latencyMs };
+  return { response: null, error: lastError, attempts, failures, latencyMs };
 }

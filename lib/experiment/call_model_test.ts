@@ -58,6 +58,10 @@ Deno.test("callModel() retries retryable errors, honouring retry-after", async (
   assert.equal(outcome.response, OK);
   assert.equal(outcome.attempts, 3);
   assert.deepEqual(waits, [1500, 100]);
+  assert.deepEqual(outcome.failures, [
+    { kind: "rate_limit", status: 429, wait_ms: 1500 },
+    { kind: "server", status: 500, wait_ms: 100 },
+  ]);
 });
 
 Deno.test("callModel() gives up after the retry budget and returns the last error", async () => {
@@ -71,6 +75,12 @@ Deno.test("callModel() gives up after the retry budget and returns the last erro
   assert.equal(outcome.error?.kind, "overloaded");
   assert.equal(outcome.attempts, 3);
   assert.equal(adapter.calls, 3);
+  // Every attempt failed; nothing is waited for after the last.
+  assert.deepEqual(outcome.failures.map((f) => [f.kind, f.wait_ms > 0]), [
+    ["overloaded", true],
+    ["overloaded", true],
+    ["overloaded", false],
+  ]);
 });
 
 Deno.test("callModel() does not retry errors that cannot succeed", async () => {

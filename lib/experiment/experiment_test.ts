@@ -150,6 +150,24 @@ eachStore.test("experiment() survives injected 429s, 500s and timeouts with ever
   assert.ok(injected.size >= 10);
   const kinds = new Set([...injected.values()].map((i) => i % 3));
   assert.equal(kinds.size, 3, "429s, 500s and timeouts were all injected");
+  // The scorecard says what the failed attempts were and what they cost in waiting.
+  const [[body]] = await rows(
+    store,
+    `SELECT body FROM scorecards WHERE run_id = '${run.run_id}'`,
+  ) as [[string]];
+  const attempts = JSON.parse(body).attempts;
+  const injectedOf = (k: number) =>
+    [...injected.values()].filter((i) => i % 3 === k).length;
+  assert.equal(attempts.rate_limited, injectedOf(0));
+  assert.deepEqual(attempts.by_kind, {
+    rate_limit: injectedOf(0),
+    server: injectedOf(1) + doomed.length * 3 * 3,
+    timeout: injectedOf(2),
+  });
+  assert.equal(attempts.retried_calls, injected.size + doomed.length * 3);
+  assert.equal(attempts.failed_calls, doomed.length * 3);
+  assert.ok(attempts.rate_limited_wait_ms >= 5 * injectedOf(0));
+  assert.ok(attempts.wait_ms >= attempts.rate_limited_wait_ms);
 });
 
 eachStore.test("experiment() run twice with the cache makes no adapter call the second time", async ({ openStore }) => {

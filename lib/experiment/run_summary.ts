@@ -24,6 +24,14 @@ export interface RunSummary {
   readonly adapter_calls: number;
   /** Receipts served from the cache in this session. */
   readonly cache_hits: number;
+  /** Attempts those calls took in this session (more than the calls when some were retried). */
+  readonly attempts: number;
+  /** Attempts that failed in this session (retried, or the last of a failed call). */
+  readonly failed_attempts: number;
+  /** Of those, attempts refused by a rate limit (HTTP 429). */
+  readonly rate_limited: number;
+  /** Time waited after failed attempts before retrying in this session, in ms. */
+  readonly retry_wait_ms: number;
   /** Cost of this session's receipts (cache hits count 0), exact decimal string. */
   readonly cost: string;
   /** What the session would have cost without the cache. */

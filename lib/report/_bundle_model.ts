@@ -18,6 +18,7 @@ import { type Scorecard, ScorecardSchema } from "../schema/scorecard.ts";
 import * as z from "zod";
 import { CheckSpecSchema, RubricSchema } from "../schema/task.ts";
 import { computeScorecard } from "../scoring/compute_scorecard.ts";
+import { withAttemptFailures } from "../store/scores.ts";
 import { type Workflow, WorkflowSchema } from "../trace/workflow.ts";
 import {
   type ComparisonShown,
@@ -118,7 +119,12 @@ export function bundleModel(doc: BundleDocument): BundleModel {
   const tasks = new Map(s.tasks.map((t) => [t.id, t]));
   const runs: RunView[] = s.runs.map((run) => {
     const cells = resultsByRun.get(run.id) ?? [];
-    const receipts = receiptsByRun.get(run.id) ?? [];
+    const receipts = withAttemptFailures(
+      [...receiptsByRun.get(run.id) ?? []],
+      s.trace_events.filter((e) => e.trace_id === run.trace_id).map((e) =>
+        e.data
+      ),
+    );
     const stored = cards.get(run.id) ?? [];
     const chosen = stored.find((c) => wanted.has(c.sha256)) ?? stored.at(-1);
     let scorecard = chosen?.card ?? null;

@@ -3,7 +3,8 @@
  * resume_matching task and models with a dataset whose texts carry HTML and
  * script payloads, two runs through `experiment()` on a stub adapter whose
  * outputs and judge reasoning carry the payloads, a comparison, a gate with
- * a hostile decision, all exported with `bundle()`. Used only by tests.
+ * a hostile decision, a reviewer's hostile correction of one output, all
+ * exported with `bundle()`. Used only by tests.
  *
  * @module
  */
@@ -21,7 +22,14 @@ import type {
 } from "../providers/adapter.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import { CHECKS } from "../checks/registry.ts";
+import { contentHash } from "../content/sha256.ts";
+import { withImportTransaction } from "../store/bundle.ts";
 import { open } from "../store/open.ts";
+import { listResults } from "../store/scores.ts";
+import { correctOutput } from "../trace/correct_output.ts";
+import { editArtifact, writeArtifact } from "../trace/artifacts.ts";
+import { recordCall } from "../trace/record_call.ts";
+import { Tracer } from "../trace/tracer.ts";
 
 /** Payloads that try to run code; each calls the page binding `wbCanary` and touches globals. */
 export const HOSTILE = {
@@ -182,9 +190,102 @@ export async function hostileBundle(): Promise<HostileBundle> {
       decision: "reject",
       reason: `no: ${HOSTILE.link} ${HOSTILE.breakout}`,
     });
+    // A reviewer's correction of one candidate output (wb edit).
+    const [cell] = await listResults(store, candidate!.run_id);
+    await correctOutput(store, cell!.id, {
+      body: `{"match_score": 40, "note": ${JSON.stringify(HOSTILE.pre)}}`,
+      editor: `carl ${HOSTILE.img}`,
+      reason: `overrated: ${HOSTILE.script}`,
+    });
     const made = await bundle(store, { comparison: comparison.id });
     return { text: made.text!, sha256: made.sha256 };
   } finally {
     await Deno.remove(root, { recursive: true });
+  }
+}
+
+/**
+ * A traced pipeline full of hostile text, bundled with `bundle({trace})`:
+ * two recorded calls (one retried and answered with payloads, one failed),
+ * an artifact written by the model and then edited by a person (editor,
+ * reason and body carry payloads), and an event of a kind the report has no
+ * headline for, whose data carries payloads too.
+ */
+export async function hostileTraceBundle(): Promise<HostileBundle> {
+  await using store = await open(":memory:");
+  const price = {
+    provider: "openai",
+    model: "gpt-4o-mini",
+    currency: "USD",
+    input_per_mtok: "0.15",
+    output_per_mtok: "0.60",
+    valid_from: "2025-01-01",
+  };
+  await withImportTransaction(store, (w) =>
+    w.write("prices", [{
+      ...price,
+      id: contentHash(price),
+      cache_read_per_mtok: null,
+      cache_write_per_mtok: null,
+      source: null,
+    }]));
+  {
+    let tick = Date.parse("2026-03-01T09:00:00.000Z");
+    const tracer = await Tracer.start(store, {
+      schema_version: 1,
+      name: "reply_pipeline",
+      steps: [
+        { id: "classify" },
+        { id: "draft", after: ["classify"] },
+        { id: "review", after: ["draft"] },
+      ],
+    }, { now: () => new Date(tick += 250).toISOString() });
+    await tracer.emit("step_started", { step: "classify" });
+    await recordCall(tracer, {
+      provider: "openai",
+      model: "gpt-4o-mini",
+      request: {
+        messages: [{ role: "user", content: `Classify: ${ALL}` }],
+        params: { max_tokens: 50 },
+      },
+      response: {
+        text: `billing ${HOSTILE.script}`,
+        usage: { input_tokens: 812, output_tokens: 9 },
+      },
+      latencyMs: 640,
+      attempts: 3,
+      step: "classify",
+    });
+    await tracer.emit("step_finished", { step: "classify" });
+    await tracer.emit("step_started", { step: "draft" });
+    await recordCall(tracer, {
+      provider: "anthropic",
+      model: "claude-haiku-4-5",
+      request: { messages: [{ role: "user", content: "Draft a reply" }] },
+      error: { kind: "server", message: HOSTILE.img, status: 500 },
+      latencyMs: 1200,
+      attempts: 2,
+      step: "draft",
+    });
+    await writeArtifact(tracer, {
+      key: "reply/ticket-42",
+      body: `Dear customer,\nWe refund you. ${HOSTILE.pre}\n`,
+      step: "draft",
+      createdBy: "gpt-4o-mini",
+    });
+    await tracer.emit("step_finished", { step: "draft" });
+    await tracer.emit("review_gate_checked", {
+      step: "review",
+      data: { rule: HOSTILE.breakout, passed: false, note: HOSTILE.link },
+    });
+    await editArtifact(tracer, {
+      key: "reply/ticket-42",
+      body: `Dear customer,\nWe will look into it. ${HOSTILE.bare}\n`,
+      editor: `dana ${HOSTILE.script}`,
+      reason: `no refund promised: ${HOSTILE.img}`,
+      step: "review",
+    });
+    const made = await bundle(store, { trace: tracer.traceId });
+    return { text: made.text!, sha256: made.sha256 };
   }
 }

@@ -27,6 +27,7 @@ color:var(--ink);line-height:1.45;font-size:15px}
 .wb p{margin:.4rem 0}
 .wb .muted{color:var(--muted)}
 .wb .nowrap{white-space:nowrap}
+.wb code.nowrap{overflow-wrap:normal}
 .wb code,.wb pre,.wb .mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:.86em}
 .wb code{overflow-wrap:anywhere}
 .wb pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--soft);padding:.6rem;border-radius:4px;margin:.3rem 0;max-height:28rem;overflow:auto}

@@ -6,6 +6,7 @@
  */
 import type { Scorecard } from "../schema/scorecard.ts";
 import { SLICES } from "../schema/task.ts";
+import { describeAttempts } from "../scoring/attempt_summary.ts";
 import { html, type SafeHtml } from "./_html.ts";
 import { type Kpi, kpiGrid, num, table } from "./_sections.ts";
 
@@ -68,6 +69,13 @@ export function scorecardKpis(card: Scorecard): Kpi[] {
       sub:
         `${card.injection.successes} of ${card.injection.n} adversarial cells`,
     },
+    ...(card.attempts
+      ? [{
+        key: "failed attempts",
+        value: String(card.attempts.failed_attempts),
+        sub: describeAttempts(card.attempts),
+      }]
+      : []),
   ];
 }
 

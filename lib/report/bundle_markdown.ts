@@ -133,7 +133,11 @@ export async function bundleMarkdown(
     "Verify it offline:",
     "",
     "```sh",
-    verifyCommand(options.file ?? "bundle.json", sha),
+    verifyCommand(
+      options.file ?? "bundle.json",
+      sha,
+      integrity.signature === "none" ? undefined : "SIGNER.pub",
+    ),
     "```",
   );
   return lines.join("\n") + "\n";

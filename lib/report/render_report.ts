@@ -1,4 +1,5 @@
 import type { BundleDocument } from "../bundle/format.ts";
+import type { BundleJwk } from "../bundle/keys.ts";
 import { verifyBundle, type VerifyResult } from "../bundle/verify_bundle.ts";
 import { gateOutcome } from "../gate/evaluate_gate.ts";
 import { rankScorecards } from "../scoring/leaderboard.ts";
@@ -31,6 +32,8 @@ import {
   verdictBanner,
   workflowDag,
 } from "./_sections.ts";
+import { correctionsOf } from "../trace/list_corrections.ts";
+import { pipelineTraces, traceSection } from "./_trace.ts";
 import { verifyCommand } from "./_verify_command.ts";
 import { plotComparison } from "./plot_comparison.ts";
 import { plotCost } from "./plot_cost.ts";
@@ -48,6 +51,13 @@ export interface RenderReportOptions {
   readonly file?: string;
   /** A payload sha256 published out of band: the report says whether the bundle matches it. */
   readonly expect?: string;
+  /** The signer's public key (from `wb keygen`): the report checks the signature and says whether it verified. */
+  readonly pubkey?: BundleJwk;
+  /**
+   * The public key's file name, used in the verify command of a signed bundle.
+   * @default "SIGNER.pub"
+   */
+  readonly pubkeyFile?: string;
   /**
    * Judged samples shown for the candidate (or each run); the baseline gets half as many.
    * @default 4
@@ -105,23 +115,29 @@ export async function renderReport(
   const text = typeof source === "string"
     ? source
     : new TextDecoder().decode(source);
-  const integrity = await verifyBundle(
-    text,
-    options.expect !== undefined ? { expect: options.expect } : {},
-  );
+  const integrity = await verifyBundle(text, {
+    ...(options.expect !== undefined ? { expect: options.expect } : {}),
+    ...(options.pubkey !== undefined ? { pubkey: options.pubkey } : {}),
+  });
   const model = bundleModel(parseBundleText(text));
   const body = reportBody(model, integrity, {
     file: options.file ?? "bundle.json",
     samples: options.samples ?? 4,
     expect: options.expect,
+    pubkeyFile: options.pubkeyFile ??
+      (options.pubkey !== undefined ? "KEY.pub" : "SIGNER.pub"),
   });
   return { html: page(titleOf(model), body), integrity };
 }
 
 function titleOf(model: BundleModel): string {
   const tasks = [...new Set(model.runs.map((r) => r.run.task))];
+  const traces = tasks.length > 0
+    ? []
+    : pipelineTraces(model.doc).map((t) => t.name);
+  const named = tasks.length > 0 ? tasks : traces;
   return `LLM Workbench report${
-    tasks.length > 0 ? `: ${tasks.join(", ")}` : ""
+    named.length > 0 ? `: ${named.join(", ")}` : ""
   }`;
 }
 
@@ -129,6 +145,7 @@ interface BodyOptions {
   file: string;
   samples: number;
   expect: string | undefined;
+  pubkeyFile: string;
 }
 
 function reportBody(
@@ -149,40 +166,29 @@ function reportBody(
     ? [candidate, baseline].filter((r): r is RunView => r !== undefined)
     : model.runs;
   const sections: { id: string; title: string; body: SafeHtml }[] = [];
-
-  sections.push({
-    id: "figures",
-    title: "Key figures",
-    body: keyFigures(focus, comparison !== undefined),
-  });
-  sections.push({
-    id: "plots",
-    title: "Plots",
-    body: plots(model, comparison?.shown, baseline, candidate),
-  });
-  sections.push({
-    id: "tables",
-    title: "Slices, dimensions and checks",
-    body: tables(
-      focus,
-      comparison?.shown,
-      candidate !== undefined && baseline !== undefined,
-    ),
-  });
-  sections.push({
-    id: "samples",
-    title: "Judged samples",
-    body: html`${
-      focus.map((r, i) =>
-        html`<h3>${r.label} <span class="muted">(run ${r.run.id})</span></h3>${
-          samplesSection(r.results, {
-            limit: i === 0 ? options.samples : Math.ceil(options.samples / 2),
-            inputs: model.inputs,
-          })
-        }`
-      )
-    }`,
-  });
+  const traces = pipelineTraces(doc);
+  if (traces.length > 0) {
+    sections.push({
+      id: "traces",
+      title: "Traced pipelines",
+      body: html`${traces.map(traceSection)}`,
+    });
+  }
+  if (model.runs.length > 0 || traces.length === 0) {
+    runSections(sections, model, focus, comparison?.shown, {
+      baseline,
+      candidate,
+      samples: options.samples,
+    });
+  }
+  const corrections = correctionsSection(model);
+  if (corrections) {
+    sections.push({
+      id: "corrections",
+      title: "Human corrections",
+      body: corrections,
+    });
+  }
   sections.push({
     id: "gates",
     title: "Gate timeline",
@@ -212,7 +218,7 @@ function reportBody(
     <header>
       <h1>${titleOf(model)}</h1>
       <p
-        class="muted">Bundle created ${doc.created_at} by ${doc
+        class="muted">Evidence up to ${doc.created_at}, bundled by ${doc
           .generator}${tasks.length > 0
           ? html`
             · task ${tasks.join(", ")}
@@ -245,6 +251,89 @@ function reportBody(
       <p
         class="muted">Rendered from the bundle alone; the bundle is the evidence. Figures are recomputed from its records where the bundle holds no scorecard.</p>
     </footer>
+  `;
+}
+
+function runSections(
+  sections: { id: string; title: string; body: SafeHtml }[],
+  model: BundleModel,
+  focus: RunView[],
+  shown: ComparisonShown | undefined,
+  options: {
+    baseline: RunView | undefined;
+    candidate: RunView | undefined;
+    samples: number;
+  },
+): void {
+  const { baseline, candidate } = options;
+  sections.push({
+    id: "figures",
+    title: "Key figures",
+    body: keyFigures(focus, shown !== undefined),
+  });
+  sections.push({
+    id: "plots",
+    title: "Plots",
+    body: plots(model, shown, baseline, candidate),
+  });
+  sections.push({
+    id: "tables",
+    title: "Slices, dimensions and checks",
+    body: tables(
+      focus,
+      shown,
+      candidate !== undefined && baseline !== undefined,
+    ),
+  });
+  sections.push({
+    id: "samples",
+    title: "Judged samples",
+    body: html`${
+      focus.map((r, i) =>
+        html`<h3>${r.label} <span class="muted">(run ${r.run.id})</span></h3>${
+          samplesSection(r.results, {
+            limit: i === 0 ? options.samples : Math.ceil(options.samples / 2),
+            inputs: model.inputs,
+          })
+        }`
+      )
+    }`,
+  });
+}
+
+/** Corrections people recorded on the runs' outputs (`wb edit`), or undefined when none. */
+function correctionsSection(model: BundleModel): SafeHtml | undefined {
+  const byTrace = new Map(model.runs.map((r) => [r.run.trace_id, r]));
+  const found = correctionsOf(
+    model.doc.sections.trace_events.filter((e) =>
+      byTrace.has(e.trace_id)
+    ) as TraceEvent[],
+  );
+  if (found.length === 0) return undefined;
+  const runOf = new Map(
+    model.runs.flatMap((r) => r.results.map((c) => [c.id, r])),
+  );
+  return html`
+    <p>People corrected ${found
+      .length} output(s). The stored outputs, their scores and every figure above are the model's, unchanged; each correction is a new version bound to the cell's result and receipt.</p>
+    <div data-testid="corrections">${table(
+      ["run", "case", "by", "when", "reason"],
+      found.map((c) => [
+        runOf.get(c.result_id)?.label ?? c.result_id,
+        `${c.case_key} #${c.repetition}`,
+        c.editor,
+        c.at,
+        c.reason,
+      ]),
+    )}${found.map((c) =>
+      html`
+        <details>
+          <summary>${c.case_key} #${c.repetition}: v${c.version} by ${c
+            .editor}</summary>
+          <pre class="diff">${c.patch}</pre>
+        </details>
+      `
+    )}</div>
   `;
 }
 
@@ -286,6 +375,16 @@ function verdictSection(
         `
         : ""
     }`;
+  }
+  const traces = pipelineTraces(model.doc);
+  if (model.runs.length === 0 && traces.length > 0) {
+    return verdictBanner(
+      "TRACE",
+      traces.flatMap((t) => [
+        `${t.name}: ${t.totals.events} events, ${t.totals.calls} model calls (${t.totals.failedCalls} failed, ${t.totals.retries} retries), ${t.totals.versions} artifact versions, ${t.totals.edits} human edits`,
+      ]),
+      "A traced pipeline: what happened, in order, with every model call and artifact. Nothing was compared against a baseline.",
+    );
   }
   return verdictBanner(
     "NO VERDICT",
@@ -437,8 +536,12 @@ function integrityBlock(
               ? "unsigned"
               : html`Ed25519, key id <code>${integrity.keyId ?? ""}</code> (${
                 integrity.signature === "verified"
-                  ? "verified"
-                  : "present; check it with --pubkey"
+                  ? "verified against the given public key when this report was rendered"
+                  : integrity.problems.some((p) =>
+                      p.message.startsWith("signature check failed")
+                    )
+                  ? "FAILED against the given public key"
+                  : "NOT checked: render with --pubkey KEY.pub, or run the command below"
               })`,
           ],
           [
@@ -448,9 +551,17 @@ function integrityBlock(
           ...(options.expect !== undefined
             ? [["expected sha256", html`<code>${options.expect}</code>`]]
             : []),
-        ])}<p>Anyone can check this bundle offline. Hashes prove it is internally consistent; only a sha256 received from its author out of band (or a signature by a key you trust) proves who made it:</p><pre data-testid="verify-command">${verifyCommand(
+        ])}<p>Anyone can check this bundle offline. Hashes prove it is internally consistent; only a sha256 received from its author out of band (or a signature by a key you trust) proves who made it${integrity
+          .signature === "none"
+        ? ""
+        : html`
+          (<code>${options
+            .pubkeyFile}</code> below is the public key of key id <code>${integrity
+            .keyId ?? ""}</code>, obtained from its signer)
+        `}:</p><pre data-testid="verify-command">${verifyCommand(
           options.file,
           sha,
+          integrity.signature === "none" ? undefined : options.pubkeyFile,
         )}</pre>${table(
           ["section", { text: "records", numeric: true }],
           counts.map(([section, n]) => [section, num(n)]),

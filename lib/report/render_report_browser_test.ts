@@ -10,7 +10,11 @@
  */
 import assert from "node:assert/strict";
 import { Chromium, chromiumMissing, type Page } from "./_chromium.ts";
-import { HOSTILE, hostileBundle } from "./_hostile_bundle.ts";
+import {
+  HOSTILE,
+  hostileBundle,
+  hostileTraceBundle,
+} from "./_hostile_bundle.ts";
 import { renderReport } from "./render_report.ts";
 
 const OUT = new URL("../../test_output/", import.meta.url);
@@ -29,6 +33,8 @@ interface PageState {
   handlers: number;
   jsLinks: number;
   bodyText: string;
+  /** data-testid -> whether that block is on the page with content. */
+  blocks: Record<string, boolean>;
   verdict: {
     text: string;
     visible: boolean;
@@ -57,6 +63,10 @@ const STATE = `(() => {
     handlers: all.filter((e) => [...e.attributes].some((a) => /^on/i.test(a.name))).length,
     jsLinks: all.filter((e) => [...e.attributes].some((a) => /href$/i.test(a.name) && /^\\s*javascript:/i.test(a.value))).length,
     bodyText: document.body.innerText,
+    blocks: Object.fromEntries(["trace-timeline", "trace-receipts", "trace-artifacts"].map((id) => {
+      const el = document.querySelector('[data-testid="' + id + '"]');
+      return [id, el !== null && el.getBoundingClientRect().height > 0 && el.innerText.trim().length > 0];
+    })),
     verdict,
   };
 })()`;
@@ -68,7 +78,7 @@ const SETTLE =
 async function openReport(
   browser: Chromium,
   url: string,
-  options: { bypassCsp: boolean; width: number; height: number },
+  options: { bypassCsp: boolean; width: number; height: number; full: boolean },
 ): Promise<
   { page: Page; state: PageState; png: Uint8Array; after: PageState }
 > {
@@ -78,7 +88,7 @@ async function openReport(
   // Give event handlers (img onerror, svg onload) their chance to fire.
   await page.evaluate(SETTLE);
   const state = await page.evaluate<PageState>(STATE);
-  const png = await page.screenshot();
+  const png = await page.screenshot(options.full);
   // Then click every link, as a curious reader would, and look again.
   await page.evaluate(
     "for (const a of document.querySelectorAll('a')) a.click()",
@@ -87,55 +97,86 @@ async function openReport(
   return { page, state, png, after: await page.evaluate<PageState>(STATE) };
 }
 
+const REPORTS = [
+  {
+    name: "hostile",
+    make: hostileBundle,
+    title: "LLM Workbench report: resume_matching",
+    verdict: "REJECTED",
+    blocks: false,
+  },
+  {
+    name: "trace",
+    make: hostileTraceBundle,
+    title: "LLM Workbench report: reply_pipeline",
+    verdict: "TRACE",
+    blocks: true,
+  },
+] as const;
+
+const SCREENS = [
+  { name: "desktop", bypassCsp: true, width: 1400, height: 900, full: true },
+  { name: "narrow", bypassCsp: false, width: 800, height: 900, full: true },
+  { name: "phone", bypassCsp: false, width: 390, height: 844, full: false },
+] as const;
+
 Deno.test({
   name:
-    "renderReport() output runs no payload in chromium and shows the verdict first",
+    "renderReport() output runs no payload in chromium and shows the verdict first (comparison and trace bundles)",
   ignore: missing !== undefined && !required,
-  async fn() {
+  async fn(t) {
     if (missing) throw new Error(`WB_REQUIRE_TOOLS=1 but ${missing}`);
-    const { text } = await hostileBundle();
-    const { html } = await renderReport(text, { file: "hostile.json" });
     await Deno.mkdir(OUT, { recursive: true });
-    const file = new URL("report_hostile.html", OUT);
-    await Deno.writeTextFile(file, html);
-    const expectedTitle = "LLM Workbench report: resume_matching";
-
     await using browser = await Chromium.launch();
-    const screens = [
-      { name: "desktop", bypassCsp: true, width: 1280, height: 900 },
-      { name: "phone", bypassCsp: false, width: 390, height: 844 },
-    ];
-    for (const screen of screens) {
-      const { page, state, png, after } = await openReport(
-        browser,
-        file.href,
-        screen,
-      );
-      await Deno.writeFile(
-        new URL(`report_hostile_${screen.name}.png`, OUT),
-        png,
-      );
-      assert.deepEqual(page.events.bindingCalls, [], screen.name);
-      assert.deepEqual(page.events.dialogs, [], screen.name);
-      for (const seen of [state, after]) {
-        assert.equal(seen.pwned, null, screen.name);
-        assert.equal(seen.title, expectedTitle, screen.name);
-      }
-      assert.equal(state.scripts, 0, screen.name);
-      assert.equal(state.handlers, 0, screen.name);
-      assert.equal(state.jsLinks, 0, screen.name);
-      for (const payload of Object.values(HOSTILE)) {
-        assert.ok(
-          state.bodyText.includes(payload),
-          `${screen.name}: payload not shown as text: ${payload}`,
-        );
-      }
-      assert.deepEqual(state.verdict, {
-        text: "REJECTED",
-        visible: true,
-        inFirstScreen: true,
-      }, screen.name);
-      assert.ok(png.length > 10_000, "the screenshot is not blank");
+    for (const report of REPORTS) {
+      await t.step(report.name, async () => {
+        const { text } = await report.make();
+        const { html } = await renderReport(text, {
+          file: `${report.name}.json`,
+        });
+        const file = new URL(`report_${report.name}.html`, OUT);
+        await Deno.writeTextFile(file, html);
+        for (const screen of SCREENS) {
+          const where = `${report.name} ${screen.name}`;
+          const { page, state, png, after } = await openReport(
+            browser,
+            file.href,
+            screen,
+          );
+          await Deno.writeFile(
+            new URL(`report_${report.name}_${screen.width}.png`, OUT),
+            png,
+          );
+          assert.deepEqual(page.events.bindingCalls, [], where);
+          assert.deepEqual(page.events.dialogs, [], where);
+          for (const seen of [state, after]) {
+            assert.equal(seen.pwned, null, where);
+            assert.equal(seen.title, report.title, where);
+          }
+          assert.equal(state.scripts, 0, where);
+          assert.equal(state.handlers, 0, where);
+          assert.equal(state.jsLinks, 0, where);
+          for (const payload of Object.values(HOSTILE)) {
+            assert.ok(
+              state.bodyText.includes(payload),
+              `${where}: payload not shown as text: ${payload}`,
+            );
+          }
+          assert.deepEqual(state.verdict, {
+            text: report.verdict,
+            visible: true,
+            inFirstScreen: true,
+          }, where);
+          if (report.blocks) {
+            assert.deepEqual(state.blocks, {
+              "trace-timeline": true,
+              "trace-receipts": true,
+              "trace-artifacts": true,
+            }, where);
+          }
+          assert.ok(png.length > 10_000, "the screenshot is not blank");
+        }
+      });
     }
   },
 });

@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import { ValidationError } from "../errors.ts";
-import { HOSTILE, hostileBundle } from "./_hostile_bundle.ts";
+import {
+  HOSTILE,
+  hostileBundle,
+  hostileTraceBundle,
+} from "./_hostile_bundle.ts";
 import { holdsRawPayload, parseMarkup, texts } from "./_test_util.ts";
 import { renderReport } from "./render_report.ts";
+import { viewTrace } from "./view_trace.ts";
 
 const made = hostileBundle();
 
@@ -52,6 +57,7 @@ Deno.test("renderReport() puts the verdict first and ends with the verify comman
       "plots",
       "tables",
       "samples",
+      "corrections",
       "gates",
       "workflow",
       "integrity",
@@ -63,6 +69,17 @@ Deno.test("renderReport() puts the verdict first and ends with the verify comman
   assert.deepEqual(texts(html, '[data-testid="verify-command"]'), [
     `deno task wb verify 'my bundle.json' --expect ${sha256}`,
   ]);
+  // Each run's calls: failed attempts, rate limits and waits.
+  assert.match(
+    texts(html, "#figures").join("\n"),
+    /failed attempts.*\d+ calls, \d+ attempts: \d+ failed/s,
+  );
+  // The reviewer's correction, with who, why and the diff; figures unchanged.
+  const corrections = texts(html, '[data-testid="corrections"]').join("");
+  assert.ok(corrections.includes(`carl ${HOSTILE.img}`));
+  assert.ok(corrections.includes(`overrated: ${HOSTILE.script}`));
+  assert.match(corrections, /\+\{"match_score": 40/);
+  assert.ok(html.indexOf('id="corrections"') > html.indexOf('id="samples"'));
   // Plots: per-slice comparison (with the breach), dimensions, latency, cost.
   assert.equal((html.match(/<svg/g) ?? []).length, 4);
   assert.match(html, /✕ breach/);
@@ -112,5 +129,60 @@ Deno.test("renderReport() warns when a limit rests on a slice of fewer than 5 ca
       /^slice 'adversarial' rests on 1 case \(fewer than 5\)/.test(t)
     ),
     warnings.join("\n"),
+  );
+});
+
+Deno.test("renderReport() of a trace bundle shows its timeline, receipts, artifacts with diffs, and totals", async () => {
+  const { text } = await hostileTraceBundle();
+  const { html, integrity } = await renderReport(text, { file: "t.json" });
+  assert.equal(integrity.ok, true, integrity.summary);
+  assert.equal(holdsRawPayload(html), false);
+  assert.equal(
+    parseMarkup(html).querySelectorAll("script, img, iframe, svg").length,
+    0,
+  );
+  assert.deepEqual(texts(html, '[data-testid="verdict"] .label'), ["TRACE"]);
+  assert.match(texts(html, "h1")[0]!, /reply_pipeline/);
+  // No run sections: the trace is the report.
+  assert.doesNotMatch(html, /No run in this bundle|Nothing to plot/);
+  // Every event in order; the kind without a headline shows its data.
+  const rows = texts(html, '[data-testid="trace-timeline"] tbody tr');
+  assert.equal(rows.length, 10);
+  assert.match(rows[2]!, /model_call.*openai\/gpt-4o-mini: ok/s);
+  assert.match(rows[8]!, /review_gate_checked.*passed: false/s);
+  assert.ok(rows[8]!.includes(HOSTILE.breakout));
+  assert.match(rows[9]!, /artifact_edited.*v2 edited by dana/s);
+  // Each receipt: provider, model, tokens, exact cost, latency, retries, error.
+  const receipts = texts(html, '[data-testid="trace-receipts"] tbody tr');
+  assert.equal(receipts.length, 2);
+  assert.match(
+    receipts[0]!,
+    /gpt-4o-mini.*ok.*812.*9.*0\.0001272 USD.*640.*2/s,
+  );
+  assert.match(receipts[1]!, /claude-haiku-4-5.*error.*1200.*1.*server/s);
+  // The artifact's versions, who made each, and the diff of the human edit.
+  const artifacts = texts(html, '[data-testid="trace-artifacts"]').join("");
+  assert.match(artifacts, /reply\/ticket-42 \(2 versions\)/);
+  assert.match(artifacts, /\(human edit\)/);
+  assert.match(artifacts, /-We refund you\./);
+  assert.match(artifacts, /\+We will look into it\./);
+  // Totals.
+  const figures = texts(html, "#traces .kpi").join("\n");
+  assert.match(figures, /model calls\s*2\s*1 failed · 3 retries/i);
+  assert.match(figures, /0\.0001272 USD/);
+  assert.match(figures, /812 \/ 9/);
+  // Every payload is shown as text.
+  const body = texts(html, "main").join("");
+  for (const payload of Object.values(HOSTILE)) {
+    assert.ok(body.includes(payload), `missing as text: ${payload}`);
+  }
+  // The notebook view is the same view.
+  const view = viewTrace(text);
+  assert.equal(holdsRawPayload(view.html), false);
+  assert.match(view.html, /data-testid="trace-timeline"/);
+  assert.match(view.text, /10 events, 2 model calls \(1 failed, 3 retries\)/);
+  assert.match(
+    view.text,
+    /#8 .* review_gate_checked \[review\]: .*passed: false/,
   );
 });

@@ -52,6 +52,7 @@ export function viewBundle(
     )
     : [];
   const sha = result.sha256;
+  const pubkey = result.keyId === null ? undefined : "SIGNER.pub";
   const counts = Object.entries(result.counts ?? {}).filter(([, n]) => n > 0);
   const body = html`${
     verdictBanner(
@@ -64,7 +65,7 @@ export function viewBundle(
       ? html`
         <p>Payload sha256: <code>${sha}</code></p>
         <p>Verify with:</p>
-        <pre>${verifyCommand(file, sha)}</pre>
+        <pre>${verifyCommand(file, sha, pubkey)}</pre>
       `
       : ""
   }${
@@ -78,7 +79,7 @@ export function viewBundle(
   const text = verified
     ? [result.summary, ...reasons.map((r) => `  - ${r}`)].join("\n")
     : `bundle written: ${result.bytes} bytes, sha256 ${result.sha256}\n  verify: ${
-      verifyCommand(file, result.sha256)
+      verifyCommand(file, result.sha256, pubkey)
     }`;
   return new View(body.value, text);
 }

@@ -21,12 +21,14 @@ import { View } from "./view.ts";
  *   runs: [{
  *     run_id: "run_1", prompt_version_id: "t@v1", model_config_id: "fake-fast",
  *     status: "completed", cells: 6, committed: 6, resumed: 0, failures: 0,
- *     judge_errors: 0, adapter_calls: 12, cache_hits: 0, cost: "0.0012",
+ *     judge_errors: 0, adapter_calls: 12, cache_hits: 0, attempts: 15,
+ *     failed_attempts: 3, rate_limited: 2, retry_wait_ms: 4200, cost: "0.0012",
  *     uncached_cost: "0.0012", unreceipted_calls: 0, scorecard_sha256: null,
  *   }],
  * });
  * assert.match(view.text, /COMPLETED/);
  * assert.match(view.html, /0\.0012/);
+ * assert.match(view.text, /3 failed attempts \(2 rate-limited\), 4\.2 s waited/);
  * ```
  */
 export function viewExperiment(result: ExperimentResult): View {
@@ -56,6 +58,10 @@ export function viewExperiment(result: ExperimentResult): View {
         { text: "failures", numeric: true },
         { text: "judge errors", numeric: true },
         { text: "cache hits", numeric: true },
+        { text: "attempts", numeric: true },
+        { text: "failed attempts", numeric: true },
+        { text: "rate-limited", numeric: true },
+        { text: "retry wait", numeric: true },
         { text: "cost", numeric: true },
       ],
       result.runs.map((r) => [
@@ -67,6 +73,10 @@ export function viewExperiment(result: ExperimentResult): View {
         num(r.failures),
         num(r.judge_errors),
         num(r.cache_hits),
+        num(r.attempts),
+        num(r.failed_attempts),
+        num(r.rate_limited),
+        seconds(r.retry_wait_ms),
         num(r.cost),
       ]),
     )
@@ -75,8 +85,15 @@ export function viewExperiment(result: ExperimentResult): View {
     `experiment ${result.experiment_id}: ${word}`,
     ...reasons.map((r) => `  - ${r}`),
     ...result.runs.map((r) =>
-      `  ${r.run_id} ${r.prompt_version_id} x ${r.model_config_id}: ${r.status}, ${r.cells} cells, ${r.failures} failures, cost ${r.cost}`
+      `  ${r.run_id} ${r.prompt_version_id} x ${r.model_config_id}: ${r.status}, ${r.cells} cells, ${r.failures} failures, ${r.attempts} attempts, ${r.failed_attempts} failed attempts (${r.rate_limited} rate-limited), ${
+        seconds(r.retry_wait_ms)
+      } waited, cost ${r.cost}`
     ),
   ].join("\n");
   return new View(body.value, text);
+}
+
+/** Milliseconds as seconds with one decimal. */
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }

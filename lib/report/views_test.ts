@@ -117,6 +117,10 @@ Deno.test("viewExperiment() flags unfinished runs and escapes ids", () => {
     judge_errors: 0,
     adapter_calls: 4,
     cache_hits: 0,
+    attempts: 6,
+    failed_attempts: 2,
+    rate_limited: 1,
+    retry_wait_ms: 1500,
     cost: "0.000300",
     uncached_cost: "0.000300",
     unreceipted_calls: 0,
@@ -125,6 +129,11 @@ Deno.test("viewExperiment() flags unfinished runs and escapes ids", () => {
   const view = viewExperiment({ experiment_id: "exp_1", runs: [run] });
   assert.match(view.text, /UNFINISHED/);
   assert.match(view.text, /1 cell\(s\) failed/);
+  assert.match(
+    view.text,
+    /6 attempts, 2 failed attempts \(1 rate-limited\), 1\.5 s waited/,
+  );
+  assert.match(view.html, /retry wait/);
   assert.equal(holdsRawPayload(view.html), false);
 });
 

@@ -78,6 +78,21 @@ export interface Receipt {
 }
 
 /**
+ * One failed attempt of a model call (a rate limit, a server error, ...)
+ * and how long the call waited after it before the next attempt (0 after
+ * its last). Receipts count attempts; these say what the failed ones were.
+ * The runner records them in the cell's trace events (`attempt_failures`).
+ */
+export interface AttemptFailure {
+  /** The normalized kind of failure (`rate_limit`, `server`, `timeout`, ...). */
+  readonly kind: string;
+  /** The HTTP status, when the provider answered with one. */
+  readonly status?: number;
+  /** The wait after this attempt before the next one, in ms (0 after the last). */
+  readonly wait_ms: number;
+}
+
+/**
  * The fields of a receipt that scorecards and verdicts read (a full
  * {@linkcode Receipt} is one), so a run's figures can be read without its
  * requests and responses.
@@ -102,4 +117,8 @@ export type ReceiptFigures =
      * latency, so latency summaries leave it out.
      */
     readonly connection_cold?: boolean;
+    /** Attempts the call took (0 for a cache hit); absent when not known. */
+    readonly attempts?: number;
+    /** Its failed attempts, when recorded (runs made before they were have none). */
+    readonly attempt_failures?: readonly AttemptFailure[];
   };

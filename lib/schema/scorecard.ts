@@ -207,6 +207,34 @@ export interface CostSummary {
   readonly "missing_cost": number;
 }
 
+/**
+ * A run's model calls and their attempts: retries, rate-limited attempts
+ * and the time waited after failed attempts (all calls, generation and
+ * judge). Counts from the receipts; what the failed attempts were, and the
+ * waits, from the failures the runner recorded (`null` when a retried call
+ * has none recorded, as for runs made before they were).
+ */
+export interface AttemptSummary {
+  /** Calls sent to a provider (cache hits and refused calls are not). */
+  readonly calls: number;
+  /** Attempts those calls took. */
+  readonly attempts: number;
+  /** Calls that took more than one attempt. */
+  readonly "retried_calls": number;
+  /** Calls that failed on every attempt. */
+  readonly "failed_calls": number;
+  /** Failed attempts (retried ones and the last of a failed call). */
+  readonly "failed_attempts": number;
+  /** Failed attempts by kind (`rate_limit`, `server`, ...); `null` when not recorded. */
+  readonly "by_kind": Readonly<Record<string, number>> | null;
+  /** Attempts refused by a rate limit (HTTP 429); `null` when not recorded. */
+  readonly "rate_limited": number | null;
+  /** Time waited after failed attempts before retrying, in ms; `null` when not recorded. */
+  readonly "wait_ms": number | null;
+  /** The part of `wait_ms` that followed rate-limited attempts; `null` when not recorded. */
+  readonly "rate_limited_wait_ms": number | null;
+}
+
 /** Repetition noise of the cell score. */
 export interface VarianceSummary {
   /** Mean over cases of the standard deviation across repetitions; `null` without repeated cells. */
@@ -260,6 +288,8 @@ export interface Scorecard {
   readonly tokens: TokenSummary;
   /** Exact costs. */
   readonly cost: CostSummary;
+  /** Calls, attempts, retries and waits (absent on cards computed before they were counted). */
+  readonly attempts?: AttemptSummary | undefined;
   /** Repetition noise. */
   readonly variance: VarianceSummary;
   /** Bootstrap settings. */
@@ -385,6 +415,17 @@ export const ScorecardSchema: z.ZodType<Scorecard> = z.strictObject({
     "uncached_total": MoneySchema,
     "missing_cost": count,
   }),
+  attempts: z.strictObject({
+    calls: count,
+    attempts: count,
+    "retried_calls": count,
+    "failed_calls": count,
+    "failed_attempts": count,
+    "by_kind": z.record(z.string(), count).nullable(),
+    "rate_limited": count.nullable(),
+    "wait_ms": z.number().nonnegative().nullable(),
+    "rate_limited_wait_ms": z.number().nonnegative().nullable(),
+  }).optional(),
   variance: z.strictObject({
     "mean_case_sd": z.number().nullable(),
     cases: count,

@@ -24,6 +24,7 @@ import {
   quantileSorted,
 } from "./bootstrap.ts";
 import { cellScore } from "./cell_score.ts";
+import { summarizeAttempts } from "./attempt_summary.ts";
 import { MIN_CASES_FOR_INTERVAL } from "./small_sample.ts";
 import { krippendorffAlpha, parseJuryKey } from "./jury.ts";
 
@@ -237,6 +238,7 @@ export function scorecardWithDistributions(
       judge: tokens(receipts, "judge"),
     },
     cost: costs(receipts),
+    ...attemptsOf(receipts),
     variance: { "mean_case_sd": variance.sd, cases: variance.cases },
     bootstrap,
   };
@@ -518,4 +520,11 @@ function money(value: Decimal): string {
 /** Six decimal places: enough for every figure, and stable text for hashing. */
 function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
+}
+
+function attemptsOf(
+  receipts: readonly ReceiptFigures[],
+): { attempts?: NonNullable<ReturnType<typeof summarizeAttempts>> } {
+  const attempts = summarizeAttempts(receipts);
+  return attempts ? { attempts } : {};
 }

@@ -911,6 +911,90 @@ export async function* readBundleRecords(
   }
 }
 
+const TIME_COLUMNS = ["created_at", "finished_at", "scored_at", "at"];
+
+/**
+ * The newest timestamp among the records a plan exports (each record's
+ * `created_at`, a run's `finished_at`, a result's `scored_at`, an event's
+ * `at`; price rows' `valid_from` is not evidence time and is left out), or
+ * null when no record carries one. A bundle's `created_at` is this value, so
+ * the payload hash depends only on the evidence: the same records bundled
+ * twice give the same sha256.
+ */
+export async function latestEvidenceTime(
+  store: Store,
+  plan: BundlePlan,
+): Promise<string | null> {
+  const db = store.db as AnyDb;
+  let latest: string | null = null;
+  const see = (value: unknown) => {
+    if (typeof value === "string" && (latest === null || value > latest)) {
+      latest = value;
+    }
+  };
+  const maxOf = async (
+    table: string,
+    column: string,
+    where: string,
+    values: readonly string[],
+  ) => {
+    for (const part of chunks([...new Set(values)])) {
+      if (part.length === 0) continue;
+      const row = await db.selectFrom(table)
+        // deno-lint-ignore no-explicit-any
+        .select((eb: any) => eb.fn.max(column).as("m"))
+        .where(where, "in", part).executeTakeFirst();
+      see((row as { m?: unknown } | undefined)?.m);
+    }
+  };
+  for (const section of BUNDLE_SECTIONS) {
+    switch (section) {
+      case "prices":
+      case "test_cases":
+        break;
+      case "trace_events":
+        await maxOf("trace_events", "at", "trace_id", plan.keys.trace_events);
+        break;
+      case "alias_moves":
+        await maxOf("alias_moves", "created_at", "gate_id", plan.aliasGates);
+        break;
+      case "model_configs": {
+        const rows = await selectIn(
+          db,
+          "model_configs",
+          ["id", "sha256", "created_at"],
+          "id",
+          plan.modelConfigs.map(([id]) => id),
+        );
+        for (const row of rows) {
+          if (
+            plan.modelConfigs.some(([id, sha]) =>
+              id === row.id && (sha === null || sha === row.sha256)
+            )
+          ) see(row.created_at);
+        }
+        break;
+      }
+      case "receipts":
+        await maxOf("model_io", "created_at", "id", plan.keys.receipts);
+        break;
+      default: {
+        const spec = SPECS[section];
+        for (const column of spec.columns) {
+          if (!TIME_COLUMNS.includes(column)) continue;
+          await maxOf(
+            spec.table,
+            column,
+            spec.keyColumns[0]!,
+            plan.keys[section],
+          );
+        }
+      }
+    }
+  }
+  return latest;
+}
+
 // ---------------------------------------------------------------------------
 // Import: only missing rows, in one transaction
 

@@ -9,8 +9,12 @@ import * as z from "zod";
 import { canonicalize } from "../content/canonicalize.ts";
 import { nowIso } from "../content/ids.ts";
 import { contentHash } from "../content/sha256.ts";
-import { ValidationError } from "../errors.ts";
-import type { Receipt, ReceiptFigures } from "../schema/receipt.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
+import type {
+  AttemptFailure,
+  Receipt,
+  ReceiptFigures,
+} from "../schema/receipt.ts";
 import type { CellResult, CellStatus } from "../schema/result.ts";
 import { type Scorecard, ScorecardSchema } from "../schema/scorecard.ts";
 import { SliceSchema } from "../schema/task.ts";
@@ -240,6 +244,33 @@ export async function listResults(
 }
 
 /**
+ * One cell of a run by its result id, with the generation receipt's
+ * sha256 (what a correction of its output is bound to). Internal.
+ *
+ * @throws {NotFoundError} If no result has that id.
+ */
+export async function getResult(
+  store: Store,
+  id: string,
+): Promise<{ result: CellResult; receiptSha256: string | null }> {
+  const row = await store.db.selectFrom("results").selectAll()
+    .where("id", "=", id).executeTakeFirst();
+  if (!row) {
+    throw new NotFoundError(
+      "result",
+      id,
+      "name a cell with `wb edit --run RUN --case CASE [--repetition N]` instead",
+    );
+  }
+  const result = toCellResult(row);
+  const receipt = result.generation_io_id === null
+    ? undefined
+    : await store.db.selectFrom("model_io").select("sha256")
+      .where("id", "=", result.generation_io_id).executeTakeFirst();
+  return { result, receiptSha256: receipt?.sha256 ?? null };
+}
+
+/**
  * {@linkcode listResults} on a local database file (see `localPath`),
  * synchronously, through a connection of its own: what a worker thread
  * reads a run with. Internal.
@@ -302,6 +333,7 @@ const FIGURE_COLUMNS = [
   "cost",
   "uncached_cost",
   "currency",
+  "attempts",
 ] as const;
 type FigureRow =
   & Pick<
@@ -338,6 +370,7 @@ function toReceiptFigures(row: FigureRow): ReceiptFigures {
     cost: row.cost,
     "uncached_cost": row.uncached_cost,
     currency: row.currency,
+    attempts: row.attempts,
     ...(Number(row.connection_cold) === 1 || row.connection_cold === true
       ? { "connection_cold": true }
       : {}),
@@ -381,7 +414,52 @@ export async function listReceiptFigures(
     sql<number>`${sql.raw(COLD_SQL)}`.as("connection_cold"),
   ]).where("run_id", "=", runId).orderBy("created_at").orderBy("id")
     .execute();
-  return rows.map(toReceiptFigures);
+  const events = await store.db.selectFrom("trace_events").select("data")
+    .where(
+      "trace_id",
+      "=",
+      store.db.selectFrom("runs").select("trace_id").where("id", "=", runId),
+    ).where(sql<boolean>`${sql.raw(FAILURES_LIKE)}`).execute();
+  return withAttemptFailures(
+    rows.map(toReceiptFigures),
+    events.map((e) => JSON.parse(e.data)),
+  );
+}
+
+/**
+ * Event data holding `attempt_failures` (canonical JSON, whose strings
+ * escape every quote, so the unescaped key can only be that member).
+ */
+const FAILURES_LIKE = `("data" LIKE '%"attempt_failures":%')`;
+const FAILURES_SQL =
+  `SELECT "data" FROM "trace_events" WHERE "trace_id" = (SELECT "trace_id" FROM "runs" WHERE "id" = ?) AND ${FAILURES_LIKE}`;
+
+/**
+ * Attaches to each receipt the failed attempts its cell's trace events
+ * recorded (`data.attempt_failures`, one `{receipt_id, kind, status?,
+ * wait_ms}` per failed attempt). Internal: the store and a bundle's
+ * readers share it.
+ */
+export function withAttemptFailures<R extends ReceiptFigures>(
+  figures: R[],
+  eventData: readonly Readonly<Record<string, unknown>>[],
+): R[] {
+  const byReceipt = new Map<string, AttemptFailure[]>();
+  for (const data of eventData) {
+    const recorded = data.attempt_failures as
+      | (AttemptFailure & { receipt_id: string })[]
+      | undefined;
+    if (!Array.isArray(recorded)) continue;
+    for (const { receipt_id, ...failure } of recorded) {
+      const list = byReceipt.get(receipt_id) ?? [];
+      list.push(failure);
+      byReceipt.set(receipt_id, list);
+    }
+  }
+  return figures.map((f) => {
+    const failures = byReceipt.get(f.id);
+    return failures ? { ...f, "attempt_failures": failures } : f;
+  });
 }
 
 /**
@@ -392,8 +470,11 @@ export function readReceiptFiguresAt(
   path: string,
   runId: string,
 ): ReceiptFigures[] {
-  return bulkRows<FigureRow>(path, FIGURES_SQL, [runId]).map(
-    toReceiptFigures,
+  return withAttemptFailures(
+    bulkRows<FigureRow>(path, FIGURES_SQL, [runId]).map(toReceiptFigures),
+    bulkRows<{ data: string }>(path, FAILURES_SQL, [runId]).map((e) =>
+      JSON.parse(e.data)
+    ),
   );
 }
 

@@ -82,6 +82,18 @@ export async function listTraceEvents(
   return rows.map(toEvent);
 }
 
+/** The events of one type in a trace, in order. */
+export async function listTraceEventsOfType(
+  store: Store,
+  traceId: string,
+  type: string,
+): Promise<TraceEvent[]> {
+  const rows = await store.db.selectFrom("trace_events").selectAll()
+    .where("trace_id", "=", traceId).where("type", "=", type)
+    .orderBy("index").execute();
+  return rows.map(toEvent);
+}
+
 /** The last event of a trace, to continue its chain. */
 export async function lastTraceEvent(
   store: Store,

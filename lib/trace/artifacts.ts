@@ -58,6 +58,12 @@ export interface WriteArtifactInput {
   step?: string;
   /** Who produced it (e.g. the model). */
   createdBy?: string;
+  /**
+   * Ids the version is about, added to its event's data (e.g. `result_id`,
+   * `receipt_id`, `receipt_sha256`: a bundle verifier checks receipt ids and
+   * hashes). They never replace the event's own members.
+   */
+  binds?: Readonly<Record<string, string | number>>;
 }
 
 /** A person's edit of the latest version. */
@@ -72,6 +78,8 @@ export interface EditArtifactInput {
   reason?: string;
   /** The workflow step the edit belongs to. */
   step?: string;
+  /** Ids the edit is about, added to its event's data (see {@linkcode WriteArtifactInput.binds}). */
+  binds?: Readonly<Record<string, string | number>>;
 }
 
 function toArtifact(row: ArtifactRow): Artifact {
@@ -121,7 +129,7 @@ export async function writeArtifact(
     step: input.step ?? null,
     createdBy: input.createdBy ?? null,
     type: "artifact_written",
-    extra: {},
+    extra: { ...input.binds },
   });
 }
 
@@ -184,6 +192,7 @@ export async function editArtifact(
     createdBy: input.editor,
     type: "artifact_edited",
     extra: {
+      ...input.binds,
       editor: input.editor,
       reason: input.reason ?? null,
       parent_sha256: latest.sha256,
@@ -212,13 +221,13 @@ async function addVersion(
   const event = tracer.next(v.type, {
     ...(v.step === null ? {} : { step: v.step }),
     data: {
+      ...v.extra,
       artifact_id: id,
       key: v.key,
       version,
       artifact_sha256: v.sha256,
       media_type: v.mediaType,
       parent_id: latest?.id ?? null,
-      ...v.extra,
     },
   });
   const row: ArtifactRow = {
