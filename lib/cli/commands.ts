@@ -13,6 +13,7 @@ import { verifyCommand } from "./verify.ts";
 import { compareCommand } from "./compare.ts";
 import { experimentCommand } from "./experiment.ts";
 import { gateCommand } from "./gate.ts";
+import { gatesCommand } from "./gates.ts";
 import { leaderboardCommand } from "./leaderboard.ts";
 import { loadCommand } from "./load.ts";
 import { promoteCommand } from "./promote.ts";
@@ -39,6 +40,7 @@ export const COMMANDS: readonly Command[] = [
   compareCommand,
   summaryCommand,
   gateCommand,
+  gatesCommand,
   promoteCommand,
   bundleCommand,
   verifyCommand,

@@ -5,6 +5,8 @@ import { evaluateGate } from "../gate/evaluate_gate.ts";
 import type { GateEvaluation } from "../gate/gate.ts";
 import { type GatePolicyInput, parseGatePolicy } from "../gate/policy.ts";
 import { requestGate } from "../gate/request_gate.ts";
+import { decideStepGate, findStepGate } from "../gate/step_gates.ts";
+import { printStepGate } from "./gates.ts";
 import { listGates } from "../store/gates.ts";
 import {
   type Command,
@@ -31,7 +33,9 @@ The default policy needs an APPROVED verdict and one approval by someone other
 than the requester; any rejection blocks. --policy reads a YAML or JSON file
 with accepted_verdicts, approvals, rejection_blocks and allow_self_approval;
 --approvals, --accept and --allow-self-approval override its fields.
-A gate resolves once. 'show' lists gates with their status, or one gate in full.`;
+A gate resolves once. 'show' lists gates with their status, or one gate in full.
+approve and reject also decide a pipeline's gate step (listed by
+\`wb gates pending\`): the decision is recorded on the pipeline's trace.`;
 
 /** Parses `v3` or `3` into 3. */
 export function parseVersionFlag(value: string, flag = "version"): number {
@@ -177,6 +181,16 @@ export const gateCommand: Command = {
         const actor = required(values.actor, "actor");
         const reason = required(values.reason, "reason");
         await using store = await openFromFlag(values.db);
+        if (await findStepGate(store, gate)) {
+          const decided = await decideStepGate(store, gate, {
+            actor,
+            reason,
+            decision: action,
+          });
+          if (values.json) io.out(JSON.stringify(decided, null, 2));
+          else printStepGate(io, decided);
+          return EXIT.ok;
+        }
         emit(
           await decideGate(store, gate, { actor, reason, decision: action }),
         );
