@@ -8,6 +8,8 @@ import * as z from "zod";
 import { type Task, TaskFileSchema } from "../schema/task.ts";
 import { computeScorecard } from "../scoring/compute_scorecard.ts";
 import { scoreCell } from "../scoring/score_cell.ts";
+import { PIPELINE_RUN_FLAG } from "../scoring/step_figures.ts";
+import type { TraceEvent } from "../trace/event.ts";
 import type { BundleRecord } from "../store/bundle.ts";
 import { loadBundle } from "./_load.ts";
 import { type BundleSource, describe } from "./verify_bundle.ts";
@@ -182,12 +184,20 @@ export async function replayBundle(
       | undefined;
     const runReceipts = sections.receipts.filter((r) => r.run_id === runId)
       .map((r) => r as unknown as Receipt);
+    const flags = run.flags as unknown;
     const card = computeScorecard(
       {
         task,
         results: replayed,
         receipts: runReceipts,
         run: run as unknown as Parameters<typeof computeScorecard>[0]["run"],
+        ...(Array.isArray(flags) && flags.includes(PIPELINE_RUN_FLAG)
+          ? {
+            stepEvents: sections.trace_events.filter((e) =>
+              e.trace_id === run.trace_id
+            ) as unknown as TraceEvent[],
+          }
+          : {}),
       },
       storedCard?.bootstrap ?? {},
     );

@@ -62,19 +62,31 @@ function toJudgeAnswer(call: Call): Awaited<ReturnType<JudgeCall>> {
   };
 }
 
-/** Runs the model work of a run's cells. */
-export class CellRunner {
-  readonly #plan: Plan;
+/** What checking and judging an output came to. */
+export interface JudgedOutput {
+  /** The judge calls, in order. */
+  readonly calls: readonly Call[];
+  readonly status: CellStatus;
+  readonly checks: CellResult["checks"];
+  readonly rubric: CellResult["rubric"];
+  readonly judgeError: string | null;
+}
+
+/**
+ * Checks an output with the task's checks and judges it (one judge or a
+ * jury): the part of a cell after its output exists, shared by prompt runs
+ * and pipeline runs.
+ */
+export class OutputJudge {
+  readonly #plan: Pick<Plan, "task" | "judgeConfig" | "jury">;
   readonly #caller: Caller;
   readonly #withKeys: boolean;
   readonly #signal: AbortSignal | undefined;
-  readonly #params: ModelParams;
-  readonly #promptLimit: number;
   /** Serialized request members, shared by the run's calls. */
   readonly #memo: SerializeMemo = new Map();
 
   constructor(
-    plan: Plan,
+    plan: Pick<Plan, "task" | "judgeConfig" | "jury">,
     caller: Caller,
     withKeys: boolean,
     signal: AbortSignal | undefined,
@@ -83,33 +95,11 @@ export class CellRunner {
     this.#caller = caller;
     this.#withKeys = withKeys;
     this.#signal = signal;
-    this.#params = mergedParams(plan.model, plan.version);
-    this.#promptLimit = plan.task.bounds?.prompt_bytes ??
-      DEFAULT_BOUNDS.prompt_bytes;
   }
 
-  /** The model under test. */
-  get model(): ModelConfig {
-    return this.#plan.model;
-  }
-
-  /** The cell's generation request: the prompt version rendered with the case. */
-  generationRequest({ testCase, repetition }: Cell): ModelRequest {
-    const rendered = renderPrompt(this.#plan.version, testCase.input);
-    return {
-      system: rendered.system,
-      messages: rendered.messages,
-      params: this.#params,
-      repetition,
-      hints: {
-        task: this.#plan.task.name,
-        case_id: testCase.id,
-        slice: testCase.slice,
-        input: testCase.input,
-        expected: testCase.expected,
-      },
-      ...(this.#signal ? { signal: this.#signal } : {}),
-    };
+  /** Prepares a request for a model config (its recorded JSON and cache key). */
+  prepare(config: ModelConfig, request: ModelRequest): PreparedCall {
+    return prepareCall(config, request, this.#withKeys, this.#memo);
   }
 
   /** A judge request as a judge config sends it: its params under the request's, at the cell's repetition. */
@@ -126,42 +116,20 @@ export class CellRunner {
     };
   }
 
-  /** Prepares a request for a model config (its recorded JSON and cache key). */
-  prepare(config: ModelConfig, request: ModelRequest): PreparedCall {
-    return prepareCall(config, request, this.#withKeys, this.#memo);
-  }
-
   /**
-   * Generates, checks and judges one cell. Returns undefined when the run
-   * was cancelled before the cell's calls were made (it stays to do).
+   * Runs the task's checks on `output` and, when it is a valid answer and
+   * the run has a judge or jury, judges it. `prepared` holds a judge call
+   * built ahead and cache lookups.
    */
-  async run(
-    cell: Cell,
-    prepared: PreparedCell,
+  async judge(
+    { testCase, repetition }: Cell,
+    output: string | null,
+    called: CellStatus,
     sent: () => void,
-  ): Promise<CellOutcome | undefined> {
-    const { task, model, judgeConfig, jury } = this.#plan;
-    const { testCase, repetition } = cell;
-    const bytes = promptBytes(prepared.call.request);
-    const generation = bytes > this.#promptLimit
-      ? this.#caller.refuse("generate", model, prepared.call, {
-        kind: "request_too_large",
-        message:
-          `the rendered prompt is ${bytes} bytes, over the task's limit of ${this.#promptLimit} (bounds.prompt_bytes in task.yaml); the call was not sent`,
-      })
-      : await this.#caller.call(
-        "generate",
-        model,
-        prepared.call,
-        prepared.known,
-        sent,
-      );
-    if (this.#cancelled([generation])) return undefined;
-    const calls: Call[] = [generation];
-    const output = generation.receipt.text;
-    let status: CellStatus = generation.receipt.status === "ok"
-      ? "ok"
-      : "provider_error";
+    prepared: Pick<PreparedCell, "judge" | "known"> = {},
+  ): Promise<JudgedOutput> {
+    const { task, judgeConfig, jury } = this.#plan;
+    let status = called;
     const checks = scoreCell(task, testCase, output, status);
     if (
       status === "ok" && checks.json_schema_valid &&
@@ -169,6 +137,7 @@ export class CellRunner {
     ) {
       status = "invalid_output";
     }
+    const calls: Call[] = [];
     let verdict: JudgeResult | undefined;
     if (output !== null && status === "ok" && (judgeConfig || jury)) {
       // Each judge call's receipt becomes one of the cell's calls, in the
@@ -202,15 +171,121 @@ export class CellRunner {
         )
         : await judge(callFor(judgeConfig!), task, testCase, output);
       for (const id of verdict.receipt_ids) calls.push(byReceipt.get(id)!);
-      if (this.#cancelled(calls)) return undefined;
     }
     return {
       calls,
-      output,
       status,
       checks,
       rubric: verdict?.rubric ?? null,
       judgeError: verdict?.judge_error ?? null,
+    };
+  }
+}
+
+/** Runs the model work of a run's cells. */
+export class CellRunner {
+  readonly #plan: Plan;
+  readonly #caller: Caller;
+  readonly #signal: AbortSignal | undefined;
+  readonly #params: ModelParams;
+  readonly #promptLimit: number;
+  readonly #judge: OutputJudge;
+
+  constructor(
+    plan: Plan,
+    caller: Caller,
+    withKeys: boolean,
+    signal: AbortSignal | undefined,
+  ) {
+    this.#plan = plan;
+    this.#caller = caller;
+    this.#signal = signal;
+    this.#params = mergedParams(plan.model, plan.version);
+    this.#promptLimit = plan.task.bounds?.prompt_bytes ??
+      DEFAULT_BOUNDS.prompt_bytes;
+    this.#judge = new OutputJudge(plan, caller, withKeys, signal);
+  }
+
+  /** The model under test. */
+  get model(): ModelConfig {
+    return this.#plan.model;
+  }
+
+  /** The cell's generation request: the prompt version rendered with the case. */
+  generationRequest({ testCase, repetition }: Cell): ModelRequest {
+    const rendered = renderPrompt(this.#plan.version, testCase.input);
+    return {
+      system: rendered.system,
+      messages: rendered.messages,
+      params: this.#params,
+      repetition,
+      hints: {
+        task: this.#plan.task.name,
+        case_id: testCase.id,
+        slice: testCase.slice,
+        input: testCase.input,
+        expected: testCase.expected,
+      },
+      ...(this.#signal ? { signal: this.#signal } : {}),
+    };
+  }
+
+  /** A judge request as a judge config sends it: its params under the request's, at the cell's repetition. */
+  judgeRequest(
+    request: ModelRequest,
+    repetition: number,
+    config: ModelConfig,
+  ): ModelRequest {
+    return this.#judge.judgeRequest(request, repetition, config);
+  }
+
+  /** Prepares a request for a model config (its recorded JSON and cache key). */
+  prepare(config: ModelConfig, request: ModelRequest): PreparedCall {
+    return this.#judge.prepare(config, request);
+  }
+
+  /**
+   * Generates, checks and judges one cell. Returns undefined when the run
+   * was cancelled before the cell's calls were made (it stays to do).
+   */
+  async run(
+    cell: Cell,
+    prepared: PreparedCell,
+    sent: () => void,
+  ): Promise<CellOutcome | undefined> {
+    const { model } = this.#plan;
+    const bytes = promptBytes(prepared.call.request);
+    const generation = bytes > this.#promptLimit
+      ? this.#caller.refuse("generate", model, prepared.call, {
+        kind: "request_too_large",
+        message:
+          `the rendered prompt is ${bytes} bytes, over the task's limit of ${this.#promptLimit} (bounds.prompt_bytes in task.yaml); the call was not sent`,
+      })
+      : await this.#caller.call(
+        "generate",
+        model,
+        prepared.call,
+        prepared.known,
+        sent,
+      );
+    if (this.#cancelled([generation])) return undefined;
+    const output = generation.receipt.text;
+    const judged = await this.#judge.judge(
+      cell,
+      output,
+      generation.receipt.status === "ok" ? "ok" : "provider_error",
+      sent,
+      prepared,
+    );
+    const calls: Call[] = [generation, ...judged.calls];
+    if (judged.calls.length > 0 && this.#cancelled(calls)) return undefined;
+    return {
+      calls,
+      output,
+      status: judged.status,
+      checks: judged.checks,
+      rubric: judged.rubric,
+      judgeError: judged.judgeError,
     };
   }
 

@@ -20,7 +20,7 @@ import {
   type ComputeScorecardOptions,
 } from "./compute_scorecard.ts";
 import { scoreCell } from "./score_cell.ts";
-import { runCalibration } from "./score_run.ts";
+import { pipelineStepEvents, runCalibration } from "./score_run.ts";
 
 /** Options for {@linkcode rescore}. */
 export type RescoreOptions = ComputeScorecardOptions;
@@ -127,7 +127,14 @@ export async function rescore(
   // rescore that changes no check leaves the same scorecard.
   const calibration = await runCalibration(store, run);
   const scorecard = computeScorecard(
-    { task, results: rescored, receipts, run, calibration },
+    {
+      task,
+      results: rescored,
+      receipts,
+      run,
+      calibration,
+      stepEvents: await pipelineStepEvents(store, run),
+    },
     options,
   );
   const sha256 = await saveScorecard(store, run.id, scorecard);

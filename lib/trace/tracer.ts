@@ -234,7 +234,10 @@ export class Tracer {
       options.secrets ?? [],
       options.enforceGates ?? true,
     );
-    if (tracer.#enforceGates && last) {
+    if (
+      tracer.#enforceGates && last &&
+      tracer.workflow.steps.some((s) => s.gate !== undefined)
+    ) {
       const events = await listTraceEvents(store, traceId);
       for (const gate of stepGates(events).values()) {
         tracer.#gates.set(gate.step, gate);
