@@ -31,10 +31,15 @@ Deno.test("a pipeline experiment of two versions runs every cell, with receipts 
     ],
   );
   const run = await getRun(store, result.runs[0]!.run_id);
-  const meta = (run.workflow as { meta: Record<string, any> }).meta;
+  const meta = (run.workflow as {
+    meta: {
+      pipeline: { version: string; source_sha256: string };
+      prompts: Record<string, { id: string }>;
+    };
+  }).meta;
   assert.equal(meta.pipeline.version, "1");
   assert.match(meta.pipeline.source_sha256, /^[0-9a-f]{64}$/);
-  assert.equal(meta.prompts.classify.id, "support_triage@v2");
+  assert.equal(meta.prompts.classify?.id, "support_triage@v2");
   const events = await listTraceEvents(store, run.trace_id);
   assert.equal(verifyChain(events), null);
   const classify = events.filter((e) =>
