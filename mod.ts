@@ -217,6 +217,7 @@ export type {
   Scorecard,
   ScorecardRunInfo,
   SliceSummary,
+  StepSummary,
   TokenSummary,
   TokenTotals,
   VarianceSummary,
@@ -312,6 +313,13 @@ export {
   type ExperimentOptions,
   type RunnerOptions,
 } from "./lib/experiment/options.ts";
+export type {
+  Pipeline,
+  PipelineCallRequest,
+  PipelineContext,
+  PipelineGateCheck,
+  PipelineStep,
+} from "./lib/experiment/pipeline.ts";
 export type {
   ExperimentResult,
   RunSummary,

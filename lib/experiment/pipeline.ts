@@ -75,6 +75,23 @@ export type PipelineGateCheck = (
  * A pipeline: a named, versioned async function of a case's input and a
  * context. Its version is its `version` and the sha256 of its module's
  * source, both recorded in the run's workflow snapshot.
+ *
+ * @example A one-step pipeline run as an experiment
+ * ```ts
+ * import { experiment, loadCatalog, open, type Pipeline } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const triage: Pipeline = {
+ *   name: "triage", version: "1", module: import.meta.url,
+ *   steps: [{ id: "answer" }], models: ["fake-fast"], prompts: { main: "v3" },
+ *   run: (_input, ctx) => ctx.step("answer", (s) => s.call({ model: "fake-fast", prompt: "main" })),
+ * };
+ * await using store = await open(":memory:");
+ * await loadCatalog(store);
+ * const { runs } = await experiment(store, { task: "support_triage", pipeline: triage, cases: ["st-001"] });
+ * assert.equal(runs[0]?.prompt_version_id, "pipeline:triage@1");
+ * assert.equal(runs[0]?.committed, 3);
+ * ```
  */
 export interface Pipeline {
   /** The pipeline's name, e.g. `support`. */
