@@ -13,6 +13,7 @@ import { planRuns } from "../experiment/plan_runs.ts";
 import { tableLines } from "./_table.ts";
 import { listExperimentRuns } from "../store/runs.ts";
 import type { CacheMode } from "../experiment/options.ts";
+import { importPipeline } from "./_pipeline_module.ts";
 
 const USAGE = `wb experiment: run prompt versions x models over a task's dataset
 
@@ -24,7 +25,14 @@ Usage:
                 [--cache use|refresh|off] [--case ID ...] [--quiet] [--db URL]
   wb experiment --resume EXP_OR_RUN [--concurrency N] [--rpm N] [--tpm N]
                 [--timeout-ms N] [--retries N] [--cache MODE] [--db URL]
+  wb experiment --task T --pipeline FILE.ts[#export] [--pipeline ...]
+                [--judge fake-judge] [--repetitions 3] [--case ID ...] [...]
+  wb experiment --resume EXP_OR_RUN --pipeline FILE.ts[#export] ...
   wb experiment --task T --prompt v1 --model m ... --plan-only [--db URL]
+
+--pipeline runs a module's pipeline (docs/pipelines.md) over the task's cases
+x repetitions, one run per pipeline given; a pipeline's run is resumed with
+the same pipeline module, unchanged.
 
 --plan-only records the runs (with their settings) without running a cell,
 for workers to run: wb worker --run RUN, on this machine or any other
@@ -66,6 +74,7 @@ export const experimentCommand: Command = {
       cache: { type: "string" },
       case: { type: "string", multiple: true },
       resume: { type: "string" },
+      pipeline: { type: "string", multiple: true },
       quiet: { type: "boolean" },
       "plan-only": { type: "boolean" },
     });
@@ -73,12 +82,17 @@ export const experimentCommand: Command = {
     if (cache !== undefined && !["use", "refresh", "off"].includes(cache)) {
       throw new UsageError(`--cache takes use, refresh or off, not '${cache}'`);
     }
+    if (values.pipeline?.length && (values.prompt || values.model)) {
+      throw new UsageError(
+        "a pipeline names its own prompts and models: give --pipeline or --prompt and --model, not both",
+      );
+    }
     if (
-      !values.resume &&
+      !values.resume && !(values.task && values.pipeline?.length) &&
       (!values.task || !values.prompt?.length || !values.model?.length)
     ) {
       throw new UsageError(
-        "give --task, at least one --prompt and one --model (or --resume EXP_OR_RUN)",
+        "give --task, at least one --prompt and one --model, or --task and --pipeline FILE.ts (or --resume EXP_OR_RUN)",
       );
     }
     if (values.resume) {
@@ -122,6 +136,10 @@ export const experimentCommand: Command = {
       throw new UsageError("give --judge or --jury, not both");
     }
     const concurrency = positiveInt(values.concurrency, "concurrency");
+    const pipelines = [];
+    for (const spec of values.pipeline ?? []) {
+      pipelines.push(await importPipeline(spec));
+    }
     const controller = new AbortController();
     const onSignal = () => {
       io.err(
@@ -154,10 +172,16 @@ export const experimentCommand: Command = {
         ...(cache ? { cache } : {}),
         signal: controller.signal,
         progress: values.quiet ? SILENT_PROGRESS : autoProgress(),
+        ...(pipelines.length ? { pipeline: pipelines } : {}),
       } as const;
       if (values["plan-only"]) {
         if (values.resume) {
           throw new UsageError("--plan-only plans new runs: drop --resume");
+        }
+        if (pipelines.length) {
+          throw new UsageError(
+            "--plan-only plans prompt runs for workers; a pipeline runs in this process: drop --plan-only",
+          );
         }
         const planned = await planRuns(store, {
           ...runner,

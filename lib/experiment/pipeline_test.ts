@@ -8,7 +8,13 @@ import { listResults } from "../store/scores.ts";
 import { verifyChain } from "../trace/event.ts";
 import { scoreRun } from "../scoring/score_run.ts";
 import { Decimal } from "decimal.js";
-import { experiment } from "./experiment.ts";
+import { sql as rawSql } from "kysely";
+import type { ModelAdapter } from "../providers/adapter.ts";
+import { createAdapter } from "../providers/create_adapter.ts";
+import type { ModelConfig } from "../schema/model.ts";
+import type { Store } from "../store/open.ts";
+import { eachStore } from "../store/test_stores.ts";
+import { experiment, resumeExperiment } from "./experiment.ts";
 import { supportV1, supportV2 } from "./testdata/two_step_pipeline.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -83,4 +89,116 @@ Deno.test("a pipeline experiment of two versions runs every cell, with receipts 
     candidate: result.runs[1]!.run_id,
   });
   assert.ok(["APPROVED", "REJECTED", "INCONCLUSIVE"].includes(verdict.verdict));
+});
+
+/** Wraps the real adapters, counting calls by (case, repetition, purpose). */
+function counting(calls: string[]): (config: ModelConfig) => ModelAdapter {
+  return (config) => {
+    const inner = createAdapter(config);
+    return {
+      provider: inner.provider,
+      model: inner.model,
+      call(request) {
+        const purpose = request.hints?.judged_output === undefined
+          ? "generate"
+          : "judge";
+        calls.push(
+          `${request.hints?.case_id}#${request.repetition}#${purpose}`,
+        );
+        return inner.call(request);
+      },
+    };
+  };
+}
+
+async function count(store: Store, sql: string): Promise<number> {
+  const result = await rawSql.raw(sql).execute(store.db);
+  return Number(Object.values(result.rows[0] as Record<string, unknown>)[0]);
+}
+
+eachStore.test("a pipeline experiment killed mid-run resumes with no committed call repeated", async ({ databaseUrl }) => {
+  const url = await databaseUrl();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-ffi",
+      "--allow-sys",
+      "--allow-net=127.0.0.1",
+      new URL("./testdata/slow_pipeline_child.ts", import.meta.url).pathname,
+      url,
+      ROOT,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const watcher = await open(url);
+  let committed = 0;
+  for (let i = 0; i < 600 && committed < 15; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    try {
+      committed = await count(watcher, "SELECT count(*) AS n FROM results");
+    } catch {
+      // The child may still be creating the schema.
+    }
+  }
+  child.kill("SIGKILL");
+  const status = await child.status;
+  await child.stderr.cancel();
+  assert.equal(status.signal, "SIGKILL");
+  await watcher.close();
+
+  await using store = await open(url);
+  const run = await store.db.selectFrom("runs").select(["id", "trace_id"])
+    .executeTakeFirstOrThrow();
+  const done = new Set(
+    (await listResults(store, run.id)).map((r) =>
+      `${r.case_key}#${r.repetition}`
+    ),
+  );
+  assert.ok(done.size >= 15 && done.size < 90, `killed after ${done.size}`);
+  const receiptsBefore = await count(
+    store,
+    "SELECT count(*) AS n FROM model_io",
+  );
+
+  const calls: string[] = [];
+  // Resuming needs the same pipeline: another version is refused.
+  await assert.rejects(
+    resumeExperiment(store, run.id, { pipeline: supportV2 }),
+    /pass that pipeline/,
+  );
+  const resumed = await resumeExperiment(store, run.id, {
+    pipeline: supportV1,
+    adapterFor: counting(calls),
+  });
+  assert.equal(resumed.runs[0]!.status, "completed");
+  assert.ok(calls.length > 0);
+  for (const call of calls) {
+    const cell = call.replace(/#(generate|judge)$/, "");
+    assert.ok(
+      !done.has(cell),
+      `${cell} was committed before the kill but called again`,
+    );
+  }
+  const results = await listResults(store, run.id);
+  assert.equal(results.length, 90);
+  assert.equal(
+    new Set(results.map((r) => `${r.case_key}#${r.repetition}`)).size,
+    90,
+  );
+  const receiptsAfter = await count(
+    store,
+    "SELECT count(*) AS n FROM model_io",
+  );
+  assert.equal(receiptsAfter, receiptsBefore + calls.length);
+  const events = await listTraceEvents(store, run.trace_id);
+  assert.equal(verifyChain(events), null);
+  // Every cell's steps are on the trace once: classify ran once per cell.
+  const classified = events.filter((e) =>
+    e.step === "classify" && e.type !== "step_refused"
+  ).map((e) => `${e.data.case}#${e.data.repetition}`);
+  assert.equal(new Set(classified).size, 90);
 });
