@@ -140,6 +140,8 @@ export async function replayBundle(
     }
     const results = sections.results.filter((r) => r.run_id === runId)
       .map((r) => r as unknown as CellResult);
+    const flags = run.flags as unknown;
+    const pipeline = Array.isArray(flags) && flags.includes(PIPELINE_RUN_FLAG);
     let changedCells = 0;
     let redacted = false;
     const replayed = results.map((result) => {
@@ -152,7 +154,8 @@ export async function replayBundle(
         }]);
       }
       if (found.redacted) redacted = true;
-      const generation = result.generation_io_id === null
+      // A pipeline's output is what its function returned, not one call's text.
+      const generation = result.generation_io_id === null || pipeline
         ? undefined
         : receipts.get(result.generation_io_id);
       const output = generation ? generation.text : result.output;
@@ -184,14 +187,13 @@ export async function replayBundle(
       | undefined;
     const runReceipts = sections.receipts.filter((r) => r.run_id === runId)
       .map((r) => r as unknown as Receipt);
-    const flags = run.flags as unknown;
     const card = computeScorecard(
       {
         task,
         results: replayed,
         receipts: runReceipts,
         run: run as unknown as Parameters<typeof computeScorecard>[0]["run"],
-        ...(Array.isArray(flags) && flags.includes(PIPELINE_RUN_FLAG)
+        ...(pipeline
           ? {
             stepEvents: sections.trace_events.filter((e) =>
               e.trace_id === run.trace_id

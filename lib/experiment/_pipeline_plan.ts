@@ -358,3 +358,25 @@ export async function planStoredPipelineRun(
     jury,
   };
 }
+
+/** The pipeline of `options.pipeline` that ran `run` (by name and version), if given. */
+export function pipelineForRun(
+  options: Pick<ExperimentOptions, "pipeline">,
+  run: Pick<RunRecord, "prompt_version_id">,
+): Pipeline | undefined {
+  return pipelinesOf(options).find((p) =>
+    pipelineRunLabel(p) === run.prompt_version_id
+  );
+}
+
+/** The pipelines `options.pipeline` gives, as a list. */
+export function pipelinesOf(
+  options: Pick<ExperimentOptions, "pipeline">,
+): readonly Pipeline[] {
+  const given = options.pipeline;
+  return given === undefined
+    ? []
+    : Array.isArray(given)
+    ? given
+    : [given as Pipeline];
+}

@@ -16,8 +16,9 @@ import type { WorkflowInput } from "../trace/workflow.ts";
 import { executeRun } from "./_execute_run.ts";
 import {
   isPipelineRun,
+  pipelineForRun,
   type PipelinePlan,
-  pipelineRunLabel,
+  pipelinesOf,
   planPipeline,
   planStoredPipelineRun,
 } from "./_pipeline_plan.ts";
@@ -28,7 +29,6 @@ import {
   resolveSettings,
   type RunnerOptions,
 } from "./options.ts";
-import type { Pipeline } from "./pipeline.ts";
 import type { ExperimentResult, RunSummary } from "./run_summary.ts";
 
 /**
@@ -147,13 +147,7 @@ export async function resumeExperiment(
   const plans = await Promise.all(
     sessions.map(({ run }) =>
       isPipelineRun(run)
-        ? planStoredPipelineRun(
-          store,
-          run,
-          pipelinesOf(options).find((p) =>
-            pipelineRunLabel(p) === run.prompt_version_id
-          ),
-        )
+        ? planStoredPipelineRun(store, run, pipelineForRun(options, run))
         : planStoredRun(store, run)
     ),
   );
@@ -176,15 +170,6 @@ export async function resumeExperiment(
     );
   }
   return { experiment_id: experimentId, runs };
-}
-
-function pipelinesOf(options: RunnerOptions): readonly Pipeline[] {
-  const given = options.pipeline;
-  return given === undefined
-    ? []
-    : Array.isArray(given)
-    ? given
-    : [given as Pipeline];
 }
 
 /** One run per pipeline given, in order. */

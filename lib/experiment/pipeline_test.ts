@@ -7,6 +7,10 @@ import { getRun } from "../store/runs.ts";
 import { listResults } from "../store/scores.ts";
 import { verifyChain } from "../trace/event.ts";
 import { scoreRun } from "../scoring/score_run.ts";
+import { rescore } from "../scoring/rescore.ts";
+import { bundle } from "../bundle/bundle.ts";
+import { replayBundle } from "../bundle/replay_bundle.ts";
+import { verifyBundle } from "../bundle/verify_bundle.ts";
 import { Decimal } from "decimal.js";
 import { sql as rawSql } from "kysely";
 import type { ModelAdapter } from "../providers/adapter.ts";
@@ -60,7 +64,15 @@ Deno.test("a pipeline experiment of two versions runs every cell, with receipts 
   );
   const review = events.filter((e) => e.step === "review");
   assert.ok(review.some((e) => e.type === "gate_requested"));
-  const { scorecard } = await scoreRun(store, run.id);
+  const { scorecard, sha256 } = await scoreRun(store, run.id);
+  // Rescoring and replaying read the pipeline's final output, not one
+  // call's text, and give the same card.
+  const rescored = await rescore(store, run.id);
+  assert.equal(rescored.changed, 0);
+  assert.equal(rescored.sha256, sha256);
+  const exported = await bundle(store, { runs: [run.id] });
+  assert.equal((await verifyBundle(exported.text!)).ok, true);
+  assert.equal((await replayBundle(exported.text!)).identical, true);
   const steps = scorecard.steps!;
   assert.deepEqual(Object.keys(steps), ["classify", "draft", "review", "send"]);
   assert.equal(steps.classify!.calls, 18);
@@ -89,6 +101,26 @@ Deno.test("a pipeline experiment of two versions runs every cell, with receipts 
     candidate: result.runs[1]!.run_id,
   });
   assert.ok(["APPROVED", "REJECTED", "INCONCLUSIVE"].includes(verdict.verdict));
+  // The verdict's cost is every step's calls, and each step's cost growth
+  // is held against the same limit.
+  const costs = verdict.checks.filter((c) => c.kind === "cost");
+  assert.deepEqual(costs.map((c) => c.name).sort(), [
+    "cost per cell",
+    "cost per cell, step classify",
+    "cost per cell, step draft",
+    "cost per cell, step send",
+  ]);
+  const total = costs.find((c) => c.name === "cost per cell")!;
+  const classifyCost = costs.find((c) =>
+    c.name === "cost per cell, step classify"
+  )!;
+  const draftCost = costs.find((c) => c.name === "cost per cell, step draft")!;
+  assert.ok(
+    Math.abs(
+      total.baseline! - (classifyCost.baseline! + draftCost.baseline!),
+    ) < 1e-9,
+  );
+  assert.equal(total.limit, classifyCost.limit);
 });
 
 /** Wraps the real adapters, counting calls by (case, repetition, purpose). */

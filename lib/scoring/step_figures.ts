@@ -131,3 +131,29 @@ export function stepFigures(
 function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
+
+/**
+ * Each cell's receipts per step (`case#repetition` -> step -> receipt ids),
+ * from a pipeline run's trace events, so a cell's cost is the sum of all its
+ * steps' calls.
+ */
+export function cellStepReceipts(
+  events: readonly TraceEvent[],
+): Map<string, Map<string, string[]>> {
+  const cells = new Map<string, Map<string, string[]>>();
+  for (const e of events) {
+    if (
+      e.step === null || RUNNER_STEPS.has(e.step) ||
+      (e.type !== "step_finished" && e.type !== "step_failed") ||
+      !Array.isArray(e.data.receipt_ids)
+    ) continue;
+    const key = `${e.data.case}#${e.data.repetition}`;
+    const steps = cells.get(key) ?? new Map<string, string[]>();
+    steps.set(e.step, [
+      ...steps.get(e.step) ?? [],
+      ...e.data.receipt_ids.map(String),
+    ]);
+    cells.set(key, steps);
+  }
+  return cells;
+}
