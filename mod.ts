@@ -32,6 +32,7 @@ export {
   ConfigError,
   ConflictError,
   FileSyntaxError,
+  GateHaltError,
   type Issue,
   NotFoundError,
   StorageError,
@@ -145,9 +146,16 @@ export { type ModelParams } from "./lib/schema/prompt.ts";
 export {
   type ChainMark,
   type EventInput,
+  type GateOptions,
   type StartTraceOptions,
   Tracer,
 } from "./lib/trace/tracer.ts";
+export {
+  type StepGateCheckDecision,
+  type StepGateDecision,
+  type StepGateState,
+  type StepGateStatus,
+} from "./lib/trace/step_gate.ts";
 export { SecretScrubber } from "./lib/trace/secrets.ts";
 export {
   type ChainProblem,
@@ -158,6 +166,7 @@ export {
   verifyChain,
 } from "./lib/trace/event.ts";
 export {
+  type StepGatePolicy,
   type Workflow,
   type WorkflowInput,
   type WorkflowStep,
@@ -212,6 +221,7 @@ export type {
   Scorecard,
   ScorecardRunInfo,
   SliceSummary,
+  StepSummary,
   TokenSummary,
   TokenTotals,
   VarianceSummary,
@@ -307,6 +317,13 @@ export {
   type ExperimentOptions,
   type RunnerOptions,
 } from "./lib/experiment/options.ts";
+export type {
+  Pipeline,
+  PipelineCallRequest,
+  PipelineContext,
+  PipelineGateCheck,
+  PipelineStep,
+} from "./lib/experiment/pipeline.ts";
 export type {
   ExperimentResult,
   RunSummary,
@@ -404,6 +421,11 @@ export {
 } from "./lib/gate/request_gate.ts";
 export { decideGate, type DecideGateOptions } from "./lib/gate/decide_gate.ts";
 export { evaluateGate } from "./lib/gate/evaluate_gate.ts";
+export {
+  decideStepGate,
+  type DecideStepGateOptions,
+  listStepGates,
+} from "./lib/gate/step_gates.ts";
 export {
   type AliasMove,
   promote,

@@ -225,3 +225,50 @@ const STORAGE_FAILURES: Record<StorageFailure, string> = {
   io: 'Cannot use the database "%s": the disk reported an I/O error',
   unreachable: 'Cannot reach the database server "%s"',
 };
+
+/**
+ * A pipeline step refused, or a wait given up, because of a gate step: the
+ * gate is still pending (nobody has decided yet) or was rejected. Steps
+ * declared after a gate do not start until it is approved. A pipeline that
+ * stops on a pending gate can be resumed (`Tracer.resume`) once someone
+ * decides (`wb gate approve GATE --actor NAME --reason TEXT`).
+ *
+ * @example Catching a halt
+ * ```ts
+ * import { GateHaltError } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new GateHaltError("review", "gate_0001", "pending", "step 'send' waits on gate step 'review'");
+ * assert.equal(error.status, "pending");
+ * assert.match(error.message, /wb gate approve gate_0001/);
+ * ```
+ */
+export class GateHaltError extends Error {
+  /** The gate step. */
+  readonly step: string;
+  /** The gate id, or null when the gate was never requested. */
+  readonly gateId: string | null;
+  /** Where the gate stands. */
+  readonly status: "pending" | "rejected" | "not_requested";
+
+  /** Builds the error; the message says what halted and how to go on. */
+  constructor(
+    step: string,
+    gateId: string | null,
+    status: "pending" | "rejected" | "not_requested",
+    what: string,
+  ) {
+    const how = status === "pending"
+      ? `; decide it with \`wb gate approve ${gateId} --actor NAME --reason TEXT\` (or reject), then resume the trace`
+      : status === "rejected"
+      ? `; gate '${gateId}' was rejected, so the steps after it do not run`
+      : `; call tracer.gate('${step}', subject) first`;
+    super(
+      `${what}: gate step '${step}' is ${status.replace("_", " ")}${how}`,
+    );
+    this.name = "GateHaltError";
+    this.step = step;
+    this.gateId = gateId;
+    this.status = status;
+  }
+}

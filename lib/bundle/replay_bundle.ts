@@ -8,6 +8,8 @@ import * as z from "zod";
 import { type Task, TaskFileSchema } from "../schema/task.ts";
 import { computeScorecard } from "../scoring/compute_scorecard.ts";
 import { scoreCell } from "../scoring/score_cell.ts";
+import { PIPELINE_RUN_FLAG } from "../scoring/step_figures.ts";
+import type { TraceEvent } from "../trace/event.ts";
 import type { BundleRecord } from "../store/bundle.ts";
 import { withAttemptFailures } from "../store/scores.ts";
 import { loadBundle } from "./_load.ts";
@@ -139,6 +141,8 @@ export async function replayBundle(
     }
     const results = sections.results.filter((r) => r.run_id === runId)
       .map((r) => r as unknown as CellResult);
+    const flags = run.flags as unknown;
+    const pipeline = Array.isArray(flags) && flags.includes(PIPELINE_RUN_FLAG);
     let changedCells = 0;
     let redacted = false;
     const replayed = results.map((result) => {
@@ -151,7 +155,8 @@ export async function replayBundle(
         }]);
       }
       if (found.redacted) redacted = true;
-      const generation = result.generation_io_id === null
+      // A pipeline's output is what its function returned, not one call's text.
+      const generation = result.generation_io_id === null || pipeline
         ? undefined
         : receipts.get(result.generation_io_id);
       const output = generation ? generation.text : result.output;
@@ -193,6 +198,13 @@ export async function replayBundle(
         results: replayed,
         receipts: runReceipts,
         run: run as unknown as Parameters<typeof computeScorecard>[0]["run"],
+        ...(pipeline
+          ? {
+            stepEvents: sections.trace_events.filter((e) =>
+              e.trace_id === run.trace_id
+            ) as unknown as TraceEvent[],
+          }
+          : {}),
       },
       storedCard?.bootstrap ?? {},
     );

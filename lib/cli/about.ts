@@ -55,7 +55,14 @@ Usage:
                 [--cache use|refresh|off] [--case ID ...] [--quiet] [--json] [--db URL]
   wb experiment --resume EXP_OR_RUN [--concurrency N] [--rpm N] [--tpm N]
                 [--timeout-ms N] [--retries N] [--cache MODE] [--json] [--db URL]
+  wb experiment --task T --pipeline FILE.ts[#export] [--pipeline ...]
+                [--judge fake-judge] [--repetitions 3] [--case ID ...] [...]
+  wb experiment --resume EXP_OR_RUN --pipeline FILE.ts[#export] ...
   wb experiment --task T --prompt v1 --model m ... --plan-only [--json] [--db URL]
+
+--pipeline runs a module's pipeline (docs/pipelines.md) over the task's cases
+x repetitions, one run per pipeline given; a pipeline's run is resumed with
+the same pipeline module, unchanged.
 
 --plan-only records the runs (with their settings) without running a cell,
 for workers to run: wb worker --run RUN, on this machine or any other
@@ -218,7 +225,9 @@ The default policy needs an APPROVED verdict and one approval by someone other
 than the requester; any rejection blocks. --policy reads a YAML or JSON file
 with accepted_verdicts, approvals, rejection_blocks and allow_self_approval;
 --approvals, --accept and --allow-self-approval override its fields.
-A gate resolves once. 'show' lists gates with their status, or one gate in full.`,
+A gate resolves once. 'show' lists gates with their status, or one gate in full.
+approve and reject also decide a pipeline's gate step (listed by
+\`wb gates pending\`): the decision is recorded on the pipeline's trace.`,
   },
   "promote": {
     summary:
@@ -472,6 +481,17 @@ rubric scores and the scorecard never change; the corrected text is scored
 by the task's checks here, separately, and printed beside the stored
 scores. \`wb show RUN\` and the report of a bundle of the run list the
 corrections.`,
+  },
+  "gates": {
+    summary: "list the gate steps of pipelines, and those waiting for a person",
+    usage: `wb gates: the gate steps of pipelines
+
+Usage:
+  wb gates pending [--json] [--db URL]   the gates waiting for a person
+  wb gates list [--json] [--db URL]      every gate step, with its status
+
+Decide one with \`wb gate approve GATE --actor NAME --reason TEXT\` (or reject);
+the pipeline waiting on it goes on, or resumes from its trace.`,
   },
 } as const satisfies Record<string, Omit<About, "name">>;
 

@@ -45,6 +45,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   lazy("compare", async () => (await import("./compare.ts")).compareCommand),
   lazy("summary", async () => (await import("./summary.ts")).summaryCommand),
   lazy("gate", async () => (await import("./gate.ts")).gateCommand),
+  lazy("gates", async () => (await import("./gates.ts")).gatesCommand),
   lazy("promote", async () => (await import("./promote.ts")).promoteCommand),
   lazy("bundle", async () => (await import("./bundle.ts")).bundleCommand),
   lazy("verify", async () => (await import("./verify.ts")).verifyCommand),

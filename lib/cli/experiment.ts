@@ -16,6 +16,7 @@ import { planRuns } from "../experiment/plan_runs.ts";
 import { tableLines } from "./_table.ts";
 import { listExperimentRuns } from "../store/runs.ts";
 import type { CacheMode } from "../experiment/options.ts";
+import { importPipeline } from "./_pipeline_module.ts";
 
 /** `wb experiment`. */
 export const experimentCommand: Command = {
@@ -40,6 +41,7 @@ export const experimentCommand: Command = {
       cache: { type: "string" },
       case: { type: "string", multiple: true },
       resume: { type: "string" },
+      pipeline: { type: "string", multiple: true },
       quiet: { type: "boolean" },
       "plan-only": { type: "boolean" },
     });
@@ -47,12 +49,17 @@ export const experimentCommand: Command = {
     if (cache !== undefined && !["use", "refresh", "off"].includes(cache)) {
       throw new UsageError(`--cache takes use, refresh or off, not '${cache}'`);
     }
+    if (values.pipeline?.length && (values.prompt || values.model)) {
+      throw new UsageError(
+        "a pipeline names its own prompts and models: give --pipeline or --prompt and --model, not both",
+      );
+    }
     if (
-      !values.resume &&
+      !values.resume && !(values.task && values.pipeline?.length) &&
       (!values.task || !values.prompt?.length || !values.model?.length)
     ) {
       throw new UsageError(
-        "give --task, at least one --prompt and one --model (or --resume EXP_OR_RUN)",
+        "give --task, at least one --prompt and one --model, or --task and --pipeline FILE.ts (or --resume EXP_OR_RUN)",
       );
     }
     if (values.resume) {
@@ -96,6 +103,10 @@ export const experimentCommand: Command = {
       throw new UsageError("give --judge or --jury, not both");
     }
     const concurrency = positiveInt(values.concurrency, "concurrency");
+    const pipelines = [];
+    for (const spec of values.pipeline ?? []) {
+      pipelines.push(await importPipeline(spec));
+    }
     const controller = new AbortController();
     const onSignal = () => {
       io.err(
@@ -128,10 +139,16 @@ export const experimentCommand: Command = {
         ...(cache ? { cache } : {}),
         signal: controller.signal,
         progress: values.quiet ? SILENT_PROGRESS : autoProgress(),
+        ...(pipelines.length ? { pipeline: pipelines } : {}),
       } as const;
       if (values["plan-only"]) {
         if (values.resume) {
           throw new UsageError("--plan-only plans new runs: drop --resume");
+        }
+        if (pipelines.length) {
+          throw new UsageError(
+            "--plan-only plans prompt runs for workers; a pipeline runs in this process: drop --plan-only",
+          );
         }
         const planned = await planRuns(store, {
           ...runner,

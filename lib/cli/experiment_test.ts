@@ -88,3 +88,51 @@ prices:`,
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("wb experiment --pipeline runs a module's pipeline exports, one run each", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const db = `file:${dir}/wb.db`;
+    assert.equal(
+      await main(["load", "--root", ROOT, "--db", db], capture().io),
+      0,
+    );
+    const file = `${ROOT}lib/experiment/testdata/two_step_pipeline.ts`;
+    const c = capture();
+    const code = await main([
+      "experiment",
+      "--task",
+      "support_triage",
+      "--pipeline",
+      `${file}#supportV1`,
+      "--pipeline",
+      `${file}#supportV2`,
+      "--case",
+      "st-001",
+      "--quiet",
+      "--db",
+      db,
+    ], c.io);
+    assert.equal(code, 0, c.err.join("\n"));
+    const text = c.out.join("\n");
+    assert.match(text, /pipeline:support@1 .*completed/);
+    assert.match(text, /pipeline:support@2 .*completed/);
+    const missing = capture();
+    await assert.rejects(
+      main([
+        "experiment",
+        "--task",
+        "support_triage",
+        "--pipeline",
+        `${file}#nope`,
+        "--db",
+        db,
+      ], missing.io).then((code) => {
+        if (code !== 0) throw new Error(missing.err.join("\n"));
+      }),
+      /no pipeline export 'nope'; its pipelines: supportV1, supportV2/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -5,6 +5,8 @@ import { evaluateGate } from "../gate/evaluate_gate.ts";
 import type { GateEvaluation } from "../gate/gate.ts";
 import { type GatePolicyInput, parseGatePolicy } from "../gate/policy.ts";
 import { requestGate } from "../gate/request_gate.ts";
+import { decideStepGate, findStepGate } from "../gate/step_gates.ts";
+import { printStepGate } from "./gates.ts";
 import { listGates } from "../store/gates.ts";
 import {
   type Command,
@@ -162,6 +164,16 @@ export const gateCommand: Command = {
         const actor = required(values.actor, "actor");
         const reason = required(values.reason, "reason");
         await using store = await openFromFlag(values.db);
+        if (await findStepGate(store, gate)) {
+          const decided = await decideStepGate(store, gate, {
+            actor,
+            reason,
+            decision: action,
+          });
+          if (values.json) io.out(JSON.stringify(decided, null, 2));
+          else printStepGate(io, decided);
+          return EXIT.ok;
+        }
         emit(
           await decideGate(store, gate, { actor, reason, decision: action }),
         );

@@ -1,3 +1,4 @@
+import { Decimal } from "decimal.js";
 import type { ReceiptFigures } from "../schema/receipt.ts";
 import type { CellResult } from "../schema/result.ts";
 import type { Task } from "../schema/task.ts";
@@ -25,6 +26,8 @@ export interface CellFigures {
   readonly failed: number;
   /** 1 when an injection succeeded, 0 when resisted, NaN when the case carries none. */
   readonly injection: number;
+  /** A pipeline's cell: uncached cost per step, exact decimal (null when unknown). */
+  readonly step_costs?: Readonly<Record<string, string | null>> | undefined;
 }
 
 /** One run's figures as the verdict reads them. */
@@ -50,6 +53,7 @@ export function runCellFigures(
   task: Pick<Task, "checks" | "rubric">,
   results: readonly CellResult[],
   receipts: readonly ReceiptFigures[],
+  steps?: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>,
 ): CellFigures[] {
   const costs = new Map<string, string>();
   for (const r of receipts) {
@@ -68,7 +72,11 @@ export function runCellFigures(
       );
       if (check) injection = check.pass ? 0 : 1;
     }
-    const cost = result.generation_io_id === null
+    const cellSteps = steps?.get(`${result.case_key}#${result.repetition}`);
+    const stepCosts = cellSteps && sumCosts(cellSteps, costs);
+    const cost = stepCosts
+      ? stepCosts.total ?? undefined
+      : result.generation_io_id === null
       ? undefined
       : costs.get(result.generation_io_id);
     return {
@@ -84,8 +92,28 @@ export function runCellFigures(
       judged: result.rubric !== null,
       failed: result.status === "ok" ? 0 : 1,
       injection,
+      ...(stepCosts ? { step_costs: stepCosts.steps } : {}),
     };
   });
+}
+
+/** A pipeline cell's uncached cost, per step and in total (null when a receipt's cost is unknown). */
+function sumCosts(
+  steps: ReadonlyMap<string, readonly string[]>,
+  costs: ReadonlyMap<string, string>,
+): { total: string | null; steps: Record<string, string | null> } {
+  const out: Record<string, string | null> = {};
+  let total: Decimal | null = new Decimal(0);
+  for (const [step, ids] of steps) {
+    let sum: Decimal | null = new Decimal(0);
+    for (const id of ids) {
+      const cost = costs.get(id);
+      sum = cost === undefined || sum === null ? null : sum.plus(cost);
+    }
+    out[step] = sum === null ? null : sum.toFixed();
+    total = total === null || sum === null ? null : total.plus(sum);
+  }
+  return { total: total === null ? null : total.toFixed(), steps: out };
 }
 
 /** A cell's figures plus what a run-level figure needs from its receipt. */

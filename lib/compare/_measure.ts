@@ -301,6 +301,7 @@ function sameCases(
 function exactCaseMean(
   pairs: readonly Pair[],
   side: "base" | "cand",
+  read: (cell: CellFigures) => string | null = (cell) => cell.cost_exact,
 ): Decimal | null {
   const D = Decimal.clone({ precision: 40 });
   let total = new D(0);
@@ -310,8 +311,9 @@ function exactCaseMean(
     if (cells.length === 0) continue;
     let sum = new D(0);
     for (const cell of cells) {
-      if (cell.cost_exact === null) return null;
-      sum = sum.plus(cell.cost_exact);
+      const cost = read(cell);
+      if (cost === null) return null;
+      sum = sum.plus(cost);
     }
     total = total.plus(sum.div(cells.length));
     cases++;
@@ -467,42 +469,85 @@ export function measureDeltas(
 
   // Cost per cell: the point in exact decimals (each case weighing the
   // same), the noise from the float costs.
-  const exactBase = exactCaseMean(pairs, "base");
-  const exactCand = exactCaseMean(pairs, "cand");
-  let exact: Decimal | null = null;
-  if (exactBase && exactCand) {
-    if (!exactBase.isZero()) exact = exactCand.div(exactBase).minus(1);
-    else if (exactCand.isZero()) exact = new Decimal(0);
-  }
-  const fromZero = Boolean(
-    exactBase?.isZero() && exactCand && !exactCand.isZero(),
-  );
-  const cost = conditional(
-    pairs,
-    [],
+  const costGrowth = (
+    name: string,
+    exactRead: (cell: CellFigures) => string | null,
+    floatRead: Read,
+    interval: Measured["case_interval"],
+  ): Measured => {
+    const exactBase = exactCaseMean(pairs, "base", exactRead);
+    const exactCand = exactCaseMean(pairs, "cand", exactRead);
+    let exact: Decimal | null = null;
+    if (exactBase && exactCand) {
+      if (!exactBase.isZero()) exact = exactCand.div(exactBase).minus(1);
+      else if (exactCand.isZero()) exact = new Decimal(0);
+    }
+    const fromZero = Boolean(
+      exactBase?.isZero() && exactCand && !exactCand.isZero(),
+    );
+    const cost = conditional(
+      pairs,
+      [],
+      floatRead,
+      // Costs follow token counts, which the receipts hold exactly: no floor.
+      0,
+      true,
+    );
+    return {
+      kind: "cost",
+      name,
+      worse: "growth",
+      baseline: exactBase?.toNumber() ?? null,
+      candidate: exactCand?.toNumber() ?? null,
+      delta: exact === null ? null : round6(exact.toNumber()),
+      cases: cost.cases,
+      // Without a repeated cell there is no estimate of the cost's noise.
+      conditional: exact === null || fromZero || !(cost.conditional?.df! > 0) ||
+          !Number.isFinite(cost.conditional?.se ?? NaN)
+        ? null
+        : cost.conditional,
+      case_interval: interval,
+      unmeasured: null,
+      exact,
+      fromZero,
+    };
+  };
+  const total = costGrowth(
+    "cost per cell",
+    (cell) => cell.cost_exact,
     (c) => c.cost,
-    // Costs follow token counts, which the receipts hold exactly: no floor.
-    0,
-    true,
+    null,
   );
   measured.push({
-    kind: "cost",
-    name: "cost per cell",
-    worse: "growth",
-    baseline: exactBase?.toNumber() ?? null,
-    candidate: exactCand?.toNumber() ?? null,
-    delta: exact === null ? null : round6(exact.toNumber()),
-    cases: cost.cases,
-    // Without a repeated cell there is no estimate of the cost's noise.
-    conditional: exact === null || fromZero || !(cost.conditional?.df! > 0) ||
-        !Number.isFinite(cost.conditional?.se ?? NaN)
-      ? null
-      : cost.conditional,
-    case_interval: caseInterval(COST, cost.cases, true),
-    unmeasured: null,
-    exact,
-    fromZero,
+    ...total,
+    case_interval: caseInterval(COST, total.cases, true),
   });
+  // A pipeline's steps: each step's cost per cell against the same limit,
+  // so the step a cost growth came from is named (a step a cell did not
+  // reach costs nothing in it).
+  const stepNames = [
+    ...new Set(
+      pairs.flatMap((p) =>
+        [...p.base, ...p.cand].flatMap((c) => Object.keys(c.step_costs ?? {}))
+      ),
+    ),
+  ];
+  for (const step of stepNames) {
+    const read = (cell: CellFigures) =>
+      cell.step_costs === undefined
+        ? null
+        : cell.step_costs[step] === undefined
+        ? "0"
+        : cell.step_costs[step];
+    measured.push(
+      costGrowth(
+        `cost per cell, step ${step}`,
+        read,
+        (c) => Number(read(c) ?? NaN),
+        null,
+      ),
+    );
+  }
 
   const bl = baseline.latency_p95_ms;
   const cl = candidate.latency_p95_ms;

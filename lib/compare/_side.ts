@@ -15,6 +15,8 @@ import {
   scorecardWithDistributions,
 } from "../scoring/compute_scorecard.ts";
 import type { RunRecord } from "../store/runs.ts";
+import { cellStepReceipts } from "../scoring/step_figures.ts";
+import type { TraceEvent } from "../trace/event.ts";
 import { type CellFigures, runCellFigures } from "./_figures.ts";
 
 /** What scoring a side needs besides the run's rows. */
@@ -27,6 +29,8 @@ export interface SideJob {
   readonly calibration: JudgeCalibration | null;
   /** Bootstrap seed, resamples and confidence. */
   readonly scoring: ComputeScorecardOptions;
+  /** A pipeline's run: its trace events (per-step figures, per-cell cost over every step). */
+  readonly stepEvents?: readonly TraceEvent[] | undefined;
 }
 
 /** A side's scorecard (not yet stored) and its cells' figures. */
@@ -47,14 +51,19 @@ export function scoreSideRows(
   results: readonly CellResult[],
   receipts: readonly ReceiptFigures[],
 ): SideScores {
-  const { run, task, calibration, scoring } = job;
+  const { run, task, calibration, scoring, stepEvents } = job;
   const { scorecard, distributions } = scorecardWithDistributions(
-    { task, results, receipts, run, calibration },
+    { task, results, receipts, run, calibration, stepEvents },
     scoring,
   );
   return {
     scorecard,
-    cells: runCellFigures(task, results, receipts),
+    cells: runCellFigures(
+      task,
+      results,
+      receipts,
+      stepEvents && cellStepReceipts(stepEvents),
+    ),
     distributions,
     receipts: receipts.length,
   };

@@ -3,7 +3,7 @@ import { newId, nowIso } from "../content/ids.ts";
 import { contentHash } from "../content/sha256.ts";
 import { type Issue, ValidationError } from "../errors.ts";
 import type { Scorecard } from "../schema/scorecard.ts";
-import { runCalibration } from "../scoring/score_run.ts";
+import { pipelineStepEvents, runCalibration } from "../scoring/score_run.ts";
 import { getTask } from "../store/catalog.ts";
 import { insertComparison } from "../store/comparisons.ts";
 import type { Store } from "../store/open.ts";
@@ -436,11 +436,13 @@ export async function compareRuns(
       task,
       calibration: await runCalibration(store, baselineRun),
       scoring,
+      stepEvents: await pipelineStepEvents(store, baselineRun),
     }, {
       run: candidateRun,
       task,
       calibration: await runCalibration(store, candidateRun),
       scoring,
+      stepEvents: await pipelineStepEvents(store, candidateRun),
     }, options.threadMinCells ?? SIDE_THREAD_MIN_CELLS);
     const measurement = measureDeltas({
       baseline: figuresOf(baselineRun, baseScores),

@@ -62,16 +62,134 @@ function toJudgeAnswer(call: Call): Awaited<ReturnType<JudgeCall>> {
   };
 }
 
+/** What checking and judging an output came to. */
+export interface JudgedOutput {
+  /** The judge calls, in order. */
+  readonly calls: readonly Call[];
+  readonly status: CellStatus;
+  readonly checks: CellResult["checks"];
+  readonly rubric: CellResult["rubric"];
+  readonly judgeError: string | null;
+}
+
+/**
+ * Checks an output with the task's checks and judges it (one judge or a
+ * jury): the part of a cell after its output exists, shared by prompt runs
+ * and pipeline runs.
+ */
+export class OutputJudge {
+  readonly #plan: Pick<Plan, "task" | "judgeConfig" | "jury">;
+  readonly #caller: Caller;
+  readonly #withKeys: boolean;
+  readonly #signal: AbortSignal | undefined;
+  /** Serialized request members, shared by the run's calls. */
+  readonly #memo: SerializeMemo = new Map();
+
+  constructor(
+    plan: Pick<Plan, "task" | "judgeConfig" | "jury">,
+    caller: Caller,
+    withKeys: boolean,
+    signal: AbortSignal | undefined,
+  ) {
+    this.#plan = plan;
+    this.#caller = caller;
+    this.#withKeys = withKeys;
+    this.#signal = signal;
+  }
+
+  /** Prepares a request for a model config (its recorded JSON and cache key). */
+  prepare(config: ModelConfig, request: ModelRequest): PreparedCall {
+    return prepareCall(config, request, this.#withKeys, this.#memo);
+  }
+
+  /** A judge request as a judge config sends it: its params under the request's, at the cell's repetition. */
+  judgeRequest(
+    request: ModelRequest,
+    repetition: number,
+    config: ModelConfig,
+  ): ModelRequest {
+    return {
+      ...request,
+      params: { ...config.params, ...request.params },
+      repetition,
+      ...(this.#signal ? { signal: this.#signal } : {}),
+    };
+  }
+
+  /**
+   * Runs the task's checks on `output` and, when it is a valid answer and
+   * the run has a judge or jury, judges it. `prepared` holds a judge call
+   * built ahead and cache lookups.
+   */
+  async judge(
+    { testCase, repetition }: Cell,
+    output: string | null,
+    called: CellStatus,
+    sent: () => void,
+    prepared: Pick<PreparedCell, "judge" | "known"> = {},
+  ): Promise<JudgedOutput> {
+    const { task, judgeConfig, jury } = this.#plan;
+    let status = called;
+    const checks = scoreCell(task, testCase, output, status);
+    if (
+      status === "ok" && checks.json_schema_valid &&
+      !checks.json_schema_valid.pass
+    ) {
+      status = "invalid_output";
+    }
+    const calls: Call[] = [];
+    let verdict: JudgeResult | undefined;
+    if (output !== null && status === "ok" && (judgeConfig || jury)) {
+      // Each judge call's receipt becomes one of the cell's calls, in the
+      // order the judge (or the jury, juror by juror) lists them.
+      const byReceipt = new Map<string, Call>();
+      const callFor = (config: ModelConfig): JudgeCall => async (request) => {
+        const first = config === judgeConfig ? prepared.judge : undefined;
+        const call = await this.#caller.call(
+          "judge",
+          config,
+          first && sameRequest(request, first.built)
+            ? first.call
+            : this.prepare(
+              config,
+              this.judgeRequest(request, repetition, config),
+            ),
+          prepared.known,
+          sent,
+        );
+        byReceipt.set(call.receipt.id, call);
+        return toJudgeAnswer(call);
+      };
+      verdict = jury
+        ? await judgeByJury(
+          jury.configs.map((config) => ({
+            id: config.id,
+            call: callFor(config),
+          })),
+          jury.quorum,
+          { task, testCase, output },
+        )
+        : await judge(callFor(judgeConfig!), task, testCase, output);
+      for (const id of verdict.receipt_ids) calls.push(byReceipt.get(id)!);
+    }
+    return {
+      calls,
+      status,
+      checks,
+      rubric: verdict?.rubric ?? null,
+      judgeError: verdict?.judge_error ?? null,
+    };
+  }
+}
+
 /** Runs the model work of a run's cells. */
 export class CellRunner {
   readonly #plan: Plan;
   readonly #caller: Caller;
-  readonly #withKeys: boolean;
   readonly #signal: AbortSignal | undefined;
   readonly #params: ModelParams;
   readonly #promptLimit: number;
-  /** Serialized request members, shared by the run's calls. */
-  readonly #memo: SerializeMemo = new Map();
+  readonly #judge: OutputJudge;
 
   constructor(
     plan: Plan,
@@ -81,11 +199,11 @@ export class CellRunner {
   ) {
     this.#plan = plan;
     this.#caller = caller;
-    this.#withKeys = withKeys;
     this.#signal = signal;
     this.#params = mergedParams(plan.model, plan.version);
     this.#promptLimit = plan.task.bounds?.prompt_bytes ??
       DEFAULT_BOUNDS.prompt_bytes;
+    this.#judge = new OutputJudge(plan, caller, withKeys, signal);
   }
 
   /** The model under test. */
@@ -123,17 +241,12 @@ export class CellRunner {
     repetition: number,
     config: ModelConfig,
   ): ModelRequest {
-    return {
-      ...request,
-      params: { ...config.params, ...request.params },
-      repetition,
-      ...(this.#signal ? { signal: this.#signal } : {}),
-    };
+    return this.#judge.judgeRequest(request, repetition, config);
   }
 
   /** Prepares a request for a model config (its recorded JSON and cache key). */
   prepare(config: ModelConfig, request: ModelRequest): PreparedCall {
-    return prepareCall(config, request, this.#withKeys, this.#memo);
+    return this.#judge.prepare(config, request);
   }
 
   /**
@@ -145,8 +258,7 @@ export class CellRunner {
     prepared: PreparedCell,
     sent: () => void,
   ): Promise<CellOutcome | undefined> {
-    const { task, model, judgeConfig, jury } = this.#plan;
-    const { testCase, repetition } = cell;
+    const { model } = this.#plan;
     const bytes = promptBytes(prepared.call.request);
     const generation = bytes > this.#promptLimit
       ? this.#caller.refuse("generate", model, prepared.call, {
@@ -162,60 +274,23 @@ export class CellRunner {
         sent,
       );
     if (this.#cancelled([generation])) return undefined;
-    const calls: Call[] = [generation];
     const output = generation.receipt.text;
-    let status: CellStatus = generation.receipt.status === "ok"
-      ? "ok"
-      : "provider_error";
-    const checks = scoreCell(task, testCase, output, status);
-    if (
-      status === "ok" && checks.json_schema_valid &&
-      !checks.json_schema_valid.pass
-    ) {
-      status = "invalid_output";
-    }
-    let verdict: JudgeResult | undefined;
-    if (output !== null && status === "ok" && (judgeConfig || jury)) {
-      // Each judge call's receipt becomes one of the cell's calls, in the
-      // order the judge (or the jury, juror by juror) lists them.
-      const byReceipt = new Map<string, Call>();
-      const callFor = (config: ModelConfig): JudgeCall => async (request) => {
-        const first = config === judgeConfig ? prepared.judge : undefined;
-        const call = await this.#caller.call(
-          "judge",
-          config,
-          first && sameRequest(request, first.built)
-            ? first.call
-            : this.prepare(
-              config,
-              this.judgeRequest(request, repetition, config),
-            ),
-          prepared.known,
-          sent,
-        );
-        byReceipt.set(call.receipt.id, call);
-        return toJudgeAnswer(call);
-      };
-      verdict = jury
-        ? await judgeByJury(
-          jury.configs.map((config) => ({
-            id: config.id,
-            call: callFor(config),
-          })),
-          jury.quorum,
-          { task, testCase, output },
-        )
-        : await judge(callFor(judgeConfig!), task, testCase, output);
-      for (const id of verdict.receipt_ids) calls.push(byReceipt.get(id)!);
-      if (this.#cancelled(calls)) return undefined;
-    }
+    const judged = await this.#judge.judge(
+      cell,
+      output,
+      generation.receipt.status === "ok" ? "ok" : "provider_error",
+      sent,
+      prepared,
+    );
+    const calls: Call[] = [generation, ...judged.calls];
+    if (judged.calls.length > 0 && this.#cancelled(calls)) return undefined;
     return {
       calls,
       output,
-      status,
-      checks,
-      rubric: verdict?.rubric ?? null,
-      judgeError: verdict?.judge_error ?? null,
+      status: judged.status,
+      checks: judged.checks,
+      rubric: judged.rubric,
+      judgeError: judged.judgeError,
     };
   }
 

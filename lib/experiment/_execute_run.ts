@@ -9,6 +9,7 @@
 import { nowIso } from "../content/ids.ts";
 import { scoreRun } from "../scoring/score_run.ts";
 import { type CellWriter, openCellWriter } from "../store/cell_writer.ts";
+import type { CellStatus } from "../schema/result.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
 import type { Store } from "../store/open.ts";
 import {
@@ -20,8 +21,10 @@ import { setRunStatus } from "../store/runs.ts";
 import type { Tracer } from "../trace/tracer.ts";
 import { ReceiptCache } from "./_cache.ts";
 import { Caller } from "./_caller.ts";
-import { CellRunner } from "./_cell.ts";
-import { cellRecord } from "./_cell_record.ts";
+import { CellRunner, OutputJudge } from "./_cell.ts";
+import { type CellRecord, cellRecord } from "./_cell_record.ts";
+import { pipelineCellRecord, PipelineCellRunner } from "./_pipeline_cell.ts";
+import type { PipelinePlan } from "./_pipeline_plan.ts";
 import { CellCommitter } from "./_committer.ts";
 import type { Cell, Plan } from "./_plan.ts";
 import { runPool } from "./_pool.ts";
@@ -34,7 +37,8 @@ import type { RunSummary } from "./run_summary.ts";
 
 /** What a session of one run works on. */
 export interface RunSession {
-  readonly plan: Plan;
+  /** A prompt version's run, or a pipeline's. */
+  readonly plan: Plan | PipelinePlan;
   /** The cells to run now (not yet committed). */
   readonly cells: readonly Cell[];
   /** Cells an earlier session committed. */
@@ -55,7 +59,8 @@ export class CellPipeline {
   readonly #writer: CellWriter;
   readonly #journal: SendJournal;
   readonly #cache: ReceiptCache;
-  readonly #runner: CellRunner;
+  readonly #runner: CellRunner | undefined;
+  readonly #pipelineRunner: PipelineCellRunner | undefined;
   readonly #committer: CellCommitter;
   readonly #progress: ProgressSink;
   readonly #label: string;
@@ -86,15 +91,29 @@ export class CellPipeline {
       retry: retryPolicy(settings),
       cache: settings.cache,
     });
-    this.#runner = new CellRunner(
-      plan,
-      this.caller,
-      settings.cache !== "off",
-      options.signal,
-    );
+    if ("pipeline" in plan) {
+      this.#pipelineRunner = new PipelineCellRunner(
+        plan,
+        this.caller,
+        new OutputJudge(
+          plan,
+          this.caller,
+          settings.cache !== "off",
+          options.signal,
+        ),
+        options.signal,
+      );
+    } else {
+      this.#runner = new CellRunner(
+        plan,
+        this.caller,
+        settings.cache !== "off",
+        options.signal,
+      );
+    }
     this.#committer = new CellCommitter(io.writer, tracer);
     this.#progress = options.progress ?? defaultProgress();
-    this.#label = `${plan.version.id} x ${plan.model.id}`;
+    this.#label = `${plan.run.prompt_version_id} x ${plan.run.model_config_id}`;
     this.#progress.start(this.#label, total);
   }
 
@@ -121,15 +140,30 @@ export class CellPipeline {
   async run(cells: readonly Cell[]): Promise<void> {
     const { plan } = this.#session;
     const run = plan.run;
-    const runner = this.#runner;
-    const committer = this.#committer;
+    const concurrency = this.#settings.concurrency ?? Number.POSITIVE_INFINITY;
+    const pipelineRunner = this.#pipelineRunner;
+    if (pipelineRunner) {
+      await runPool(cells.length, concurrency, async (index, sent) => {
+        if (this.stopping) return;
+        const cell = cells[index]!;
+        const outcome = await pipelineRunner.run(cell, sent);
+        if (!outcome) return;
+        return async () => {
+          await this.#commit(
+            pipelineCellRecord(run.id, cell, outcome),
+            outcome,
+          );
+        };
+      });
+      return;
+    }
+    const runner = this.#runner!;
     const windows = new CacheWindows(cells, runner, {
       task: plan.task,
       judge: plan.judgeConfig,
       cache: this.#cache,
       lookup: this.#settings.cache === "use",
     });
-    const concurrency = this.#settings.concurrency ?? Number.POSITIVE_INFINITY;
     await runPool(cells.length, concurrency, async (index, sent) => {
       if (this.stopping) return;
       const cell = cells[index]!;
@@ -140,24 +174,38 @@ export class CellPipeline {
       // What is left needs no model: the pool starts the next cell's call
       // before doing it, so it overlaps the calls in flight.
       return async () => {
-        const record = cellRecord(run.id, cell, outcome);
-        committer.commit(record.write, record.events, () => {
-          this.tally.add(
-            record.write.receipts,
-            outcome.status,
-            outcome.judgeError,
-          );
-          for (const r of record.write.receipts) {
-            if (
-              r.cache_key !== null && r.cached_from === null &&
-              r.status === "ok"
-            ) windows.committed(r.cache_key);
-          }
-          this.#progress.update(this.tally.progress(this.#label, this.#total));
-        });
-        await committer.room();
+        await this.#commit(
+          cellRecord(run.id, cell, outcome),
+          outcome,
+          (key) => windows.committed(key),
+        );
       };
     });
+  }
+
+  /** Queues a cell's record for commit, and waits for room in the queue. */
+  async #commit(
+    record: CellRecord,
+    outcome: { status: CellStatus; judgeError: string | null },
+    committed?: (cacheKey: string) => void,
+  ): Promise<void> {
+    this.#committer.commit(record.write, record.events, () => {
+      this.tally.add(
+        record.write.receipts,
+        outcome.status,
+        outcome.judgeError,
+      );
+      if (committed) {
+        for (const r of record.write.receipts) {
+          if (
+            r.cache_key !== null && r.cached_from === null &&
+            r.status === "ok"
+          ) committed(r.cache_key);
+        }
+      }
+      this.#progress.update(this.tally.progress(this.#label, this.#total));
+    });
+    await this.#committer.room();
   }
 
   /** Waits until every queued cell is committed (or a commit failed). */
@@ -192,7 +240,7 @@ export async function executeRun(
   settings: RunSettings,
 ): Promise<RunSummary> {
   const { plan, cells, tracer } = session;
-  const { run, version, model } = plan;
+  const { run } = plan;
   const journal = await openSendJournal(store, run.id);
   const writer = await openCellWriter(store, cells.length);
   const pipeline = new CellPipeline(
@@ -230,8 +278,8 @@ export async function executeRun(
   });
   return {
     run_id: run.id,
-    prompt_version_id: version.id,
-    model_config_id: model.id,
+    prompt_version_id: run.prompt_version_id,
+    model_config_id: run.model_config_id,
     status,
     cells: session.resumed + cells.length,
     committed: tally.committed,

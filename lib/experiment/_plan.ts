@@ -82,6 +82,26 @@ export async function planJury(
   };
 }
 
+/** The repetitions asked for (3 by default), checked. */
+export function checkRepetitions(
+  options: Pick<ExperimentOptions, "repetitions" | "allowFewerRepetitions">,
+): number {
+  const repetitions = options.repetitions ?? 3;
+  if (!Number.isInteger(repetitions) || repetitions < 1) {
+    throw new RangeError(
+      `Expected repetitions to be a positive integer but found ${repetitions}`,
+    );
+  }
+  if (repetitions < 3 && !options.allowFewerRepetitions) {
+    throw new ValidationError([{
+      field: "repetitions",
+      message:
+        `${repetitions} repetitions leave variance unmeasured; use 3 or more, or ask for fewer explicitly (allowFewerRepetitions / --allow-few-repetitions)`,
+    }]);
+  }
+  return repetitions;
+}
+
 function parseVersionRef(task: string, ref: string): string | number {
   const match = /^(?:.*@)?v?(\d+)$/.exec(ref);
   if (!match) {
@@ -118,19 +138,7 @@ export async function planNew(
       message: "name at least one model config",
     }]);
   }
-  const repetitions = options.repetitions ?? 3;
-  if (!Number.isInteger(repetitions) || repetitions < 1) {
-    throw new RangeError(
-      `Expected repetitions to be a positive integer but found ${repetitions}`,
-    );
-  }
-  if (repetitions < 3 && !options.allowFewerRepetitions) {
-    throw new ValidationError([{
-      field: "repetitions",
-      message:
-        `${repetitions} repetitions leave variance unmeasured; use 3 or more, or ask for fewer explicitly (allowFewerRepetitions / --allow-few-repetitions)`,
-    }]);
-  }
+  const repetitions = checkRepetitions(options);
   const task = await getTask(store, taskName);
   const dataset = options.dataset
     ? await getDataset(store, options.dataset)
@@ -233,8 +241,22 @@ export async function planStoredRun(
   const model = await getModelConfig(store, run.model_config_id, {
     sha256: run.model_config_sha256,
   });
-  // The judges as they were when the run started (their versions are in
-  // the run's workflow snapshot), not as models.yaml has them now.
+  const { judgeConfig, jury } = await storedJudges(store, run);
+  return { run, task, version, model, judgeConfig, cases, jury };
+}
+
+/**
+ * A stored run's judge or jury as it was when the run started (their
+ * versions are in the judge step of the run's workflow snapshot), not as
+ * models.yaml has them now.
+ */
+export async function storedJudges(
+  store: Store,
+  run: RunRecord,
+): Promise<{
+  judgeConfig: VersionedConfig | undefined;
+  jury: JuryPlan | undefined;
+}> {
   const pinned = judgeVersions(run.workflow);
   const judgeAt = (id: string) =>
     getModelConfig(
@@ -251,7 +273,7 @@ export async function planStoredRun(
   const judgeConfig = run.judge_config_id && !jury
     ? await judgeAt(run.judge_config_id)
     : undefined;
-  return { run, task, version, model, judgeConfig, cases, jury };
+  return { judgeConfig, jury };
 }
 
 /** Judge config id -> sha256, from the judge step of a run's workflow snapshot. */

@@ -18,6 +18,7 @@ import {
   secretEnvValues,
   SecretScrubber,
 } from "../trace/secrets.ts";
+import type { PipelinePlan } from "./_pipeline_plan.ts";
 import type { Plan } from "./_plan.ts";
 import type { RunnerOptions } from "./options.ts";
 import { type Limiter, RateLimiter } from "./rate_limiter.ts";
@@ -37,10 +38,10 @@ export interface RunResources {
   readonly limiters: ReadonlyMap<string, Limiter>;
 }
 
-/** The model configs a plan calls: the model, then its judge or jurors. */
-export function configsOf(plan: Plan): ModelConfig[] {
+/** The model configs a plan calls: the model (a pipeline's models), then its judge or jurors. */
+export function configsOf(plan: Plan | PipelinePlan): ModelConfig[] {
   return [
-    plan.model,
+    ...("pipeline" in plan ? plan.models.values() : [plan.model]),
     ...(plan.judgeConfig ? [plan.judgeConfig] : []),
     ...plan.jury?.configs ?? [],
   ];
@@ -54,7 +55,7 @@ export function configsOf(plan: Plan): ModelConfig[] {
  */
 export async function loadResources(
   store: Store,
-  plans: readonly Plan[],
+  plans: readonly (Plan | PipelinePlan)[],
   settings: RunSettings,
   options: RunnerOptions,
 ): Promise<RunResources> {

@@ -1,5 +1,5 @@
 import { newId } from "../content/ids.ts";
-import { ConflictError, NotFoundError } from "../errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
 import type { Store } from "../store/open.ts";
 import {
@@ -14,6 +14,14 @@ import { settleSends } from "../store/send_journal.ts";
 import { Tracer } from "../trace/tracer.ts";
 import type { WorkflowInput } from "../trace/workflow.ts";
 import { executeRun } from "./_execute_run.ts";
+import {
+  isPipelineRun,
+  pipelineForRun,
+  type PipelinePlan,
+  pipelinesOf,
+  planPipeline,
+  planStoredPipelineRun,
+} from "./_pipeline_plan.ts";
 import { pendingCells, type Plan, planNew, planStoredRun } from "./_plan.ts";
 import { loadResources, type RunResources } from "./_resources.ts";
 import {
@@ -63,7 +71,9 @@ export async function experiment(
 ): Promise<ExperimentResult> {
   const { settings } = resolveSettings(options);
   const experimentId = newId("exp");
-  const plans = await planNew(store, options, experimentId, settings);
+  const plans = options.pipeline === undefined
+    ? await planNew(store, options, experimentId, settings)
+    : await planPipelines(store, options, experimentId, settings);
   const resources = await loadResources(store, plans, settings, options);
   await insertRuns(store, plans.map((p) => p.run));
   const runs: RunSummary[] = [];
@@ -135,7 +145,11 @@ export async function resumeExperiment(
     resolved: resolveSettings(options, run.settings),
   }));
   const plans = await Promise.all(
-    sessions.map(({ run }) => planStoredRun(store, run)),
+    sessions.map(({ run }) =>
+      isPipelineRun(run)
+        ? planStoredPipelineRun(store, run, pipelineForRun(options, run))
+        : planStoredRun(store, run)
+    ),
   );
   const resources = await loadResources(
     store,
@@ -158,6 +172,51 @@ export async function resumeExperiment(
   return { experiment_id: experimentId, runs };
 }
 
+/** One run per pipeline given, in order. */
+async function planPipelines(
+  store: Store,
+  options: ExperimentOptions,
+  experimentId: string,
+  settings: RunSettings,
+): Promise<PipelinePlan[]> {
+  const plans: PipelinePlan[] = [];
+  for (const pipeline of pipelinesOf(options)) {
+    const plan = await planPipeline(
+      store,
+      { ...options, pipeline },
+      experimentId,
+      settings,
+    );
+    plans.push({ ...plan, run: { ...plan.run, position: plans.length } });
+  }
+  const labels = plans.map((p) => p.run.prompt_version_id);
+  const twice = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (twice !== undefined) {
+    throw new ValidationError([{
+      field: "pipeline",
+      message: `${twice} is given twice; give each pipeline version once`,
+    }]);
+  }
+  return plans;
+}
+
+/** What `run_started` records about what a run runs. */
+function runStartedData(plan: Plan | PipelinePlan): Record<string, unknown> {
+  if ("pipeline" in plan) {
+    const meta = (plan.run.workflow as { meta: Record<string, unknown> }).meta;
+    return {
+      pipeline: meta.pipeline,
+      models: meta.models,
+      prompts: meta.prompts,
+    };
+  }
+  return {
+    prompt_version: plan.version.id,
+    prompt_sha256: plan.version.sha256,
+    model_config: plan.model.id,
+  };
+}
+
 /** The experiment an id names: itself, or the experiment of the run it names. */
 async function experimentOf(store: Store, id: string): Promise<string> {
   if (id.startsWith("exp_")) {
@@ -175,23 +234,24 @@ async function experimentOf(store: Store, id: string): Promise<string> {
 /** A planned run's first session: its trace starts, then its cells run. */
 async function startRun(
   store: Store,
-  plan: Plan,
+  plan: Plan | PipelinePlan,
   resolved: { settings: RunSettings; overrides: Partial<RunSettings> },
   resources: RunResources,
   options: RunnerOptions,
 ): Promise<RunSummary> {
   const { run } = plan;
+  // A run's trace holds many executions of its workflow (one per cell):
+  // a pipeline's cells keep their own gates.
   const tracer = await Tracer.start(store, run.workflow as WorkflowInput, {
     traceId: run.trace_id,
     secrets: resources.secrets,
+    enforceGates: false,
   });
   await setRunStatus(store, run.id, "running", null);
   await tracer.emit("run_started", {
     data: {
       run_id: run.id,
-      prompt_version: plan.version.id,
-      prompt_sha256: plan.version.sha256,
-      model_config: plan.model.id,
+      ...runStartedData(plan),
       dataset: run.dataset_id,
       repetitions: run.repetitions,
       settings: resolved.settings,
@@ -212,7 +272,7 @@ async function startRun(
 /** A started run's next session: what a killed session left is accounted for, then the missing cells run. */
 async function continueRun(
   store: Store,
-  plan: Plan,
+  plan: Plan | PipelinePlan,
   resolved: { settings: RunSettings; overrides: Partial<RunSettings> },
   resources: RunResources,
   options: RunnerOptions,
@@ -223,6 +283,7 @@ async function continueRun(
   const cells = pendingCells(plan.cases, () => run.repetitions, done);
   const tracer = await Tracer.resume(store, run.trace_id, {
     secrets: resources.secrets,
+    enforceGates: false,
   });
   await setRunStatus(store, run.id, "running", null);
   if (lost.newly > 0) {

@@ -3,6 +3,11 @@ import type { Store } from "../store/open.ts";
 import { committedCells, getRun } from "../store/runs.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { executeRun } from "./_execute_run.ts";
+import {
+  isPipelineRun,
+  pipelineForRun,
+  planStoredPipelineRun,
+} from "./_pipeline_plan.ts";
 import { pendingCells, planStoredRun } from "./_plan.ts";
 import { loadResources } from "./_resources.ts";
 import { resolveSettings, type RunnerOptions } from "./options.ts";
@@ -63,7 +68,9 @@ export async function extendRun(
         `run "${run.id}" is ${run.status}: only a completed run is extended; resume it first (wb experiment --resume ${run.id})`,
     }]);
   }
-  const plan = await planStoredRun(store, run);
+  const plan = isPipelineRun(run)
+    ? await planStoredPipelineRun(store, run, pipelineForRun(options, run))
+    : await planStoredRun(store, run);
   const wanted = new Map<string, number>();
   const known = new Set(plan.cases.map((c) => c.id));
   for (const { case_key, repetitions } of options.cells) {
@@ -92,6 +99,7 @@ export async function extendRun(
   const resources = await loadResources(store, [plan], settings, options);
   const tracer = await Tracer.resume(store, run.trace_id, {
     secrets: resources.secrets,
+    enforceGates: false,
   });
   await tracer.emit("run_extended", {
     data: {

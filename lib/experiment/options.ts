@@ -2,6 +2,7 @@ import type { ModelAdapter } from "../providers/adapter.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./call_model.ts";
+import type { Pipeline } from "./pipeline.ts";
 import type { ProgressSink } from "./progress.ts";
 import type { RateLimits } from "./rate_limiter.ts";
 
@@ -42,6 +43,13 @@ export interface RunnerOptions {
    * them before it is stored. Never recorded.
    */
   secrets?: readonly string[];
+  /**
+   * Pipelines (`{ task, pipeline }` instead of prompts and models): each
+   * one's run executes it over the cases x repetitions. To resume a
+   * pipeline's run, pass the same pipelines (same version and module
+   * source).
+   */
+  pipeline?: Pipeline | readonly Pipeline[];
 }
 
 /** Options for {@linkcode experiment}: what to run, and how. */

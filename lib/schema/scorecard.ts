@@ -294,6 +294,36 @@ export interface Scorecard {
   readonly variance: VarianceSummary;
   /** Bootstrap settings. */
   readonly bootstrap: BootstrapSettings;
+  /** A pipeline's run: figures per step of the pipeline; absent for a prompt's run. */
+  readonly steps?: Readonly<Record<string, StepSummary>> | undefined;
+}
+
+/** One pipeline step's figures over a run's cells. */
+export interface StepSummary {
+  /** Cells the step ran in (finished or failed). */
+  readonly cells: number;
+  /** Cells in which it failed (threw, or a call failed). */
+  readonly failures: number;
+  /** Cells in which a gate before it refused it. */
+  readonly refused: number;
+  /** Failing cells attributed to it: the first step whose output went wrong. */
+  readonly owned: number;
+  /** Model calls it made (receipts). */
+  readonly calls: number;
+  /** Of those, calls that failed. */
+  readonly "failed_calls": number;
+  /** Exact decimal sum of its receipts' costs. */
+  readonly cost: string;
+  /** Successful calls without a known cost (left out of the sum). */
+  readonly "missing_cost": number;
+  /** The step's wall time per cell, calls included; `null` when it never ran. */
+  readonly "latency_ms": DistributionSummary | null;
+  /** A gate step: what its check decided, per cell. */
+  readonly gate?: {
+    readonly approved: number;
+    readonly rejected: number;
+    readonly pending: number;
+  } | undefined;
 }
 
 const count = z.int().nonnegative();
@@ -435,4 +465,23 @@ export const ScorecardSchema: z.ZodType<Scorecard> = z.strictObject({
     seed: z.int(),
     confidence: z.number(),
   }),
+  steps: z.record(
+    z.string(),
+    z.strictObject({
+      cells: count,
+      failures: count,
+      refused: count,
+      owned: count,
+      calls: count,
+      "failed_calls": count,
+      cost: MoneySchema,
+      "missing_cost": count,
+      "latency_ms": DistributionSchema.nullable(),
+      gate: z.strictObject({
+        approved: count,
+        rejected: count,
+        pending: count,
+      }).optional(),
+    }),
+  ).optional(),
 });

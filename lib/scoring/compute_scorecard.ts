@@ -27,6 +27,8 @@ import { cellScore } from "./cell_score.ts";
 import { summarizeAttempts } from "./attempt_summary.ts";
 import { MIN_CASES_FOR_INTERVAL } from "./small_sample.ts";
 import { krippendorffAlpha, parseJuryKey } from "./jury.ts";
+import { stepFigures } from "./step_figures.ts";
+import type { TraceEvent } from "../trace/event.ts";
 
 /** The run a scorecard is about (a stored run record satisfies it). */
 export type ScorecardRun = ScorecardRunInfo;
@@ -43,6 +45,8 @@ export interface ScorecardInput {
   readonly run: ScorecardRun;
   /** The judge's calibration against human labels, carried in `judge.calibration` when given. */
   readonly calibration?: JudgeCalibration | null | undefined;
+  /** A pipeline's run: its trace events, for the per-step figures (`steps`). */
+  readonly stepEvents?: readonly TraceEvent[] | undefined;
 }
 
 /** Options for {@linkcode computeScorecard}. */
@@ -241,6 +245,9 @@ export function scorecardWithDistributions(
     ...attemptsOf(receipts),
     variance: { "mean_case_sd": variance.sd, cases: variance.cases },
     bootstrap,
+    ...(input.stepEvents
+      ? { steps: stepFigures(input.stepEvents, receipts) }
+      : {}),
   };
   return {
     scorecard: ScorecardSchema.parse(card),

@@ -20,7 +20,8 @@ import {
   type ComputeScorecardOptions,
 } from "./compute_scorecard.ts";
 import { scoreCell } from "./score_cell.ts";
-import { runCalibration } from "./score_run.ts";
+import { PIPELINE_RUN_FLAG } from "./step_figures.ts";
+import { pipelineStepEvents, runCalibration } from "./score_run.ts";
 
 /** Options for {@linkcode rescore}. */
 export type RescoreOptions = ComputeScorecardOptions;
@@ -83,6 +84,7 @@ export async function rescore(
     latestScorecard(store, run.id),
   ]);
   const receiptById = new Map(receipts.map((r) => [r.id, r]));
+  const pipeline = run.flags.includes(PIPELINE_RUN_FLAG);
   const at = nowIso();
 
   const updates: CellChecksUpdate[] = [];
@@ -96,7 +98,8 @@ export async function rescore(
         `run '${run.id}' has a cell for it but dataset '${run.dataset_id}' does not`,
       );
     }
-    const generation = result.generation_io_id === null
+    // A pipeline's output is what its function returned, not one call's text.
+    const generation = result.generation_io_id === null || pipeline
       ? undefined
       : receiptById.get(result.generation_io_id);
     const output = generation ? generation.text : result.output;
@@ -127,7 +130,14 @@ export async function rescore(
   // rescore that changes no check leaves the same scorecard.
   const calibration = await runCalibration(store, run);
   const scorecard = computeScorecard(
-    { task, results: rescored, receipts, run, calibration },
+    {
+      task,
+      results: rescored,
+      receipts,
+      run,
+      calibration,
+      stepEvents: await pipelineStepEvents(store, run),
+    },
     options,
   );
   const sha256 = await saveScorecard(store, run.id, scorecard);

@@ -13,6 +13,19 @@ import {
   type ScorecardInput,
 } from "./compute_scorecard.ts";
 import { judgeCalibration } from "./judge_calibration.ts";
+import { PIPELINE_RUN_FLAG } from "./step_figures.ts";
+import { listTraceEvents } from "../store/trace.ts";
+import type { TraceEvent } from "../trace/event.ts";
+
+/** A pipeline run's trace events (for its per-step figures); undefined for a prompt's run. */
+export async function pipelineStepEvents(
+  store: Store,
+  run: RunRecord,
+): Promise<TraceEvent[] | undefined> {
+  return run.flags.includes(PIPELINE_RUN_FLAG)
+    ? await listTraceEvents(store, run.trace_id)
+    : undefined;
+}
 
 /** What {@linkcode scoreRun} returns. */
 export interface ScoreRunResult {
@@ -52,11 +65,16 @@ export async function scoreRun(
 ): Promise<ScoreRunResult> {
   const run = await getRun(store, runId);
   const task = await getTask(store, run.task, { id: run.task_id });
-  const [results, receipts] = await Promise.all([
+  const [results, receipts, stepEvents] = await Promise.all([
     listResults(store, run.id),
     listReceiptFigures(store, run.id),
+    pipelineStepEvents(store, run),
   ]);
-  return await scoreLoadedRun(store, { run, task, results, receipts }, options);
+  return await scoreLoadedRun(
+    store,
+    { run, task, results, receipts, stepEvents },
+    options,
+  );
 }
 
 /**
@@ -69,10 +87,10 @@ export async function scoreLoadedRun(
   loaded: Omit<ScorecardInput, "calibration"> & { readonly run: RunRecord },
   options: ComputeScorecardOptions = {},
 ): Promise<ScoreRunResult> {
-  const { run, task, results, receipts } = loaded;
+  const { run, task, results, receipts, stepEvents } = loaded;
   const calibration = await runCalibration(store, run);
   const scorecard = computeScorecard(
-    { task, results, receipts, run, calibration },
+    { task, results, receipts, run, calibration, stepEvents },
     options,
   );
   const sha256 = await saveScorecard(store, run.id, scorecard);

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from "kysely";
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import { canonicalize } from "../content/canonicalize.ts";
 import type { TraceEvent } from "../trace/event.ts";
 import type { Store } from "./open.ts";
@@ -91,6 +91,35 @@ export async function listTraceEventsOfType(
   const rows = await store.db.selectFrom("trace_events").selectAll()
     .where("trace_id", "=", traceId).where("type", "=", type)
     .orderBy("index").execute();
+  return rows.map(toEvent);
+}
+
+/** A trace's events after an index, in order. */
+export async function listTraceEventsAfter(
+  store: Store,
+  traceId: string,
+  index: number,
+): Promise<TraceEvent[]> {
+  const rows = await store.db.selectFrom("trace_events").selectAll()
+    .where("trace_id", "=", traceId).where("index", ">", index)
+    .orderBy("index").execute();
+  return rows.map(toEvent);
+}
+
+/**
+ * Events of one type whose stored (canonical JSON) data contains `fragment`
+ * literally, e.g. `"scope":"step"`; callers check the parsed data exactly.
+ */
+export async function findTraceEvents(
+  store: Store,
+  type: string,
+  fragment: string,
+): Promise<TraceEvent[]> {
+  const pattern = `%${fragment.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = await store.db.selectFrom("trace_events").selectAll()
+    .where("type", "=", type)
+    .where(sql<boolean>`${sql.ref("data")} like ${pattern} escape '\\'`)
+    .orderBy("trace_id").orderBy("index").execute();
   return rows.map(toEvent);
 }
 

@@ -1,0 +1,159 @@
+/**
+ * Per-step figures of a pipeline run, for its scorecard: from the run's
+ * trace events (which receipts each step of each cell made, how long it
+ * took, whether it failed, was refused by a gate, or owns the cell's
+ * failure) and the receipts themselves (cost: receipts are the truth).
+ *
+ * @module
+ */
+import { Decimal } from "decimal.js";
+import type { ReceiptFigures } from "../schema/receipt.ts";
+import type { StepSummary } from "../schema/scorecard.ts";
+import type { TraceEvent } from "../trace/event.ts";
+import { quantileSorted } from "./bootstrap.ts";
+
+/** The flag a pipeline's run carries; its scorecard has per-step figures. */
+export const PIPELINE_RUN_FLAG = "pipeline";
+
+/** The runner's own steps of a pipeline run, left out of the step figures. */
+const RUNNER_STEPS = new Set(["judge", "score"]);
+
+interface Tally {
+  cells: number;
+  failures: number;
+  refused: number;
+  owned: number;
+  receipts: string[];
+  latencies: number[];
+  gate?: { approved: number; rejected: number; pending: number };
+}
+
+/**
+ * Per-step figures, in the order steps first appear in the trace: cells the
+ * step ran in, its failures, gate refusals, the failing cells it owns, its
+ * calls and their failures, exact cost, and its latency per cell (wall time
+ * of the step, calls included). Gate steps count their decisions instead.
+ *
+ * @param events The run's trace events (all cells).
+ * @param receipts The run's receipts.
+ * @returns Step id -> figures.
+ */
+export function stepFigures(
+  events: readonly TraceEvent[],
+  receipts: readonly ReceiptFigures[],
+): Record<string, StepSummary> {
+  const tallies = new Map<string, Tally>();
+  const tally = (step: string) => {
+    let t = tallies.get(step);
+    if (!t) {
+      t = {
+        cells: 0,
+        failures: 0,
+        refused: 0,
+        owned: 0,
+        receipts: [],
+        latencies: [],
+      };
+      tallies.set(step, t);
+    }
+    return t;
+  };
+  for (const e of events) {
+    if (e.step === null) continue;
+    if (e.type === "step_finished" && e.step === "score") {
+      const owner = e.data.owner_step;
+      if (typeof owner === "string") tally(owner).owned++;
+      continue;
+    }
+    if (RUNNER_STEPS.has(e.step)) continue;
+    if (e.type === "step_finished" || e.type === "step_failed") {
+      const t = tally(e.step);
+      t.cells++;
+      if (e.type === "step_failed") t.failures++;
+      if (Array.isArray(e.data.receipt_ids)) {
+        t.receipts.push(...e.data.receipt_ids.map(String));
+      }
+      if (typeof e.data.latency_ms === "number") {
+        t.latencies.push(e.data.latency_ms);
+      }
+    } else if (e.type === "step_refused") {
+      tally(e.step).refused++;
+    } else if (e.type === "gate_requested") {
+      tally(e.step).gate ??= { approved: 0, rejected: 0, pending: 0 };
+    } else if (e.type === "policy_gate_evaluated") {
+      const gate = tally(e.step).gate ??= {
+        approved: 0,
+        rejected: 0,
+        pending: 0,
+      };
+      const status = e.data.status;
+      if (status === "approved") gate.approved++;
+      else if (status === "rejected") gate.rejected++;
+      else gate.pending++;
+    }
+  }
+  const byId = new Map(receipts.map((r) => [r.id, r]));
+  const out: Record<string, StepSummary> = {};
+  for (const [step, t] of tallies) {
+    let cost = new Decimal(0);
+    let failedCalls = 0;
+    let missing = 0;
+    for (const id of t.receipts) {
+      const r = byId.get(id);
+      if (!r) continue;
+      if (r.status !== "ok") failedCalls++;
+      if (r.cost === null) {
+        if (r.status === "ok") missing++;
+      } else cost = cost.plus(r.cost);
+    }
+    const sorted = Float64Array.from(t.latencies).sort();
+    out[step] = {
+      cells: t.cells,
+      failures: t.failures,
+      refused: t.refused,
+      owned: t.owned,
+      calls: t.receipts.length,
+      "failed_calls": failedCalls,
+      cost: cost.toFixed(Math.max(6, cost.decimalPlaces())),
+      "missing_cost": missing,
+      "latency_ms": sorted.length === 0 ? null : {
+        mean: round(sorted.reduce((a, b) => a + b, 0) / sorted.length),
+        p50: round(quantileSorted(sorted, 0.5)),
+        p95: round(quantileSorted(sorted, 0.95)),
+        n: sorted.length,
+      },
+      ...(t.gate ? { gate: t.gate } : {}),
+    };
+  }
+  return out;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/**
+ * Each cell's receipts per step (`case#repetition` -> step -> receipt ids),
+ * from a pipeline run's trace events, so a cell's cost is the sum of all its
+ * steps' calls.
+ */
+export function cellStepReceipts(
+  events: readonly TraceEvent[],
+): Map<string, Map<string, string[]>> {
+  const cells = new Map<string, Map<string, string[]>>();
+  for (const e of events) {
+    if (
+      e.step === null || RUNNER_STEPS.has(e.step) ||
+      (e.type !== "step_finished" && e.type !== "step_failed") ||
+      !Array.isArray(e.data.receipt_ids)
+    ) continue;
+    const key = `${e.data.case}#${e.data.repetition}`;
+    const steps = cells.get(key) ?? new Map<string, string[]>();
+    steps.set(e.step, [
+      ...steps.get(e.step) ?? [],
+      ...e.data.receipt_ids.map(String),
+    ]);
+    cells.set(key, steps);
+  }
+  return cells;
+}
