@@ -95,6 +95,7 @@ export type {
   Bounds,
   CheckSpec,
   Limits,
+  Production,
   Rubric,
   RubricDimension,
   Slice,
@@ -444,6 +445,39 @@ export {
   writeArtifact,
   type WriteArtifactInput,
 } from "./lib/trace/artifacts.ts";
+
+// Production: scoring traced calls, drift, new cases from real traffic
+export {
+  type InvalidInput,
+  type ScoredWindow,
+  scoreTraces,
+  type ScoreTracesOptions,
+  type ScoreTracesResult,
+} from "./lib/production/score_traces.ts";
+export {
+  type LabelledCase,
+  leaveOneOutAgreement,
+  type Neighbour,
+  type SliceAgreement,
+  SliceIndex,
+  type SliceIndexOptions,
+  type SliceSuggestion,
+} from "./lib/production/slice_index.ts";
+export {
+  isWindowId,
+  type TimeWindow,
+  type WindowKind,
+  windowOf,
+} from "./lib/production/windows.ts";
+export {
+  drift,
+  type DriftOptions,
+  type DriftResult,
+  type DriftSide,
+  type Moved,
+  type SliceMove,
+} from "./lib/compare/drift.ts";
+export { validateTaskInput } from "./lib/catalog/validate_input.ts";
 
 // Bundle
 export {

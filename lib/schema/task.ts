@@ -165,6 +165,21 @@ export const DEFAULT_BOUNDS: {
   prompt_bytes: 1024 * 1024,
 };
 
+/**
+ * What production monitoring (`wb score-traces`) may do with the task's
+ * production traffic. Scoring traces with the judge sends production
+ * inputs and outputs to the judge model, so it is opt-in.
+ */
+export const ProductionSchema = z.strictObject({
+  /** Send production inputs and outputs (redacted first) to the judge. */
+  judge: z.boolean(),
+});
+/** What production monitoring may do with the task's production traffic. */
+export interface Production {
+  /** Send production inputs and outputs (redacted first) to the judge model. */
+  judge: boolean;
+}
+
 /** A JSON Schema object, kept as data (validated when used). */
 export const JsonSchemaSchema = z.record(z.string(), z.unknown()).refine(
   (s) => s.type === "object",
@@ -187,6 +202,7 @@ export const TaskFileSchema = z.strictObject({
   }),
   limits: LimitsSchema.optional(),
   bounds: BoundsSchema.optional(),
+  production: ProductionSchema.optional(),
 });
 /** The contents of `prompts/<task>/task.yaml`. */
 export interface TaskFile {
@@ -208,6 +224,8 @@ export interface TaskFile {
   limits?: Limits | undefined;
   /** Size bounds of a case and a rendered prompt. */
   bounds?: Bounds | undefined;
+  /** What production monitoring may do (the judge is opt-in). */
+  production?: Production | undefined;
 }
 
 /** A task as stored: its name, content hash and definition. */
