@@ -22,6 +22,8 @@ import { showCommand } from "./show.ts";
 import { summaryCommand } from "./summary.ts";
 import { validateCommand } from "./validate.ts";
 import { workerCommand } from "./worker.ts";
+import { scoreTracesCommand } from "./score_traces.ts";
+import { driftCommand } from "./drift.ts";
 
 /**
  * Every `wb` subcommand, one line each. Add a command by writing
@@ -51,4 +53,6 @@ export const COMMANDS: readonly Command[] = [
   rerunCommand,
   labelCommand,
   calibrateCommand,
+  scoreTracesCommand,
+  driftCommand,
 ];

@@ -72,6 +72,7 @@ export interface StreamCall {
   readonly slice: Slice;
   readonly source_case: string;
   readonly day: string;
+  readonly trace_id: string;
 }
 
 const OTHERS: readonly [Slice, number][] = [
@@ -180,6 +181,7 @@ export async function productionStream(
         slice,
         source_case: source.id,
         day: day.day,
+        trace_id: tracer.traceId,
       });
     }
   }

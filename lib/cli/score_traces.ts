@@ -1,0 +1,114 @@
+import { scoreTraces } from "../production/score_traces.ts";
+import type { WindowKind } from "../production/windows.ts";
+import {
+  type Command,
+  DB_OPTION,
+  EXIT,
+  openFromFlag,
+  parseCommandArgs,
+  required,
+  UsageError,
+} from "./command.ts";
+
+const USAGE =
+  `wb score-traces: score a task's traced production calls per window
+
+Usage:
+  wb score-traces --task T --since DATE [--until DATE] [--window day|week]
+                  [--sample N|RATE] [--judge MODEL_CONFIG] [--otlp FILE]
+                  [--json] [--db URL]
+
+Reads the calls recorded for task T (recordCall or a client wrapper given
+the task and its input) made at or after --since, or the GenAI spans of an
+OTLP/JSON file written by \`wb export-otel --content\` (--otlp). Each call's
+input is checked against the task's input_schema: the ones that fail are
+counted and listed, not scored. Each valid call gets a slice suggested by
+its nearest suite cases (character n-grams) and the task's checks that need
+no expected values; with --judge, the rubric judge too, which sends the
+production inputs and outputs to that model: the task must opt in with
+'production: { judge: true }' in its task.yaml. Each window (a UTC day or an
+ISO week) is stored as a run whose results point at the calls' receipts,
+with its scorecard. --sample 200 scores 200 calls per window, --sample 0.1
+about a tenth, chosen by receipt hash (the same calls every time).
+
+Exit codes: 0 scored, 2 bad input.`;
+
+/** `wb score-traces`. */
+export const scoreTracesCommand: Command = {
+  name: "score-traces",
+  summary: "score a task's traced production calls per day or week",
+  usage: USAGE,
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, {
+      ...DB_OPTION,
+      task: { type: "string" },
+      since: { type: "string" },
+      until: { type: "string" },
+      window: { type: "string" },
+      sample: { type: "string" },
+      judge: { type: "string" },
+      otlp: { type: "string" },
+      json: { type: "boolean" },
+    });
+    const task = required(values.task, "task");
+    const since = required(values.since, "since");
+    const window = values.window ?? "day";
+    if (window !== "day" && window !== "week") {
+      throw new UsageError(`--window takes day or week, not '${window}'`);
+    }
+    const sample = values.sample === undefined
+      ? undefined
+      : Number(values.sample);
+    if (sample !== undefined && !Number.isFinite(sample)) {
+      throw new UsageError(
+        `--sample takes a number of calls (200) or a rate (0.1), not '${values.sample}'`,
+      );
+    }
+    const otlp = values.otlp === undefined
+      ? undefined
+      : await Deno.readTextFile(values.otlp);
+    await using store = await openFromFlag(values.db);
+    const result = await scoreTraces(store, {
+      task,
+      since,
+      until: values.until,
+      window: window as WindowKind,
+      sample,
+      judge: values.judge,
+      otlp,
+    });
+    if (values.json) {
+      io.out(JSON.stringify(result, null, 2));
+      return EXIT.ok;
+    }
+    io.out(
+      `${result.task}: ${result.windows.length} window${
+        result.windows.length === 1 ? "" : "s"
+      } from ${values.otlp ?? "the store"}`,
+    );
+    for (const w of result.windows) {
+      const slices = Object.entries(w.slices).map(([s, n]) => `${s} ${n}`)
+        .join(", ");
+      io.out(
+        `  ${w.window.id}: run ${w.run_id}, ${w.scored} scored of ${w.calls} calls (${w.invalid.length} invalid input, ${w.sampled_out} left out by sampling, ${w.judged} judged); aggregate ${
+          w.aggregate?.toFixed(3) ?? "n/a"
+        }; slices: ${slices || "none"}`,
+      );
+      for (const bad of w.invalid) {
+        io.out(
+          `    invalid input ${bad.receipt_id}: ${
+            bad.issues.map((i) => `${i.field}: ${i.message}`).join("; ")
+          }`,
+        );
+      }
+    }
+    io.out(
+      result.sent_to_judge.length
+        ? `left the store (sent to the judge): ${
+          result.sent_to_judge.join(", ")
+        }`
+        : "left the store: nothing (no judge)",
+    );
+    return EXIT.ok;
+  },
+};
