@@ -478,6 +478,10 @@ export {
   type SliceMove,
 } from "./lib/compare/drift.ts";
 export { validateTaskInput } from "./lib/catalog/validate_input.ts";
+export {
+  type ProductionWindow,
+  productionWindows,
+} from "./lib/production/production_windows.ts";
 
 // Bundle
 export {
@@ -547,6 +551,11 @@ export {
   type PlotComparisonOptions,
 } from "./lib/report/plot_comparison.ts";
 export { plotLeaderboard } from "./lib/report/plot_leaderboard.ts";
+export {
+  plotDrift,
+  type PlotDriftOptions,
+  type WindowCard,
+} from "./lib/report/plot_drift.ts";
 export {
   plotLatency,
   type PlotReceiptsOptions,
