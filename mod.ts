@@ -477,6 +477,18 @@ export {
   type Moved,
   type SliceMove,
 } from "./lib/compare/drift.ts";
+export {
+  type CaseProposal,
+  suggestCases,
+  type SuggestCasesOptions,
+  type SuggestCasesResult,
+} from "./lib/production/suggest_cases.ts";
+export {
+  acceptCases,
+  type AcceptCasesOptions,
+  type AcceptCasesResult,
+  type AcceptedCase,
+} from "./lib/production/accept_cases.ts";
 export { validateTaskInput } from "./lib/catalog/validate_input.ts";
 export {
   type ProductionWindow,

@@ -24,6 +24,8 @@ import { validateCommand } from "./validate.ts";
 import { workerCommand } from "./worker.ts";
 import { scoreTracesCommand } from "./score_traces.ts";
 import { driftCommand } from "./drift.ts";
+import { suggestCasesCommand } from "./suggest_cases.ts";
+import { acceptCasesCommand } from "./accept_cases.ts";
 
 /**
  * Every `wb` subcommand, one line each. Add a command by writing
@@ -55,4 +57,6 @@ export const COMMANDS: readonly Command[] = [
   calibrateCommand,
   scoreTracesCommand,
   driftCommand,
+  suggestCasesCommand,
+  acceptCasesCommand,
 ];
