@@ -106,6 +106,10 @@ export const scoreTracesCommand: Command = {
       result.sent_to_judge.length
         ? `left the store (sent to the judge): ${
           result.sent_to_judge.join(", ")
+        }${
+          result.redacted.length
+            ? `; redacted first (sent as sha256): ${result.redacted.join(", ")}`
+            : "; nothing redacted (task.yaml production.redact)"
         }`
         : "left the store: nothing (no judge)",
     );

@@ -27,7 +27,7 @@ const REPO = fileURLToPath(new URL("../../", import.meta.url));
  * production judge when `judge`), its dataset and models.yaml.
  */
 export async function productionCatalog(
-  options: { judge?: boolean } = {},
+  options: { judge?: boolean; redact?: readonly string[] } = {},
 ): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "wb_production_" });
   await Deno.mkdir(join(root, "prompts", "support_triage"), {
@@ -42,6 +42,9 @@ export async function productionCatalog(
     );
     if (entry.name === "task.yaml" && options.judge) {
       text += "production:\n  judge: true\n";
+      if (options.redact?.length) {
+        text += `  redact: [${options.redact.join(", ")}]\n`;
+      }
     }
     await Deno.writeTextFile(
       join(root, "prompts/support_triage", entry.name),

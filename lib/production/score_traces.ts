@@ -30,6 +30,7 @@ import {
 import { commitCells, getRun, insertRun, setRunStatus } from "../store/runs.ts";
 import { listResults } from "../store/scores.ts";
 import { recordCall } from "../trace/record_call.ts";
+import { parseRedactPaths, Redactor } from "../trace/redact.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { type ProductionCall, readOtelCalls } from "./read_otel.ts";
 import { SliceIndex } from "./slice_index.ts";
@@ -113,10 +114,12 @@ export interface ScoreTracesResult {
   /** Each window, oldest first. */
   readonly windows: readonly ScoredWindow[];
   /**
-   * What left the store: the fields of each judged call sent to the judge
-   * model (empty without a judge).
+   * What left the store: the fields of the judged calls sent to the judge
+   * model (`input.<field>`, `output`); empty without a judge.
    */
   readonly sent_to_judge: readonly string[];
+  /** Input fields replaced by their sha256 before they were sent (task.yaml `production.redact`). */
+  readonly redacted: readonly string[];
 }
 
 /** A check whose result needs a reference production calls do not have. */
@@ -269,6 +272,7 @@ export async function scoreTraces(
       source: options.otlp === undefined ? "store" : "otlp",
       now,
       sent,
+      redact: parseRedactPaths(task.production?.redact ?? []),
     });
     windows.push(scored);
   }
@@ -277,6 +281,7 @@ export async function scoreTraces(
     source: options.otlp === undefined ? "store" : "otlp",
     windows,
     sent_to_judge: [...sent].sort(),
+    redacted: judgeConfig ? [...(task.production?.redact ?? [])].sort() : [],
   };
 }
 
@@ -290,6 +295,7 @@ interface WindowJob {
   readonly source: "store" | "otlp";
   readonly now: () => string;
   readonly sent: Set<string>;
+  readonly redact: string[][];
 }
 
 async function scoreWindow(
@@ -389,6 +395,16 @@ async function scoreWindow(
     let judgeError: string | null = null;
     let judgeIds: string[] = [];
     if (judge && call.output !== null && call.ok) {
+      // Redaction first: the judge sees the redacted input and output.
+      const redactor = new Redactor(job.redact, tracer.secrets);
+      redactor.learn({ input, expected: {} });
+      const redactedInput = redactor.apply("test_cases", {
+        input,
+        expected: {},
+      }).record["input"] as Record<string, unknown>;
+      const redactedOutput = redactor.apply("results", {
+        output: call.output,
+      }).record["output"] as string;
       for (const field of Object.keys(input)) job.sent.add(`input.${field}`);
       job.sent.add("output");
       const verdict = await judgeOutput(
@@ -431,8 +447,8 @@ async function scoreWindow(
           };
         },
         task,
-        testCase,
-        call.output,
+        { ...testCase, input: redactedInput },
+        redactedOutput,
       );
       rubric = verdict.rubric;
       judgeError = verdict.judge_error;
@@ -474,6 +490,12 @@ async function scoreWindow(
       sampled_out: valid.length - scoredCalls.length,
       invalid: invalid.map((i) => i.receipt_id),
       judged,
+      ...(judge
+        ? {
+          sent_to_judge: [...job.sent].sort(),
+          redacted: (task.production?.redact ?? []).toSorted(),
+        }
+        : {}),
       // Binds every score to its receipt: the ids and sha256s scored.
       receipts_sha256: sha256Hex(
         scoredCalls.map((v) => `${v.call.receipt_id}:${v.call.receipt_sha256}`)

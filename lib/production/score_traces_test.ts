@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadCatalog } from "../catalog/load_catalog.ts";
 import { ValidationError } from "../errors.ts";
+import { createAdapter } from "../providers/create_adapter.ts";
 import { open } from "../store/open.ts";
 import { listRuns } from "../store/runs.ts";
 import { latestScorecard, listResults } from "../store/scores.ts";
@@ -142,4 +143,47 @@ Deno.test("scoreTraces() groups calls into ISO weeks and keeps to the time range
     until: "2026-11-03",
   });
   assert.deepEqual(ranged.windows.map((w) => w.window.id), ["2026-11-02"]);
+});
+
+Deno.test("scoreTraces() redacts the task's production.redact fields before the judge sees anything, and says what left the store", async () => {
+  await using store = await open(":memory:");
+  await loadCatalog(store, {
+    root: await productionCatalog({
+      judge: true,
+      redact: ["input.account_context"],
+    }),
+  });
+  await productionStream(store, [{
+    day: "2026-11-02",
+    calls: 6,
+    adversarial: 0,
+  }]);
+  const sent: string[] = [];
+  const result = await scoreTraces(store, {
+    task: "support_triage",
+    since: "2026-11-01",
+    judge: "fake-judge",
+    adapter: (config) => {
+      const inner = createAdapter(config);
+      return {
+        ...inner,
+        provider: inner.provider,
+        model: inner.model,
+        call(request) {
+          sent.push(JSON.stringify([request.system, request.messages]));
+          return inner.call(request);
+        },
+      };
+    },
+  });
+  assert.equal(result.windows[0]!.judged, 6);
+  assert.ok(sent.length >= 6);
+  assert.ok(sent.every((text) => !/AC-P\d+/.test(text)), sent[0] ?? "");
+  assert.ok(sent.every((text) => text.includes("sha256:")));
+  assert.deepEqual(result.sent_to_judge, [
+    "input.account_context",
+    "input.customer_message",
+    "output",
+  ]);
+  assert.deepEqual(result.redacted, ["input.account_context"]);
 });

@@ -173,11 +173,24 @@ export const DEFAULT_BOUNDS: {
 export const ProductionSchema = z.strictObject({
   /** Send production inputs and outputs (redacted first) to the judge. */
   judge: z.boolean(),
+  /**
+   * Input fields replaced by their sha256 before anything is sent to the
+   * judge (their text is removed from the output too), e.g.
+   * `input.account_context`.
+   */
+  redact: z.array(
+    z.string().regex(
+      /^input(\.[^.\s]+)+$/,
+      "name an input field, e.g. input.account_context",
+    ),
+  ).optional(),
 });
 /** What production monitoring may do with the task's production traffic. */
 export interface Production {
   /** Send production inputs and outputs (redacted first) to the judge model. */
   judge: boolean;
+  /** Input fields replaced by their sha256 before anything is sent to the judge. */
+  redact?: string[] | undefined;
 }
 
 /** A JSON Schema object, kept as data (validated when used). */
