@@ -97,6 +97,7 @@ export type {
   CheckSpec,
   FakeErrorKind,
   Limits,
+  Production,
   Rubric,
   RubricDimension,
   Slice,
@@ -487,6 +488,55 @@ export {
   listCorrections,
 } from "./lib/trace/list_corrections.ts";
 
+// Production: scoring traced calls, drift, new cases from real traffic
+export {
+  type InvalidInput,
+  type ScoredWindow,
+  scoreTraces,
+  type ScoreTracesOptions,
+  type ScoreTracesResult,
+} from "./lib/production/score_traces.ts";
+export {
+  type LabelledCase,
+  leaveOneOutAgreement,
+  type Neighbour,
+  type SliceAgreement,
+  SliceIndex,
+  type SliceIndexOptions,
+  type SliceSuggestion,
+} from "./lib/production/slice_index.ts";
+export {
+  isWindowId,
+  type TimeWindow,
+  type WindowKind,
+  windowOf,
+} from "./lib/production/windows.ts";
+export {
+  drift,
+  type DriftOptions,
+  type DriftResult,
+  type DriftSide,
+  type Moved,
+  type SliceMove,
+} from "./lib/compare/drift.ts";
+export {
+  type CaseProposal,
+  suggestCases,
+  type SuggestCasesOptions,
+  type SuggestCasesResult,
+} from "./lib/production/suggest_cases.ts";
+export {
+  acceptCases,
+  type AcceptCasesOptions,
+  type AcceptCasesResult,
+  type AcceptedCase,
+} from "./lib/production/accept_cases.ts";
+export { validateTaskInput } from "./lib/catalog/validate_input.ts";
+export {
+  type ProductionWindow,
+  productionWindows,
+} from "./lib/production/production_windows.ts";
+
 // Bundle
 export {
   bundle,
@@ -555,6 +605,11 @@ export {
   type PlotComparisonOptions,
 } from "./lib/report/plot_comparison.ts";
 export { plotLeaderboard } from "./lib/report/plot_leaderboard.ts";
+export {
+  plotDrift,
+  type PlotDriftOptions,
+  type WindowCard,
+} from "./lib/report/plot_drift.ts";
 export {
   plotLatency,
   type PlotReceiptsOptions,

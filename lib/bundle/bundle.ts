@@ -15,7 +15,7 @@ import { secretEnvValues, SecretScrubber } from "../trace/secrets.ts";
 import meta from "../../deno.json" with { type: "json" };
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type TocEntry } from "./format.ts";
 import { type BundleJwk, signSha256 } from "./keys.ts";
-import { parseRedactPaths, Redactor } from "./_redact.ts";
+import { parseRedactPaths, Redactor } from "../trace/redact.ts";
 
 /** What goes into a bundle, and how it is written. */
 export interface BundleOptions {

@@ -114,7 +114,9 @@ function textParts(content: unknown): { type: "text"; content: string }[] {
  * step, and a CLIENT span per model call with the GenAI semantic
  * conventions' attributes (`gen_ai.operation.name`, `gen_ai.provider.name`,
  * `gen_ai.request.*`, `gen_ai.response.*`, `gen_ai.usage.*`, `error.type`),
- * the call's cost as `llm_workbench.cost`, and its check and rubric scores
+ * the call's cost as `llm_workbench.cost`, the catalog task a recorded
+ * production call serves as `llm_workbench.task` (its input as
+ * `llm_workbench.input`, with content), and its check and rubric scores
  * as `gen_ai.evaluation.result` events. Message content only with
  * `content: true`. Ids are derived from the bundle's ids, so exporting the
  * same bundle twice gives the same spans.
@@ -171,8 +173,18 @@ export async function exportOtel(
     );
     const rootId = spanId(traceKey);
     const stepOfReceipt = new Map<string, string>();
+    const taskOfReceipt = new Map<string, { task: unknown; input: unknown }>();
     for (const event of events) {
       const data = event.data as Record<string, unknown>;
+      if (
+        event.type === "model_call" && typeof data["receipt_id"] === "string" &&
+        typeof data["task"] === "string"
+      ) {
+        taskOfReceipt.set(data["receipt_id"], {
+          task: data["task"],
+          input: data["input"],
+        });
+      }
       const ids = [
         data["receipt_id"],
         ...(Array.isArray(data["receipt_ids"]) ? data["receipt_ids"] : []),
@@ -193,6 +205,17 @@ export async function exportOtel(
         step ? spanId(`${traceKey}/step/${step}`) : rootId,
         content,
       );
+      const served = taskOfReceipt.get(receipt.id as string);
+      if (served) {
+        span.attributes.push(
+          ...attrs(
+            attr("llm_workbench.task", served.task),
+            content && served.input !== undefined
+              ? attr("llm_workbench.input", JSON.stringify(served.input))
+              : null,
+          ),
+        );
+      }
       for (const result of resultsByReceipt.get(receipt.id as string) ?? []) {
         span.events.push(...evaluationEvents(result, receipt, content));
       }

@@ -493,6 +493,85 @@ Usage:
 Decide one with \`wb gate approve GATE --actor NAME --reason TEXT\` (or reject);
 the pipeline waiting on it goes on, or resumes from its trace.`,
   },
+  "score-traces": {
+    summary: "score a task's traced production calls per day or week",
+    usage: `wb score-traces: score a task's traced production calls per window
+
+Usage:
+  wb score-traces --task T --since DATE [--until DATE] [--window day|week]
+                  [--sample N|RATE] [--judge MODEL_CONFIG] [--otlp FILE]
+                  [--json] [--db URL]
+
+Reads the calls recorded for task T (recordCall or a client wrapper given
+the task and its input) made at or after --since, or the GenAI spans of an
+OTLP/JSON file written by \`wb export-otel --content\` (--otlp). Each call's
+input is checked against the task's input_schema: the ones that fail are
+counted and listed, not scored. Each valid call gets a slice suggested by
+its nearest suite cases (character n-grams) and the task's checks that need
+no expected values; with --judge, the rubric judge too, which sends the
+production inputs and outputs to that model: the task must opt in with
+'production: { judge: true }' in its task.yaml. Each window (a UTC day or an
+ISO week) is stored as a run whose results point at the calls' receipts,
+with its scorecard. --sample 200 scores 200 calls per window, --sample 0.1
+about a tenth, chosen by receipt hash (the same calls every time).
+
+Exit codes: 0 scored, 2 bad input.`,
+  },
+  "drift": {
+    summary: "a production window's verdict against a baseline run or window",
+    usage:
+      `wb drift: a production window's verdict against a baseline, and which slice moved
+
+Usage:
+  wb drift --task T --baseline RUN|WINDOW --window WINDOW
+           [--mode point|strict|confident] [--limit NAME=VALUE ...] [--json] [--db URL]
+
+WINDOW is a day (2026-12-01) or an ISO week (2026-W49) scored by
+\`wb score-traces\`; the baseline is an earlier window or the released
+version's suite run. The limits, modes and tests are compare's: any slice's
+score, rubric dimension or cost per input past its limit rejects; an
+undecided limit is INCONCLUSIVE (confident mode). The two sides are
+independent samples of inputs, so each interval is Welch's over inputs and
+speaks of the traffic each was drawn from. Each failing or undecided figure
+names the slice that moved it most: its change of share or its own change.
+
+Exit codes: 0 APPROVED, 1 REJECTED, 3 INCONCLUSIVE, 2 bad input.`,
+  },
+  "suggest-cases": {
+    summary: "propose production inputs as new cases, with a suggested slice",
+    usage:
+      `wb suggest-cases: production inputs worth adding to the suite, with a slice
+
+Usage:
+  wb suggest-cases --task T [--window W ...] [--limit N] [--json] [--db URL]
+
+Reads the windows \`wb score-traces\` scored and proposes inputs as new
+cases: failures first (a failed call or check), then low scores (0.5 or
+less), then inputs unlike any suite case; each with the slice its nearest
+suite cases suggest and why. Nothing is added: \`wb accept-cases\` does.
+
+Exit codes: 0 listed, 2 bad input.`,
+  },
+  "accept-cases": {
+    summary: "add production inputs to the suite as a new dataset version",
+    usage:
+      `wb accept-cases: add production inputs to the suite as a new dataset version
+
+Usage:
+  wb accept-cases --task T --author NAME --receipt ID [--receipt ID ...]
+                  [--slice ID=SLICE ...] [--root DIR] [--db URL]
+
+Appends each call's input to datasets/T.jsonl as case prod-ID (the suggested
+slice unless --slice overrides it; expected values empty until a person adds
+them), with a note naming the source receipt (id and sha256) and the author,
+then loads the catalog: the new dataset version passes every catalog check,
+the task's slice mix included, or the file is restored and nothing is stored.
+A cases_accepted trace event links the version, the cases, their receipts
+and the author.
+
+Exit codes: 0 accepted, 2 bad input or a dataset the catalog refuses (its
+issues are printed).`,
+  },
 } as const satisfies Record<string, Omit<About, "name">>;
 
 /** A command name that has help in this file. */

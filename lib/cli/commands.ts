@@ -64,4 +64,17 @@ export const COMMANDS: readonly CommandEntry[] = [
     "calibrate",
     async () => (await import("./calibrate.ts")).calibrateCommand,
   ),
+  lazy(
+    "score-traces",
+    async () => (await import("./score_traces.ts")).scoreTracesCommand,
+  ),
+  lazy("drift", async () => (await import("./drift.ts")).driftCommand),
+  lazy(
+    "suggest-cases",
+    async () => (await import("./suggest_cases.ts")).suggestCasesCommand,
+  ),
+  lazy(
+    "accept-cases",
+    async () => (await import("./accept_cases.ts")).acceptCasesCommand,
+  ),
 ];

@@ -32,7 +32,10 @@ export function verdictExitCode(verdict: Verdict): number {
     : EXIT.inconclusive;
 }
 
-function parseLimits(pairs: readonly string[]): CompareLimits | undefined {
+/** `--limit NAME=VALUE` pairs as limits (`slice=-0.05`). */
+export function parseLimits(
+  pairs: readonly string[],
+): CompareLimits | undefined {
   if (!pairs.length) return undefined;
   const limits: Record<string, number> = {};
   for (const pair of pairs) {

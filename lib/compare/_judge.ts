@@ -40,6 +40,12 @@ export interface JudgeOptions {
   readonly alpha: number;
   /** A check's critical value on the z scale at this look (all of alpha at one look: `z_{1 - alpha}`). */
   readonly critical: (m: Measured) => number;
+  /**
+   * Suggest repetitions per case for undecided checks. Off for samples
+   * that cannot be repeated (production inputs, one call each).
+   * @default {true}
+   */
+  readonly suggestRepetitions?: boolean;
 }
 
 /** Beyond this many repetitions per case, more repetitions are not suggested. */
@@ -231,6 +237,7 @@ function describe(
   critical: number,
   needed: number | null,
   unmeasuredLimit: number,
+  repeatable: boolean,
 ): string {
   const name = checkLabel(m);
   if (m.fromZero) {
@@ -285,7 +292,9 @@ function describe(
     parts.length ? ` (${parts.join("; ")})` : ""
   }: ${formatFigure(m, m.baseline)} -> ${formatFigure(m, m.candidate)}`;
   if (status === "possibly_breached") {
-    text += needed === null
+    text += !repeatable
+      ? "; undecided: the interval straddles the limit; more inputs would narrow it"
+      : needed === null
       ? "; undecided: the interval straddles the limit and more repetitions alone are unlikely to settle it"
       : `; undecided: about ${needed} repetitions per case would likely settle it`;
   }
@@ -319,7 +328,8 @@ export function judgeDeltas(
     const shownInterval = decisionInterval(m, critical);
     const status = limitStatus(m, limit, interval, limits.unmeasured);
     const outcome = outcomeOf(m, limit, status, mode);
-    const needed = status === "possibly_breached" && limit !== null
+    const needed = status === "possibly_breached" && limit !== null &&
+        options.suggestRepetitions !== false
       ? repetitionsNeeded(m, limit, alpha)
       : null;
     const improved = !m.fromZero && m.delta !== null &&
@@ -346,6 +356,7 @@ export function judgeDeltas(
         critical,
         needed,
         limits.unmeasured,
+        options.suggestRepetitions !== false,
       ),
       cases: m.cases,
       standard_error: m.conditional ? round6(m.conditional.se) : null,
@@ -382,7 +393,9 @@ export function judgeDeltas(
     ...(undecided.length
       ? [
         `${plural(undecided.length)} undecided (${names(undecided)}); ${
-          suggested === null
+          options.suggestRepetitions === false
+            ? "more inputs in the window would narrow it; review the figures"
+            : suggested === null
             ? "more repetitions alone are unlikely to settle it; review the figures"
             : `about ${suggested} repetitions per case would likely settle it`
         }`,

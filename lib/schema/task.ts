@@ -174,6 +174,34 @@ export const DEFAULT_BOUNDS: {
   prompt_bytes: 1024 * 1024,
 };
 
+/**
+ * What production monitoring (`wb score-traces`) may do with the task's
+ * production traffic. Scoring traces with the judge sends production
+ * inputs and outputs to the judge model, so it is opt-in.
+ */
+export const ProductionSchema = z.strictObject({
+  /** Send production inputs and outputs (redacted first) to the judge. */
+  judge: z.boolean(),
+  /**
+   * Input fields replaced by their sha256 before anything is sent to the
+   * judge (their text is removed from the output too), e.g.
+   * `input.account_context`.
+   */
+  redact: z.array(
+    z.string().regex(
+      /^input(\.[^.\s]+)+$/,
+      "name an input field, e.g. input.account_context",
+    ),
+  ).optional(),
+});
+/** What production monitoring may do with the task's production traffic. */
+export interface Production {
+  /** Send production inputs and outputs (redacted first) to the judge model. */
+  judge: boolean;
+  /** Input fields replaced by their sha256 before anything is sent to the judge. */
+  redact?: string[] | undefined;
+}
+
 /** A JSON Schema object, kept as data (validated when used). */
 export const JsonSchemaSchema = z.record(z.string(), z.unknown()).refine(
   (s) => s.type === "object",
@@ -269,6 +297,7 @@ export const TaskFileSchema = z.strictObject({
   limits: LimitsSchema.optional(),
   bounds: BoundsSchema.optional(),
   fake: TaskFakeSchema.optional(),
+  production: ProductionSchema.optional(),
 });
 /** The contents of `prompts/<task>/task.yaml`. */
 export interface TaskFile {
@@ -292,6 +321,8 @@ export interface TaskFile {
   bounds?: Bounds | undefined;
   /** How the fake provider answers this task (optional). */
   fake?: TaskFake | undefined;
+  /** What production monitoring may do (the judge is opt-in). */
+  production?: Production | undefined;
 }
 
 /** A task as stored: its name, content hash and definition. */

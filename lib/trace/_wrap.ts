@@ -20,6 +20,12 @@ export interface WrapClientOptions {
   purpose?: "generate" | "judge";
   /** The model config id to record on receipts. */
   modelConfigId?: string;
+  /** The catalog task the calls serve in production (see `RecordCallInput.task`). */
+  task?: string;
+  /** Reads a call's task input from its request body (see `RecordCallInput.input`). */
+  inputOf?: (
+    body: Readonly<Record<string, unknown>>,
+  ) => Record<string, unknown> | undefined;
 }
 
 // deno-lint-ignore no-explicit-any
@@ -87,6 +93,14 @@ export interface CallReader {
   stream(): { add(event: unknown): void; response(): CallResponse };
 }
 
+function taskInput(
+  options: WrapClientOptions,
+  body: Record<string, unknown> | undefined,
+): { input?: Record<string, unknown> } {
+  const input = options.inputOf?.(body ?? {});
+  return input === undefined ? {} : { input };
+}
+
 /** Wraps one `create` method so every call is recorded as a receipt. */
 export function recordingCreate(
   original: Fn,
@@ -105,6 +119,8 @@ export function recordingCreate(
       ...(options.modelConfigId === undefined
         ? {}
         : { modelConfigId: options.modelConfigId }),
+      ...(options.task === undefined ? {} : { task: options.task }),
+      ...taskInput(options, body),
     };
     let result: unknown;
     try {

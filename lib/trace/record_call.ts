@@ -5,7 +5,7 @@
  * @module
  */
 import * as z from "zod";
-import { newId, nowIso } from "../content/ids.ts";
+import { newId } from "../content/ids.ts";
 import { contentHash } from "../content/sha256.ts";
 import { ValidationError } from "../errors.ts";
 import type { Usage } from "../providers/adapter.ts";
@@ -83,6 +83,17 @@ export interface RecordCallInput {
   modelConfigId?: string | null;
   /** Attempts the call took. @default {1} */
   attempts?: number;
+  /**
+   * The catalog task this call serves in production, so that
+   * `scoreTraces` can score it with the task's checks and judge.
+   */
+  task?: string;
+  /**
+   * The task input the prompt was built from (an object matching the
+   * task's `input_schema`), recorded on the call's trace event (secrets
+   * removed) for `scoreTraces`.
+   */
+  input?: Record<string, unknown>;
 }
 
 /** What {@linkcode recordCall} stored. */
@@ -132,6 +143,8 @@ const InputSchema = z.object({
   purpose: z.enum(["generate", "judge"]).optional(),
   modelConfigId: z.string().nullable().optional(),
   attempts: z.number().int().min(1).optional(),
+  task: z.string().min(1).optional(),
+  input: z.record(z.string(), z.unknown()).optional(),
 }).refine((v) => (v.response ?? null) !== null || (v.error ?? null) !== null, {
   message:
     "give the response of a successful call or the error of a failed one",
@@ -194,7 +207,7 @@ export async function recordCall(
   }
   const scrubber = tracer.secrets;
   const input = call;
-  const createdAt = nowIso();
+  const createdAt = tracer.now();
   const usage = normalizeUsage(input.response?.usage);
   const prices = await listPrices(tracer.store, input.provider, input.model);
   const price = prices.length > 0 ? priceAt(prices, createdAt) : null;
@@ -260,6 +273,10 @@ export async function recordCall(
       provider: receipt.provider,
       model: receipt.model,
       status: receipt.status,
+      ...(input.task === undefined ? {} : { task: input.task }),
+      ...(input.input === undefined
+        ? {}
+        : { input: scrubber.scrubValue(input.input) }),
     },
   });
   try {

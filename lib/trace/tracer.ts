@@ -251,6 +251,11 @@ export class Tracer {
     return tracer;
   }
 
+  /** The trace's clock: now, as the tracer stamps its events (ISO 8601). */
+  now(): string {
+    return this.#now();
+  }
+
   /**
    * Builds the next event of the chain without writing it, for callers that
    * write it in their own transaction together with other rows. If that

@@ -1,5 +1,6 @@
 /**
- * Redaction at export: named input (or expected) fields of test cases are
+ * Redaction, at export (bundles) and before production data is sent to a
+ * judge (`scoreTraces`): named input (or expected) fields of test cases are
  * replaced by `{"redacted": "sha256:<hex>"}` (sha256 of the value's
  * canonical JSON), the same text is removed wherever it was copied (rendered
  * prompts in receipts, outputs, artifacts, event data), and secrets are
@@ -11,7 +12,7 @@ import { canonicalize } from "../content/canonicalize.ts";
 import { contentHash } from "../content/sha256.ts";
 import { ValidationError } from "../errors.ts";
 import type { BundleRecord, BundleSection } from "../store/bundle.ts";
-import { scrubJson, type SecretScrubber } from "../trace/secrets.ts";
+import { scrubJson, type SecretScrubber } from "./secrets.ts";
 
 const PATH = /^(input|expected)(\.[^.\s]+)+$/;
 

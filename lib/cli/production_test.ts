@@ -1,0 +1,171 @@
+import assert from "node:assert/strict";
+import { bundle } from "../bundle/bundle.ts";
+import { exportOtel } from "../bundle/export_otel.ts";
+import { loadCatalog } from "../catalog/load_catalog.ts";
+import {
+  productionCatalog,
+  productionStream,
+} from "../production/_test_utils.ts";
+import { scoreTraces } from "../production/score_traces.ts";
+import { open } from "../store/open.ts";
+import { driftCommand } from "./drift.ts";
+import { main } from "./main.ts";
+import { scoreTracesCommand } from "./score_traces.ts";
+import { capture } from "./_test_io.ts";
+
+const COMMANDS = [scoreTracesCommand, driftCommand];
+
+Deno.test("wb score-traces lists invalid inputs and what left the store; wb drift exits as compare does", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const db = `file:${dir}/wb.db`;
+    {
+      await using store = await open(db);
+      await loadCatalog(store, {
+        root: await productionCatalog({ judge: true }),
+      });
+      await productionStream(store, [
+        { day: "2026-11-02", calls: 30, adversarial: 0.1 },
+        { day: "2026-11-03", calls: 30, adversarial: 0.1 },
+      ], { invalidEvery: 20 });
+    }
+    const scored = capture();
+    const args = ["--task", "support_triage", "--since", "2026-11-01"];
+    assert.equal(
+      await main(
+        ["score-traces", ...args, "--judge", "fake-judge", "--db", db],
+        scored.io,
+        COMMANDS,
+      ),
+      0,
+      scored.err.join("\n"),
+    );
+    const text = scored.out.join("\n");
+    assert.match(
+      text,
+      /2026-11-02: run \S+, 29 scored of 30 calls \(1 invalid input/,
+    );
+    assert.match(
+      text,
+      /invalid input io_\S+: input\.channel: field not allowed/,
+    );
+    assert.match(
+      text,
+      /left the store \(sent to the judge\): input\.account_context, input\.customer_message, output/,
+    );
+    const verdict = capture();
+    const code = await main(
+      [
+        "drift",
+        "--task",
+        "support_triage",
+        "--baseline",
+        "2026-11-02",
+        "--window",
+        "2026-11-03",
+        "--json",
+        "--db",
+        db,
+      ],
+      verdict.io,
+      COMMANDS,
+    );
+    const result = JSON.parse(verdict.out.join("\n"));
+    // 30 inputs a day leave the small slices' intervals wide: undecided.
+    assert.equal(result.verdict, "INCONCLUSIVE");
+    assert.equal(code, 3);
+    assert.ok(
+      result.inconclusive.some((l: string) => /more inputs/.test(l)),
+      result.inconclusive.join("\n"),
+    );
+    const bad = capture();
+    assert.equal(
+      await main(
+        ["score-traces", ...args, "--window", "month", "--db", db],
+        bad.io,
+        COMMANDS,
+      ),
+      2,
+    );
+    assert.match(bad.err.join("\n"), /--window takes day or week, not 'month'/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("wb score-traces reads an OTLP/JSON export of the calls and scores them as from the store", async () => {
+  await using store = await open(":memory:");
+  await loadCatalog(store, { root: await productionCatalog() });
+  const stream = await productionStream(store, [
+    { day: "2026-11-02", calls: 10, adversarial: 0.2 },
+  ]);
+  const { text } = await bundle(store, { trace: stream[0]!.trace_id });
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/spans.jsonl`;
+    await exportOtel(text!, { content: true, to: file });
+    const db = `file:${dir}/fresh.db`;
+    {
+      await using fresh = await open(db);
+      await loadCatalog(fresh, { root: await productionCatalog() });
+    }
+    const c = capture();
+    assert.equal(
+      await main(
+        [
+          "score-traces",
+          "--task",
+          "support_triage",
+          "--since",
+          "2026-11-01",
+          "--otlp",
+          file,
+          "--json",
+          "--db",
+          db,
+        ],
+        c.io,
+        COMMANDS,
+      ),
+      0,
+      c.err.join("\n"),
+    );
+    const fromFile = JSON.parse(c.out.join("\n"));
+    assert.equal(fromFile.source, "otlp");
+    assert.equal(fromFile.windows[0].scored, 10);
+    const fromStore = await scoreTraces(store, {
+      task: "support_triage",
+      since: "2026-11-01",
+    });
+    assert.equal(
+      fromFile.windows[0].aggregate,
+      fromStore.windows[0]!.aggregate,
+    );
+    assert.deepEqual(fromFile.windows[0].slices, fromStore.windows[0]!.slices);
+    // Without content the spans carry no input: each call is listed, none scored.
+    await exportOtel(text!, { to: file });
+    const bare = capture();
+    await main(
+      [
+        "score-traces",
+        "--task",
+        "support_triage",
+        "--since",
+        "2026-11-01",
+        "--otlp",
+        file,
+        "--json",
+        "--db",
+        db,
+      ],
+      bare.io,
+      COMMANDS,
+    );
+    const w = JSON.parse(bare.out.join("\n")).windows[0];
+    assert.equal(w.scored, 0);
+    assert.equal(w.invalid.length, 10);
+    assert.match(w.invalid[0].issues[0].message, /no task input was recorded/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

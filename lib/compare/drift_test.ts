@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { loadCatalog } from "../catalog/load_catalog.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
+import {
+  productionCatalog,
+  productionStream,
+} from "../production/_test_utils.ts";
+import { scoreTraces } from "../production/score_traces.ts";
+import { open } from "../store/open.ts";
+import { listTraceEvents } from "../store/trace.ts";
+import { drift } from "./drift.ts";
+
+Deno.test("drift() approves a steady window and rejects the one where the adversarial share grew, naming that slice", async () => {
+  await using store = await open(":memory:");
+  await loadCatalog(store, { root: await productionCatalog({ judge: true }) });
+  // A reference day, then three windows whose adversarial share grows.
+  await productionStream(store, [
+    { day: "2026-11-02", calls: 300, adversarial: 0.1 },
+    { day: "2026-11-03", calls: 300, adversarial: 0.1 },
+    { day: "2026-11-04", calls: 300, adversarial: 0.4 },
+    { day: "2026-11-05", calls: 300, adversarial: 0.8 },
+  ], { prompt: "v4" });
+  const scored = await scoreTraces(store, {
+    task: "support_triage",
+    since: "2026-11-02",
+    judge: "fake-judge",
+  });
+  assert.deepEqual(scored.windows.map((w) => w.window.id), [
+    "2026-11-02",
+    "2026-11-03",
+    "2026-11-04",
+    "2026-11-05",
+  ]);
+
+  const first = await drift(store, {
+    task: "support_triage",
+    baseline: "2026-11-02",
+    window: "2026-11-03",
+  });
+  assert.equal(
+    first.verdict,
+    "APPROVED",
+    first.checks.map((c) => c.text).join("\n"),
+  );
+  assert.deepEqual(first.moved, []);
+  assert.equal(first.inference.basis, "independent samples of inputs");
+
+  const third = await drift(store, {
+    task: "support_triage",
+    baseline: "2026-11-02",
+    window: "2026-11-05",
+  });
+  assert.equal(
+    third.verdict,
+    "REJECTED",
+    third.checks.map((c) => c.text).join("\n"),
+  );
+  const safety = third.moved.find((m) =>
+    m.kind === "dimension" && m.name === "safety"
+  );
+  assert.ok(safety, JSON.stringify(third.moved));
+  assert.equal(safety.slice, "adversarial");
+  assert.match(safety.text, /slice 'adversarial': its share went 10% -> 8\d%/);
+  assert.ok(third.reasons.some((r) => r.startsWith("dimension 'safety'")));
+  assert.ok(third.window.slice_shares["adversarial"]! > 0.7);
+  // The verdict is traced.
+  const events = await listTraceEvents(store, third.trace_id);
+  const checked = events.find((e) => e.type === "drift_checked");
+  assert.equal(checked?.data["verdict"], "REJECTED");
+  assert.equal(checked?.data["sha256"], third.sha256);
+});
+
+Deno.test("drift() refuses a window that was not scored and a run id given as the window", async () => {
+  await using store = await open(":memory:");
+  await loadCatalog(store, { root: await productionCatalog() });
+  await assert.rejects(
+    drift(store, {
+      task: "support_triage",
+      baseline: "2026-11-02",
+      window: "2026-11-03",
+    }),
+    (e: unknown) =>
+      e instanceof NotFoundError &&
+      /wb score-traces --task support_triage --since 2026-11-03/.test(
+        e.message,
+      ),
+  );
+  await assert.rejects(
+    drift(store, {
+      task: "support_triage",
+      baseline: "2026-11-02",
+      window: "run_123",
+    }),
+    (e: unknown) =>
+      e instanceof ValidationError && /not a window/.test(e.message),
+  );
+});
