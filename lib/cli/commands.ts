@@ -60,6 +60,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   lazy("replay", async () => (await import("./replay.ts")).replayCommand),
   lazy("rerun", async () => (await import("./rerun.ts")).rerunCommand),
   lazy("label", async () => (await import("./label.ts")).labelCommand),
+  lazy("edit", async () => (await import("./edit.ts")).editCommand),
   lazy(
     "calibrate",
     async () => (await import("./calibrate.ts")).calibrateCommand,

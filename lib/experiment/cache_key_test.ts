@@ -119,10 +119,12 @@ Deno.test("experiment() re-run of a jury experiment reproduces the first run's s
   const first = await experiment(store, options);
   const again = await experiment(store, options);
   assert.equal(again.runs[0]!.adapter_calls, 0);
-  // Everything but the run's id, the latency and the money charged (cache
-  // hits cost nothing; what they would have cost is compared).
+  // Everything but the run's id, the latency, the calls this run sent (none:
+  // all hits) and the money charged (cache hits cost nothing; what they would
+  // have cost is compared).
   const strip = (card: Awaited<ReturnType<typeof scoreRun>>["scorecard"]) => {
-    const { run: _run, latency_ms: _latency, cost, ...rest } = card;
+    const { run: _run, latency_ms: _latency, attempts: _a, cost, ...rest } =
+      card;
     const { generation: _g, judge: _j, total: _t, ...uncached } = cost;
     return { ...rest, uncached };
   };
