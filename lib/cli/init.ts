@@ -30,9 +30,9 @@ Creates DIR (it may exist if it is empty) with:
 
 --task is the task's name (default ticket_triage). Run from a checkout, the
 project links to it (deno.json "links"), so nothing is downloaded from JSR;
-remove the "links" entry to use the published package instead. The files are
-checked with \`wb validate\` before anything is written. --db is accepted for
-symmetry with other commands; init never opens a database.`;
+remove the "links" entry to use the package from JSR once it is published.
+The files are checked with \`wb validate\` before anything is written. --db is
+accepted for symmetry with other commands; init never opens a database.`;
 
 /** The folder of the scaffold's files, beside this module. */
 const TEMPLATE = new URL("./_init_template/", import.meta.url);
@@ -198,7 +198,7 @@ export const initCommand: Command = {
     io.out(`made a project for task '${task}' in ${shown}`);
     io.out(
       link
-        ? `the toolkit is linked from ${link} (deno.json "links"); remove that entry to use the published package`
+        ? `the toolkit is linked from ${link} (deno.json "links"); remove that entry to use the package from JSR once it is published`
         : `the toolkit comes from JSR as ${toolkit.name}@^${toolkit.version}`,
     );
     if (lock === undefined) {
