@@ -593,6 +593,11 @@ export { escapeHtml } from "./lib/report/escape_html.ts";
 export { Figure } from "./lib/report/figure.ts";
 export { View } from "./lib/report/view.ts";
 export {
+  type JupyterDisplay,
+  show,
+  type ShowOptions,
+} from "./lib/report/show.ts";
+export {
   plotSlices,
   type PlotSlicesOptions,
 } from "./lib/report/plot_slices.ts";

@@ -453,9 +453,9 @@ Creates DIR (it may exist if it is empty) with:
 
 --task is the task's name (default ticket_triage). Run from a checkout, the
 project links to it (deno.json "links"), so nothing is downloaded from JSR;
-remove the "links" entry to use the published package instead. The files are
-checked with \`wb validate\` before anything is written. --db is accepted for
-symmetry with other commands; init never opens a database.`,
+remove the "links" entry to use the package from JSR once it is published.
+The files are checked with \`wb validate\` before anything is written. --db is
+accepted for symmetry with other commands; init never opens a database.`,
   },
   "edit": {
     summary:

@@ -173,7 +173,7 @@ export const initCommand: Command = {
     io.out(`made a project for task '${task}' in ${shown}`);
     io.out(
       link
-        ? `the toolkit is linked from ${link} (deno.json "links"); remove that entry to use the published package`
+        ? `the toolkit is linked from ${link} (deno.json "links"); remove that entry to use the package from JSR once it is published`
         : `the toolkit comes from JSR as ${toolkit.name}@^${toolkit.version}`,
     );
     if (lock === undefined) {

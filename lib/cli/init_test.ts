@@ -10,17 +10,17 @@ const CHECKOUT = new URL("../../", import.meta.url).pathname.replace(
 );
 const RUN_NOTEBOOKS = join(CHECKOUT, "scripts", "run_notebooks.ts");
 
-/** Runs a command in `cwd` with a clean environment: no WB_* variable, no --config. */
+/** Runs a command in `cwd` with the environment less every WB_* variable (no database, no --config from outside). */
 async function sh(
   cwd: string,
   cmd: string,
   args: string[],
 ): Promise<{ code: number; out: string; err: string }> {
-  const env: Record<string, string> = {};
-  for (const name of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME"]) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
-  }
+  const env = Object.fromEntries(
+    Object.entries(Deno.env.toObject()).filter(([name]) =>
+      !name.startsWith("WB_")
+    ),
+  );
   const result = await new Deno.Command(cmd, {
     args,
     cwd,

@@ -169,7 +169,7 @@ export function jupyterProgress(
   jupyter?: JupyterBroadcast,
   options: JupyterProgressOptions = {},
 ): ProgressSink {
-  const kernel = jupyter ?? kernelApi();
+  const kernel = jupyter ?? denoJupyter();
   if (!kernel) {
     throw new TypeError(
       "Cannot show progress in a notebook: this code does not run in the Deno Jupyter kernel (`Deno.jupyter` is missing); pass a progress sink of your own",
@@ -214,13 +214,22 @@ export function jupyterProgress(
   };
 }
 
-/** `Deno.jupyter` when running in the Deno Jupyter kernel, else undefined. */
-function kernelApi(): JupyterBroadcast | undefined {
+/**
+ * `Deno.jupyter` when the code runs in the Deno Jupyter kernel, else
+ * undefined (the getter throws outside `deno jupyter`). The one place the
+ * workbench looks for the kernel.
+ */
+export function denoJupyter():
+  | (JupyterBroadcast & { display(value: unknown): Promise<void> })
+  | undefined {
   try {
-    // The getter throws outside `deno jupyter`.
-    const jupyter = (Deno as unknown as { jupyter?: JupyterBroadcast })
-      .jupyter;
-    return typeof jupyter?.broadcast === "function" ? jupyter : undefined;
+    const jupyter = (Deno as unknown as {
+      jupyter?: JupyterBroadcast & { display(value: unknown): Promise<void> };
+    }).jupyter;
+    return typeof jupyter?.broadcast === "function" &&
+        typeof jupyter.display === "function"
+      ? jupyter
+      : undefined;
   } catch {
     return undefined;
   }
@@ -232,12 +241,12 @@ function kernelApi(): JupyterBroadcast | undefined {
  * stay quiet; the CLI chooses {@linkcode autoProgress}).
  */
 export function defaultProgress(): ProgressSink {
-  return kernelApi() ? jupyterProgress() : SILENT_PROGRESS;
+  return denoJupyter() ? jupyterProgress() : SILENT_PROGRESS;
 }
 
 /** The right progress display for where the code runs. */
 export function autoProgress(): ProgressSink {
-  if (kernelApi()) return jupyterProgress();
+  if (denoJupyter()) return jupyterProgress();
   if (Deno.stderr.isTerminal()) return terminalProgress();
   // deno-lint-ignore no-console
   return lineProgress((l) => console.error(l));

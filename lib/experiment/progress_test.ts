@@ -5,6 +5,7 @@ import { experiment } from "./experiment.ts";
 import {
   defaultProgress,
   jupyterProgress,
+  lineProgress,
   type ProgressUpdate,
   SILENT_PROGRESS,
 } from "./progress.ts";
@@ -114,6 +115,18 @@ Deno.test("jupyterProgress() survives a kernel whose broadcast returns undefined
   }
   // A rejected promise left unhandled would fail this test at the next tick.
   await new Promise((resolve) => setTimeout(resolve, 0));
+});
+
+Deno.test("lineProgress() says cells and calls apart, as wb experiment's table does", () => {
+  const lines: string[] = [];
+  const progress = lineProgress((l) => void lines.push(l), 0);
+  progress.start("v1 x fake-fast", 4);
+  progress.stop(update(4, { calls: 7, cached: 1 }));
+  assert.equal(lines[0], "v1 x fake-fast: 4 cells to run");
+  assert.match(
+    lines[1]!,
+    /^v1 x fake-fast: 4\/4 cells, 7 calls \(\+1 cached\), cost \$0\.001200, 0 errors, done in \d+\.\ds$/,
+  );
 });
 
 Deno.test("jupyterProgress() without a kernel says so", () => {

@@ -5,7 +5,7 @@ import { JUPYTER_DISPLAY } from "./_jupyter.ts";
  * Jupyter notebook (Deno kernel) and converts to its markup with `String()`.
  *
  * Every plot function of the workbench returns a `Figure`; reports inline
- * `figure.svg`; notebooks show it with `await Deno.jupyter.display(figure)`
+ * `figure.svg`; notebooks show it with `await show(figure)`
  * (explicitly: the Deno kernel may drop a cell's last-expression value).
  *
  * @example Wrap an SVG string

@@ -4,7 +4,7 @@ import { CSS } from "./_page.ts";
 /**
  * A rich view of a workbench object for Jupyter (Deno kernel): a compact
  * HTML fragment with the verdict or status first, and a plain-text form.
- * Show it with `await Deno.jupyter.display(view)` (the Deno kernel may drop a
+ * Show it with `await show(view)` (the Deno kernel may drop a
  * cell's last-expression value); `String(view)` is the text.
  * Every `view*` function returns one; their text is escaped throughout.
  *
