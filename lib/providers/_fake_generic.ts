@@ -18,8 +18,8 @@ import {
   injectionRate,
   MODIFIERS,
   type Style,
-} from "./_fake_profile.ts";
-import { asRecord, stringLeaves } from "./_fake_text.ts";
+} from "./fake_profile.ts";
+import { asRecord, stringLeaves } from "./fake_text.ts";
 
 type Json = Record<string, unknown>;
 

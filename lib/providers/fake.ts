@@ -21,12 +21,11 @@ import {
   effectHits,
   type FakeProfile,
   readProfile,
-} from "./_fake_profile.ts";
-import { answerResume } from "./_fake_resume.ts";
-import { drawsFrom, shortHash } from "./_fake_rng.ts";
+} from "./fake_profile.ts";
+import { drawsFrom, shortHash } from "./fake_rng.ts";
 import { answerGeneric } from "./_fake_generic.ts";
-import { stringLeaves } from "./_fake_text.ts";
-import { answerTriage } from "./_fake_triage.ts";
+import { fakeBehaviourFor } from "./fake_behaviour.ts";
+import { stringLeaves } from "./fake_text.ts";
 
 /** One slice's quality shift, for verdict experiments. */
 export interface FakeEffect {
@@ -199,13 +198,9 @@ function answer(
         )
         .map((e) => e.delta),
     };
-    const input = hints.input;
-    if (hints.task === "resume_matching" || "resume_text" in input) {
-      text = answerResume(ctx);
-    } else if (
-      hints.task === "support_triage" || "customer_message" in input
-    ) {
-      text = answerTriage(ctx);
+    const behaviour = fakeBehaviourFor(hints);
+    if (behaviour) {
+      text = behaviour.answer(ctx);
     } else {
       text = answerGeneric({
         ...ctx,
