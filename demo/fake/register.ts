@@ -8,6 +8,7 @@
  * @module
  */
 import { registerFakeBehaviour } from "../../lib/providers/fake_behaviour.ts";
+import { resumeFacts, triageFacts } from "./judge_facts.ts";
 import { answerResume } from "./resume.ts";
 import { answerTriage } from "./triage.ts";
 
@@ -15,9 +16,15 @@ registerFakeBehaviour({
   task: "resume_matching",
   recognises: (input) => "resume_text" in input,
   answer: answerResume,
+  judgeFacts: resumeFacts,
+  recognisesOutput: (out, expected) =>
+    "match_score" in out || "match_score_min" in expected,
 });
 registerFakeBehaviour({
   task: "support_triage",
   recognises: (input) => "customer_message" in input,
   answer: answerTriage,
+  judgeFacts: triageFacts,
+  recognisesOutput: (out, expected) =>
+    "category" in out || "category" in expected,
 });

@@ -1,7 +1,8 @@
 /**
- * The fake provider: a deterministic, offline model that answers the demo
- * tasks the way a real model would, so every part of the toolkit can run
- * without a key. See docs/fake-provider.md.
+ * The fake provider: a deterministic, offline model that answers any task
+ * from its own files the way a real model would (and a task with a
+ * registered behaviour, such as the demo's, with that behaviour), so every
+ * part of the toolkit can run without a key. See docs/fake-provider.md.
  *
  * @module
  */
@@ -72,9 +73,10 @@ export interface FakeOptions {
  * the prompt text, the case (`request.hints`), `request.repetition` and the
  * model configuration: it follows what the prompt asks (JSON, few-shot
  * examples, step-by-step reasoning, an untrusted-input guardrail, detected
- * by the markers in docs/fake-provider.md), reads the case to answer
- * resume_matching and support_triage as a real model would, and errs at
- * documented rates. Judge calls (`hints.judged_output` set) are answered by
+ * by the markers in docs/fake-provider.md), answers from the task's output
+ * schema, the case's expected values, its slice and the task's fake profile
+ * (or with a behaviour registered for the task, as the demo's are), and errs
+ * at documented rates. Judge calls (`hints.judged_output` set) are answered by
  * the fake judge. Usage is `ceil(characters / 4)` of the prompt (system plus
  * messages) and of the answer; `simulated_latency_ms` grows with the output
  * tokens; an answer longer than `max_tokens` is cut off with stop reason

@@ -10,6 +10,7 @@
  */
 import type { FakeHints } from "./adapter.ts";
 import type { AnswerContext } from "./fake_profile.ts";
+import type { Facet, Json, Reading } from "./fake_judge_kit.ts";
 
 /** How the fake answers one task. */
 export interface FakeBehaviour {
@@ -23,6 +24,18 @@ export interface FakeBehaviour {
   readonly recognises?: (input: Readonly<Record<string, unknown>>) => boolean;
   /** The text the model returns for this call. */
   answer(ctx: AnswerContext): string;
+  /**
+   * The fake judge's facts about a JSON output of this task, when the task's
+   * checks are not enough to judge it (see fake_judge.ts).
+   */
+  readonly judgeFacts?: (
+    raw: string,
+    out: Json,
+    input: Json,
+    expected: Json,
+  ) => Record<Facet, () => Reading>;
+  /** For judge calls without the task's checks: whether an output (or expected values) of this shape belongs to the task. */
+  readonly recognisesOutput?: (out: Json, expected: Json) => boolean;
 }
 
 const BEHAVIOURS: FakeBehaviour[] = [];
@@ -43,5 +56,19 @@ export function fakeBehaviourFor(hints: FakeHints): FakeBehaviour | undefined {
   return BEHAVIOURS.find((b) =>
     b.task === hints.task ||
     (hints.checks === undefined && b.recognises?.(hints.input) === true)
+  );
+}
+
+/** The registered behaviour whose judge facts read this output, in registration order, or undefined. */
+export function fakeJudgeFactsFor(
+  hints: FakeHints | undefined,
+  out: Json | null,
+  expected: Json,
+): FakeBehaviour | undefined {
+  const guess = hints?.checks === undefined;
+  return BEHAVIOURS.find((b) =>
+    b.judgeFacts !== undefined &&
+    (b.task === hints?.task ||
+      (guess && out !== null && b.recognisesOutput?.(out, expected) === true))
   );
 }
