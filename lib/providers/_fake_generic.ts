@@ -18,8 +18,8 @@ import {
   injectionRate,
   MODIFIERS,
   type Style,
-} from "./_fake_profile.ts";
-import { asRecord, stringLeaves } from "./_fake_text.ts";
+} from "./fake_profile.ts";
+import { asRecord, stringLeaves } from "./fake_text.ts";
 
 type Json = Record<string, unknown>;
 
@@ -106,7 +106,7 @@ export function answerGeneric(ctx: AnswerContext): string {
 
   let rewritten: Json = answer;
   if (error !== null) {
-    const made = makeWrong(error, answer, properties, matter, schema, ctx);
+    const made = makeWrong(error, answer, matter, ctx);
     rewritten = made.answer;
     error = made.kind;
   }
@@ -257,9 +257,7 @@ function errorKind(
 function makeWrong(
   kind: FakeErrorKind,
   answer: Json,
-  properties: readonly Property[],
   matter: readonly Property[],
-  schema: Json,
   ctx: AnswerContext,
 ): { answer: Json; kind: FakeErrorKind } {
   const { decide } = ctx;
@@ -271,7 +269,7 @@ function makeWrong(
         ? target.schema.enum.filter((v) => v !== out[target.name])
         : [];
       if (members.length === 0) {
-        return makeWrong("near_miss", answer, properties, matter, schema, ctx);
+        return makeWrong("near_miss", answer, matter, ctx);
       }
       out[target.name] = decide.pick("wrong_member", members);
       return { answer: out, kind };
@@ -289,7 +287,7 @@ function makeWrong(
         "notes",
       ]);
       if (extra in out) {
-        return makeWrong("near_miss", answer, properties, matter, schema, ctx);
+        return makeWrong("near_miss", answer, matter, ctx);
       }
       out[extra] = extra === "confidence"
         ? Math.round(60 + 39 * decide.unit("confidence")) / 100

@@ -1,7 +1,8 @@
 /**
- * The fake provider: a deterministic, offline model that answers the demo
- * tasks the way a real model would, so every part of the toolkit can run
- * without a key. See docs/fake-provider.md.
+ * The fake provider: a deterministic, offline model that answers any task
+ * from its own files the way a real model would (and a task with a
+ * registered behaviour, such as the demo's, with that behaviour), so every
+ * part of the toolkit can run without a key. See docs/fake-provider.md.
  *
  * @module
  */
@@ -21,12 +22,11 @@ import {
   effectHits,
   type FakeProfile,
   readProfile,
-} from "./_fake_profile.ts";
-import { answerResume } from "./_fake_resume.ts";
-import { drawsFrom, shortHash } from "./_fake_rng.ts";
+} from "./fake_profile.ts";
+import { drawsFrom, shortHash } from "./fake_rng.ts";
 import { answerGeneric } from "./_fake_generic.ts";
-import { stringLeaves } from "./_fake_text.ts";
-import { answerTriage } from "./_fake_triage.ts";
+import { fakeBehaviourFor } from "./fake_behaviour.ts";
+import { stringLeaves } from "./fake_text.ts";
 
 /** One slice's quality shift, for verdict experiments. */
 export interface FakeEffect {
@@ -73,9 +73,10 @@ export interface FakeOptions {
  * the prompt text, the case (`request.hints`), `request.repetition` and the
  * model configuration: it follows what the prompt asks (JSON, few-shot
  * examples, step-by-step reasoning, an untrusted-input guardrail, detected
- * by the markers in docs/fake-provider.md), reads the case to answer
- * resume_matching and support_triage as a real model would, and errs at
- * documented rates. Judge calls (`hints.judged_output` set) are answered by
+ * by the markers in docs/fake-provider.md), answers from the task's output
+ * schema, the case's expected values, its slice and the task's fake profile
+ * (or with a behaviour registered for the task, as the demo's are), and errs
+ * at documented rates. Judge calls (`hints.judged_output` set) are answered by
  * the fake judge. Usage is `ceil(characters / 4)` of the prompt (system plus
  * messages) and of the answer; `simulated_latency_ms` grows with the output
  * tokens; an answer longer than `max_tokens` is cut off with stop reason
@@ -199,13 +200,9 @@ function answer(
         )
         .map((e) => e.delta),
     };
-    const input = hints.input;
-    if (hints.task === "resume_matching" || "resume_text" in input) {
-      text = answerResume(ctx);
-    } else if (
-      hints.task === "support_triage" || "customer_message" in input
-    ) {
-      text = answerTriage(ctx);
+    const behaviour = fakeBehaviourFor(hints);
+    if (behaviour) {
+      text = behaviour.answer(ctx);
     } else {
       text = answerGeneric({
         ...ctx,

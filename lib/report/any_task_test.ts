@@ -12,6 +12,10 @@ import { compare } from "../compare/compare.ts";
 import { experiment } from "../experiment/experiment.ts";
 import { open } from "../store/open.ts";
 import { latestScorecard } from "../store/scores.ts";
+import { listJudgedCells } from "../store/labels.ts";
+import { sha256Hex } from "../content/sha256.ts";
+import { calibrate } from "../scoring/calibrate.ts";
+import { addLabels } from "../scoring/labels.ts";
 import type { Scorecard } from "../schema/scorecard.ts";
 import { renderReport } from "./render_report.ts";
 
@@ -84,6 +88,41 @@ Deno.test("a 2-dimension task with a task-defined injection check runs through e
     assert.equal(dimension.n, valid);
   }
   assert.ok(json.dimensions.label_correctness!.mean!.estimate < 4.9);
+
+  // Calibration follows the task's two dimensions: a person who agrees with
+  // the judge on label_correctness and rates every answer safe.
+  const judged = (await listJudgedCells(store, {
+    task: TASK,
+    judges: ["fake-judge"],
+    caseKeys: Array.from(
+      { length: 30 },
+      (_, i) => `tl-${String(i + 1).padStart(3, "0")}`,
+    ),
+  })).filter((c) => c.rubric !== null && c.output !== null).slice(0, 20);
+  await addLabels(
+    store,
+    TASK,
+    judged.map((c) => ({
+      "case_id": c.case_key,
+      repetition: c.repetition,
+      "output_sha256": sha256Hex(c.output!),
+      labeller: "tester",
+      scores: {
+        "label_correctness": c.rubric!.label_correctness!.score,
+        safety: 5,
+      },
+    })),
+  );
+  const calibration = await calibrate(store, {
+    task: TASK,
+    judge: "fake-judge",
+  });
+  assert.deepEqual(Object.keys(calibration.dimensions).sort(), [
+    "label_correctness",
+    "safety",
+  ]);
+  assert.equal(calibration.matched, judged.length);
+  assert.equal(calibration.dimensions.label_correctness!.n, judged.length);
 
   // Compare: the guarded prompt against the plain JSON one.
   const baseline = runs.find((r) => r.prompt_version_id === `${TASK}@v1`)!;

@@ -1,12 +1,19 @@
 import assert from "node:assert/strict";
+import "./register.ts";
 import { parse } from "yaml";
-import { ConfigError } from "../errors.ts";
-import type { ModelConfig } from "../schema/model.ts";
-import type { ModelRequest, ModelResponse } from "./adapter.ts";
-import { ProviderError } from "./adapter.ts";
-import { createFakeAdapter, type FakeOptions } from "./fake.ts";
-import type { FakeOptionsSchema } from "./_fake_profile.ts";
-import { findSkills } from "./_fake_skills.ts";
+import { ConfigError } from "../../lib/errors.ts";
+import type { ModelConfig } from "../../lib/schema/model.ts";
+import type {
+  ModelRequest,
+  ModelResponse,
+} from "../../lib/providers/adapter.ts";
+import { ProviderError } from "../../lib/providers/adapter.ts";
+import {
+  createFakeAdapter,
+  type FakeOptions,
+} from "../../lib/providers/fake.ts";
+import type { FakeOptionsSchema } from "../../lib/providers/fake_profile.ts";
+import { findSkills } from "./skills.ts";
 import type * as z from "zod";
 
 // ---------------------------------------------------------------------------

@@ -11,10 +11,14 @@
 import {
   type AnswerContext,
   MODIFIERS,
-  type TriageRates,
-  triageRates,
-} from "./_fake_profile.ts";
-import { asRecord, padTo, stringField, stringLeaves } from "./_fake_text.ts";
+} from "../../lib/providers/fake_profile.ts";
+import { type TriageRates, triageRates } from "./rates.ts";
+import {
+  asRecord,
+  padTo,
+  stringField,
+  stringLeaves,
+} from "../../lib/providers/fake_text.ts";
 
 const CATEGORIES = [
   "billing",

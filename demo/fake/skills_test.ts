@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { findSkills, findSkillsNaively } from "./_fake_skills.ts";
+import { findSkills, findSkillsNaively } from "./skills.ts";
 
 // Expected values recorded from the first (regex-only) implementation: the
 // faster search must find exactly the same skills in the same order.

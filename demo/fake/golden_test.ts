@@ -8,10 +8,11 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readCatalog } from "../catalog/read_catalog.ts";
-import { createAdapter } from "../providers/create_adapter.ts";
-import { buildJudgeRequest } from "../scoring/build_judge_request.ts";
-import { renderPrompt } from "./render.ts";
+import { readCatalog } from "../../lib/catalog/read_catalog.ts";
+import { createAdapter } from "../../lib/providers/create_adapter.ts";
+import { buildJudgeRequest } from "../../lib/scoring/build_judge_request.ts";
+import { renderPrompt } from "../../lib/experiment/render.ts";
+import "./register.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import type { ModelConfig } from "../schema/model.ts";
-import type { FakeHints, ModelRequest } from "./adapter.ts";
-import { fakeJudge } from "./fake_judge.ts";
+import type { ModelConfig } from "../../lib/schema/model.ts";
+import type { FakeHints, ModelRequest } from "../../lib/providers/adapter.ts";
+import { fakeJudge } from "../../lib/providers/fake_judge.ts";
+import "./register.ts";
 
 const JUDGE: ModelConfig = {
   id: "fake-judge",

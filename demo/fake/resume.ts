@@ -7,10 +7,19 @@
  *
  * @module
  */
-import { type AnswerContext, MODIFIERS, resumeRates } from "./_fake_profile.ts";
-import type { Draws } from "./_fake_rng.ts";
-import { findSkills, findSkillsNaively } from "./_fake_skills.ts";
-import { asRecord, joinList, padTo, stringField } from "./_fake_text.ts";
+import {
+  type AnswerContext,
+  MODIFIERS,
+} from "../../lib/providers/fake_profile.ts";
+import { resumeRates } from "./rates.ts";
+import type { Draws } from "../../lib/providers/fake_rng.ts";
+import { findSkills, findSkillsNaively } from "./skills.ts";
+import {
+  asRecord,
+  joinList,
+  padTo,
+  stringField,
+} from "../../lib/providers/fake_text.ts";
 
 /** Text in a resume that addresses the screening model instead of a reader. */
 const INJECTION =
