@@ -81,7 +81,7 @@ Ctrl-C stops new calls, lets in-flight ones finish, and leaves the run resumable
 Usage:
   wb worker --run RUN [--concurrency 8] [--rpm N] [--tpm N] [--timeout-ms 60000]
             [--retries 4] [--cache use|refresh|off] [--lease-seconds 30]
-            [--batch N] [--worker-id ID] [--quiet] [--db URL]
+            [--batch N] [--worker-id ID] [--quiet] [--json] [--db URL]
 
 Start as many workers as you like, on this machine or others, on one
 PostgreSQL database (--db postgres://... or WB_DATABASE_URL); on a database
@@ -353,7 +353,7 @@ first; one that does not verify is refused (exit 1) and nothing is written.`,
     usage: `wb replay: re-score a bundle's receipts with the current checks
 
 Usage:
-  wb replay FILE [--force]
+  wb replay FILE [--force] [--json]
 
 Reads every cell's output from its receipt, runs the checks of the task
 as the bundle recorded it with the current check code, recomputes each
@@ -366,7 +366,7 @@ Exit 0 when every scorecard is reproduced, 1 when a figure differs.`,
     usage: `wb rerun: execute a bundle's runs again with a model
 
 Usage:
-  wb rerun FILE [--model ID] [--db URL]
+  wb rerun FILE [--model ID] [--json] [--db URL]
 
 Imports the bundle (verified) into the database, runs each run's snapshot
 again (same task, prompt version, dataset version, cases, repetitions and
