@@ -168,8 +168,13 @@ async function migrate(
   db: Kysely<Database>,
   dialect: StoreDialect,
 ): Promise<void> {
+  const all = migrations(dialect);
+  // The usual case, a database already migrated: one read instead of the
+  // migrator's table checks and lock. Anything else (a new database, one
+  // behind or ahead of this code) goes through the migrator.
+  if (await isCurrent(db, Object.keys(all))) return;
   const provider: MigrationProvider = {
-    getMigrations: () => Promise.resolve(migrations(dialect)),
+    getMigrations: () => Promise.resolve(all),
   };
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
@@ -184,6 +189,25 @@ async function migrate(
       { cause: error },
     );
   }
+}
+
+/** Whether exactly these migrations, and no others, are applied. */
+async function isCurrent(
+  db: Kysely<Database>,
+  names: readonly string[],
+): Promise<boolean> {
+  let applied: string[];
+  try {
+    const rows = await sql<{ name: string }>`select name from kysely_migration`
+      .execute(db);
+    applied = rows.rows.map((r) => r.name);
+  } catch {
+    // No migration table yet, or the database cannot be read: the migrator
+    // creates the one and reports the other.
+    return false;
+  }
+  return applied.length === names.length &&
+    names.every((name) => applied.includes(name));
 }
 
 /** The names of the migrations applied to a store, oldest first. */
