@@ -63,7 +63,8 @@ export interface Store {
  * `WB_DATABASE_AUTH_TOKEN`; `postgres://` (or `postgresql://`) URLs reach a
  * PostgreSQL server, with the password from the URL or `PGPASSWORD`. File
  * databases use WAL and a busy timeout so several processes can write the
- * same file. Migrations are applied on every open and are idempotent.
+ * same file. Every open applies the migrations a database lacks (one read
+ * when it is current).
  * Credentials are never stored: `store.url` and every error drop them.
  *
  * @param url Where the database lives.
