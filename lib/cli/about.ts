@@ -309,7 +309,7 @@ that exists with other content is a conflict: nothing is written, exit 1.`,
     usage: `wb keygen: make an Ed25519 key pair for signing bundles
 
 Usage:
-  wb keygen -o KEYFILE [--force]
+  wb keygen -o KEYFILE [--force] [--json]
 
 Writes the private key to KEYFILE (a JWK, file mode 0600: keep it secret)
 and the public key to KEYFILE.pub (publish it, so others can check your
@@ -383,8 +383,8 @@ Exit 0 when every figure is reproduced, 1 when one moved.`,
 
 Usage:
   wb label --run RUN --case ID [--repetition N] --labeller NAME
-           --score DIM=1..5 [--score DIM=1..5 ...] [--note TEXT] [--db URL]
-  wb label --task TASK --file datasets/TASK.labels.jsonl [--db URL]
+           --score DIM=1..5 [--score DIM=1..5 ...] [--note TEXT] [--json] [--db URL]
+  wb label --task TASK --file datasets/TASK.labels.jsonl [--json] [--db URL]
 
 The first form labels the output the run produced for that case and
 repetition (default 0): the label is bound to the sha256 of that exact

@@ -404,6 +404,86 @@ Deno.test("--json: every command that prints data prints one JSON document of it
       }
     });
 
+    await t.step("wb keygen --json", async () => {
+      const key = `${dir}/signing`;
+      const { code, json } = await wbJson(["keygen", "-o", key]);
+      assert.equal(code, 0);
+      assert.deepEqual(json.private_key_file, key);
+      assert.deepEqual(json.public_key_file, `${key}.pub`);
+      assert.equal(typeof json.key_id, "string");
+      const signed = `${dir}/signed.json`;
+      const bundled = await wbJson([
+        "bundle",
+        "--run",
+        runIds[0]!,
+        "-o",
+        signed,
+        "--sign",
+        key,
+        "--db",
+        db,
+      ]);
+      assert.equal(bundled.json.key_id, json.key_id);
+    });
+
+    await t.step("wb label --json", async () => {
+      const { code, json } = await wbJson([
+        "label",
+        "--run",
+        runIds[0]!,
+        "--case",
+        CASES[0]!,
+        "--repetition",
+        "1",
+        "--labeller",
+        "sam",
+        "--score",
+        "correctness=4",
+        "--db",
+        db,
+      ]);
+      assert.equal(code, 0);
+      assert.equal(json.task, "support_triage");
+      assert.equal(json.inserted, 1);
+      const [label] = json.labels as {
+        id: string;
+        case_id: string;
+        repetition: number;
+        output_sha256: string;
+        scores: Record<string, number>;
+      }[];
+      assert.equal(label?.case_id, CASES[0]);
+      assert.equal(label?.repetition, 1);
+      assert.ok(isSha256(label?.output_sha256));
+      assert.deepEqual(label?.scores, { correctness: 4 });
+      const again = await wbJson([
+        "label",
+        "--task",
+        "support_triage",
+        "--file",
+        await (async () => {
+          const file = `${dir}/labels.jsonl`;
+          const { case_id, repetition, output_sha256, scores } = label!;
+          await Deno.writeTextFile(
+            file,
+            JSON.stringify({
+              case_id,
+              repetition,
+              output_sha256,
+              labeller: "sam",
+              scores,
+            }) + "\n",
+          );
+          return file;
+        })(),
+        "--db",
+        db,
+      ]);
+      assert.equal(again.code, 0);
+      assert.equal(again.json.inserted, 0);
+      assert.equal((again.json.labels as unknown[]).length, 1);
+    });
+
     await t.step("wb experiment --plan-only --json", async () => {
       const { code, json } = await wbJson([
         "experiment",
