@@ -5,7 +5,8 @@
  * the checkout (so its deno.json and lock apply), under GNU time for the
  * child's peak RSS; wall time is measured around the child by this process.
  * `wb runs` reads a small database made first by `wb load` and a 60-cell
- * `wb experiment` on the fake provider. One run of each is a warm-up (Deno's
+ * `wb experiment` on the fake provider. Then, the same way, a script that
+ * imports the whole public API (`mod.ts`). One run of each is a warm-up (Deno's
  * module cache); the figures are the median wall time and the largest peak
  * RSS of the next `--repeat` runs.
  *
@@ -38,15 +39,18 @@ interface Sample {
   peak_rss_bytes: number;
 }
 
-async function wb(args: string[], timed = true): Promise<Sample> {
+async function wb(
+  args: string[],
+  timed = true,
+  command: readonly string[] = WB,
+): Promise<Sample> {
   const started = performance.now();
   const output = await new Deno.Command(
     timed ? TIME : Deno.execPath(),
     {
-      args: timed ? ["-f", "%M %U %S", Deno.execPath(), ...WB, ...args] : [
-        ...WB,
-        ...args,
-      ],
+      args: timed
+        ? ["-f", "%M %U %S", Deno.execPath(), ...command, ...args]
+        : [...command, ...args],
       cwd: ROOT,
       stdout: "null",
       stderr: "piped",
@@ -78,12 +82,17 @@ function median(values: readonly number[]): number {
     : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function measure(args: string[], repeat: number) {
-  await wb(args); // warm-up
+async function measure(
+  args: string[],
+  repeat: number,
+  command: readonly string[] = WB,
+  name = `wb ${args.join(" ")}`,
+) {
+  await wb(args, true, command); // warm-up
   const samples: Sample[] = [];
-  for (let i = 0; i < repeat; i++) samples.push(await wb(args));
+  for (let i = 0; i < repeat; i++) samples.push(await wb(args, true, command));
   return {
-    command: `wb ${args.join(" ")}`,
+    command: name,
     runs: repeat,
     wall_ms_median: Math.round(median(samples.map((s) => s.wall_ms))),
     wall_ms_max: Math.round(Math.max(...samples.map((s) => s.wall_ms))),
@@ -130,9 +139,22 @@ await wb([
 ], false);
 const help = await measure(["help"], repeat);
 const runs = await measure(["runs", "--db", db], repeat);
+// A script (or notebook cell) that imports the whole public API.
+const script = `${work}/import_mod.ts`;
+await Deno.writeTextFile(
+  script,
+  `import * as wb from "${ROOT}mod.ts";\nif (typeof wb.open !== "function") throw new Error("mod.ts");\n`,
+);
+const mod = await measure(
+  [],
+  repeat,
+  ["run", "--config", `${ROOT}deno.json`, "--allow-all", script],
+  "import * from mod.ts",
+);
 console.log(JSON.stringify({
   part: "9 cli",
   help,
   runs,
+  mod,
   peak_rss_bytes: peakRss(),
 }));

@@ -289,7 +289,7 @@ try {
   const rss = (f: Figures) => Math.round(f.peak_rss_bytes / MB);
   /** Part 9: `wb help` and `wb runs` as a user runs them (scripts/_bench_cli.ts). */
   const cliRows = (f: Figures): Row[] =>
-    (["help", "runs"] as const).flatMap((name) => {
+    (["help", "runs", "mod"] as const).flatMap((name) => {
       const c = f[name] as {
         command: string;
         wall_ms_median: number;
@@ -297,14 +297,15 @@ try {
         peak_rss_bytes_max: number;
       };
       const mb = Math.round(c.peak_rss_bytes_max / MB);
+      // The targets are the CLI's; importing mod.ts is measured beside them.
+      const target = name !== "mod";
       return [
         {
           part: "9 cli",
           figure: `${c.command}: wall time, fresh process (median)`,
           value: c.wall_ms_median,
           unit: "ms",
-          target: "<= 150",
-          met: c.wall_ms_median <= 150,
+          ...(target ? { target: "<= 150", met: c.wall_ms_median <= 150 } : {}),
         },
         {
           part: "9 cli",
@@ -317,8 +318,7 @@ try {
           figure: `${c.command}: peak RSS (largest)`,
           value: mb,
           unit: "MB",
-          target: "<= 70",
-          met: mb <= 70,
+          ...(target ? { target: "<= 70", met: mb <= 70 } : {}),
         },
       ];
     });

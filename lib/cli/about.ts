@@ -88,7 +88,7 @@ Ctrl-C stops new calls, lets in-flight ones finish, and leaves the run resumable
 Usage:
   wb worker --run RUN [--concurrency 8] [--rpm N] [--tpm N] [--timeout-ms 60000]
             [--retries 4] [--cache use|refresh|off] [--lease-seconds 30]
-            [--batch N] [--worker-id ID] [--quiet] [--db URL]
+            [--batch N] [--worker-id ID] [--quiet] [--json] [--db URL]
 
 Start as many workers as you like, on this machine or others, on one
 PostgreSQL database (--db postgres://... or WB_DATABASE_URL); on a database
@@ -321,7 +321,7 @@ that exists with other content is a conflict: nothing is written, exit 1.`,
     usage: `wb keygen: make an Ed25519 key pair for signing bundles
 
 Usage:
-  wb keygen -o KEYFILE [--force]
+  wb keygen -o KEYFILE [--force] [--json]
 
 Writes the private key to KEYFILE (a JWK, file mode 0600: keep it secret)
 and the public key to KEYFILE.pub (publish it, so others can check your
@@ -365,7 +365,7 @@ first; one that does not verify is refused (exit 1) and nothing is written.`,
     usage: `wb replay: re-score a bundle's receipts with the current checks
 
 Usage:
-  wb replay FILE [--force]
+  wb replay FILE [--force] [--json]
 
 Reads every cell's output from its receipt, runs the checks of the task
 as the bundle recorded it with the current check code, recomputes each
@@ -378,7 +378,7 @@ Exit 0 when every scorecard is reproduced, 1 when a figure differs.`,
     usage: `wb rerun: execute a bundle's runs again with a model
 
 Usage:
-  wb rerun FILE [--model ID] [--db URL]
+  wb rerun FILE [--model ID] [--json] [--db URL]
 
 Imports the bundle (verified) into the database, runs each run's snapshot
 again (same task, prompt version, dataset version, cases, repetitions and
@@ -395,8 +395,8 @@ Exit 0 when every figure is reproduced, 1 when one moved.`,
 
 Usage:
   wb label --run RUN --case ID [--repetition N] --labeller NAME
-           --score DIM=1..5 [--score DIM=1..5 ...] [--note TEXT] [--db URL]
-  wb label --task TASK --file datasets/TASK.labels.jsonl [--db URL]
+           --score DIM=1..5 [--score DIM=1..5 ...] [--note TEXT] [--json] [--db URL]
+  wb label --task TASK --file datasets/TASK.labels.jsonl [--json] [--db URL]
 
 The first form labels the output the run produced for that case and
 repetition (default 0): the label is bound to the sha256 of that exact

@@ -159,3 +159,36 @@ Deno.test("wb calibrate stores a labels file and prints the per-dimension table"
     assert.match(unknown.err.join("\n"), /fake-jduge.*not found.*fake-judge/s);
   });
 });
+
+Deno.test("wb calibrate exits 3 when no label matches a judged output, with --json too", async () => {
+  await withJudgedRun(async (db, _runId, dir) => {
+    const file = `${dir}/resume_matching.labels.jsonl`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        "case_id": "rm-001",
+        repetition: 0,
+        "output_sha256": "f".repeat(64),
+        labeller: "sam",
+        scores: { accuracy: 3 },
+      }) + "\n",
+    );
+    const args = [
+      "calibrate",
+      "--task",
+      "resume_matching",
+      "--judge",
+      "fake-judge",
+      "--labels",
+      file,
+      "--resamples",
+      "100",
+      "--db",
+      db,
+    ];
+    assert.equal(await main(args, capture().io), 3);
+    const json = capture();
+    assert.equal(await main([...args, "--json"], json.io), 3);
+    assert.equal(JSON.parse(json.out.join("\n")).matched, 0);
+  });
+});

@@ -7,13 +7,13 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, inconclusive: 3 } as const;
 /** What each exit code means, one line each, as `wb help` prints them. */
 export const EXIT_MEANING: Readonly<Record<keyof typeof EXIT, string>> = {
   ok:
-    "success; compare/gate: APPROVED; verify, diff, replay: nothing wrong or different",
+    "done; compare: APPROVED; verify, diff, replay, rerun: nothing wrong or different",
   failed:
-    "the result is a failure: compare REJECTED, a bundle that does not verify, bundles that differ, failed or unfinished cells",
+    "a failure found: compare REJECTED, a bundle that does not verify, bundles or scorecards that differ, a run unfinished or all its calls failed",
   usage:
-    "bad input, nothing done: unknown command or flag, invalid file, unknown id, unreachable database",
+    "bad input, nothing written: unknown command or flag, invalid catalog or file, unknown id, unusable database",
   inconclusive:
-    "no decision: compare INCONCLUSIVE (not a detected regression), calibrate with no matched labels",
+    "no decision: compare INCONCLUSIVE (not a detected regression), calibrate with no label matched",
 };
 
 /** Where a command writes; tests pass buffers instead of the terminal. */

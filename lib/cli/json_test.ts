@@ -37,6 +37,7 @@ Deno.test("--json: every command that prints data prints one JSON document of it
   try {
     let runIds: string[] = [];
     let experimentOutput = "";
+    let plannedRun = "";
     let comparisonId = "";
     const bundleFile = `${dir}/runs.json`;
 
@@ -351,6 +352,138 @@ Deno.test("--json: every command that prints data prints one JSON document of it
       assert.equal(same.code, 0);
       assert.deepEqual(same.json.changes, []);
     });
+    await t.step("wb replay --json", async () => {
+      const { code, json } = await wbJson(["replay", bundleFile]);
+      assert.equal(code, 0);
+      assert.equal(json.file, bundleFile);
+      assert.equal(json.identical, true);
+      const runs = json.runs as {
+        run_id: string;
+        cells: number;
+        changed_cells: number;
+        stored_sha256: string;
+        replayed_sha256: string;
+        figures: unknown[];
+      }[];
+      assert.deepEqual(runs.map((r) => r.run_id).sort(), [...runIds].sort());
+      for (const run of runs) {
+        assert.equal(run.cells, CASES.length * 3);
+        assert.equal(run.changed_cells, 0);
+        assert.equal(run.stored_sha256, run.replayed_sha256);
+        assert.deepEqual(run.figures, []);
+      }
+    });
+
+    await t.step("wb rerun --json", async () => {
+      const { code, json } = await wbJson(["rerun", bundleFile]);
+      assert.ok(isSha256(json.sha256));
+      const runs = json.runs as {
+        original_run_id: string;
+        rerun_run_id: string;
+        model: string;
+        original_scorecard_sha256: string;
+        rerun_scorecard_sha256: string;
+        figures: { path: string; stored: unknown; replayed: unknown }[];
+      }[];
+      // Executed again, figures such as latency may move: exit 1 says so.
+      assert.equal(code, runs.every((r) => r.figures.length === 0) ? 0 : 1);
+      assert.deepEqual(
+        runs.map((r) => r.original_run_id).sort(),
+        [...runIds].sort(),
+      );
+      for (const run of runs) {
+        assert.match(run.rerun_run_id, /^run_/);
+        assert.notEqual(run.rerun_run_id, run.original_run_id);
+        assert.equal(run.model, "fake-fast");
+        assert.equal(run.original_scorecard_sha256.length, 64);
+        assert.ok(isSha256(run.rerun_scorecard_sha256));
+        for (const figure of run.figures) {
+          assert.equal(typeof figure.path, "string");
+          assert.notDeepEqual(figure.stored, figure.replayed);
+        }
+      }
+    });
+
+    await t.step("wb keygen --json", async () => {
+      const key = `${dir}/signing`;
+      const { code, json } = await wbJson(["keygen", "-o", key]);
+      assert.equal(code, 0);
+      assert.deepEqual(json.private_key_file, key);
+      assert.deepEqual(json.public_key_file, `${key}.pub`);
+      assert.equal(typeof json.key_id, "string");
+      const signed = `${dir}/signed.json`;
+      const bundled = await wbJson([
+        "bundle",
+        "--run",
+        runIds[0]!,
+        "-o",
+        signed,
+        "--sign",
+        key,
+        "--db",
+        db,
+      ]);
+      assert.equal(bundled.json.key_id, json.key_id);
+    });
+
+    await t.step("wb label --json", async () => {
+      const { code, json } = await wbJson([
+        "label",
+        "--run",
+        runIds[0]!,
+        "--case",
+        CASES[0]!,
+        "--repetition",
+        "1",
+        "--labeller",
+        "sam",
+        "--score",
+        "correctness=4",
+        "--db",
+        db,
+      ]);
+      assert.equal(code, 0);
+      assert.equal(json.task, "support_triage");
+      assert.equal(json.inserted, 1);
+      const [label] = json.labels as {
+        id: string;
+        case_id: string;
+        repetition: number;
+        output_sha256: string;
+        scores: Record<string, number>;
+      }[];
+      assert.equal(label?.case_id, CASES[0]);
+      assert.equal(label?.repetition, 1);
+      assert.ok(isSha256(label?.output_sha256));
+      assert.deepEqual(label?.scores, { correctness: 4 });
+      const again = await wbJson([
+        "label",
+        "--task",
+        "support_triage",
+        "--file",
+        await (async () => {
+          const file = `${dir}/labels.jsonl`;
+          const { case_id, repetition, output_sha256, scores } = label!;
+          await Deno.writeTextFile(
+            file,
+            JSON.stringify({
+              case_id,
+              repetition,
+              output_sha256,
+              labeller: "sam",
+              scores,
+            }) + "\n",
+          );
+          return file;
+        })(),
+        "--db",
+        db,
+      ]);
+      assert.equal(again.code, 0);
+      assert.equal(again.json.inserted, 0);
+      assert.equal((again.json.labels as unknown[]).length, 1);
+    });
+
     await t.step("wb experiment --plan-only --json", async () => {
       const { code, json } = await wbJson([
         "experiment",
@@ -372,6 +505,25 @@ Deno.test("--json: every command that prints data prints one JSON document of it
       assert.equal(runs.length, 1);
       assert.match(runs[0]!.run_id, /^run_/);
       assert.equal(runs[0]!.status, "planned");
+      plannedRun = runs[0]!.run_id;
+    });
+
+    await t.step("wb worker --json", async () => {
+      const { code, json } = await wbJson([
+        "worker",
+        "--run",
+        plannedRun,
+        "--quiet",
+        "--db",
+        db,
+      ]);
+      assert.equal(code, 0);
+      assert.equal(json.run_id, plannedRun);
+      assert.equal(json.run_status, "completed");
+      assert.equal(json.closed_run, true);
+      assert.equal(json.committed, 3);
+      assert.equal(typeof json.worker_id, "string");
+      assert.ok(isSha256(json.scorecard_sha256));
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -3,7 +3,9 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   parseCommandArgs,
+  printJson,
   required,
   UsageError,
 } from "./command.ts";
@@ -15,6 +17,7 @@ export const keygenCommand: Command = {
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,
+      ...JSON_OPTION,
       output: { type: "string", short: "o" },
       force: { type: "boolean" },
     }, true);
@@ -39,6 +42,14 @@ export const keygenCommand: Command = {
     }
     await Deno.chmod(path, 0o600);
     await Deno.writeTextFile(`${path}.pub`, json(keys.publicJwk));
+    if (values.json) {
+      printJson(io, {
+        private_key_file: path,
+        public_key_file: `${path}.pub`,
+        key_id: keys.keyId,
+      });
+      return EXIT.ok;
+    }
     io.out(`private key ${path} (mode 0600), public key ${path}.pub`);
     io.out(`key id ${keys.keyId}`);
     return EXIT.ok;

@@ -8,8 +8,10 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   required,
   UsageError,
 } from "./command.ts";
@@ -21,6 +23,7 @@ export const labelCommand: Command = {
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,
+      ...JSON_OPTION,
       run: { type: "string" },
       case: { type: "string" },
       repetition: { type: "string" },
@@ -37,6 +40,10 @@ export const labelCommand: Command = {
       await using store = await openFromFlag(values.db);
       await getTask(store, task);
       const { labels, inserted } = await addLabels(store, task, lines);
+      if (values.json) {
+        printJson(io, { task, labels, inserted });
+        return EXIT.ok;
+      }
       io.out(
         `${labels.length} labels read from ${values.file}: ${inserted} new, ${
           labels.length - inserted
@@ -97,6 +104,10 @@ export const labelCommand: Command = {
       scores,
       ...(values.note === undefined ? {} : { note: values.note }),
     }]);
+    if (values.json) {
+      printJson(io, { task: run.task, labels, inserted });
+      return EXIT.ok;
+    }
     io.out(
       `${inserted === 1 ? "stored" : "already stored"} label ${
         labels[0]!.id

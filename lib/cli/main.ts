@@ -47,10 +47,25 @@ function help(commands: readonly (Command | CommandEntry)[]): string {
     "take --json: one JSON document on stdout, shapes in docs/cli-json.md.",
     "",
     "Exit codes:",
-    ...Object.entries(EXIT).map(([key, code]) =>
-      `  ${code}  ${EXIT_MEANING[key as keyof typeof EXIT]}`
+    ...Object.entries(EXIT).flatMap(([key, code]) =>
+      wrap(EXIT_MEANING[key as keyof typeof EXIT], 72).map((line, i) =>
+        `  ${i === 0 ? code : " "}  ${line}`
+      )
     ),
   ].join("\n");
+}
+
+/** `text` in lines of at most `width` characters, broken between words. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line];
 }
 
 /**

@@ -3,7 +3,9 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   parseCommandArgs,
+  printJson,
   UsageError,
 } from "./command.ts";
 import { about } from "./about.ts";
@@ -19,6 +21,7 @@ export const replayCommand: Command = {
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,
+      ...JSON_OPTION,
       force: { type: "boolean" },
     }, true);
     const [path, ...extra] = positionals;
@@ -28,6 +31,23 @@ export const replayCommand: Command = {
     const result = await replayBundle(file.readable, {
       force: values.force ?? false,
     });
+    if (values.json) {
+      printJson(io, {
+        file: path,
+        sha256: result.sha256,
+        identical: result.identical,
+        runs: result.runs.map((run) => ({
+          run_id: run.runId,
+          cells: run.cells,
+          changed_cells: run.changedCells,
+          stored_sha256: run.storedSha256,
+          replayed_sha256: run.replayedSha256,
+          redacted: run.redacted,
+          figures: run.figures,
+        })),
+      });
+      return result.identical ? EXIT.ok : EXIT.failed;
+    }
     if (result.runs.length === 0) io.out(`${path}: no runs to replay`);
     for (const run of result.runs) {
       const verdict = run.storedSha256 === null

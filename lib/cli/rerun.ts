@@ -3,8 +3,10 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   UsageError,
 } from "./command.ts";
 import { about } from "./about.ts";
@@ -15,6 +17,7 @@ export const rerunCommand: Command = {
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...DB_OPTION,
+      ...JSON_OPTION,
       model: { type: "string" },
     }, true);
     const [path, ...extra] = positionals;
@@ -31,6 +34,24 @@ export const rerunCommand: Command = {
         ...(store === undefined ? {} : { store }),
         ...(values.model === undefined ? {} : { model: values.model }),
       });
+      const code = result.runs.every((r) => r.figures.length === 0)
+        ? EXIT.ok
+        : EXIT.failed;
+      if (values.json) {
+        printJson(io, {
+          file: path,
+          sha256: result.sha256,
+          runs: result.runs.map((run) => ({
+            original_run_id: run.originalRunId,
+            rerun_run_id: run.rerunRunId,
+            model: run.model,
+            original_scorecard_sha256: run.originalScorecardSha256,
+            rerun_scorecard_sha256: run.rerunScorecardSha256,
+            figures: run.figures,
+          })),
+        });
+        return code;
+      }
       if (result.runs.length === 0) io.out(`${path}: no runs to execute`);
       for (const run of result.runs) {
         io.out(
@@ -50,9 +71,7 @@ export const rerunCommand: Command = {
           );
         }
       }
-      return result.runs.every((r) => r.figures.length === 0)
-        ? EXIT.ok
-        : EXIT.failed;
+      return code;
     } finally {
       await store?.close();
     }

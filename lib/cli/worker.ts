@@ -4,9 +4,11 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
   positiveInt,
+  printJson,
   required,
   UsageError,
 } from "./command.ts";
@@ -18,6 +20,7 @@ export const workerCommand: Command = {
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,
+      ...JSON_OPTION,
       run: { type: "string" },
       concurrency: { type: "string" },
       rpm: { type: "string" },
@@ -81,6 +84,11 @@ export const workerCommand: Command = {
         signal: controller.signal,
         progress: values.quiet ? SILENT_PROGRESS : autoProgress(),
       });
+      const code = summary.run_status === "completed" ? EXIT.ok : EXIT.failed;
+      if (values.json) {
+        printJson(io, summary);
+        return code;
+      }
       io.out(
         `worker ${summary.worker_id} on run ${summary.run_id}: committed ${summary.committed} cells (${summary.taken_over} taken over from a worker whose lease ran out, ${summary.lost} lost to another worker), ${summary.adapter_calls} model calls, ${summary.cache_hits} cache hits; run ${summary.run_status}${
           summary.closed_run ? ", scored by this worker" : ""

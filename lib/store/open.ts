@@ -63,7 +63,8 @@ export interface Store {
  * `WB_DATABASE_AUTH_TOKEN`; `postgres://` (or `postgresql://`) URLs reach a
  * PostgreSQL server, with the password from the URL or `PGPASSWORD`. File
  * databases use WAL and a busy timeout so several processes can write the
- * same file. Migrations are applied on every open and are idempotent.
+ * same file. Every open applies the migrations a database lacks (one read
+ * when it is current).
  * Credentials are never stored: `store.url` and every error drop them.
  *
  * @param url Where the database lives.
@@ -168,8 +169,13 @@ async function migrate(
   db: Kysely<Database>,
   dialect: StoreDialect,
 ): Promise<void> {
+  const all = migrations(dialect);
+  // The usual case, a database already migrated: one read instead of the
+  // migrator's table checks and lock. Anything else (a new database, one
+  // behind or ahead of this code) goes through the migrator.
+  if (await isCurrent(db, Object.keys(all))) return;
   const provider: MigrationProvider = {
-    getMigrations: () => Promise.resolve(migrations(dialect)),
+    getMigrations: () => Promise.resolve(all),
   };
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
@@ -184,6 +190,25 @@ async function migrate(
       { cause: error },
     );
   }
+}
+
+/** Whether exactly these migrations, and no others, are applied. */
+async function isCurrent(
+  db: Kysely<Database>,
+  names: readonly string[],
+): Promise<boolean> {
+  let applied: string[];
+  try {
+    const rows = await sql<{ name: string }>`select name from kysely_migration`
+      .execute(db);
+    applied = rows.rows.map((r) => r.name);
+  } catch {
+    // No migration table yet, or the database cannot be read: the migrator
+    // creates the one and reports the other.
+    return false;
+  }
+  return applied.length === names.length &&
+    names.every((name) => applied.includes(name));
 }
 
 /** The names of the migrations applied to a store, oldest first. */
