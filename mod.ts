@@ -448,6 +448,13 @@ export {
   type WriteArtifactInput,
 } from "./lib/trace/artifacts.ts";
 export {
+  type AliasPointer,
+  type PromptHistory,
+  promptHistory,
+  type PromptHistoryEntry,
+  type VersionVerdict,
+} from "./lib/gate/prompt_history.ts";
+export {
   type Correction,
   correctOutput,
   type CorrectOutputInput,
@@ -547,6 +554,7 @@ export {
   viewBundle,
   type ViewBundleOptions,
 } from "./lib/report/view_bundle.ts";
+export { viewPromptHistory } from "./lib/report/view_prompt_history.ts";
 export { viewTrace } from "./lib/report/view_trace.ts";
 export {
   renderReport,

@@ -14,6 +14,7 @@ import { verifyCommand } from "./verify.ts";
 import { compareCommand } from "./compare.ts";
 import { experimentCommand } from "./experiment.ts";
 import { gateCommand } from "./gate.ts";
+import { historyCommand } from "./history.ts";
 import { leaderboardCommand } from "./leaderboard.ts";
 import { loadCommand } from "./load.ts";
 import { promoteCommand } from "./promote.ts";
@@ -53,4 +54,5 @@ export const COMMANDS: readonly Command[] = [
   labelCommand,
   calibrateCommand,
   editCommand,
+  historyCommand,
 ];
