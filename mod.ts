@@ -188,6 +188,8 @@ export {
 export { scoreCell } from "./lib/scoring/score_cell.ts";
 export { cellScore } from "./lib/scoring/cell_score.ts";
 export { summarizeAttempts } from "./lib/scoring/attempt_summary.ts";
+export { wilsonInterval } from "./lib/scoring/wilson_interval.ts";
+export { quantileIntervals } from "./lib/scoring/quantile_intervals.ts";
 export {
   computeScorecard,
   type ComputeScorecardOptions,
@@ -207,6 +209,8 @@ export type {
   JuryAgreement,
   JuryDimensionAgreement,
   LatencySummary,
+  QuantileInterval,
+  RateInterval,
   Scorecard,
   ScorecardRunInfo,
   SliceSummary,
