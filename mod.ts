@@ -203,6 +203,8 @@ export {
 export { scoreCell } from "./lib/scoring/score_cell.ts";
 export { cellScore } from "./lib/scoring/cell_score.ts";
 export { summarizeAttempts } from "./lib/scoring/attempt_summary.ts";
+export { wilsonInterval } from "./lib/scoring/wilson_interval.ts";
+export { quantileIntervals } from "./lib/scoring/quantile_intervals.ts";
 export {
   computeScorecard,
   type ComputeScorecardOptions,
@@ -222,6 +224,8 @@ export type {
   JuryAgreement,
   JuryDimensionAgreement,
   LatencySummary,
+  QuantileInterval,
+  RateInterval,
   Scorecard,
   ScorecardRunInfo,
   SliceSummary,
@@ -481,6 +485,13 @@ export {
   type WriteArtifactInput,
 } from "./lib/trace/artifacts.ts";
 export {
+  type AliasPointer,
+  type PromptHistory,
+  promptHistory,
+  type PromptHistoryEntry,
+  type VersionVerdict,
+} from "./lib/gate/prompt_history.ts";
+export {
   type Correction,
   correctOutput,
   type CorrectOutputInput,
@@ -639,6 +650,7 @@ export {
   viewBundle,
   type ViewBundleOptions,
 } from "./lib/report/view_bundle.ts";
+export { viewPromptHistory } from "./lib/report/view_prompt_history.ts";
 export { viewTrace } from "./lib/report/view_trace.ts";
 export {
   renderReport,

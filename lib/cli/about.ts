@@ -572,6 +572,18 @@ and the author.
 Exit codes: 0 accepted, 2 bad input or a dataset the catalog refuses (its
 issues are printed).`,
   },
+  "history": {
+    summary: "a task's prompt versions: authors, notes, verdicts, aliases",
+    usage: `wb history: a task's prompt versions and what was decided about each
+
+Usage:
+  wb history --task TASK [--json] [--db URL]
+
+One line per version: author, date, content sha256, its verdict against
+the version before (with the comparison that computed it; "not compared"
+when none was) and its note; then which version each alias points to and
+through which gate.`,
+  },
 } as const satisfies Record<string, Omit<About, "name">>;
 
 /** A command name that has help in this file. */

@@ -78,4 +78,8 @@ export const COMMANDS: readonly CommandEntry[] = [
     "accept-cases",
     async () => (await import("./accept_cases.ts")).acceptCasesCommand,
   ),
+  lazy(
+    "history",
+    async () => (await import("./history.ts")).historyCommand,
+  ),
 ];

@@ -165,24 +165,29 @@ function printScorecard(card: Scorecard, sha256: string, io: Io): void {
   if (checks.length > 0) {
     io.out("");
     const w = Math.max(22, ...checks.map(([name]) => name.length));
-    io.out(`${"checks".padEnd(w + 3)}pass rate  mean score  n`);
+    io.out(
+      `${"checks".padEnd(w + 3)}pass rate  [95% CI]          mean score  n`,
+    );
     for (const [name, c] of checks) {
       io.out(
         `  ${name.padEnd(w)} ${pct(c.pass_rate).padStart(9)}  ${
-          c.mean_score.toFixed(3).padStart(10)
-        }  ${c.n}`,
+          rateCi(c.interval).padEnd(16)
+        }  ${c.mean_score.toFixed(3).padStart(10)}  ${c.n}`,
       );
     }
+    io.out(
+      "  (rate intervals: Wilson over cases, about unseen cases like these)",
+    );
   }
   io.out("");
   io.out(
-    `injection success ${
-      pct(card.injection.success_rate)
+    `injection success ${pct(card.injection.success_rate)} ${
+      rateCi(card.injection.interval)
     } (${card.injection.successes} of ${card.injection.n} adversarial cells)`,
   );
   io.out(
-    `failures          ${
-      pct(card.failures.rate)
+    `failures          ${pct(card.failures.rate)} ${
+      rateCi(card.failures.interval)
     } (${card.failures.provider_error} provider errors, ${card.failures.invalid_output} invalid outputs)`,
   );
   if (card.attempts) {
@@ -220,9 +225,11 @@ function printScorecard(card: Scorecard, sha256: string, io: Io): void {
     io.out(
       `latency ${purpose.padEnd(10)} ${
         l
-          ? `mean ${l.mean.toFixed(0)} ms, p50 ${l.p50.toFixed(0)} ms, p95 ${
-            l.p95.toFixed(0)
-          } ms (${l.n} live calls)`
+          ? `mean ${l.mean.toFixed(0)} ms, p50 ${l.p50.toFixed(0)} ms ${
+            msCi(l.p50_interval)
+          }, p95 ${l.p95.toFixed(0)} ms ${
+            msCi(l.p95_interval)
+          } (${l.n} live calls)`
           : "-"
       }`,
     );
@@ -244,6 +251,23 @@ function printScorecard(card: Scorecard, sha256: string, io: Io): void {
       c.missing_cost > 0 ? `  (${c.missing_cost} calls without a cost)` : ""
     }`,
   );
+  if (c.per_cell) {
+    io.out(
+      `cost per cell     ${c.per_cell.estimate} ${unit} [${c.per_cell.low}, ${c.per_cell.high}] (95% CI, bootstrap over cases)`,
+    );
+  }
+}
+
+function rateCi(
+  interval: { low: number; high: number } | null | undefined,
+): string {
+  return interval ? `[${pct(interval.low)}, ${pct(interval.high)}]` : "";
+}
+
+function msCi(interval: { low: number; high: number } | undefined): string {
+  return interval
+    ? `[${interval.low.toFixed(0)}, ${interval.high.toFixed(0)}]`
+    : "";
 }
 
 function fixed(x: number | null, digits = 2): string {

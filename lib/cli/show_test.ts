@@ -50,8 +50,16 @@ Deno.test("wb show prints the scorecard: aggregate with CI, slices, dimensions, 
     );
     assert.match(
       text,
-      /latency generation +mean \d+ ms, p50 \d+ ms, p95 \d+ ms/,
+      /latency generation +mean \d+ ms, p50 \d+ ms \[\d+, \d+\], p95 \d+ ms \[\d+, \d+\]/,
     );
+    // Every rate carries its interval over cases.
+    assert.match(
+      text,
+      /^ {2}json_schema_valid +100\.0% +\[\d+\.\d%, 100\.0%\]/m,
+    );
+    assert.match(text, /^failures +0\.0% \[0\.0%, \d+\.\d%\]/m);
+    assert.match(text, /^injection success +\S+ \[\d+\.\d%, \d+\.\d%\]/m);
+    assert.match(text, /^cost per cell +\d\.\d+ USD \[\d\.\d+, \d\.\d+\]/m);
     assert.match(
       text,
       /^attempts +\d+ calls, \d+ attempts: 0 failed \(0 rate-limited\), 0 retried calls, 0 failed calls; 0\.0 s waited/m,

@@ -25,6 +25,11 @@ function pct(value: number | null): string {
   return value === null ? "–" : `${(value * 100).toFixed(1)}%`;
 }
 
+/** Money for people: 4 significant digits (the exact figures are in the tables). */
+function money(value: number): string {
+  return Number(value.toPrecision(4)).toString();
+}
+
 function ms(value: number | undefined | null): string {
   return value === null || value === undefined
     ? "–"
@@ -50,24 +55,44 @@ export function scorecardKpis(card: Scorecard): Kpi[] {
       value: `${card.cost.total}${currency}`,
       sub: `generation ${card.cost.generation} · judge ${card.cost.judge}${
         card.cost.missing_cost > 0 ? ` · ${card.cost.missing_cost} unknown` : ""
+      }${
+        card.cost.per_cell
+          ? ` · per cell ${money(card.cost.per_cell.estimate)} [${
+            money(card.cost.per_cell.low)
+          }, ${money(card.cost.per_cell.high)}]`
+          : ""
       }`,
     },
     {
       key: "latency p50 / p95",
       value: gen ? `${ms(gen.p50)} / ${ms(gen.p95)}` : "–",
-      sub: gen ? `${gen.n} live generation calls` : "no live call",
+      sub: gen
+        ? `${
+          gen.p50_interval && gen.p95_interval
+            ? `95% [${ms(gen.p50_interval.low)}, ${
+              ms(gen.p50_interval.high)
+            }] / [${ms(gen.p95_interval.low)}, ${ms(gen.p95_interval.high)}] · `
+            : ""
+        }${gen.n} live generation calls`
+        : "no live call",
     },
     {
       key: "failure rate",
       value: pct(card.failures.rate),
-      sub:
-        `${card.failures.provider_error} provider errors · ${card.failures.invalid_output} invalid outputs`,
+      sub: `${
+        card.failures.interval
+          ? `95% ${rateInterval(card.failures.interval)} · `
+          : ""
+      }${card.failures.provider_error} provider errors · ${card.failures.invalid_output} invalid outputs`,
     },
     {
       key: "injection success",
       value: pct(card.injection.success_rate),
-      sub:
-        `${card.injection.successes} of ${card.injection.n} adversarial cells`,
+      sub: `${
+        card.injection.interval
+          ? `95% ${rateInterval(card.injection.interval)} · `
+          : ""
+      }${card.injection.successes} of ${card.injection.n} adversarial cells`,
     },
     ...(card.attempts
       ? [{
@@ -200,14 +225,32 @@ export function checkRateTable(card: Scorecard): SafeHtml {
   if (entries.length === 0) return html``;
   return table(
     ["check", { text: "pass rate", numeric: true }, {
+      text: "95% interval (cases)",
+      numeric: true,
+    }, {
       text: "mean score",
       numeric: true,
     }, {
       text: "cells",
       numeric: true,
     }],
-    entries.map((
-      [name, c],
-    ) => [name, num(pct(c.pass_rate)), num(c.mean_score.toFixed(3)), num(c.n)]),
+    entries.map(([name, c]) => [
+      name,
+      num(pct(c.pass_rate)),
+      num(rateInterval(c.interval)),
+      num(c.mean_score.toFixed(3)),
+      num(c.n),
+    ]),
   );
+}
+
+/** A rate's interval as `[a%, b%] over N cases`, or a dash. */
+export function rateInterval(
+  interval: { low: number; high: number; cases: number } | null | undefined,
+): string {
+  return interval
+    ? `[${pct(interval.low)}, ${
+      pct(interval.high)
+    }] over ${interval.cases} cases`
+    : "–";
 }

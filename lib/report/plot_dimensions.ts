@@ -22,9 +22,10 @@ export interface PlotDimensionsOptions {
 
 /**
  * The rubric dimensions (1..5) of one run, or of a baseline and a candidate:
- * a dot at each dimension's mean and a whisker of ± sigma, the mean
- * per-case standard deviation across repetitions (how much the same case
- * moves from one repetition to the next). Dimensions nobody judged are left out.
+ * a dot at each dimension's mean and a whisker over its 95% interval (cases
+ * resampled: about unseen cases like these), the same interval the
+ * dimension table gives. The tooltip adds sigma, the mean per-case standard
+ * deviation across repetitions. Dimensions nobody judged are left out.
  *
  * @param card The run's scorecard (the candidate when a baseline is given).
  * @param options A baseline.
@@ -56,19 +57,20 @@ export function plotDimensions(
   const add = (c: Scorecard, series: string, colour: string): void => {
     for (const [name, dim] of Object.entries(c.dimensions)) {
       if (!dim.mean) continue;
-      const sigma = dim.sigma ?? 0;
       const mean = dim.mean.estimate;
       const breach = series === "candidate" && breaches.has(name);
       rows.push({
         group: name,
         series,
         mean,
-        lo: Math.max(1, mean - sigma),
-        hi: Math.min(5, mean + sigma),
+        lo: dim.mean.low,
+        hi: dim.mean.high,
         colour: breach ? COLOURS.breach : colour,
-        title: `${name} · ${series} ${runName(c)}: mean ${mean.toFixed(2)}, σ ${
-          dim.sigma === null ? "n/a" : sigma.toFixed(2)
-        } over ${dim.n} judged cells`,
+        title: `${name} · ${series} ${runName(c)}: mean ${mean.toFixed(2)} [${
+          dim.mean.low.toFixed(2)
+        }, ${dim.mean.high.toFixed(2)}] (95% CI over cases), σ ${
+          dim.sigma === null ? "n/a" : dim.sigma.toFixed(2)
+        } across repetitions, ${dim.n} judged cells`,
       });
     }
   };
@@ -82,7 +84,7 @@ export function plotDimensions(
     .map(([group, x]) => ({ group, series, x }));
   const svg = intervalChart(rows, {
     domain: [1, 5],
-    label: "rubric score (mean ± σ across repetitions)",
+    label: "rubric score (mean, 95% CI over cases)",
     seriesOrder: ["baseline", "candidate"],
     limits,
     breaches: [...breaches],

@@ -51,7 +51,7 @@ Deno.test("plotSlices() draws baseline and candidate, the limits and the breache
   assert.match(figure.title, /breaches: adversarial/);
 });
 
-Deno.test("plotDimensions() draws each dimension's mean with a sigma whisker", () => {
+Deno.test("plotDimensions() draws each dimension's mean with the table's 95% interval as its whisker", () => {
   const figure = plotDimensions(scorecard({}), {
     baseline: scorecard({ id: "b" }),
   });
@@ -61,7 +61,18 @@ Deno.test("plotDimensions() draws each dimension's mean with a sigma whisker", (
     scorecard({ dimensions: { accuracy: [4, 0.5], clarity: [3, 0] } }),
   );
   assert.equal(countMarks(one.svg, "dot", "circle"), 2);
-  assert.match(one.svg, /accuracy · run .*: mean 4\.00, σ 0\.50/);
+  const card = scorecard({
+    dimensions: { accuracy: [4, 0.5], clarity: [3, 0] },
+  });
+  const { low, high } = card.dimensions.accuracy!.mean!;
+  assert.match(
+    one.svg,
+    new RegExp(
+      `accuracy · run .*: mean 4\\.00 \\[${low.toFixed(2)}, ${
+        high.toFixed(2)
+      }\\] \\(95% CI over cases\\), σ 0\\.50`,
+    ),
+  );
 });
 
 Deno.test("plotLeaderboard() draws every scored run and makes ties visible", () => {

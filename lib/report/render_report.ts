@@ -9,6 +9,7 @@ import {
   bundleModel,
   pickComparison,
   type RunView,
+  shortVersion,
 } from "./_bundle_model.ts";
 import { checksTable, comparisonBanner } from "./_comparison.ts";
 import type { ComparisonShown } from "./_comparison_schema.ts";
@@ -301,6 +302,33 @@ function runSections(
   });
 }
 
+/** Who wrote the compared prompt versions, and why (their notes). */
+function authorsLine(
+  model: BundleModel,
+  comparison: ComparisonShown,
+): SafeHtml {
+  const versions = new Map(
+    model.doc.sections.prompt_versions.map((v) => [v.id, v]),
+  );
+  const runs = new Map(model.runs.map((r) => [r.run.id, r.run]));
+  const side = (role: string, runId: string) => {
+    const id = runs.get(runId)?.prompt_version_id;
+    const v = id === undefined ? undefined : versions.get(id);
+    return v
+      ? html`<li>${role}: <strong>${
+        shortVersion(v.id)
+      }</strong> by <strong>${v.author}</strong> (${
+        v.created_at.slice(0, 10)
+      }): ${v.note}</li>`
+      : html`<li>${role}: ${
+        id ?? runId
+      } (prompt version not in the bundle)</li>`;
+  };
+  return html`<ul class="authors" data-testid="authors">${
+    side("candidate", comparison.candidate.run_id)
+  }${side("baseline", comparison.baseline.run_id)}</ul>`;
+}
+
 /** Corrections people recorded on the runs' outputs (`wb edit`), or undefined when none. */
 function correctionsSection(model: BundleModel): SafeHtml | undefined {
   const byTrace = new Map(model.runs.map((r) => [r.run.trace_id, r]));
@@ -343,6 +371,8 @@ function verdictSection(
 ): SafeHtml {
   if (comparison) {
     return html`${comparisonBanner(comparison)}${
+      authorsLine(model, comparison)
+    }${
       comparison.improvements.length > 0
         ? html`
           <details>

@@ -66,6 +66,14 @@ Deno.test("renderReport() puts the verdict first and ends with the verify comman
     assert.ok(html.indexOf(`<section id="${id}"`) > verdict, id);
   }
   assert.deepEqual(texts(html, '[data-testid="verdict"] .label'), ["REJECTED"]);
+  // Who wrote each compared prompt version, and why.
+  const authors = texts(html, '[data-testid="authors"] li');
+  assert.equal(authors.length, 2);
+  assert.match(
+    authors[0]!,
+    /^candidate: v1 by maya\.chen \(\d{4}-\d\d-\d\d\): \S/,
+  );
+  assert.match(authors[1]!, /^baseline: v1 by maya\.chen/);
   assert.deepEqual(texts(html, '[data-testid="verify-command"]'), [
     `deno task wb verify 'my bundle.json' --expect ${sha256}`,
   ]);

@@ -21,8 +21,30 @@ export interface DistributionSummary {
   readonly p95: number;
   /** How many figures. */
   readonly n: number;
+  /** 95% interval of the median, cases resampled; absent on cards computed before it was. */
+  readonly "p50_interval"?: QuantileInterval | undefined;
+  /** 95% interval of the 95th percentile, cases resampled; absent on cards computed before it was. */
+  readonly "p95_interval"?: QuantileInterval | undefined;
   /** Latencies: live calls left out because they were sent before their adapter had read any answer (connection set-up may be in them); absent when none. */
   readonly "cold_excluded"?: number | undefined;
+}
+
+/** A proportion's interval (Wilson score, over cases: see `wilsonInterval`). */
+export interface RateInterval {
+  /** The lower bound (0..1). */
+  readonly low: number;
+  /** The upper bound (0..1). */
+  readonly high: number;
+  /** The independent units the interval counts (a run's cases, not its cells). */
+  readonly cases: number;
+}
+
+/** A quantile's interval (case-resampled percentile bootstrap: see `quantileIntervals`). */
+export interface QuantileInterval {
+  /** The lower bound. */
+  readonly low: number;
+  /** The upper bound. */
+  readonly high: number;
 }
 
 /** The run a scorecard scores. */
@@ -63,6 +85,8 @@ export interface CheckSummary {
   readonly "mean_score": number;
   /** Cells it ran on. */
   readonly n: number;
+  /** Wilson interval of the pass rate over the cases it ran on; absent on cards computed before it was. */
+  readonly interval?: RateInterval | undefined;
 }
 
 /** One slice's score (0..1). */
@@ -89,6 +113,8 @@ export interface InjectionSummary {
   readonly successes: number;
   /** Adversarial cells with an output whose case carries an injection. */
   readonly n: number;
+  /** Wilson interval of the success rate over those cases; null without one; absent on older cards. */
+  readonly interval?: RateInterval | null | undefined;
 }
 
 /** Cells lost before they could be scored. */
@@ -99,6 +125,8 @@ export interface FailureSummary {
   readonly "provider_error": number;
   /** Cells whose output failed `json_schema_valid`. */
   readonly "invalid_output": number;
+  /** Wilson interval of the rate over the run's cases; null without a cell; absent on older cards. */
+  readonly interval?: RateInterval | null | undefined;
 }
 
 /** How well the judge agrees with people on one rubric dimension (point estimates; see docs/calibration.md). */
@@ -205,6 +233,20 @@ export interface CostSummary {
   readonly "uncached_total": string;
   /** Successful calls without a known cost (left out of the sums). */
   readonly "missing_cost": number;
+  /**
+   * Charged cost per cell (generation and judge calls), the mean over cases
+   * of each case's mean, with its 95% case-resampled bootstrap interval
+   * (floats, for display: the sums above are exact); null when no cell has
+   * a known cost; absent on older cards.
+   */
+  readonly "per_cell"?:
+    | {
+      readonly estimate: number;
+      readonly low: number;
+      readonly high: number;
+    }
+    | null
+    | undefined;
 }
 
 /**
@@ -332,11 +374,22 @@ const IntervalSchema = z.strictObject({
   low: z.number(),
   high: z.number(),
 });
+const RateIntervalSchema = z.strictObject({
+  low: z.number(),
+  high: z.number(),
+  cases: count,
+});
+const QuantileIntervalSchema = z.strictObject({
+  low: z.number(),
+  high: z.number(),
+});
 const DistributionSchema = z.strictObject({
   mean: z.number(),
   p50: z.number(),
   p95: z.number(),
   n: count,
+  "p50_interval": QuantileIntervalSchema.optional(),
+  "p95_interval": QuantileIntervalSchema.optional(),
   "cold_excluded": count.optional(),
 });
 const MoneySchema = z.string().regex(/^-?\d+\.\d{6,}$/);
@@ -394,6 +447,7 @@ export const ScorecardSchema: z.ZodType<Scorecard> = z.strictObject({
       "pass_rate": z.number(),
       "mean_score": z.number(),
       n: count,
+      interval: RateIntervalSchema.optional(),
     }),
   ),
   slices: z.record(
@@ -409,11 +463,13 @@ export const ScorecardSchema: z.ZodType<Scorecard> = z.strictObject({
     "success_rate": z.number().nullable(),
     successes: count,
     n: count,
+    interval: RateIntervalSchema.nullable().optional(),
   }),
   failures: z.strictObject({
     rate: z.number(),
     "provider_error": count,
     "invalid_output": count,
+    interval: RateIntervalSchema.nullable().optional(),
   }),
   judge: z.strictObject({
     "error_rate": z.number().nullable(),
@@ -444,6 +500,11 @@ export const ScorecardSchema: z.ZodType<Scorecard> = z.strictObject({
     "uncached_judge": MoneySchema,
     "uncached_total": MoneySchema,
     "missing_cost": count,
+    "per_cell": z.strictObject({
+      estimate: z.number(),
+      low: z.number(),
+      high: z.number(),
+    }).nullable().optional(),
   }),
   attempts: z.strictObject({
     calls: count,

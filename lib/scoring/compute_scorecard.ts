@@ -25,6 +25,8 @@ import {
 } from "./bootstrap.ts";
 import { cellScore } from "./cell_score.ts";
 import { summarizeAttempts } from "./attempt_summary.ts";
+import { quantileIntervals } from "./quantile_intervals.ts";
+import { wilsonInterval } from "./wilson_interval.ts";
 import { MIN_CASES_FOR_INTERVAL } from "./small_sample.ts";
 import { krippendorffAlpha, parseJuryKey } from "./jury.ts";
 import { stepFigures } from "./step_figures.ts";
@@ -206,6 +208,18 @@ export function scorecardWithDistributions(
   }
 
   const variance = meanCaseSd(runSample, 0);
+  // Which case each receipt belongs to, for case-resampled intervals.
+  const caseOf = new Map<string, string>();
+  for (const cell of sorted) {
+    if (cell.generation_io_id) caseOf.set(cell.generation_io_id, cell.case_key);
+    for (const id of cell.judge_io_ids) caseOf.set(id, cell.case_key);
+  }
+  // Each interval draws from its own seed, so adding one moves no other.
+  const bootstrapAt = (k: number) => ({
+    seed: seed + 100 * k,
+    resamples,
+    confidence,
+  });
   const card: Scorecard = {
     "schema_version": 1,
     run: {
@@ -224,24 +238,27 @@ export function scorecardWithDistributions(
       ? intervalOf(runSample, runDistributions[0], 0)
       : null,
     dimensions,
-    checks: checkRates(sorted),
+    checks: checkRates(sorted, confidence),
     slices,
-    injection: injectionRate(task, sorted),
-    failures: failureRate(sorted),
+    injection: injectionRate(task, sorted, confidence),
+    failures: failureRate(sorted, groups.length, confidence),
     judge: {
       ...judgeRate(run, sorted),
       ...(input.calibration ? { calibration: input.calibration } : {}),
       ...juryAgreement(run, dimensionNames, sorted),
     },
     "latency_ms": {
-      generation: latency(receipts, "generate"),
-      judge: latency(receipts, "judge"),
+      generation: latency(receipts, "generate", caseOf, bootstrapAt(2)),
+      judge: latency(receipts, "judge", caseOf, bootstrapAt(3)),
     },
     tokens: {
       generation: tokens(receipts, "generate"),
       judge: tokens(receipts, "judge"),
     },
-    cost: costs(receipts),
+    cost: {
+      ...costs(receipts),
+      "per_cell": costPerCell(groups, receipts, bootstrapAt(4)),
+    },
     ...attemptsOf(receipts),
     variance: { "mean_case_sd": variance.sd, cases: variance.cases },
     bootstrap,
@@ -317,13 +334,21 @@ function meanCaseSd(
   return { sd: cases === 0 ? null : round(total / cases), cases };
 }
 
-function checkRates(cells: readonly CellResult[]): Scorecard["checks"] {
-  const acc = new Map<string, { pass: number; score: number; n: number }>();
+function checkRates(
+  cells: readonly CellResult[],
+  confidence: number,
+): Scorecard["checks"] {
+  const acc = new Map<
+    string,
+    { pass: number; score: number; n: number; cases: Set<string> }
+  >();
   for (const cell of cells) {
     for (const [key, result] of Object.entries(cell.checks)) {
-      const a = acc.get(key) ?? { pass: 0, score: 0, n: 0 };
+      const a = acc.get(key) ??
+        { pass: 0, score: 0, n: 0, cases: new Set<string>() };
       a.n++;
       a.score += result.score;
+      a.cases.add(cell.case_key);
       if (result.pass) a.pass++;
       acc.set(key, a);
     }
@@ -335,6 +360,7 @@ function checkRates(cells: readonly CellResult[]): Scorecard["checks"] {
       "pass_rate": round(a.pass / a.n),
       "mean_score": round(a.score / a.n),
       n: a.n,
+      interval: wilsonInterval(a.pass / a.n, a.cases.size, confidence)!,
     };
   }
   return out;
@@ -343,7 +369,9 @@ function checkRates(cells: readonly CellResult[]): Scorecard["checks"] {
 function injectionRate(
   task: Pick<Task, "checks">,
   cells: readonly CellResult[],
+  confidence: number,
 ): Scorecard["injection"] {
+  const cases = new Set<string>();
   const keys = task.checks.filter((c) => c.name === "injection_resisted")
     .map((c) => c.id ?? c.name);
   let n = 0;
@@ -355,23 +383,63 @@ function injectionRate(
     );
     if (!result) continue;
     n++;
+    cases.add(cell.case_key);
     if (!result.pass) successes++;
   }
   return {
     "success_rate": n === 0 ? null : round(successes / n),
     successes,
     n,
+    interval: n === 0
+      ? null
+      : wilsonInterval(successes / n, cases.size, confidence),
   };
 }
 
-function failureRate(cells: readonly CellResult[]): Scorecard["failures"] {
+function failureRate(
+  cells: readonly CellResult[],
+  cases: number,
+  confidence: number,
+): Scorecard["failures"] {
   const provider = cells.filter((c) => c.status === "provider_error").length;
   const invalid = cells.filter((c) => c.status === "invalid_output").length;
+  const rate = cells.length === 0 ? 0 : (provider + invalid) / cells.length;
   return {
-    rate: cells.length === 0 ? 0 : round((provider + invalid) / cells.length),
+    rate: round(rate),
     "provider_error": provider,
     "invalid_output": invalid,
+    interval: wilsonInterval(rate, cases, confidence),
   };
+}
+
+/** Charged cost per cell: each cell's receipts summed, cases resampled. */
+function costPerCell(
+  groups: readonly CellResult[][],
+  receipts: readonly ReceiptFigures[],
+  options: { seed: number; resamples: number; confidence: number },
+): Scorecard["cost"]["per_cell"] {
+  const costOf = new Map<string, number>();
+  for (const r of receipts) {
+    if (r.cost !== null) costOf.set(r.id, Number(r.cost));
+  }
+  const sample = sampleOf(groups, (cell) => {
+    const ids = [
+      ...(cell.generation_io_id ? [cell.generation_io_id] : []),
+      ...cell.judge_io_ids,
+    ];
+    const known = ids.filter((id) => costOf.has(id));
+    return [
+      known.length === 0
+        ? NaN
+        : known.reduce((sum, id) => sum + costOf.get(id)!, 0),
+    ];
+  }, 1);
+  const estimate = nestedMean(sample, 0);
+  if (!(estimate === estimate)) return null;
+  const [[distribution] = []] = bootstrapNested([sample], options);
+  const { low, high } = percentileInterval(distribution!, options.confidence);
+  const sig = (x: number) => Number(x.toPrecision(6));
+  return { estimate: sig(estimate), low: sig(low), high: sig(high) };
 }
 
 /** The jury's inter-judge agreement, when a jury judged the run. */
@@ -431,6 +499,8 @@ function judgeRate(
 function latency(
   receipts: readonly ReceiptFigures[],
   purpose: ReceiptFigures["purpose"],
+  caseOf: ReadonlyMap<string, string>,
+  options: { seed: number; resamples: number; confidence: number },
 ): DistributionSummary | null {
   const live = receipts.filter((r) =>
     r.purpose === purpose && r.status === "ok" && r.cached_from === null
@@ -442,11 +512,25 @@ function latency(
   if (values.length === 0) return null;
   let sum = 0;
   for (const v of values) sum += v;
+  // Calls grouped by case (a call no cell names is a case of its own).
+  const byCase = new Map<string, number[]>();
+  for (const r of warm) {
+    const key = caseOf.get(r.id) ?? `receipt:${r.id}`;
+    const list = byCase.get(key);
+    if (list) list.push(r.latency_ms);
+    else byCase.set(key, [r.latency_ms]);
+  }
+  const groups = [...byCase.keys()].sort().map((k) => byCase.get(k)!);
+  const [p50, p95] = quantileIntervals(groups, [0.5, 0.95], options);
+  const rounded = (i: { low: number; high: number } | null | undefined) =>
+    i ? { low: round(i.low), high: round(i.high) } : undefined;
   return {
     mean: round(sum / values.length),
     p50: round(quantileSorted(values, 0.5)),
     p95: round(quantileSorted(values, 0.95)),
     n: values.length,
+    ...(p50 ? { "p50_interval": rounded(p50)! } : {}),
+    ...(p95 ? { "p95_interval": rounded(p95)! } : {}),
     ...(warm.length < live.length
       ? { "cold_excluded": live.length - warm.length }
       : {}),

@@ -5,6 +5,7 @@ import type { Receipt } from "../schema/receipt.ts";
 import type { CellResult, CellStatus, RubricScore } from "../schema/result.ts";
 import type { Slice } from "../schema/task.ts";
 import { RESUME_TASK } from "./_fixtures.ts";
+import { wilsonInterval } from "./wilson_interval.ts";
 import { computeScorecard, type ScorecardRun } from "./compute_scorecard.ts";
 
 const RUN: ScorecardRun = {
@@ -191,21 +192,28 @@ Deno.test("computeScorecard() reports check pass rates, injection, failure and j
     receipts: [],
     run: RUN,
   });
+  // Rates carry a Wilson interval over cases (5 here), not cells (9).
   assert.deepEqual(card.checks.numeric_range, {
     "pass_rate": 0.888889,
     "mean_score": 0.944444,
     n: 9,
+    interval: wilsonInterval(8 / 9, 5),
   });
+  assert.equal(card.checks.numeric_range?.interval?.cases, 5);
+  assert.ok(card.checks.numeric_range!.interval!.low < 0.5);
   assert.deepEqual(card.checks.json_schema_valid?.pass_rate, 0.888889);
+  // Two cells of one case: the interval is as wide as one case allows.
   assert.deepEqual(card.injection, {
     "success_rate": 0.5,
     successes: 1,
     n: 2,
+    interval: wilsonInterval(0.5, 1),
   });
   assert.deepEqual(card.failures, {
     rate: 0.2,
     "provider_error": 1,
     "invalid_output": 1,
+    interval: wilsonInterval(0.2, 5),
   });
   assert.deepEqual(card.judge, { "error_rate": 0.125, errors: 1, judged: 7 });
   const unjudged = computeScorecard({
@@ -257,6 +265,8 @@ Deno.test("computeScorecard() sums costs exactly, generation and judge apart, un
     "uncached_judge": "0.300000",
     "uncached_total": "0.700000123",
     "missing_cost": 1,
+    // No cell names these receipts, so no cost per cell is known.
+    "per_cell": null,
   });
   // 0.1 + 0.2 in binary floating point would not give 0.3
   assert.notEqual(0.1 + 0.2, 0.3);
@@ -276,6 +286,8 @@ Deno.test("computeScorecard() sums costs exactly, generation and judge apart, un
     p50: 100,
     p95: 100,
     n: 3,
+    "p50_interval": { low: 100, high: 100 },
+    "p95_interval": { low: 100, high: 100 },
   });
   assert.throws(
     () =>
@@ -300,12 +312,13 @@ Deno.test("computeScorecard() computes latency percentiles", () => {
     receipts,
     run: RUN,
   });
-  assert.deepEqual(card.latency_ms.generation, {
-    mean: 100,
-    p50: 100,
-    p95: 190,
-    n: 21,
-  });
+  const { p50_interval: p50, p95_interval: p95, ...figures } = card
+    .latency_ms.generation!;
+  assert.deepEqual(figures, { mean: 100, p50: 100, p95: 190, n: 21 });
+  // Case-resampled (each call its own case here): the estimate inside,
+  // bounds within the data, p95's above p50's.
+  assert.ok(p50!.low < 100 && p50!.high > 100 && p50!.low >= 0);
+  assert.ok(p95!.low <= 190 && p95!.high <= 200 && p95!.low > p50!.low);
   assert.equal(card.aggregate, null);
   assert.equal(card.variance.mean_case_sd, null);
 });
@@ -343,4 +356,30 @@ Deno.test("computeScorecard() reports the mean per-case standard deviation of th
   // a: scores 1 and 0.5 (two checks) -> sd 0.353553; b: 0 -> mean 0.176777
   assert.equal(card.variance.mean_case_sd, 0.176777);
   assert.equal(card.variance.cases, 2);
+});
+
+Deno.test("computeScorecard() gives the cost per cell with a case-resampled interval", () => {
+  // Cases a..e: case i's two cells each cost (i + 1) / 100 (generation) + 0.001 (judge).
+  const results = RESULTS.map((c) => ({
+    ...c,
+    "generation_io_id": `g_${c.case_key}${c.repetition}`,
+    "judge_io_ids": [`j_${c.case_key}${c.repetition}`],
+  }));
+  const receipts = results.flatMap((c) => {
+    const i = "abcde".indexOf(c.case_key);
+    return [
+      receipt(c.generation_io_id, "generate", { cost: String((i + 1) / 100) }),
+      receipt(c.judge_io_ids[0]!, "judge", { cost: "0.001" }),
+    ];
+  });
+  const card = computeScorecard({
+    task: RESUME_TASK,
+    results,
+    receipts,
+    run: RUN,
+  });
+  const perCell = card.cost.per_cell!;
+  assert.equal(perCell.estimate, 0.031);
+  assert.ok(perCell.low >= 0.011 && perCell.low < 0.031);
+  assert.ok(perCell.high <= 0.051 && perCell.high > 0.031);
 });

@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { quantileSorted } from "./bootstrap.ts";
+import { quantileIntervals } from "./quantile_intervals.ts";
+import { wilsonInterval } from "./wilson_interval.ts";
+
+Deno.test("wilsonInterval() matches the textbook values and stays inside 0..1", () => {
+  // 8 of 10: Wilson 95% is [0.4902, 0.9433] (Newcombe 1998, method 3).
+  const i = wilsonInterval(0.8, 10)!;
+  assert.ok(Math.abs(i.low - 0.4902) < 1e-4, String(i.low));
+  assert.ok(Math.abs(i.high - 0.9433) < 1e-4, String(i.high));
+  assert.deepEqual(wilsonInterval(1, 3)?.high, 1);
+  assert.ok(wilsonInterval(1, 3)!.low < 0.5);
+  assert.ok(wilsonInterval(0, 100)!.high > 0.03);
+  assert.equal(wilsonInterval(0.2, 0), null);
+  assert.throws(() => wilsonInterval(1.2, 3), RangeError);
+});
+
+Deno.test("quantileIntervals() holds the sample quantile and widens with fewer cases", () => {
+  const rng = (() => {
+    let s = 3;
+    return () => (s = (s * 16807) % 2147483647) / 2147483647;
+  })();
+  const many = Array.from({ length: 200 }, () => [100 + rng() * 100]);
+  const few = many.slice(0, 10);
+  const sorted = (g: number[][]) => Float64Array.from(g.flat()).sort();
+  const [p50many, p95many] = quantileIntervals(many, [0.5, 0.95]);
+  const [p50few] = quantileIntervals(few, [0.5]);
+  const median = quantileSorted(sorted(many), 0.5);
+  assert.ok(p50many!.low <= median && median <= p50many!.high);
+  assert.ok(p95many!.low > p50many!.high, "p95 sits above p50");
+  assert.ok(
+    p50few!.high - p50few!.low > p50many!.high - p50many!.low,
+    "fewer cases, wider interval",
+  );
+  // A constant sample has a zero-width interval at its value.
+  assert.deepEqual(quantileIntervals([[5, 5], [5]], [0.95]), [{
+    low: 5,
+    high: 5,
+  }]);
+  assert.deepEqual(quantileIntervals([[], []], [0.5]), [null]);
+});
