@@ -155,6 +155,7 @@ export {
   type StepGateStatus,
 } from "./lib/trace/step_gate.ts";
 export { SecretScrubber } from "./lib/trace/secrets.ts";
+export { listTraceEvents } from "./lib/store/trace.ts";
 export {
   type ChainProblem,
   GENESIS_HASH,
@@ -313,6 +314,11 @@ export {
   type ExperimentOptions,
   type RunnerOptions,
 } from "./lib/experiment/options.ts";
+export {
+  type PipelineRun,
+  runPipeline,
+  type RunPipelineOptions,
+} from "./lib/experiment/run_pipeline.ts";
 export type {
   Pipeline,
   PipelineCallRequest,

@@ -108,7 +108,6 @@ Deno.test("a pipeline experiment of two versions runs every cell, with receipts 
     "cost per cell",
     "cost per cell, step classify",
     "cost per cell, step draft",
-    "cost per cell, step send",
   ]);
   const total = costs.find((c) => c.name === "cost per cell")!;
   const classifyCost = costs.find((c) =>
