@@ -557,6 +557,7 @@ export {
   type ViewComparisonOptions,
 } from "./lib/report/view_comparison.ts";
 export { viewGate, type ViewGateOptions } from "./lib/report/view_gate.ts";
+export { viewStepGate } from "./lib/report/view_step_gate.ts";
 export { viewLeaderboard } from "./lib/report/view_leaderboard.ts";
 export {
   viewBundle,
