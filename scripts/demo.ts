@@ -403,9 +403,18 @@ const pipelineBundle = await bundle(store, {
   sign: keys.privateJwk,
   to: pipelineBundlePath,
 });
-const pipelineVerified = await verifyBundle(
-  await Deno.readFile(pipelineBundlePath),
-  { pubkey: keys.publicJwk, expect: pipelineBundle.sha256 },
+const pipelineBytes = await Deno.readFile(pipelineBundlePath);
+const pipelineVerified = await verifyBundle(pipelineBytes, {
+  pubkey: keys.publicJwk,
+  expect: pipelineBundle.sha256,
+});
+const pipelineReportPath = join(outDir, "pipeline-report.html");
+await Deno.writeTextFile(
+  pipelineReportPath,
+  (await renderReport(pipelineBytes, {
+    file: pipelineBundlePath,
+    expect: pipelineBundle.sha256,
+  })).html,
 );
 console.log(
   `  ${
@@ -421,6 +430,7 @@ console.log(`  bundle            ${show(bundlePath)}`);
 console.log(`  public key        ${show(publicKeyPath)}`);
 console.log(`  report            ${show(reportPath)}`);
 console.log(`  pipeline bundle   ${show(pipelineBundlePath)}`);
+console.log(`  pipeline report   ${show(pipelineReportPath)}`);
 console.log(
   `  rejected verdicts ${show(join(outDir, "rejected-verdicts.md"))}`,
 );
