@@ -161,6 +161,7 @@ export {
   type StepGateStatus,
 } from "./lib/trace/step_gate.ts";
 export { SecretScrubber } from "./lib/trace/secrets.ts";
+export { listTraceEvents } from "./lib/store/trace.ts";
 export {
   type ChainProblem,
   GENESIS_HASH,
@@ -325,6 +326,11 @@ export {
   type ExperimentOptions,
   type RunnerOptions,
 } from "./lib/experiment/options.ts";
+export {
+  type PipelineRun,
+  runPipeline,
+  type RunPipelineOptions,
+} from "./lib/experiment/run_pipeline.ts";
 export type {
   Pipeline,
   PipelineCallRequest,
@@ -645,6 +651,7 @@ export {
   type ViewComparisonOptions,
 } from "./lib/report/view_comparison.ts";
 export { viewGate, type ViewGateOptions } from "./lib/report/view_gate.ts";
+export { viewStepGate } from "./lib/report/view_step_gate.ts";
 export { viewLeaderboard } from "./lib/report/view_leaderboard.ts";
 export {
   viewBundle,

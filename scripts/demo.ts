@@ -22,18 +22,25 @@ import {
   type Comparison,
   comparisonMarkdown,
   decideGate,
+  decideStepGate,
   experiment,
+  GateHaltError,
   generateKeyPair,
   leaderboard,
   type LeaderboardEntry,
+  listStepGates,
+  listTraceEvents,
   loadCatalog,
   open,
   promote,
   renderReport,
   requestGate,
   resolve,
+  runPipeline,
+  scoreRun,
   verifyBundle,
 } from "../mod.ts";
+import { supportPipelineV1, supportPipelineV2 } from "./demo_pipeline.ts";
 
 const TASKS = ["resume_matching", "support_triage"] as const;
 const VERSIONS = ["v1", "v2", "v3", "v4", "v5"];
@@ -284,11 +291,146 @@ const report = await renderReport(bytes, {
 const reportPath = join(outDir, "report.html");
 await Deno.writeTextFile(reportPath, report.html);
 
+heading(
+  "7. A pipeline: classify, then draft; a gate holds replies that mention a refund",
+);
+const pipelines = [supportPipelineV1, supportPipelineV2];
+const piped = await experiment(store, {
+  task: "support_triage",
+  pipeline: pipelines,
+  judge: JUDGE,
+});
+for (const run of piped.runs) {
+  const { scorecard } = await scoreRun(store, run.run_id);
+  console.log(
+    `  ${run.run_id}  ${run.prompt_version_id}: ${run.cells} cells, ${run.failures} failures, score ${
+      scorecard.aggregate?.estimate.toFixed(3) ?? "n/a"
+    }, cost ${run.cost} USD (cache hits cost nothing)`,
+  );
+  console.log(
+    "    step      cells  calls  failed  owns failing cells  uncached USD  p95 ms  gate (approved/held/rejected)",
+  );
+  for (const [step, f] of Object.entries(scorecard.steps ?? {})) {
+    console.log(
+      `    ${step.padEnd(8)}  ${String(f.cells).padStart(5)}  ${
+        String(f.calls).padStart(5)
+      }  ${String(f.failures).padStart(6)}  ${String(f.owned).padStart(18)}  ${
+        f.uncached_cost.padEnd(11)
+      }  ${String(Math.round(f.latency_ms?.p95 ?? 0)).padStart(6)}  ${
+        f.gate ? `${f.gate.approved}/${f.gate.pending}/${f.gate.rejected}` : ""
+      }`,
+    );
+  }
+}
+const pipelineVerdict = await compare(store, {
+  baseline: piped.runs[0]!.run_id,
+  candidate: piped.runs[1]!.run_id,
+  settle: { runner: { pipeline: pipelines } },
+});
+printVerdict(
+  "support pipeline v2 (few-shot classifier) against v1",
+  pipelineVerdict,
+);
+for (const check of pipelineVerdict.checks) {
+  if (check.kind === "cost") console.log(`    ${check.text}`);
+}
+// Live: two tickets through version 2, each reply held at the review gate
+// until the demo's reviewer decides (from here; `wb gate approve` works
+// from any process), then the halted pipelines resume.
+const cases = new Map(
+  (await Deno.readTextFile("datasets/support_triage.jsonl")).trim().split(
+    "\n",
+  ).map((line) => JSON.parse(line)).map((c) => [c.id as string, c]),
+);
+const traces: string[] = [];
+for (
+  const [caseId, decision] of [["st-028", "reject"], [
+    "st-005",
+    "approve",
+  ]] as const
+) {
+  const ticket = cases.get(caseId)!;
+  const live = {
+    task: "support_triage",
+    inputId: caseId,
+    expected: ticket.expected,
+    waitMs: 0,
+  };
+  let traceId: string;
+  try {
+    traceId = (await runPipeline(store, supportPipelineV2, ticket.input, live))
+      .trace_id;
+    console.log(`  ${caseId}: no refund mentioned, sent without a person`);
+  } catch (error) {
+    if (!(error instanceof GateHaltError)) throw error;
+    const [held] = (await listStepGates(store, { status: "pending" }))
+      .filter((g) => g.gate_id === error.gateId);
+    traceId = held!.trace_id;
+    console.log(
+      `  ${caseId}: halted at gate step '${held!.step}' (${held!.gate_id}): ${
+        held!.reasons.join("; ")
+      }`,
+    );
+    await decideStepGate(store, held!.gate_id, {
+      actor: REVIEWER,
+      decision,
+      reason: decision === "reject"
+        ? "Demo decision: the reply promises a refund the agent cannot authorise."
+        : "Demo decision: the reply routes the refund to billing; fine to send.",
+    });
+    await runPipeline(store, supportPipelineV2, ticket.input, {
+      ...live,
+      traceId,
+    });
+    const events = await listTraceEvents(store, traceId);
+    const calls = events.filter((e) => e.type === "model_call").length;
+    const sent = events.some((e) =>
+      e.step === "send" && e.type === "step_finished"
+    );
+    console.log(
+      `  ${caseId}: ${REVIEWER} ${
+        decision === "approve" ? "approved" : "rejected"
+      } it; the pipeline resumed with ${calls} model calls on its trace (classify, draft: none repeated); ${
+        sent ? "sent" : "not sent"
+      }`,
+    );
+  }
+  traces.push(traceId);
+}
+const pipelineBundlePath = join(outDir, "pipeline-bundle.json");
+const pipelineBundle = await bundle(store, {
+  trace: traces[0]!,
+  sign: keys.privateJwk,
+  to: pipelineBundlePath,
+});
+const pipelineBytes = await Deno.readFile(pipelineBundlePath);
+const pipelineVerified = await verifyBundle(pipelineBytes, {
+  pubkey: keys.publicJwk,
+  expect: pipelineBundle.sha256,
+});
+const pipelineReportPath = join(outDir, "pipeline-report.html");
+await Deno.writeTextFile(
+  pipelineReportPath,
+  (await renderReport(pipelineBytes, {
+    file: pipelineBundlePath,
+    expect: pipelineBundle.sha256,
+  })).html,
+);
+console.log(
+  `  ${
+    show(pipelineBundlePath)
+  }: the held ticket's trace, gate request and decision on step 'review'; verify: ${
+    pipelineVerified.ok ? "intact" : "FAILED"
+  }`,
+);
+
 heading("Where everything is");
 console.log(`  database          ${show(dbPath)}`);
 console.log(`  bundle            ${show(bundlePath)}`);
 console.log(`  public key        ${show(publicKeyPath)}`);
 console.log(`  report            ${show(reportPath)}`);
+console.log(`  pipeline bundle   ${show(pipelineBundlePath)}`);
+console.log(`  pipeline report   ${show(pipelineReportPath)}`);
 console.log(
   `  rejected verdicts ${show(join(outDir, "rejected-verdicts.md"))}`,
 );

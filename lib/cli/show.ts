@@ -5,7 +5,8 @@ import { SLICES } from "../schema/task.ts";
 import { cellScore } from "../scoring/cell_score.ts";
 import { WEAK_RHO } from "../scoring/judge_calibration.ts";
 import { describeAttempts } from "../scoring/attempt_summary.ts";
-import { scoreRun } from "../scoring/score_run.ts";
+import { pipelineStepEvents, scoreRun } from "../scoring/score_run.ts";
+import type { TraceEvent } from "../trace/event.ts";
 import { getRun } from "../store/runs.ts";
 import { listCorrections } from "../trace/list_corrections.ts";
 import { listResults } from "../store/scores.ts";
@@ -71,6 +72,8 @@ export const showCommand: Command = {
         );
       }
     }
+    const events = await pipelineStepEvents(store, run);
+    if (events) printOwners(events, io);
     if (samples > 0) {
       printSamples(await listResults(store, scorecard.run.id), samples, io);
     }
@@ -243,6 +246,7 @@ function printScorecard(card: Scorecard, sha256: string, io: Io): void {
   }
   const c = card.cost;
   const unit = c.currency ?? "";
+  if (card.steps) printSteps(card.steps, unit, io);
   io.out(
     `cost              generation ${c.generation}, judge ${c.judge}, total ${c.total} ${unit}`,
   );
@@ -268,6 +272,67 @@ function msCi(interval: { low: number; high: number } | undefined): string {
   return interval
     ? `[${interval.low.toFixed(0)}, ${interval.high.toFixed(0)}]`
     : "";
+}
+
+/** A pipeline's steps: what each did over the run's cells. */
+function printSteps(
+  steps: NonNullable<Scorecard["steps"]>,
+  unit: string,
+  io: Io,
+): void {
+  io.out("");
+  io.out(
+    `steps (a pipeline)  cells  failed  refused  owns failing  calls  cost ${unit} (uncached)  p95 ms  gate approved/held/rejected`,
+  );
+  for (const [step, f] of Object.entries(steps)) {
+    io.out(
+      `  ${step.padEnd(17)} ${String(f.cells).padStart(5)}  ${
+        String(f.failures).padStart(6)
+      }  ${String(f.refused).padStart(7)}  ${String(f.owned).padStart(12)}  ${
+        String(f.calls).padStart(5)
+      }  ${`${f.cost} (${f.uncached_cost})`.padEnd(24)}  ${
+        f.latency_ms ? f.latency_ms.p95.toFixed(0).padStart(6) : "     -"
+      }  ${
+        f.gate ? `${f.gate.approved}/${f.gate.pending}/${f.gate.rejected}` : ""
+      }`,
+    );
+  }
+}
+
+/** Failing cells of a pipeline's run, each with the first step that went wrong. */
+function printOwners(events: readonly TraceEvent[], io: Io, max = 10): void {
+  const why = new Map<string, string>();
+  for (const e of events) {
+    if (e.step === null) continue;
+    const key = `${e.data.case}#${e.data.repetition}#${e.step}`;
+    if (e.type === "step_failed") {
+      why.set(key, `failed: ${inert(String(e.data.error ?? ""), 160)}`);
+    } else if (e.type === "step_finished" && e.data.check === false) {
+      why.set(key, "its output failed the step's check");
+    }
+  }
+  const owned = events.filter((e) =>
+    e.step === "score" && e.type === "step_finished" &&
+    typeof e.data.owner_step === "string"
+  );
+  if (owned.length === 0) return;
+  io.out("");
+  io.out(
+    `failing cells, by the first step that went wrong (${owned.length}; ${
+      Math.min(max, owned.length)
+    } shown)`,
+  );
+  for (const e of owned.slice(0, max)) {
+    const step = String(e.data.owner_step);
+    io.out(
+      `  ${e.data.case} #${e.data.repetition}  ${
+        String(e.data.status).padEnd(14)
+      } ${step}: ${
+        why.get(`${e.data.case}#${e.data.repetition}#${step}`) ??
+          "the final step: the cell's output failed a check"
+      }`,
+    );
+  }
 }
 
 function fixed(x: number | null, digits = 2): string {

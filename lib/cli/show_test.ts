@@ -3,6 +3,10 @@ import { open } from "../store/open.ts";
 import { GOOD_MODEL, storeRun, WEAK_MODEL } from "../scoring/test_fixtures.ts";
 import { main } from "./main.ts";
 import { capture } from "./_test_io.ts";
+import { loadCatalog } from "../catalog/load_catalog.ts";
+import { experiment } from "../experiment/experiment.ts";
+import { supportV1 } from "../experiment/testdata/two_step_pipeline.ts";
+import { showCommand } from "./show.ts";
 
 async function withRuns(fn: (db: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
@@ -178,4 +182,49 @@ Deno.test("wb rescore re-checks a run without model calls and reports the scorec
     );
     assert.match(again.out[1]!, /\(unchanged\)$/);
   });
+});
+
+Deno.test("wb show prints a pipeline run's steps and each failing cell's first step that went wrong", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const db = `file:${dir}/wb.db`;
+    let runId: string;
+    {
+      await using store = await open(db);
+      await loadCatalog(store, {
+        root: new URL("../../", import.meta.url).pathname,
+      });
+      const { runs } = await experiment(store, {
+        task: "support_triage",
+        pipeline: supportV1,
+        cases: [
+          "st-001",
+          "st-002",
+          "st-003",
+          "st-004",
+          "st-005",
+          "st-006",
+          "st-025",
+          "st-026",
+        ],
+      });
+      runId = runs[0]!.run_id;
+    }
+    const c = capture();
+    assert.equal(
+      await main(["show", runId, "--db", db], c.io, [showCommand]),
+      0,
+    );
+    const text = c.out.join("\n");
+    assert.match(text, /steps \(a pipeline\)/);
+    assert.match(text, /\n {2}classify +24 /);
+    assert.match(text, /\n {2}review .* \d+\/\d+\/0/);
+    const failing = /failing cells, by the first step that went wrong \((\d+);/
+      .exec(text);
+    assert.ok(failing, text);
+    assert.ok(Number(failing[1]) > 0);
+    assert.match(text, /\n {2}st-0\d\d #\d {2}\S+ +(classify|draft): /);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

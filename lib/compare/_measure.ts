@@ -525,10 +525,15 @@ export function measureDeltas(
   // A pipeline's steps: each step's cost per cell against the same limit,
   // so the step a cost growth came from is named (a step a cell did not
   // reach costs nothing in it).
+  // Steps that cost nothing in both runs (no model call) are left out.
   const stepNames = [
     ...new Set(
       pairs.flatMap((p) =>
-        [...p.base, ...p.cand].flatMap((c) => Object.keys(c.step_costs ?? {}))
+        [...p.base, ...p.cand].flatMap((c) =>
+          Object.entries(c.step_costs ?? {}).filter(([, cost]) =>
+            cost === null || !new Decimal(cost).isZero()
+          ).map(([step]) => step)
+        )
       ),
     ),
   ];

@@ -25,7 +25,7 @@ import { type Caller, promptBytes } from "./_caller.ts";
 import type { OutputJudge } from "./_cell.ts";
 import type { CellRecord } from "./_cell_record.ts";
 import type { PipelinePlan } from "./_pipeline_plan.ts";
-import type { Cell } from "./_plan.ts";
+import type { Cell, VersionedConfig } from "./_plan.ts";
 import type { Call } from "./_request_identity.ts";
 import type {
   PipelineCallRequest,
@@ -295,49 +295,13 @@ export class PipelineCellRunner {
     calls: Call[],
     sent: () => void,
   ): Promise<string> {
-    const { pipeline, models, prompts, task } = this.#plan;
-    const config = models.get(request.model);
-    if (!config) {
-      throw new RangeError(
-        `step '${step}' calls model '${request.model}', which pipeline '${pipeline.name}' does not list in its models (${
-          [...models.keys()].join(", ")
-        })`,
-      );
-    }
-    let system: string | undefined = request.system;
-    let messages: ModelRequest["messages"] | undefined = request.messages;
-    let params = { ...config.params, ...request.params };
-    if (request.prompt !== undefined) {
-      const version = prompts.get(request.prompt);
-      if (!version) {
-        throw new RangeError(
-          `step '${step}' uses prompt '${request.prompt}', which pipeline '${pipeline.name}' does not list in its prompts`,
-        );
-      }
-      const rendered = renderPrompt(version, request.input ?? testCase.input);
-      system = rendered.system;
-      messages = rendered.messages;
-      params = { ...config.params, ...version.params, ...request.params };
-    }
-    if (!messages?.length) {
-      throw new RangeError(
-        `step '${step}' calls '${request.model}' with neither a prompt nor messages`,
-      );
-    }
-    const built: ModelRequest = {
-      ...(system === undefined ? {} : { system }),
-      messages,
-      params,
-      repetition,
-      hints: {
-        task: task.name,
-        case_id: testCase.id,
-        slice: testCase.slice,
-        input: testCase.input,
-        expected: testCase.expected,
-      },
-      ...(this.#signal ? { signal: this.#signal } : {}),
-    };
+    const { config, request: built } = pipelineRequest(
+      this.#plan,
+      step,
+      request,
+      { ...testCase, repetition },
+      this.#signal,
+    );
     const prepared = this.#judge.prepare(config, built);
     const bytes = promptBytes(built);
     const call = bytes > this.#promptLimit
@@ -368,15 +332,17 @@ export class PipelineCellRunner {
 
 /**
  * The step that owns a failing cell: the first that failed or whose own
- * check failed, in the order the steps ran; else the last step that ran
- * (the final step's output went wrong).
+ * check failed, in the order the steps ran; else the final step, taken as
+ * the last step that called a model (a step that only passes the output on,
+ * such as sending it, does not write it), or the last step that ran.
  */
 export function ownerOf(steps: readonly StepRecord[]): string | null {
   for (const s of steps) {
     if (s.status === "failed" || s.check === false) return s.step;
   }
-  return steps.filter((s) => s.status === "ok").at(-1)?.step ??
-    steps.at(-1)?.step ?? null;
+  const ran = steps.filter((s) => s.status === "ok");
+  return ran.filter((s) => s.calls.length > 0).at(-1)?.step ??
+    ran.at(-1)?.step ?? steps.at(-1)?.step ?? null;
 }
 
 /** The result row and trace events of a pipeline cell of run `runId`. */
@@ -511,4 +477,73 @@ function gateEvents(
     }));
   }
   return events;
+}
+
+/**
+ * The model request a pipeline step's call makes: the named prompt version
+ * rendered with the input (or the messages given), the params layered model
+ * config < prompt version < call, and the case as hints for the fake
+ * provider (real adapters never send them).
+ */
+export function pipelineRequest(
+  plan: Pick<PipelinePlan, "pipeline" | "models" | "prompts"> & {
+    task: { name: string };
+  },
+  step: string,
+  request: PipelineCallRequest,
+  at: {
+    id: string;
+    slice: string;
+    input: Readonly<Record<string, unknown>>;
+    expected?: Readonly<Record<string, unknown>> | undefined;
+    repetition: number;
+  },
+  signal: AbortSignal | undefined,
+): { config: VersionedConfig; request: ModelRequest } {
+  const { pipeline, models, prompts, task } = plan;
+  const config = models.get(request.model);
+  if (!config) {
+    throw new RangeError(
+      `step '${step}' calls model '${request.model}', which pipeline '${pipeline.name}' does not list in its models (${
+        [...models.keys()].join(", ")
+      })`,
+    );
+  }
+  let system: string | undefined = request.system;
+  let messages: ModelRequest["messages"] | undefined = request.messages;
+  let params = { ...config.params, ...request.params };
+  if (request.prompt !== undefined) {
+    const version = prompts.get(request.prompt);
+    if (!version) {
+      throw new RangeError(
+        `step '${step}' uses prompt '${request.prompt}', which pipeline '${pipeline.name}' does not list in its prompts`,
+      );
+    }
+    const rendered = renderPrompt(version, request.input ?? at.input);
+    system = rendered.system;
+    messages = rendered.messages;
+    params = { ...config.params, ...version.params, ...request.params };
+  }
+  if (!messages?.length) {
+    throw new RangeError(
+      `step '${step}' calls '${request.model}' with neither a prompt nor messages`,
+    );
+  }
+  return {
+    config,
+    request: {
+      ...(system === undefined ? {} : { system }),
+      messages,
+      params,
+      repetition: at.repetition,
+      hints: {
+        task: task.name,
+        case_id: at.id,
+        slice: at.slice,
+        input: at.input,
+        ...(at.expected === undefined ? {} : { expected: at.expected }),
+      },
+      ...(signal ? { signal } : {}),
+    },
+  };
 }

@@ -195,7 +195,8 @@ export function pipelineRunLabel(pipeline: Pipeline): string {
   return `pipeline:${pipeline.name}@${pipeline.version}`;
 }
 
-async function pins(
+/** The model configs and prompt versions a pipeline names, at their current (or pinned) versions. */
+export async function pipelinePins(
   store: Store,
   task: Task,
   pipeline: Pipeline,
@@ -251,7 +252,7 @@ export async function planPipeline(
   const judgeConfig = options.judge && !jury
     ? await getModelConfig(store, options.judge)
     : undefined;
-  const { models, prompts } = await pins(store, task, pipeline);
+  const { models, prompts } = await pipelinePins(store, task, pipeline);
   const workflow = pipelineWorkflow(pipeline, sourceSha256, {
     task,
     dataset: dataset.id,
@@ -343,7 +344,7 @@ export async function planStoredPipelineRun(
     dataset,
     subset ? subset.slice(6).split(",") : undefined,
   );
-  const { models, prompts } = await pins(store, task, checked, {
+  const { models, prompts } = await pipelinePins(store, task, checked, {
     models: (meta.models ?? {}) as Record<string, string>,
   });
   const { judgeConfig, jury } = await storedJudges(store, run);

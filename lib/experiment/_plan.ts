@@ -119,6 +119,13 @@ export async function planNew(
   experimentId: string,
   settings: RunSettings,
 ): Promise<Plan[]> {
+  if (options.pipeline !== undefined) {
+    throw new ValidationError([{
+      field: "pipeline",
+      message:
+        "a pipeline's runs are planned and run by experiment() in the process that has its module; workers run prompt runs only",
+    }]);
+  }
   const taskName = options.task;
   if (!taskName) {
     throw new ValidationError([{

@@ -40,6 +40,12 @@ import type { ExperimentResult, RunSummary } from "./run_summary.ts";
  * its trace events in one transaction, so nothing committed is lost and no
  * committed call is repeated. Identical calls are served from the cache.
  *
+ * With `pipeline` instead of `prompts` and `models`, each pipeline given
+ * (docs/pipelines.md) is one run: its function runs over the cases x
+ * repetitions through the same runner, every call a receipt bound to its
+ * cell and step, its final output checked and judged; the scorecard adds
+ * per-step figures.
+ *
  * @param store The database (load the catalog into it first).
  * @param options What to run and how.
  * @returns One summary per run started (all of them unless cancelled).

@@ -19,6 +19,9 @@ import type { ModelConfig } from "../schema/model.ts";
 import type { Store } from "../store/open.ts";
 import { eachStore } from "../store/test_stores.ts";
 import { experiment, resumeExperiment } from "./experiment.ts";
+import { planRuns } from "./plan_runs.ts";
+import { runWorker } from "./run_worker.ts";
+import { ConflictError } from "../errors.ts";
 import { supportV1, supportV2 } from "./testdata/two_step_pipeline.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -108,7 +111,6 @@ Deno.test("a pipeline experiment of two versions runs every cell, with receipts 
     "cost per cell",
     "cost per cell, step classify",
     "cost per cell, step draft",
-    "cost per cell, step send",
   ]);
   const total = costs.find((c) => c.name === "cost per cell")!;
   const classifyCost = costs.find((c) =>
@@ -233,4 +235,36 @@ eachStore.test("a pipeline experiment killed mid-run resumes with no committed c
     e.step === "classify" && e.type !== "step_refused"
   ).map((e) => `${e.data.case}#${e.data.repetition}`);
   assert.equal(new Set(classified).size, 90);
+});
+
+Deno.test("a pipeline's run is planned and run in-process: workers and planRuns refuse it; a cancelled one resumes", async () => {
+  await using store = await open(":memory:");
+  await loadCatalog(store, { root: ROOT });
+  await assert.rejects(
+    planRuns(store, { task: "support_triage", pipeline: supportV1 }),
+    /workers run prompt runs only/,
+  );
+  const stop = new AbortController();
+  stop.abort();
+  const first = await experiment(store, {
+    task: "support_triage",
+    pipeline: supportV1,
+    cases: ["st-001"],
+    signal: stop.signal,
+  });
+  assert.equal(first.runs.length, 0);
+  const run = await store.db.selectFrom("runs").select("id")
+    .executeTakeFirstOrThrow();
+  await assert.rejects(
+    runWorker(store, run.id),
+    (e) =>
+      e instanceof ConflictError && /--pipeline FILE.ts#name/.test(e.message),
+  );
+  const resumed = await resumeExperiment(store, first.experiment_id, {
+    pipeline: supportV1,
+  });
+  assert.deepEqual(
+    resumed.runs.map((r) => [r.status, r.committed]),
+    [["completed", 3]],
+  );
 });

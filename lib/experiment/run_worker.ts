@@ -1,4 +1,5 @@
 import { newId, nowIso } from "../content/ids.ts";
+import { ConflictError } from "../errors.ts";
 import { contentHash } from "../content/sha256.ts";
 import { openSendJournal } from "../store/send_journal.ts";
 import { WorkflowSchema } from "../trace/workflow.ts";
@@ -23,6 +24,7 @@ import { committedCells, getRun } from "../store/runs.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { rechain } from "./_chain.ts";
 import { CellPipeline } from "./_execute_run.ts";
+import { isPipelineRun } from "./_pipeline_plan.ts";
 import { type Cell, pendingCells, type Plan, planStoredRun } from "./_plan.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
 import { loadResources, type RunResources } from "./_resources.ts";
@@ -160,6 +162,11 @@ export async function runWorker(
     ...fields,
   });
   if (run.status === "completed") return summary("completed");
+  if (isPipelineRun(run)) {
+    throw new ConflictError(
+      `Cannot work on run '${run.id}': it runs pipeline ${run.prompt_version_id}, which only the process that has its module can run; resume it with \`wb experiment --resume ${run.id} --pipeline FILE.ts#name\``,
+    );
+  }
 
   const plan = await planStoredRun(store, run);
   const loaded = await loadResources(store, [plan], settings, options);

@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { decideStepGate } from "../gate/step_gates.ts";
+import { Tracer } from "../trace/tracer.ts";
+import { open } from "../store/open.ts";
+import { viewStepGate } from "./view_step_gate.ts";
 import type { GateEvaluation } from "../gate/gate.ts";
 import { DEFAULT_GATE_POLICY } from "../gate/policy.ts";
 import type { Workflow } from "../trace/workflow.ts";
@@ -142,4 +146,32 @@ Deno.test("holdsRawPayload() notices live payloads", () => {
     assert.equal(holdsRawPayload(payload), true);
   }
   assert.equal(holdsRawPayload(`<a href="javascript:alert(1)">x</a>`), true);
+});
+
+Deno.test("viewStepGate() shows a decided gate's decision beside its step, with model output inert", async () => {
+  await using store = await open(":memory:");
+  const tracer = await Tracer.start(store, {
+    schema_version: 1,
+    name: "support",
+    steps: [
+      { id: "draft" },
+      { id: "review", after: ["draft"], gate: { subject: "draft" } },
+    ],
+  });
+  const held = await tracer.gate(
+    "review",
+    { reply: "<script>alert(1)</script> refund" },
+    { waitMs: 0 },
+  ).catch((e) => e);
+  const decided = await decideStepGate(store, held.gateId, {
+    actor: "Dana <i>",
+    decision: "reject",
+    reason: "promises a refund",
+  });
+  const view = viewStepGate(decided);
+  assert.match(view.text, /review: rejected/);
+  assert.doesNotMatch(view.html, /<script>|<i>/);
+  assert.match(view.html, /&lt;script&gt;/);
+  assert.match(view.html, /Dana &lt;i&gt;<\/strong> \(human\) reject/);
+  assert.doesNotMatch(view.html, /Decide it/);
 });

@@ -354,8 +354,10 @@ export interface StepSummary {
   readonly calls: number;
   /** Of those, calls that failed. */
   readonly "failed_calls": number;
-  /** Exact decimal sum of its receipts' costs. */
+  /** Exact decimal sum of its receipts' costs (what was charged: a cache hit costs 0). */
   readonly cost: string;
+  /** What its calls would have cost without the cache (exact decimal). */
+  readonly "uncached_cost": string;
   /** Successful calls without a known cost (left out of the sum). */
   readonly "missing_cost": number;
   /** The step's wall time per cell, calls included; `null` when it never ran. */
@@ -536,6 +538,7 @@ export const ScorecardSchema: z.ZodType<Scorecard> = z.strictObject({
       calls: count,
       "failed_calls": count,
       cost: MoneySchema,
+      "uncached_cost": MoneySchema,
       "missing_cost": count,
       "latency_ms": DistributionSchema.nullable(),
       gate: z.strictObject({

@@ -96,6 +96,7 @@ export function stepFigures(
   const out: Record<string, StepSummary> = {};
   for (const [step, t] of tallies) {
     let cost = new Decimal(0);
+    let uncached = new Decimal(0);
     let failedCalls = 0;
     let missing = 0;
     for (const id of t.receipts) {
@@ -104,7 +105,10 @@ export function stepFigures(
       if (r.status !== "ok") failedCalls++;
       if (r.cost === null) {
         if (r.status === "ok") missing++;
-      } else cost = cost.plus(r.cost);
+      } else {
+        cost = cost.plus(r.cost);
+        uncached = uncached.plus(r.uncached_cost ?? r.cost);
+      }
     }
     const sorted = Float64Array.from(t.latencies).sort();
     out[step] = {
@@ -114,7 +118,8 @@ export function stepFigures(
       owned: t.owned,
       calls: t.receipts.length,
       "failed_calls": failedCalls,
-      cost: cost.toFixed(Math.max(6, cost.decimalPlaces())),
+      cost: money(cost),
+      "uncached_cost": money(uncached),
       "missing_cost": missing,
       "latency_ms": sorted.length === 0 ? null : {
         mean: round(sorted.reduce((a, b) => a + b, 0) / sorted.length),
@@ -126,6 +131,10 @@ export function stepFigures(
     };
   }
   return out;
+}
+
+function money(value: Decimal): string {
+  return value.toFixed(Math.max(6, value.decimalPlaces()));
 }
 
 function round(x: number): number {

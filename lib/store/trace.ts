@@ -72,7 +72,26 @@ function toEvent(row: Selectable<Database["trace_events"]>): TraceEvent {
   };
 }
 
-/** Every event of a trace, in order. */
+/**
+ * Every event of a trace, in order (check them with `verifyChain`).
+ *
+ * @param store The database.
+ * @param traceId The trace.
+ * @returns The events, index 0 first.
+ *
+ * @example Reading a trace back
+ * ```ts
+ * import { listTraceEvents, open, Tracer, verifyChain } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * await using store = await open(":memory:");
+ * const tracer = await Tracer.start(store, { schema_version: 1, name: "demo", steps: [{ id: "a" }] });
+ * await tracer.step("a", () => Promise.resolve(42));
+ * const events = await listTraceEvents(store, tracer.traceId);
+ * assert.deepEqual(events.map((e) => e.type), ["workflow_started", "step_started", "step_finished"]);
+ * assert.equal(verifyChain(events), null);
+ * ```
+ */
 export async function listTraceEvents(
   store: Store,
   traceId: string,

@@ -127,8 +127,10 @@ export class Tracer {
   #enforceGates: boolean;
   /** The latest gate requested per gate step. */
   #gates = new Map<string, StepGateState>();
-  /** Outputs of steps finished in this trace (kept across a resume). */
-  #finished = new Map<string, unknown>();
+  /** Outputs of steps an earlier session finished, per step in order, to replay on resume (read at the first `step`). */
+  #replay: Map<string, unknown[]> | null = null;
+  /** The last event an earlier session wrote (-1 for a new trace). */
+  #resumedAt = -1;
 
   private constructor(
     store: Store,
@@ -242,12 +244,8 @@ export class Tracer {
       for (const gate of stepGates(events).values()) {
         tracer.#gates.set(gate.step, gate);
       }
-      for (const e of events) {
-        if (e.type === "step_finished" && e.step !== null) {
-          tracer.#finished.set(e.step, e.data.output ?? null);
-        }
-      }
     }
+    tracer.#resumedAt = last?.index ?? -1;
     return tracer;
   }
 
@@ -290,15 +288,24 @@ export class Tracer {
 
   /** Builds the next event and writes it at once. */
   async emit(type: string, input: EventInput = {}): Promise<TraceEvent> {
-    const mark = this.mark();
-    const event = this.next(type, input);
-    try {
-      await insertTraceEvents(this.#store.db, [event]);
-    } catch (error) {
-      this.reset(mark);
-      throw error;
+    for (let attempt = 0;; attempt++) {
+      const mark = this.mark();
+      const event = this.next(type, input);
+      try {
+        await insertTraceEvents(this.#store.db, [event]);
+        return event;
+      } catch (error) {
+        this.reset(mark);
+        // Another process appended to this trace (a person deciding one of
+        // its gates): the unique (trace, index) refused the write; chain
+        // after the stored end and write again.
+        const last = attempt < 3
+          ? await lastTraceEvent(this.#store, this.traceId)
+          : undefined;
+        if (!last || last.index < mark.index) throw error;
+        this.reset({ index: last.index + 1, prevHash: last.hash });
+      }
     }
-    return event;
   }
 
   /**
@@ -329,9 +336,9 @@ export class Tracer {
    * records `step_finished` with the step's output (JSON), its sha256 and its
    * latency, or `step_failed` with the error. A step declared after a gate
    * step is refused (a `GateHaltError`, nothing runs) until that gate is
-   * approved. In a resumed trace, a step that already finished is not run
-   * again: its recorded output is returned, so its model calls are not
-   * repeated.
+   * approved. In a resumed trace, a step that an earlier session finished is
+   * not run again: its recorded output is returned (in order, for a step
+   * run more than once), so its model calls are not repeated.
    *
    * @param step The step id, declared in the workflow.
    * @param fn What the step does; its result must be JSON.
@@ -339,7 +346,24 @@ export class Tracer {
    * @throws {GateHaltError} If a gate before the step is not approved.
    */
   async step<T>(step: string, fn: () => Promise<T>): Promise<T> {
-    if (this.#finished.has(step)) return this.#finished.get(step) as T;
+    if (this.#replay === null) {
+      this.#replay = new Map();
+      if (this.#resumedAt >= 0) {
+        const events = await listTraceEvents(this.#store, this.traceId);
+        for (const e of events) {
+          if (
+            e.index <= this.#resumedAt && e.type === "step_finished" &&
+            e.step !== null
+          ) {
+            const outputs = this.#replay.get(e.step) ?? [];
+            outputs.push(e.data.output ?? null);
+            this.#replay.set(e.step, outputs);
+          }
+        }
+      }
+    }
+    const replayed = this.#replay.get(step);
+    if (replayed?.length) return replayed.shift() as T;
     await this.emit("step_started", { step });
     const started = performance.now();
     let output: T;
@@ -364,7 +388,6 @@ export class Tracer {
         latency_ms: Math.round(performance.now() - started),
       },
     });
-    this.#finished.set(step, recorded);
     return output;
   }
 

@@ -85,3 +85,24 @@ Deno.test("Tracer refuses an invalid workflow and an undeclared step", async () 
     /Unknown step 'c'/,
   );
 });
+
+Deno.test("Tracer.emit() chains after an event another writer appended, and a resumed step returns its recorded outputs in order", async () => {
+  await using store = await open(":memory:");
+  const tracer = await Tracer.start(store, WORKFLOW);
+  let runs = 0;
+  const once = () => Promise.resolve(++runs);
+  assert.equal(await tracer.step("a", once), 1);
+  assert.equal(await tracer.step("a", once), 2); // a loop runs the step again
+  // Another writer (another process) appends to the same trace.
+  const other = await Tracer.resume(store, tracer.traceId);
+  await other.emit("note", { data: { by: "other" } });
+  await tracer.emit("note", { data: { by: "first" } });
+  const events = await listTraceEvents(store, tracer.traceId);
+  assert.equal(verifyChain(events), null);
+  assert.deepEqual(events.slice(-2).map((e) => e.data.by), ["other", "first"]);
+  const resumed = await Tracer.resume(store, tracer.traceId);
+  assert.equal(await resumed.step("a", once), 1);
+  assert.equal(await resumed.step("a", once), 2);
+  assert.equal(await resumed.step("a", once), 3); // a third run is new
+  assert.equal(runs, 3);
+});

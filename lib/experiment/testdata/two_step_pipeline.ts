@@ -27,6 +27,19 @@ function parse(text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** Holds a reply to a refund request, or one that mentions a refund, for a person. */
+function holdRefunds(
+  subject: unknown,
+): { decision: "hold" | "approve"; reason: string } {
+  const draft = subject as { category?: unknown; suggested_reply?: unknown };
+  if (draft.category === "refund_request") {
+    return { decision: "hold", reason: "a reply to a refund request" };
+  }
+  return /refund/i.test(String(draft.suggested_reply))
+    ? { decision: "hold", reason: "the reply mentions a refund" }
+    : { decision: "approve", reason: "no refund in it" };
+}
+
 function support(
   version: string,
   classifyWith: string,
@@ -39,10 +52,7 @@ function support(
     models: ["fake-fast"],
     prompts: { classify: classifyWith, reply: "v5" },
     gateChecks: {
-      review: (subject) =>
-        /refund/i.test(JSON.stringify(subject))
-          ? { decision: "hold", reason: "the reply mentions a refund" }
-          : { decision: "approve", reason: "no refund mentioned" },
+      review: (subject) => holdRefunds(subject),
     },
     stepChecks: {
       classify: (output, testCase) =>
@@ -64,12 +74,15 @@ function support(
         const answer = parse(
           await step.call({ model: "fake-fast", prompt: "reply" }),
         );
-        return { suggested_reply: answer.suggested_reply };
+        return {
+          category: labels.category,
+          suggested_reply: answer.suggested_reply,
+        };
       });
       if (await ctx.gate("review", draft) === "approved") {
         await ctx.step("send", () => Promise.resolve({ sent: true }));
       }
-      return { ...labels, ...draft };
+      return { ...labels, suggested_reply: draft.suggested_reply };
     },
   };
 }
