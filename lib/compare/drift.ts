@@ -316,7 +316,7 @@ function attribute(
     ? `${
       check.kind === "dimension" ? `dimension '${check.name}'` : check.name
     } moved ${
-      check.delta ?? "n/a"
+      check.delta === null ? "n/a" : check.delta.toFixed(3)
     }; most of it from slice '${top.slice}': its share went ${
       pct(top.share_baseline)
     } -> ${pct(top.share_window)} (mix ${top.mix}), its own mean ${

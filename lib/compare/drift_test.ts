@@ -45,6 +45,15 @@ Deno.test("drift() approves a steady window and rejects the one where the advers
   assert.deepEqual(first.moved, []);
   assert.equal(first.inference.basis, "independent samples of inputs");
 
+  // At 40% the drop is undecided: its interval straddles the limit.
+  const second = await drift(store, {
+    task: "support_triage",
+    baseline: "2026-11-02",
+    window: "2026-11-04",
+  });
+  assert.equal(second.verdict, "INCONCLUSIVE");
+  assert.equal(second.moved[0]?.slice, "adversarial");
+
   const third = await drift(store, {
     task: "support_triage",
     baseline: "2026-11-02",
