@@ -5,8 +5,10 @@ import {
   productionCatalog,
   productionStream,
 } from "../production/_test_utils.ts";
+import { productionWindows } from "../production/production_windows.ts";
 import { scoreTraces } from "../production/score_traces.ts";
 import { open } from "../store/open.ts";
+import { eachStore } from "../store/test_stores.ts";
 import { listTraceEvents } from "../store/trace.ts";
 import { drift } from "./drift.ts";
 
@@ -103,4 +105,34 @@ Deno.test("drift() refuses a window that was not scored and a run id given as th
     (e: unknown) =>
       e instanceof ValidationError && /not a window/.test(e.message),
   );
+});
+
+eachStore.test("drift() reads the same windows and reaches the same verdict on both engines", async ({ openStore }) => {
+  await using store = await openStore();
+  await loadCatalog(store, { root: await productionCatalog({ judge: true }) });
+  await productionStream(store, [
+    { day: "2026-11-02", calls: 40, adversarial: 0.1 },
+    { day: "2026-11-03", calls: 40, adversarial: 0.5 },
+  ], { prompt: "v4" });
+  await scoreTraces(store, {
+    task: "support_triage",
+    since: "2026-11-02",
+    judge: "fake-judge",
+  });
+  assert.deepEqual(
+    (await productionWindows(store, "support_triage")).map((w) => w.window),
+    ["2026-11-02", "2026-11-03"],
+  );
+  const result = await drift(store, {
+    task: "support_triage",
+    baseline: "2026-11-02",
+    window: "2026-11-03",
+  });
+  assert.equal(result.window.inputs, 40);
+  assert.equal(result.baseline.slice_shares["adversarial"], 0.1);
+  assert.equal(result.window.slice_shares["adversarial"], 0.5);
+  // 40 inputs a day: the safety drop is measured but not decided.
+  const safety = result.checks.find((c) => c.name === "safety")!;
+  assert.ok(safety.delta! < 0, safety.text);
+  assert.equal(result.verdict, "INCONCLUSIVE", safety.text);
 });

@@ -4,12 +4,13 @@ import { ValidationError } from "../errors.ts";
 import { createAdapter } from "../providers/create_adapter.ts";
 import { open } from "../store/open.ts";
 import { listRuns } from "../store/runs.ts";
+import { eachStore } from "../store/test_stores.ts";
 import { latestScorecard, listResults } from "../store/scores.ts";
 import { productionCatalog, productionStream } from "./_test_utils.ts";
 import { scoreTraces } from "./score_traces.ts";
 
-Deno.test("scoreTraces() scores each day's calls into a run whose results point at their receipts, listing invalid inputs", async () => {
-  await using store = await open(":memory:");
+eachStore.test("scoreTraces() scores each day's calls into a run whose results point at their receipts, listing invalid inputs", async ({ openStore }) => {
+  await using store = await openStore();
   await loadCatalog(store, { root: await productionCatalog() });
   const stream = await productionStream(store, [
     { day: "2026-11-02", calls: 12, adversarial: 0.25 },
