@@ -7,7 +7,7 @@
  */
 import { contentHash } from "../content/sha256.ts";
 import { nowIso } from "../content/ids.ts";
-import { NotFoundError, ValidationError } from "../errors.ts";
+import { type Issue, NotFoundError, ValidationError } from "../errors.ts";
 import { isWindowId } from "../production/windows.ts";
 import type { ReceiptFigures } from "../schema/receipt.ts";
 import { SLICES } from "../schema/task.ts";
@@ -135,6 +135,10 @@ export interface DriftResult {
   };
   /** The aggregate score's delta (never a limit). */
   readonly aggregate: { readonly delta: number | null };
+  /** Checks only one side ran (those needing expected values), left out of both sides' scores. */
+  readonly checks_left_out: readonly string[];
+  /** What the reader should know before trusting the verdict. */
+  readonly caveats: readonly string[];
   /** sha256 of the canonical result (without it and the trace id). */
   readonly sha256: string;
   /** The trace recording the verdict. */
@@ -397,24 +401,68 @@ export async function drift(
         `the baseline and the window are the same run "${baseRun.id}": give an earlier window or the released version's suite run`,
     }]);
   }
+  const differs: Issue[] = [];
+  if (baseRun.task_id !== windowRun.task_id) {
+    differs.push({
+      field: "baseline",
+      message:
+        `the task definition (checks, rubric or limits) differs: baseline run "${baseRun.id}" has "${baseRun.task_id}", window run "${windowRun.id}" has "${windowRun.task_id}"; score both after the same \`wb load\` (wb score-traces again)`,
+    });
+  }
+  if (
+    baseRun.judge_config_id !== null && windowRun.judge_config_id !== null &&
+    baseRun.judge_config_id !== windowRun.judge_config_id
+  ) {
+    differs.push({
+      field: "judge",
+      message:
+        `the judge differs: baseline run "${baseRun.id}" was judged by "${baseRun.judge_config_id}", the window by "${windowRun.judge_config_id}"; score the window with the baseline's judge (wb score-traces --judge ${baseRun.judge_config_id})`,
+    });
+  }
+  if (differs.length) throw new ValidationError(differs);
   const task = await getTask(store, options.task, { id: windowRun.task_id });
   const limits = resolveLimits(task.limits, options.limits);
   const dimensions = task.rubric.dimensions.map((d) => d.name);
   const scoring = { seed: 1, resamples: 200, confidence: 0.95 };
-  const side = async (run: RunRecord): Promise<SideScores> => {
-    const results = await listResults(store, run.id);
-    return scoreSideRows(
+  const [baseResults, windowResults] = [
+    await listResults(store, baseRun.id),
+    await listResults(store, windowRun.id),
+  ];
+  // Only the checks both sides ran count: a suite run also has the checks
+  // that need expected values, which production calls cannot run.
+  const keys = (results: typeof baseResults) =>
+    new Set(results.flatMap((r) => Object.keys(r.checks)));
+  const windowKeys = keys(windowResults);
+  const baseKeys = keys(baseResults);
+  const common = new Set([...baseKeys].filter((k) => windowKeys.has(k)));
+  const dropped = [...new Set([...baseKeys, ...windowKeys])].filter((k) =>
+    !common.has(k)
+  ).sort();
+  const only = (results: typeof baseResults) =>
+    dropped.length === 0 ? results : results.map((r) => ({
+      ...r,
+      checks: Object.fromEntries(
+        Object.entries(r.checks).filter(([k]) => common.has(k)),
+      ),
+    }));
+  const side = async (
+    run: RunRecord,
+    results: typeof baseResults,
+  ): Promise<SideScores> =>
+    scoreSideRows(
       {
         run,
         task,
         calibration: await runCalibration(store, run),
         scoring,
       },
-      results,
+      only(results),
       await receiptsOf(store, run, results),
     );
-  };
-  const [b, c] = [await side(baseRun), await side(windowRun)];
+  const [b, c] = [
+    await side(baseRun, baseResults),
+    await side(windowRun, windowResults),
+  ];
   const figures = (run: RunRecord, s: SideScores) => ({
     run_id: run.id,
     repetitions: run.repetitions,
@@ -465,6 +513,10 @@ export async function drift(
         "the traffic each side was drawn from: each input is one unit, intervals are Welch's over inputs; slices are suggested by the nearest suite cases",
     },
     aggregate: { delta: measurement.aggregate.delta },
+    checks_left_out: dropped,
+    caveats: baseRun.experiment_id === PRODUCTION_EXPERIMENT ? [] : [
+      "the baseline is a suite run: its cases are curated, not traffic, and its judge saw each case's expected values, which production calls do not have, so its rubric scores are reference-guided",
+    ],
   };
   const sha256 = contentHash(body);
   const tracer = await Tracer.start(store, {
