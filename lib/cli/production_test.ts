@@ -78,6 +78,32 @@ Deno.test("wb score-traces lists invalid inputs and what left the store; wb drif
       result.inconclusive.some((l: string) => /more inputs/.test(l)),
       result.inconclusive.join("\n"),
     );
+    const text3 = capture();
+    assert.equal(
+      await main(
+        [
+          "drift",
+          "--task",
+          "support_triage",
+          "--baseline",
+          "2026-11-02",
+          "--window",
+          "2026-11-03",
+          "--db",
+          db,
+        ],
+        text3.io,
+        COMMANDS,
+      ),
+      3,
+    );
+    const lines = text3.out.join("\n");
+    assert.match(lines, /^INCONCLUSIVE/);
+    assert.match(
+      lines,
+      /drift of support_triage: 2026-11-03 \(run \S+, 28 inputs\) against 2026-11-02 \(run \S+, 29 inputs\)/,
+    );
+    assert.match(lines, /slice mix: typical \d+%/);
     const bad = capture();
     assert.equal(
       await main(

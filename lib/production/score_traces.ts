@@ -355,6 +355,8 @@ async function scoreWindow(
     task_id: task.id,
     prompt_version_id: `${task.name}@production`,
     model_config_id: PRODUCTION_EXPERIMENT,
+    // A window has no model config of its own: this hashes the receipts
+    // it scored (their sha256s), so a window's calls are identified.
     model_config_sha256: contentHash(
       scoredCalls.map((v) => v.call.receipt_sha256),
     ),

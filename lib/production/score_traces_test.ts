@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { loadCatalog } from "../catalog/load_catalog.ts";
 import { ValidationError } from "../errors.ts";
 import { createAdapter } from "../providers/create_adapter.ts";
+import { leaderboard } from "../scoring/leaderboard.ts";
 import { open } from "../store/open.ts";
 import { listRuns } from "../store/runs.ts";
 import { eachStore } from "../store/test_stores.ts";
@@ -52,6 +53,8 @@ eachStore.test("scoreTraces() scores each day's calls into a run whose results p
   const stored = await latestScorecard(store, a!.run_id);
   assert.equal(stored?.sha256, a!.scorecard_sha256);
   assert.equal(stored?.scorecard.cells, 10);
+  // Windows are runs, but not suite runs: the leaderboard leaves them out.
+  assert.deepEqual(await leaderboard(store, "support_triage"), []);
 });
 
 Deno.test("scoreTraces() refuses a judge for a task that has not opted in, and writes nothing", async () => {
