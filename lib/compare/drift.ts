@@ -9,18 +9,17 @@ import { contentHash } from "../content/sha256.ts";
 import { nowIso } from "../content/ids.ts";
 import { type Issue, NotFoundError, ValidationError } from "../errors.ts";
 import { isWindowId } from "../production/windows.ts";
-import type { ReceiptFigures } from "../schema/receipt.ts";
 import { SLICES } from "../schema/task.ts";
 import { runCalibration } from "../scoring/score_run.ts";
 import { getTask } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
 import {
   findWindowRun,
-  listReceiptFiguresByIds,
+  listRunReceiptFigures,
   PRODUCTION_EXPERIMENT,
 } from "../store/production.ts";
 import { getRun, type RunRecord } from "../store/runs.ts";
-import { listReceiptFigures, listResults } from "../store/scores.ts";
+import { listResults } from "../store/scores.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { ALPHA } from "./_decide.ts";
 import type { CellFigures } from "./_figures.ts";
@@ -185,20 +184,6 @@ async function resolveSide(
     }]);
   }
   return run;
-}
-
-async function receiptsOf(
-  store: Store,
-  run: RunRecord,
-  results: Awaited<ReturnType<typeof listResults>>,
-): Promise<ReceiptFigures[]> {
-  if (run.experiment_id !== PRODUCTION_EXPERIMENT) {
-    return await listReceiptFigures(store, run.id);
-  }
-  return await listReceiptFiguresByIds(store, [
-    ...results.flatMap((r) => r.generation_io_id ? [r.generation_io_id] : []),
-    ...results.flatMap((r) => r.judge_io_ids),
-  ]);
 }
 
 function shares(cells: readonly CellFigures[]): Record<string, number> {
@@ -457,7 +442,7 @@ export async function drift(
         scoring,
       },
       only(results),
-      await receiptsOf(store, run, results),
+      await listRunReceiptFigures(store, run, results),
     );
   const [b, c] = [
     await side(baseRun, baseResults),

@@ -22,7 +22,7 @@ import { scoreLoadedRun } from "../scoring/score_run.ts";
 import { getLatestDataset, getModelConfig, getTask } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
 import {
-  listReceiptFiguresByIds,
+  listRunReceiptFigures,
   listTaskCalls,
   PRODUCTION_EXPERIMENT,
   productionDatasetId,
@@ -511,10 +511,7 @@ async function scoreWindow(
   await setRunStatus(store, runId, "completed", now());
   const run = await getRun(store, runId);
   const stored = await listResults(store, runId);
-  const receipts = await listReceiptFiguresByIds(store, [
-    ...stored.flatMap((r) => r.generation_io_id ? [r.generation_io_id] : []),
-    ...stored.flatMap((r) => r.judge_io_ids),
-  ]);
+  const receipts = await listRunReceiptFigures(store, run, stored);
   const { scorecard, sha256 } = await scoreLoadedRun(store, {
     run,
     task,

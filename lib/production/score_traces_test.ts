@@ -3,6 +3,7 @@ import { loadCatalog } from "../catalog/load_catalog.ts";
 import { ValidationError } from "../errors.ts";
 import { createAdapter } from "../providers/create_adapter.ts";
 import { leaderboard } from "../scoring/leaderboard.ts";
+import { scoreRun } from "../scoring/score_run.ts";
 import { open } from "../store/open.ts";
 import { listRuns } from "../store/runs.ts";
 import { eachStore } from "../store/test_stores.ts";
@@ -53,6 +54,9 @@ eachStore.test("scoreTraces() scores each day's calls into a run whose results p
   const stored = await latestScorecard(store, a!.run_id);
   assert.equal(stored?.sha256, a!.scorecard_sha256);
   assert.equal(stored?.scorecard.cells, 10);
+  // Rescoring the run reads the same receipts and gives the same scorecard.
+  assert.equal((await scoreRun(store, a!.run_id)).sha256, a!.scorecard_sha256);
+  assert.ok(stored!.scorecard.latency_ms.generation !== null);
   // Windows are runs, but not suite runs: the leaderboard leaves them out.
   assert.deepEqual(await leaderboard(store, "support_triage"), []);
 });
