@@ -389,16 +389,21 @@ async function scoreWindow(
       input,
       expected: {},
     };
-    const status: CellStatus = call.ok ? "ok" : "provider_error";
+    let status: CellStatus = call.ok ? "ok" : "provider_error";
     const checks = Object.fromEntries(
       Object.entries(scoreCell(task, testCase, call.output, status)).filter((
         [, r],
       ) => applicable(r)),
     );
+    // As the runner does: an output that fails the output schema is
+    // invalid and is not judged.
+    if (status === "ok" && checks["json_schema_valid"]?.pass === false) {
+      status = "invalid_output";
+    }
     let rubric: CellResult["rubric"] = null;
     let judgeError: string | null = null;
     let judgeIds: string[] = [];
-    if (judge && call.output !== null && call.ok) {
+    if (judge && call.output !== null && status === "ok") {
       // Redaction first: the judge sees the redacted input and output.
       const redactor = new Redactor(job.redact, tracer.secrets);
       redactor.learn({ input, expected: {} });
@@ -470,9 +475,7 @@ async function scoreWindow(
       generation_io_id: call.receipt_id,
       judge_io_ids: judgeIds,
       output: call.output,
-      status: status === "ok" && checks["json_schema_valid"]?.pass === false
-        ? "invalid_output"
-        : status,
+      status,
       checks,
       rubric,
       judge_error: judgeError,
