@@ -85,8 +85,10 @@ export {
 } from "./lib/catalog/json_schemas.ts";
 export {
   getLatestDataset,
+  getModelConfig,
   getPromptVersion,
   listPromptVersions,
+  type StoredModelConfig,
   type StoredPrice,
 } from "./lib/store/catalog.ts";
 export { type Case, type Dataset } from "./lib/schema/dataset.ts";

@@ -60,6 +60,14 @@ export const driftCommand: Command = {
       io.out(
         `  slice mix: ${shares(result.baseline)} -> ${shares(result.window)}`,
       );
+      if (result.checks_left_out.length) {
+        io.out(
+          `  checks left out (one side only): ${
+            result.checks_left_out.join(", ")
+          }`,
+        );
+      }
+      for (const line of result.caveats) io.out(`  caveat: ${line}`);
     }
     return verdictExitCode(result.verdict);
   },

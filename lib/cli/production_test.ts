@@ -11,9 +11,16 @@ import { open } from "../store/open.ts";
 import { driftCommand } from "./drift.ts";
 import { main } from "./main.ts";
 import { scoreTracesCommand } from "./score_traces.ts";
+import { acceptCasesCommand } from "./accept_cases.ts";
+import { suggestCasesCommand } from "./suggest_cases.ts";
 import { capture } from "./_test_io.ts";
 
-const COMMANDS = [scoreTracesCommand, driftCommand];
+const COMMANDS = [
+  scoreTracesCommand,
+  driftCommand,
+  suggestCasesCommand,
+  acceptCasesCommand,
+];
 
 Deno.test("wb score-traces lists invalid inputs and what left the store; wb drift exits as compare does", async () => {
   const dir = await Deno.makeTempDir();
@@ -78,6 +85,32 @@ Deno.test("wb score-traces lists invalid inputs and what left the store; wb drif
       result.inconclusive.some((l: string) => /more inputs/.test(l)),
       result.inconclusive.join("\n"),
     );
+    const text3 = capture();
+    assert.equal(
+      await main(
+        [
+          "drift",
+          "--task",
+          "support_triage",
+          "--baseline",
+          "2026-11-02",
+          "--window",
+          "2026-11-03",
+          "--db",
+          db,
+        ],
+        text3.io,
+        COMMANDS,
+      ),
+      3,
+    );
+    const lines = text3.out.join("\n");
+    assert.match(lines, /^INCONCLUSIVE/);
+    assert.match(
+      lines,
+      /drift of support_triage: 2026-11-03 \(run \S+, 28 inputs\) against 2026-11-02 \(run \S+, 29 inputs\)/,
+    );
+    assert.match(lines, /slice mix: typical \d+%/);
     const bad = capture();
     assert.equal(
       await main(
@@ -165,6 +198,91 @@ Deno.test("wb score-traces reads an OTLP/JSON export of the calls and scores the
     assert.equal(w.scored, 0);
     assert.equal(w.invalid.length, 10);
     assert.match(w.invalid[0].issues[0].message, /no task input was recorded/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("wb suggest-cases lists proposals and wb accept-cases adds one as a new dataset version", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const db = `file:${dir}/wb.db`;
+    const root = await productionCatalog();
+    {
+      await using store = await open(db);
+      await loadCatalog(store, { root });
+      await productionStream(store, [
+        { day: "2026-11-02", calls: 12, adversarial: 0.2 },
+      ], { prompt: "v1" });
+      await scoreTraces(store, { task: "support_triage", since: "2026-11-01" });
+    }
+    const listed = capture();
+    assert.equal(
+      await main(
+        [
+          "suggest-cases",
+          "--task",
+          "support_triage",
+          "--limit",
+          "3",
+          "--db",
+          db,
+        ],
+        listed.io,
+        COMMANDS,
+      ),
+      0,
+    );
+    assert.match(
+      listed.out[0]!,
+      /^3 proposals from 12 scored production inputs/,
+    );
+    const id = /^ {2}(io_\S+) \(2026-11-02\): failed/.exec(listed.out[1]!)?.[1];
+    assert.ok(id, listed.out.join("\n"));
+    const accepted = capture();
+    assert.equal(
+      await main(
+        [
+          "accept-cases",
+          "--task",
+          "support_triage",
+          "--author",
+          "priya.nair",
+          "--receipt",
+          id,
+          "--slice",
+          `${id}=edge`,
+          "--root",
+          root,
+          "--db",
+          db,
+        ],
+        accepted.io,
+        COMMANDS,
+      ),
+      0,
+      accepted.err.join("\n"),
+    );
+    assert.match(accepted.out[0]!, /^dataset \S+ \(after \S+\): 1 cases added/);
+    assert.match(accepted.out[1]!, new RegExp(`prod-${id}: edge`));
+    const refused = capture();
+    assert.equal(
+      await main(
+        [
+          "accept-cases",
+          "--task",
+          "support_triage",
+          "--receipt",
+          id,
+          "--db",
+          db,
+        ],
+        refused.io,
+        COMMANDS,
+      ),
+      2,
+    );
+    assert.match(refused.err.join("\n"), /missing --author/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -7,20 +7,19 @@
  */
 import { contentHash } from "../content/sha256.ts";
 import { nowIso } from "../content/ids.ts";
-import { NotFoundError, ValidationError } from "../errors.ts";
+import { type Issue, NotFoundError, ValidationError } from "../errors.ts";
 import { isWindowId } from "../production/windows.ts";
-import type { ReceiptFigures } from "../schema/receipt.ts";
 import { SLICES } from "../schema/task.ts";
 import { runCalibration } from "../scoring/score_run.ts";
 import { getTask } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
 import {
   findWindowRun,
-  listReceiptFiguresByIds,
+  listRunReceiptFigures,
   PRODUCTION_EXPERIMENT,
 } from "../store/production.ts";
 import { getRun, type RunRecord } from "../store/runs.ts";
-import { listReceiptFigures, listResults } from "../store/scores.ts";
+import { listResults } from "../store/scores.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { ALPHA } from "./_decide.ts";
 import type { CellFigures } from "./_figures.ts";
@@ -135,6 +134,10 @@ export interface DriftResult {
   };
   /** The aggregate score's delta (never a limit). */
   readonly aggregate: { readonly delta: number | null };
+  /** Checks only one side ran (those needing expected values), left out of both sides' scores. */
+  readonly checks_left_out: readonly string[];
+  /** What the reader should know before trusting the verdict. */
+  readonly caveats: readonly string[];
   /** sha256 of the canonical result (without it and the trace id). */
   readonly sha256: string;
   /** The trace recording the verdict. */
@@ -181,20 +184,6 @@ async function resolveSide(
     }]);
   }
   return run;
-}
-
-async function receiptsOf(
-  store: Store,
-  run: RunRecord,
-  results: Awaited<ReturnType<typeof listResults>>,
-): Promise<ReceiptFigures[]> {
-  if (run.experiment_id !== PRODUCTION_EXPERIMENT) {
-    return await listReceiptFigures(store, run.id);
-  }
-  return await listReceiptFiguresByIds(store, [
-    ...results.flatMap((r) => r.generation_io_id ? [r.generation_io_id] : []),
-    ...results.flatMap((r) => r.judge_io_ids),
-  ]);
 }
 
 function shares(cells: readonly CellFigures[]): Record<string, number> {
@@ -316,7 +305,7 @@ function attribute(
     ? `${
       check.kind === "dimension" ? `dimension '${check.name}'` : check.name
     } moved ${
-      check.delta ?? "n/a"
+      check.delta === null ? "n/a" : check.delta.toFixed(3)
     }; most of it from slice '${top.slice}': its share went ${
       pct(top.share_baseline)
     } -> ${pct(top.share_window)} (mix ${top.mix}), its own mean ${
@@ -397,24 +386,68 @@ export async function drift(
         `the baseline and the window are the same run "${baseRun.id}": give an earlier window or the released version's suite run`,
     }]);
   }
+  const differs: Issue[] = [];
+  if (baseRun.task_id !== windowRun.task_id) {
+    differs.push({
+      field: "baseline",
+      message:
+        `the task definition (checks, rubric or limits) differs: baseline run "${baseRun.id}" has "${baseRun.task_id}", window run "${windowRun.id}" has "${windowRun.task_id}"; score both after the same \`wb load\` (wb score-traces again)`,
+    });
+  }
+  if (
+    baseRun.judge_config_id !== null && windowRun.judge_config_id !== null &&
+    baseRun.judge_config_id !== windowRun.judge_config_id
+  ) {
+    differs.push({
+      field: "judge",
+      message:
+        `the judge differs: baseline run "${baseRun.id}" was judged by "${baseRun.judge_config_id}", the window by "${windowRun.judge_config_id}"; score the window with the baseline's judge (wb score-traces --judge ${baseRun.judge_config_id})`,
+    });
+  }
+  if (differs.length) throw new ValidationError(differs);
   const task = await getTask(store, options.task, { id: windowRun.task_id });
   const limits = resolveLimits(task.limits, options.limits);
   const dimensions = task.rubric.dimensions.map((d) => d.name);
   const scoring = { seed: 1, resamples: 200, confidence: 0.95 };
-  const side = async (run: RunRecord): Promise<SideScores> => {
-    const results = await listResults(store, run.id);
-    return scoreSideRows(
+  const [baseResults, windowResults] = [
+    await listResults(store, baseRun.id),
+    await listResults(store, windowRun.id),
+  ];
+  // Only the checks both sides ran count: a suite run also has the checks
+  // that need expected values, which production calls cannot run.
+  const keys = (results: typeof baseResults) =>
+    new Set(results.flatMap((r) => Object.keys(r.checks)));
+  const windowKeys = keys(windowResults);
+  const baseKeys = keys(baseResults);
+  const common = new Set([...baseKeys].filter((k) => windowKeys.has(k)));
+  const dropped = [...new Set([...baseKeys, ...windowKeys])].filter((k) =>
+    !common.has(k)
+  ).sort();
+  const only = (results: typeof baseResults) =>
+    dropped.length === 0 ? results : results.map((r) => ({
+      ...r,
+      checks: Object.fromEntries(
+        Object.entries(r.checks).filter(([k]) => common.has(k)),
+      ),
+    }));
+  const side = async (
+    run: RunRecord,
+    results: typeof baseResults,
+  ): Promise<SideScores> =>
+    scoreSideRows(
       {
         run,
         task,
         calibration: await runCalibration(store, run),
         scoring,
       },
-      results,
-      await receiptsOf(store, run, results),
+      only(results),
+      await listRunReceiptFigures(store, run, results),
     );
-  };
-  const [b, c] = [await side(baseRun), await side(windowRun)];
+  const [b, c] = [
+    await side(baseRun, baseResults),
+    await side(windowRun, windowResults),
+  ];
   const figures = (run: RunRecord, s: SideScores) => ({
     run_id: run.id,
     repetitions: run.repetitions,
@@ -465,6 +498,10 @@ export async function drift(
         "the traffic each side was drawn from: each input is one unit, intervals are Welch's over inputs; slices are suggested by the nearest suite cases",
     },
     aggregate: { delta: measurement.aggregate.delta },
+    checks_left_out: dropped,
+    caveats: baseRun.experiment_id === PRODUCTION_EXPERIMENT ? [] : [
+      "the baseline is a suite run: its cases are curated, not traffic, and its judge saw each case's expected values, which production calls do not have, so its rubric scores are reference-guided",
+    ],
   };
   const sha256 = contentHash(body);
   const tracer = await Tracer.start(store, {

@@ -22,7 +22,7 @@ import { scoreLoadedRun } from "../scoring/score_run.ts";
 import { getLatestDataset, getModelConfig, getTask } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
 import {
-  listReceiptFiguresByIds,
+  listRunReceiptFigures,
   listTaskCalls,
   PRODUCTION_EXPERIMENT,
   productionDatasetId,
@@ -355,6 +355,8 @@ async function scoreWindow(
     task_id: task.id,
     prompt_version_id: `${task.name}@production`,
     model_config_id: PRODUCTION_EXPERIMENT,
+    // A window has no model config of its own: this hashes the receipts
+    // it scored (their sha256s), so a window's calls are identified.
     model_config_sha256: contentHash(
       scoredCalls.map((v) => v.call.receipt_sha256),
     ),
@@ -380,21 +382,28 @@ async function scoreWindow(
     const suggestion = job.index.suggest(input);
     reasons[call.receipt_id] = suggestion.reason;
     const testCase: Case = {
-      id: call.receipt_id,
+      // The case is its input: the same input is the same case to the
+      // judge (the fake judge seeds its noise with it).
+      id: `input-${contentHash(input).slice(0, 16)}`,
       slice: suggestion.slice,
       input,
       expected: {},
     };
-    const status: CellStatus = call.ok ? "ok" : "provider_error";
+    let status: CellStatus = call.ok ? "ok" : "provider_error";
     const checks = Object.fromEntries(
       Object.entries(scoreCell(task, testCase, call.output, status)).filter((
         [, r],
       ) => applicable(r)),
     );
+    // As the runner does: an output that fails the output schema is
+    // invalid and is not judged.
+    if (status === "ok" && checks["json_schema_valid"]?.pass === false) {
+      status = "invalid_output";
+    }
     let rubric: CellResult["rubric"] = null;
     let judgeError: string | null = null;
     let judgeIds: string[] = [];
-    if (judge && call.output !== null && call.ok) {
+    if (judge && call.output !== null && status === "ok") {
       // Redaction first: the judge sees the redacted input and output.
       const redactor = new Redactor(job.redact, tracer.secrets);
       redactor.learn({ input, expected: {} });
@@ -466,9 +475,7 @@ async function scoreWindow(
       generation_io_id: call.receipt_id,
       judge_io_ids: judgeIds,
       output: call.output,
-      status: status === "ok" && checks["json_schema_valid"]?.pass === false
-        ? "invalid_output"
-        : status,
+      status,
       checks,
       rubric,
       judge_error: judgeError,
@@ -507,10 +514,7 @@ async function scoreWindow(
   await setRunStatus(store, runId, "completed", now());
   const run = await getRun(store, runId);
   const stored = await listResults(store, runId);
-  const receipts = await listReceiptFiguresByIds(store, [
-    ...stored.flatMap((r) => r.generation_io_id ? [r.generation_io_id] : []),
-    ...stored.flatMap((r) => r.judge_io_ids),
-  ]);
+  const receipts = await listRunReceiptFigures(store, run, stored);
   const { scorecard, sha256 } = await scoreLoadedRun(store, {
     run,
     task,

@@ -2,14 +2,17 @@ import assert from "node:assert/strict";
 import { loadCatalog } from "../catalog/load_catalog.ts";
 import { ValidationError } from "../errors.ts";
 import { createAdapter } from "../providers/create_adapter.ts";
+import { leaderboard } from "../scoring/leaderboard.ts";
+import { scoreRun } from "../scoring/score_run.ts";
 import { open } from "../store/open.ts";
 import { listRuns } from "../store/runs.ts";
+import { eachStore } from "../store/test_stores.ts";
 import { latestScorecard, listResults } from "../store/scores.ts";
 import { productionCatalog, productionStream } from "./_test_utils.ts";
 import { scoreTraces } from "./score_traces.ts";
 
-Deno.test("scoreTraces() scores each day's calls into a run whose results point at their receipts, listing invalid inputs", async () => {
-  await using store = await open(":memory:");
+eachStore.test("scoreTraces() scores each day's calls into a run whose results point at their receipts, listing invalid inputs", async ({ openStore }) => {
+  await using store = await openStore();
   await loadCatalog(store, { root: await productionCatalog() });
   const stream = await productionStream(store, [
     { day: "2026-11-02", calls: 12, adversarial: 0.25 },
@@ -51,6 +54,11 @@ Deno.test("scoreTraces() scores each day's calls into a run whose results point 
   const stored = await latestScorecard(store, a!.run_id);
   assert.equal(stored?.sha256, a!.scorecard_sha256);
   assert.equal(stored?.scorecard.cells, 10);
+  // Rescoring the run reads the same receipts and gives the same scorecard.
+  assert.equal((await scoreRun(store, a!.run_id)).sha256, a!.scorecard_sha256);
+  assert.ok(stored!.scorecard.latency_ms.generation !== null);
+  // Windows are runs, but not suite runs: the leaderboard leaves them out.
+  assert.deepEqual(await leaderboard(store, "support_triage"), []);
 });
 
 Deno.test("scoreTraces() refuses a judge for a task that has not opted in, and writes nothing", async () => {

@@ -4,6 +4,7 @@ import type { Scorecard } from "../schema/scorecard.ts";
 import type { Store } from "../store/open.ts";
 import { getTask } from "../store/catalog.ts";
 import { listRuns } from "../store/runs.ts";
+import { PRODUCTION_EXPERIMENT } from "../store/production.ts";
 import { listCaseKeys } from "../store/scores.ts";
 import type { Interval } from "./bootstrap.ts";
 import type { ComputeScorecardOptions } from "./compute_scorecard.ts";
@@ -96,7 +97,10 @@ export async function leaderboard(
   // No run at all: make sure the task exists (a typo is an error, not an
   // empty board).
   if (all.length === 0) await getTask(store, task);
-  const runs = all.filter((r) => r.status === "completed");
+  // Production windows (wb score-traces) score traffic, not the suite.
+  const runs = all.filter((r) =>
+    r.status === "completed" && r.experiment_id !== PRODUCTION_EXPERIMENT
+  );
   const cards = [];
   for (const run of runs) {
     const scored = await scoreRun(store, run.id, options);

@@ -2,11 +2,8 @@ import type { JudgeCalibration, Scorecard } from "../schema/scorecard.ts";
 import { getTask } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
 import { getRun, type RunRecord } from "../store/runs.ts";
-import {
-  listReceiptFigures,
-  listResults,
-  saveScorecard,
-} from "../store/scores.ts";
+import { listRunReceiptFigures } from "../store/production.ts";
+import { listResults, saveScorecard } from "../store/scores.ts";
 import {
   computeScorecard,
   type ComputeScorecardOptions,
@@ -65,9 +62,10 @@ export async function scoreRun(
 ): Promise<ScoreRunResult> {
   const run = await getRun(store, runId);
   const task = await getTask(store, run.task, { id: run.task_id });
-  const [results, receipts, stepEvents] = await Promise.all([
-    listResults(store, run.id),
-    listReceiptFigures(store, run.id),
+  const results = await listResults(store, run.id);
+  // A production window's results point at calls that belong to no run.
+  const [receipts, stepEvents] = await Promise.all([
+    listRunReceiptFigures(store, run, results),
     pipelineStepEvents(store, run),
   ]);
   return await scoreLoadedRun(

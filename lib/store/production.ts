@@ -7,8 +7,10 @@
  * @module
  */
 import type { Receipt, ReceiptFigures } from "../schema/receipt.ts";
+import type { CellResult } from "../schema/result.ts";
 import type { Store } from "./open.ts";
 import { getRun, receiptFromRow, type RunRecord } from "./runs.ts";
+import { listReceiptFigures } from "./scores.ts";
 
 /** The experiment id every production window's run carries. */
 export const PRODUCTION_EXPERIMENT = "production";
@@ -178,4 +180,23 @@ export async function findWindowRun(
     .orderBy("created_at", "desc").orderBy("id", "desc").limit(1)
     .executeTakeFirst();
   return row ? await getRun(store, row.id) : undefined;
+}
+
+/**
+ * A run's receipts' figures: a suite run's own receipts, or, for a
+ * production window (whose results point at calls that belong to no run),
+ * the receipts its results name.
+ */
+export async function listRunReceiptFigures(
+  store: Store,
+  run: Pick<RunRecord, "id" | "experiment_id">,
+  results: readonly Pick<CellResult, "generation_io_id" | "judge_io_ids">[],
+): Promise<ReceiptFigures[]> {
+  if (run.experiment_id !== PRODUCTION_EXPERIMENT) {
+    return await listReceiptFigures(store, run.id);
+  }
+  return await listReceiptFiguresByIds(store, [
+    ...results.flatMap((r) => r.generation_io_id ? [r.generation_io_id] : []),
+    ...results.flatMap((r) => r.judge_io_ids),
+  ]);
 }

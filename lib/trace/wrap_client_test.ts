@@ -290,3 +290,41 @@ Deno.test("wrapOpenAI() records the real SDK's calls to a local stub", async () 
     await stub.server.shutdown();
   }
 });
+
+Deno.test("wrapOpenAI() records the task and the input inputOf reads from the body on the call's event", async () => {
+  await using store = await open(":memory:");
+  const tracer = await Tracer.start(store, WORKFLOW);
+  const client = {
+    chat: {
+      completions: {
+        create: (_body: Record<string, unknown>) =>
+          Promise.resolve({
+            id: "chatcmpl-1",
+            model: "gpt-4o-mini",
+            choices: [{
+              message: { role: "assistant", content: "shipping" },
+              finish_reason: "stop",
+            }],
+            usage: { prompt_tokens: 12, completion_tokens: 1 },
+          }),
+      },
+    },
+  };
+  const traced = wrapOpenAI(client, tracer, {
+    step: "classify",
+    task: "support_triage",
+    inputOf: (body) =>
+      (body["metadata"] as { input?: Record<string, unknown> })?.input,
+  });
+  const input = { customer_message: "Where is my parcel?" };
+  await traced.chat.completions.create({
+    model: "gpt-4o-mini",
+    metadata: { input },
+    messages: [{ role: "user", content: "Where is my parcel?" }],
+  });
+  const events = await listTraceEvents(store, tracer.traceId);
+  const call = events.find((e) => e.type === "model_call")!;
+  assert.equal(call.data["task"], "support_triage");
+  assert.deepEqual(call.data["input"], input);
+  assert.equal(verifyChain(events), null);
+});
