@@ -138,7 +138,12 @@ await wb([
   db,
 ], false);
 const help = await measure(["help"], repeat);
-const runs = await measure(["runs", "--db", db], repeat);
+const runs = await measure(
+  ["runs", "--db", db],
+  repeat,
+  WB,
+  "wb runs (small database)",
+);
 // A script (or notebook cell) that imports the whole public API.
 const script = `${work}/import_mod.ts`;
 await Deno.writeTextFile(

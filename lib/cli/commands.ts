@@ -1,18 +1,12 @@
 import type { Command } from "./command.ts";
-import { about, type CommandName } from "./about.ts";
+import { type About, about, type CommandName } from "./about.ts";
 
 /**
  * A row of the command table: the help `wb help` prints (from `about.ts`)
  * and how to load the command. The command's module is imported only when
  * the command runs, so each command loads only the code it uses.
  */
-export interface CommandEntry {
-  /** The word after `wb`, e.g. `load`. */
-  readonly name: string;
-  /** One line for `wb help`. */
-  readonly summary: string;
-  /** Usage text shown by `wb help NAME` and on bad arguments. */
-  readonly usage: string;
+export interface CommandEntry extends About {
   /** Imports the command's module and returns the command. */
   load(): Promise<Command>;
 }
