@@ -10,7 +10,11 @@ const CHECKOUT = new URL("../../", import.meta.url).pathname.replace(
 );
 const RUN_NOTEBOOKS = join(CHECKOUT, "scripts", "run_notebooks.ts");
 
-/** Runs a command in `cwd` with the environment less every WB_* variable (no database, no --config from outside). */
+/**
+ * Runs a command in `cwd` with the environment less every WB_* variable (no
+ * database, no --config from outside) and less INIT_CWD, which `deno task
+ * test` sets to the checkout and a nested `deno task` keeps.
+ */
 async function sh(
   cwd: string,
   cmd: string,
@@ -18,7 +22,7 @@ async function sh(
 ): Promise<{ code: number; out: string; err: string }> {
   const env = Object.fromEntries(
     Object.entries(Deno.env.toObject()).filter(([name]) =>
-      !name.startsWith("WB_")
+      !name.startsWith("WB_") && name !== "INIT_CWD"
     ),
   );
   const result = await new Deno.Command(cmd, {

@@ -121,11 +121,12 @@ Deno.test("experiment() re-run of a jury experiment reproduces the first run's s
   assert.equal(again.runs[0]!.adapter_calls, 0);
   // Everything but the run's id, the latency, the calls this run sent (none:
   // all hits) and the money charged (cache hits cost nothing; what they would
-  // have cost is compared).
+  // have cost is compared; the cost per cell charged is 0 too).
   const strip = (card: Awaited<ReturnType<typeof scoreRun>>["scorecard"]) => {
     const { run: _run, latency_ms: _latency, attempts: _a, cost, ...rest } =
       card;
-    const { generation: _g, judge: _j, total: _t, ...uncached } = cost;
+    const { generation: _g, judge: _j, total: _t, per_cell: _p, ...uncached } =
+      cost;
     return { ...rest, uncached };
   };
   const a = await scoreRun(store, first.runs[0]!.run_id);
