@@ -302,7 +302,16 @@ function printSteps(
 /** Failing cells of a pipeline's run, each with the first step that went wrong. */
 function printOwners(events: readonly TraceEvent[], io: Io, max = 10): void {
   const why = new Map<string, string>();
+  const thrown = new Map<string, string>();
   for (const e of events) {
+    if (e.type === "pipeline_failed") {
+      thrown.set(
+        `${e.data.case}#${e.data.repetition}`,
+        `the pipeline's code failed after it: ${
+          inert(String(e.data.error ?? ""), 160)
+        }`,
+      );
+    }
     if (e.step === null) continue;
     const key = `${e.data.case}#${e.data.repetition}#${e.step}`;
     if (e.type === "step_failed") {
@@ -329,6 +338,7 @@ function printOwners(events: readonly TraceEvent[], io: Io, max = 10): void {
         String(e.data.status).padEnd(14)
       } ${step}: ${
         why.get(`${e.data.case}#${e.data.repetition}#${step}`) ??
+          thrown.get(`${e.data.case}#${e.data.repetition}`) ??
           "the final step: the cell's output failed a check"
       }`,
     );

@@ -75,6 +75,8 @@ export interface PipelineCellOutcome {
   readonly judgeError: string | null;
   /** The step that owns a failing cell: the first whose output went wrong. */
   readonly owner: string | null;
+  /** What the pipeline's own code threw outside its steps, if it did. */
+  readonly error: string | null;
 }
 
 /** A call that failed: the step that made it fails. */
@@ -129,6 +131,7 @@ export class PipelineCellRunner {
     const context = this.#context(cell, sent, steps, gates, gateStatus);
     let output: string | null = null;
     let status: CellStatus = "ok";
+    let pipelineError: string | null = null;
     try {
       const result = await pipeline.run(cell.testCase.input, context);
       output = result === undefined || result === null
@@ -141,18 +144,10 @@ export class PipelineCellRunner {
       status = error instanceof CallFailed
         ? "provider_error"
         : "invalid_output";
+      // Thrown outside any step (every step that ran finished): the
+      // pipeline's own code failed between or after its steps.
       if (!steps.some((s) => s.status !== "ok")) {
-        // Thrown outside any step: the pipeline's own code failed.
-        steps.push({
-          seq: steps.length + gates.length,
-          step: steps.at(-1)?.step ?? pipeline.steps.at(-1)!.id,
-          status: "failed",
-          outputSha256: null,
-          latencyMs: 0,
-          calls: [],
-          error: error instanceof Error ? error.message : String(error),
-          check: null,
-        });
+        pipelineError = error instanceof Error ? error.message : String(error);
       }
     }
     const stepCalls = steps.flatMap((s) => s.calls);
@@ -172,6 +167,7 @@ export class PipelineCellRunner {
       rubric: judged.rubric,
       judgeError: judged.judgeError,
       owner: failing ? ownerOf(steps) : null,
+      error: pipelineError,
     };
   }
 
@@ -404,6 +400,11 @@ export function pipelineCellRecord(
           },
         },
       ));
+    }
+    if (outcome.error !== null) {
+      events.push(t.next("pipeline_failed", {
+        data: { ...cell, error: outcome.error },
+      }));
     }
     if (judgeReceipts.length > 0) {
       events.push(

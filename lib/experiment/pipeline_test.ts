@@ -20,6 +20,7 @@ import type { Store } from "../store/open.ts";
 import { eachStore } from "../store/test_stores.ts";
 import { experiment, resumeExperiment } from "./experiment.ts";
 import { planRuns } from "./plan_runs.ts";
+import type { Pipeline } from "./pipeline.ts";
 import { runWorker } from "./run_worker.ts";
 import { ConflictError } from "../errors.ts";
 import { supportV1, supportV2 } from "./testdata/two_step_pipeline.ts";
@@ -267,4 +268,64 @@ Deno.test("a pipeline's run is planned and run in-process: workers and planRuns 
     resumed.runs.map((r) => [r.status, r.committed]),
     [["completed", 3]],
   );
+});
+
+Deno.test("a failing cell is owned by the step that threw, else by the step whose check failed, else by the last step that called a model", async () => {
+  await using store = await open(":memory:");
+  await loadCatalog(store, { root: ROOT });
+  const broken: Pipeline = {
+    name: "broken",
+    version: "1",
+    module: import.meta.url,
+    steps: [{ id: "first" }, { id: "second", after: ["first"] }],
+    models: ["fake-fast"],
+    prompts: { main: "v3" },
+    stepChecks: {
+      first: (_output, testCase) => testCase.id !== "st-002",
+    },
+    async run(_input, ctx) {
+      const text = await ctx.step(
+        "first",
+        (s) => s.call({ model: "fake-fast", prompt: "main" }),
+      );
+      await ctx.step("second", () => {
+        if (ctx.caseId === "st-003") throw new Error("second broke");
+        return Promise.resolve(text);
+      });
+      if (ctx.caseId === "st-004") throw new Error("glue broke");
+      return ctx.caseId === "st-002" ? "not json" : text;
+    },
+  };
+  const { runs } = await experiment(store, {
+    task: "support_triage",
+    pipeline: broken,
+    cases: ["st-002", "st-003", "st-004"],
+    repetitions: 1,
+    allowFewerRepetitions: true,
+  });
+  const run = await getRun(store, runs[0]!.run_id);
+  const events = await listTraceEvents(store, run.trace_id);
+  const owners = Object.fromEntries(
+    events.filter((e) => e.step === "score").map((
+      e,
+    ) => [String(e.data.case), e.data.owner_step]),
+  );
+  assert.deepEqual(owners, {
+    "st-002": "first", // its own check failed
+    "st-003": "second", // it threw
+    "st-004": "first", // the glue threw: the last step that called a model
+  });
+  const glue = events.find((e) => e.type === "pipeline_failed")!;
+  assert.equal(glue.data.case, "st-004");
+  assert.equal(glue.step, null);
+  const second = events.filter((e) => e.step === "second");
+  // Cells commit in the order they finish.
+  assert.deepEqual(second.map((e) => `${e.type}:${e.data.case}`).sort(), [
+    "step_failed:st-003",
+    "step_finished:st-002",
+    "step_finished:st-004",
+  ]);
+  const { scorecard } = await scoreRun(store, run.id);
+  assert.equal(scorecard.steps!.second!.failures, 1);
+  assert.equal(scorecard.steps!.first!.owned, 2);
 });
