@@ -206,12 +206,15 @@ export async function scoreTraces(
       message: `a window is "day" or "week", not "${kind}"`,
     }]);
   }
-  if (!Number.isFinite(Date.parse(options.since))) {
-    throw new ValidationError([{
-      field: "since",
-      message:
-        `"${options.since}" is not a date: give an ISO 8601 date or time, e.g. 2026-12-01`,
-    }]);
+  for (const field of ["since", "until"] as const) {
+    const value = options[field];
+    if (value !== undefined && !Number.isFinite(Date.parse(value))) {
+      throw new ValidationError([{
+        field,
+        message:
+          `"${value}" is not a date: give an ISO 8601 date or time, e.g. 2026-12-01`,
+      }]);
+    }
   }
   const since = new Date(options.since).toISOString();
   const until = options.until === undefined

@@ -116,6 +116,15 @@ Deno.test("scoreTraces() samples a count or a rate of each window, the same call
   });
   const n = byRate.windows[0]!.scored;
   assert.ok(n > 10 && n < 30, `${n}`);
+  await assert.rejects(
+    scoreTraces(store, {
+      task: "support_triage",
+      since: "2026-11-01",
+      until: "next tuesday",
+    }),
+    (e: unknown) =>
+      e instanceof ValidationError && e.issues[0]!.field === "until",
+  );
   for (const sample of [0, -1, 1.5]) {
     await assert.rejects(
       scoreTraces(store, {
