@@ -355,7 +355,10 @@ export {
 } from "./lib/experiment/cache_key.ts";
 export { type RenderedPrompt, renderPrompt } from "./lib/experiment/render.ts";
 export type { RetryPolicy } from "./lib/experiment/call_model.ts";
-export type { RateLimits } from "./lib/experiment/rate_limiter.ts";
+export type {
+  LimiterClock,
+  RateLimits,
+} from "./lib/experiment/rate_limiter.ts";
 export {
   type JupyterBroadcast,
   jupyterProgress,

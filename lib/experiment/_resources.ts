@@ -85,7 +85,7 @@ export async function loadResources(
           ...(limits.tokens_per_minute === undefined
             ? {}
             : { tokensPerMinute: limits.tokens_per_minute }),
-        }),
+        }, options.rateLimitClock),
       );
     }
   }

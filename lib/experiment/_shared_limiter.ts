@@ -6,7 +6,9 @@
  * prompt's bytes times the highest tokens-per-byte this worker has seen,
  * plus `max_tokens` or the largest output seen) and settled with the
  * provider's usage after it, so tokens per minute hold across workers at any
- * concurrency.
+ * concurrency. Both are timed by the database's clock, so workers on machines
+ * whose clocks differ agree, unless a clock is given (tests pass fake ones
+ * that tell every worker the same time).
  *
  * @module
  */
@@ -21,6 +23,7 @@ import {
 import type {
   CallSize,
   Limiter,
+  LimiterClock,
   RateLimits,
   TokenReservation,
 } from "./rate_limiter.ts";
@@ -33,14 +36,26 @@ export class SharedRateLimiter implements Limiter {
   readonly #provider: string;
   readonly #rpm: number | undefined;
   readonly #tpm: number | undefined;
+  readonly #clock: LimiterClock | undefined;
   #tokensPerByte = 1;
   #sawUsage = false;
   #largestOutput = 0;
   /** Settlements being written; the next acquire waits for them (and rethrows a failure). */
   #settling: Promise<void> = Promise.resolve();
 
-  constructor(store: Store, provider: string, limits: RateLimits) {
+  /**
+   * A limiter on `store` for `provider`. With a `clock`, reservations are
+   * made at its time (not the database's) and waited for on it: every
+   * worker sharing the store must be given clocks that tell the same time.
+   */
+  constructor(
+    store: Store,
+    provider: string,
+    limits: RateLimits,
+    clock?: LimiterClock,
+  ) {
     this.#store = store;
+    this.#clock = clock;
     this.#provider = provider;
     this.#rpm = limits.requestsPerMinute && limits.requestsPerMinute > 0
       ? limits.requestsPerMinute
@@ -71,9 +86,10 @@ export class SharedRateLimiter implements Limiter {
           { id, tokens },
           tpm,
           MINUTE,
+          this.#clock?.now(),
         );
         if (wait === 0) break;
-        await sleep(wait);
+        await this.#sleep(wait);
       }
     }
     if (this.#rpm !== undefined) {
@@ -81,8 +97,9 @@ export class SharedRateLimiter implements Limiter {
         this.#store,
         `rpm:${this.#provider}`,
         MINUTE / this.#rpm,
+        this.#clock?.now(),
       );
-      if (wait > 0) await sleep(wait);
+      if (wait > 0) await this.#sleep(wait);
     }
     if (tpm === undefined) return { tokens: 0, settle() {} };
     return {
@@ -107,8 +124,10 @@ export class SharedRateLimiter implements Limiter {
       },
     };
   }
-}
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  #sleep(ms: number): Promise<void> {
+    return this.#clock
+      ? this.#clock.sleep(ms)
+      : new Promise((resolve) => setTimeout(resolve, ms));
+  }
 }

@@ -4,7 +4,7 @@ import type { RunSettings } from "../schema/run_settings.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./call_model.ts";
 import type { Pipeline } from "./pipeline.ts";
 import type { ProgressSink } from "./progress.ts";
-import type { RateLimits } from "./rate_limiter.ts";
+import type { LimiterClock, RateLimits } from "./rate_limiter.ts";
 
 /** How the response cache is used. */
 export type CacheMode = "use" | "refresh" | "off";
@@ -20,6 +20,14 @@ export interface RunnerOptions {
   concurrency?: number;
   /** Rate limits per provider name. */
   rateLimits?: Record<string, RateLimits>;
+  /**
+   * The clock rate limits are timed by and waited on (tests pass a fake
+   * one). Workers sharing a store time shared limits by the database's
+   * clock unless given one; then every worker must be given a clock that
+   * tells the same time. Never recorded.
+   * @default {the real clock (the database's for shared limits)}
+   */
+  rateLimitClock?: LimiterClock;
   /** Retries, backoff and per-call timeout. */
   retry?: RetryPolicy;
   /** The response cache. @default {"use"} */

@@ -8,7 +8,32 @@ export interface RateLimits {
   tokensPerMinute?: number;
 }
 
-/** The clock a limiter waits on (tests pass a fake one). */
+/**
+ * The clock rate limits are timed by and waited on (`rateLimitClock`; tests
+ * pass a fake one).
+ *
+ * @example A clock standing still: three calls asked for at once wait for slots 100 ms apart
+ * ```ts
+ * import { experiment, loadCatalog, type LimiterClock, open } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const waits: number[] = [];
+ * const clock: LimiterClock = {
+ *   now: () => 0,
+ *   sleep: (ms) => {
+ *     waits.push(ms);
+ *     return Promise.resolve();
+ *   },
+ * };
+ * await using store = await open(":memory:");
+ * await loadCatalog(store);
+ * await experiment(store, {
+ *   task: "resume_matching", prompts: ["v1"], models: ["fake-fast"], cases: ["rm-001"],
+ *   cache: "off", rateLimits: { fake: { requestsPerMinute: 600 } }, rateLimitClock: clock,
+ * });
+ * assert.deepEqual(waits, [100, 200]);
+ * ```
+ */
 export interface LimiterClock {
   /** Milliseconds, monotonic. */
   now(): number;

@@ -184,7 +184,7 @@ export async function runWorker(
           ...(limits.tokens_per_minute === undefined
             ? {}
             : { tokensPerMinute: limits.tokens_per_minute }),
-        }),
+        }, options.rateLimitClock),
       ]),
     ),
   };

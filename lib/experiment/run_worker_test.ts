@@ -10,6 +10,7 @@ import { eachStore } from "../store/test_stores.ts";
 import { listTraceEvents } from "../store/trace.ts";
 import { verifyChain } from "../trace/event.ts";
 import { planRuns } from "./plan_runs.ts";
+import type { LimiterClock } from "./rate_limiter.ts";
 import { runWorker, type WorkerSummary } from "./run_worker.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -37,15 +38,40 @@ async function assertClosedOnce(store: Store, runId: string): Promise<void> {
   assert.equal(events.filter((e) => e.type === "run_finished").length, 1);
 }
 
-/** Adapters that record the start time of every call. */
-function timed(starts: number[]): (config: ModelConfig) => ModelAdapter {
+/**
+ * A worker's rate-limit clock, standing still at 0 (every call asks for its
+ * slot at the same instant, when the limit binds hardest): a wait is
+ * recorded instead of slept, and is the distance of the reserved slot from 0.
+ */
+function frozenClock(waits: number[]): LimiterClock {
+  return {
+    now: () => 0,
+    sleep(ms) {
+      waits.push(ms);
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * Adapters that count a worker's calls; its first call is sent only once
+ * every worker has a call to send, so each one reserves slots.
+ */
+function countedAdapters(
+  worker: string,
+  calls: Map<string, number>,
+  everyWorker: Promise<unknown>,
+  ready: () => void,
+): (config: ModelConfig) => ModelAdapter {
   return (config) => {
     const inner = createAdapter(config);
     return {
       provider: inner.provider,
       model: inner.model,
-      call(request) {
-        starts.push(performance.now());
+      async call(request) {
+        calls.set(worker, (calls.get(worker) ?? 0) + 1);
+        ready();
+        await everyWorker;
         return inner.call(request);
       },
     };
@@ -95,34 +121,53 @@ eachStore.test("runWorker() shares a requests-per-minute limit between workers t
     models: ["fake-fast"],
     cases: ["st-001", "st-002", "st-003", "st-004"],
   });
-  const starts: number[] = [];
-  // 1,200 requests per minute: one every 50 ms across both workers, whose
-  // own concurrency would allow 8 at once.
-  await Promise.all([1, 2].map((n) =>
+  // 1,200 requests per minute: a slot every 50 ms across both workers,
+  // whose own concurrency would allow 8 calls at once.
+  const workers = ["w1", "w2"];
+  const calls = new Map<string, number>();
+  const waits = new Map(workers.map((w) => [w, [] as number[]]));
+  const ready = workers.map(() => Promise.withResolvers<void>());
+  const everyWorker = Promise.all(ready.map((r) => r.promise));
+  await Promise.all(workers.map((worker, i) =>
     runWorker(store, runs[0]!.id, {
-      workerId: `w${n}`,
+      workerId: worker,
       concurrency: 4,
       batch: 4,
       cache: "off",
       rateLimits: { fake: { requestsPerMinute: 1200 } },
-      adapterFor: timed(starts),
+      rateLimitClock: frozenClock(waits.get(worker)!),
+      adapterFor: countedAdapters(
+        worker,
+        calls,
+        everyWorker,
+        ready[i]!.resolve,
+      ),
     })
   ));
-  assert.equal(starts.length, 12);
-  const sorted = starts.toSorted((a, b) => a - b);
-  // Slots are reserved 50 ms apart on the database's clock; each call
-  // starts when its timer fires after its reservation's round trip, so two
-  // starts can come closer by that jitter, but they never bunch up: at most
-  // 3 in any 100 ms (the limit allows 2), and 12 calls span 11 slots.
-  let busiest = 0;
-  let j = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= 100) j++;
-    busiest = Math.max(busiest, i - j + 1);
+  // Each worker's slots: the waits it was told (a slot at 0 needs none).
+  const slots = new Map(workers.map((w) => {
+    const told = waits.get(w)!;
+    const untold = (calls.get(w) ?? 0) - told.length;
+    assert.ok(untold === 0 || untold === 1, `${w}: ${untold} calls at 0`);
+    return [w, [...(untold ? [0] : []), ...told].toSorted((a, b) => a - b)];
+  }));
+  for (const w of workers) assert.ok(slots.get(w)!.length > 0, `${w} called`);
+  // Together the workers' 12 calls took 12 distinct slots 50 ms apart on
+  // the limiter's clock: 11 intervals, none shared.
+  assert.deepEqual(
+    [...slots.values()].flat().toSorted((a, b) => a - b),
+    Array.from({ length: 12 }, (_, k) => k * 50),
+  );
+  // So neither worker went faster than the shared rate on its own.
+  for (const [w, own] of slots) {
+    for (let k = 1; k < own.length; k++) {
+      assert.ok(own[k]! - own[k - 1]! >= 50, `${w}: slots ${own}`);
+    }
   }
-  assert.ok(busiest <= 3, `${busiest} calls started within 100 ms`);
-  const span = sorted.at(-1)! - sorted[0]!;
-  assert.ok(span >= 0.9 * 11 * 50, `12 calls in ${span} ms`);
+  // The store holds the next free slot: after the 12th.
+  const row = await store.db.selectFrom("rate_limits").select("next_ms")
+    .where("key", "=", "rpm:fake").executeTakeFirstOrThrow();
+  assert.equal(Number(row.next_ms), 12 * 50);
 });
 
 eachStore.test("a worker SIGKILLed mid-run: its cells are taken over, every cell once, no committed call sent again", async ({ databaseUrl }) => {

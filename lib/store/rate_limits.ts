@@ -1,25 +1,36 @@
 /**
  * Rate limits shared by every worker on a store: request slots spaced
  * evenly (`rate_limits`) and a sliding minute of token reservations
- * (`rate_usage`), both timed by the database's clock.
+ * (`rate_usage`), both timed by the database's clock unless the caller gives
+ * the time (`at`, epoch milliseconds on a clock every worker shares: tests
+ * pass a fake one).
  *
  * @module
  */
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { larger, nowMs } from "./_dialect.ts";
 import type { Store } from "./open.ts";
+
+/** `at` as an SQL value, or the database's clock when it is not given. */
+function clockAt(store: Store, at: number | undefined): RawBuilder<number> {
+  return at === undefined
+    ? nowMs(store.dialect)
+    : sql<number>`CAST(${Math.round(at)} AS BIGINT)`;
+}
 
 /**
  * Reserves the next request slot under `key`, `intervalMs` after the one
  * before (or now, when the last one is past), in one statement: workers
  * reserving at once get distinct slots. Returns how long to wait for it.
+ * `at` is the time now (the database's clock when not given).
  */
 export async function reserveRequestSlot(
   store: Store,
   key: string,
   intervalMs: number,
+  at?: number,
 ): Promise<number> {
-  const now = nowMs(store.dialect);
+  const now = clockAt(store, at);
   const interval = Math.max(0, Math.round(intervalMs));
   const result = await sql<{ wait: number }>`
     INSERT INTO rate_limits (key, next_ms) VALUES (${key}, ${now} + ${interval})
@@ -35,6 +46,7 @@ export async function reserveRequestSlot(
  * one transaction with the key's row locked, so workers reserving at once
  * cannot both take the last room. Returns 0 when held, else how long to
  * wait before asking again (until the oldest reservation leaves the window).
+ * `at` is the time now (the database's clock when not given).
  */
 export async function reserveTokens(
   store: Store,
@@ -42,9 +54,10 @@ export async function reserveTokens(
   reservation: { readonly id: string; readonly tokens: number },
   limit: number,
   windowMs: number,
+  at?: number,
 ): Promise<number> {
   return await store.db.transaction().execute(async (trx) => {
-    const now = nowMs(store.dialect);
+    const now = clockAt(store, at);
     // Locks the key's row (created once) for the rest of the transaction.
     await sql`INSERT INTO rate_limits (key, next_ms) VALUES (${key}, 0)
       ON CONFLICT (key) DO UPDATE SET next_ms = rate_limits.next_ms`
