@@ -20,9 +20,9 @@ export const COLOURS = {
   judge: "#d97706",
 } as const;
 
-const WIDTH = 640;
+const WIDTH = 880;
 const ROW = 22;
-const LABEL_MAX = 28;
+const LABEL_MAX = 44;
 
 /** One estimate with its interval, in one group (slice or dimension) and series. */
 export interface IntervalRow {
@@ -45,7 +45,15 @@ export interface LimitRow {
 
 /** Options of {@link intervalChart}. */
 export interface IntervalChartOptions {
+  /** The scale's natural bounds (0..1 for scores, 1..5 for rubric means). */
   domain: [number, number];
+  /**
+   * Fit the axis to the data and the limits (inside `domain`), with a
+   * margin, instead of spanning the whole of `domain`.
+   */
+  fit?: boolean;
+  /** Axis text per group (e.g. with its case count); the group itself by default. */
+  groupLabels?: Readonly<Record<string, string>>;
   label: string;
   limits?: readonly LimitRow[];
   /** Groups that breached a limit: marked with "✕ breach". */
@@ -66,7 +74,7 @@ function marginFor(labels: Iterable<string>): number {
   for (const label of labels) {
     longest = Math.max(longest, Math.min(label.length, LABEL_MAX));
   }
-  return Math.min(20 + longest * 6.2, 200);
+  return Math.min(20 + longest * 6.2, 290);
 }
 
 function unique(values: Iterable<string>, order?: readonly string[]): string[] {
@@ -89,7 +97,16 @@ export function intervalChart(
 ): string {
   const groups = unique(rows.map((r) => r.group), options.groupOrder);
   const series = unique(rows.map((r) => r.series), options.seriesOrder);
-  const [lo, hi] = options.domain;
+  const [lo, hi] = options.fit
+    ? fitDomain(
+      options.domain,
+      [
+        ...rows.flatMap((r) => [r.lo, r.hi, r.mean]),
+        ...(options.limits ?? []).map((l) => l.x),
+      ],
+    )
+    : options.domain;
+  const groupLabel = (d: string) => shorten(options.groupLabels?.[d] ?? d);
   const limits = (options.limits ?? []).filter((l) => l.x >= lo && l.x <= hi);
   const breaches = new Set(options.breaches ?? []);
   const possible = new Set(options.possible ?? []);
@@ -175,16 +192,16 @@ export function intervalChart(
   return renderPlot({
     width: WIDTH,
     height,
-    marginLeft: marginFor(groups),
+    marginLeft: marginFor(groups.map((g) => options.groupLabels?.[g] ?? g)),
     marginRight: faceted ? marginFor(series) : 20,
-    x: { domain: options.domain, label: options.label, grid: false },
+    x: { domain: [lo, hi], label: options.label, grid: false },
     ...(faceted
       ? {
         fy: {
           domain: groups,
           label: null,
           axis: "left",
-          tickFormat: (d: string) => shorten(d),
+          tickFormat: groupLabel,
         },
         y: {
           domain: series,
@@ -197,11 +214,38 @@ export function intervalChart(
         y: {
           domain: groups,
           label: null,
-          tickFormat: (d: string) => shorten(d),
+          tickFormat: groupLabel,
         },
       }),
     marks,
   });
+}
+
+/**
+ * An axis that fits `values` inside the natural `bounds`: their range
+ * widened by a tenth of it (at least a fortieth of the bounds) on each
+ * side, then rounded out to a twentieth of the bounds, so the data use the
+ * width and every limit stays visible.
+ */
+export function fitDomain(
+  bounds: [number, number],
+  values: readonly number[],
+): [number, number] {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0) return bounds;
+  const [b0, b1] = bounds;
+  const span = b1 - b0;
+  const min = Math.min(...finite);
+  const max = Math.max(...finite);
+  const pad = Math.max((max - min) / 10, span / 40);
+  const step = span / 20;
+  const lo = Math.max(b0, b0 + Math.floor((min - pad - b0) / step) * step);
+  const hi = Math.min(b1, b0 + Math.ceil((max + pad - b0) / step) * step);
+  return [round6(lo), round6(hi)];
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
 }
 
 /** One entry of a score-against-cost scatter. */
@@ -227,7 +271,7 @@ export function scatterChart(
   return renderPlot({
     width: WIDTH,
     height: 360,
-    marginRight: 190,
+    marginRight: 230,
     marginLeft: 50,
     x: {
       domain: [0, maxCost > 0 ? maxCost * 1.1 : 1],
@@ -258,9 +302,10 @@ export function scatterChart(
         x: "cost",
         y: "score",
         text: (d: ScatterRow) =>
-          `${d.tied ? "=" : "#"}${d.rank} ${shorten(d.label, 30)}`,
+          `${d.tied ? "=" : "#"}${d.rank} ${shorten(d.label, 34)}`,
         textAnchor: "start",
-        dx: 12,
+        // Clear of the largest dot (radius 14) and its whisker.
+        dx: 18,
         fill: (d: ScatterRow) => d.tied ? COLOURS.judge : "currentColor",
       }),
     ],
@@ -321,11 +366,13 @@ export interface CostRow {
   run: string;
   purpose: string;
   cost: number;
-  /** The exact decimal, shown as the label. */
+  /** The label: the cost rounded for people. */
   text: string;
+  /** The tooltip: the exact decimal sum. */
+  title: string;
 }
 
-/** One bar per run x purpose, labelled with the exact decimal cost. */
+/** One bar per run x purpose, labelled with the cost rounded for display; the exact sum is the tooltip. */
 export function costChart(
   rows: readonly CostRow[],
   options: { costLabel: string },
@@ -365,6 +412,7 @@ export function costChart(
         text: "text",
         textAnchor: "start",
         dx: 4,
+        title: "title",
       }),
     ],
   });

@@ -113,8 +113,13 @@ export interface HostileBundle {
   sha256: string;
 }
 
-/** Builds the hostile bundle in a temporary catalog and in-memory store. */
-export async function hostileBundle(): Promise<HostileBundle> {
+/**
+ * Builds the hostile bundle in a temporary catalog and in-memory store: of
+ * the comparison, or (`"run"`) of the candidate run alone.
+ */
+export async function hostileBundle(
+  scope: "comparison" | "run" = "comparison",
+): Promise<HostileBundle> {
   const root = await Deno.makeTempDir({ prefix: "wb_hostile_" });
   try {
     await Deno.mkdir(join(root, "prompts", "resume_matching"), {
@@ -197,7 +202,12 @@ export async function hostileBundle(): Promise<HostileBundle> {
       editor: `carl ${HOSTILE.img}`,
       reason: `overrated: ${HOSTILE.script}`,
     });
-    const made = await bundle(store, { comparison: comparison.id });
+    const made = await bundle(
+      store,
+      scope === "run"
+        ? { runs: [candidate!.run_id] }
+        : { comparison: comparison.id },
+    );
     return { text: made.text!, sha256: made.sha256 };
   } finally {
     await Deno.remove(root, { recursive: true });

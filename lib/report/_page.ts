@@ -51,8 +51,13 @@ color:var(--ink);line-height:1.45;font-size:15px}
 .wb table td.n,.wb table th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .wb tr.breach td{background:var(--bad-bg)}
 .wb figure{margin:.6rem 0;break-inside:avoid}
-.wb figure svg{max-width:100%;height:auto;display:block}
+.wb figure>svg{max-width:100%;height:auto;display:block}
 .wb figcaption{font-size:.85em;color:var(--muted)}
+.wb .legend{display:flex;flex-wrap:wrap;gap:.2rem 1rem;font-size:.82em;color:var(--muted);margin:.2rem 0}
+.wb .legend svg{vertical-align:middle}
+.wb .pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:.6rem;align-items:start}
+.wb .pair>div{min-width:0}
+.wb .pair .side{font-size:.8rem;color:var(--muted);text-transform:uppercase;letter-spacing:.04em;margin:.6rem 0 -.3rem}
 .wb details{border:1px solid var(--line);border-radius:4px;padding:.3rem .6rem;margin:.4rem 0}
 .wb summary{cursor:pointer;font-weight:600}
 .wb .sample{border:1px solid var(--line);border-radius:6px;padding:.5rem .8rem;margin:.6rem 0;break-inside:avoid}
@@ -73,7 +78,7 @@ main.wb{max-width:60rem;margin:0 auto;padding:1rem 1.1rem 3rem}
 nav.toc{font-size:.9em;margin:.4rem 0}
 nav.toc a{margin-right:.8rem;color:#1d4ed8}
 @media (max-width:38rem){.wb{font-size:14px}main.wb{padding:.6rem .7rem 2rem}.wb .verdict .label{font-size:1.3rem}
- .wb figure{overflow-x:auto}.wb figure svg{min-width:520px}}
+ .wb figure{overflow-x:auto}.wb figure>svg{min-width:520px}}
 @media print{
  @page{margin:14mm 12mm}
  body{background:#fff}

@@ -143,6 +143,48 @@ export function sampleBlock(
   `;
 }
 
+/**
+ * Judged samples of a comparison, side by side: each sampled candidate cell
+ * (weakest first) beside the baseline's cell of the same case and
+ * repetition, so a reader sees what changed on the same input. The columns
+ * stack on a narrow screen.
+ */
+export function pairedSamplesSection(
+  candidate: readonly CellResult[],
+  baseline: readonly CellResult[],
+  options: {
+    limit?: number;
+    labels: { candidate: string; baseline: string };
+    inputs?: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+  },
+): SafeHtml {
+  const picked = pickSamples(candidate, options.limit ?? 8);
+  if (picked.length === 0) return html`<p class="muted">No samples.</p>`;
+  const key = (c: CellResult) => `${c.case_key}#${c.repetition}`;
+  const base = new Map(baseline.map((c) => [key(c), c]));
+  return html`${
+    picked.map((c) => {
+      const other = base.get(key(c));
+      return html`
+        <div class="pair" data-testid="sample-pair">
+          <div><p class="side">candidate ${options.labels
+            .candidate}</p>${sampleBlock(
+              c,
+              options.inputs?.get(c.case_key),
+            )}</div>
+          <div><p class="side">baseline ${options.labels.baseline}</p>${other
+            ? sampleBlock(other)
+            : html`
+              <p
+                class="muted">The baseline has no cell for ${c
+                  .case_key} repetition ${c.repetition}.</p>
+            `}</div>
+        </div>
+      `;
+    })
+  }`;
+}
+
 /** A section of judged samples. */
 export function samplesSection(
   cells: readonly CellResult[],

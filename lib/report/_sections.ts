@@ -8,7 +8,7 @@
 import type { Gate } from "../gate/gate.ts";
 import type { AliasMove } from "../gate/promote.ts";
 import type { Workflow } from "../trace/workflow.ts";
-import { html, type HtmlValue, type SafeHtml } from "./_html.ts";
+import { html, type HtmlValue, type SafeHtml, trusted } from "./_html.ts";
 
 /** A verdict or a status word, with its reasons, as the first thing a reader sees. */
 export function verdictBanner(
@@ -110,9 +110,47 @@ export function num(value: HtmlValue): Cell {
   return { value, numeric: true };
 }
 
-/** A figure with its caption. */
-export function figure(svg: SafeHtml, caption: string): SafeHtml {
-  return html`<figure>${svg}<figcaption>${caption}</figcaption></figure>`;
+/** One legend entry: a swatch of a chart's mark and what it means. */
+export interface LegendItem {
+  /** `dot` (an estimate), `whisker` (its interval), `tick` (a dashed limit), `bar`. */
+  readonly mark: "dot" | "whisker" | "tick" | "bar";
+  /** A colour of the chart's palette. */
+  readonly colour: string;
+  /** What the mark means. */
+  readonly label: string;
+}
+
+const SWATCH: Record<LegendItem["mark"], (c: string) => string> = {
+  dot: (c) => `<circle cx="9" cy="6" r="4.5" fill="${c}" stroke="white"/>`,
+  whisker: (c) =>
+    `<line x1="1" x2="17" y1="6" y2="6" stroke="${c}" stroke-width="2"/>`,
+  tick: (c) =>
+    `<line x1="9" x2="9" y1="0" y2="12" stroke="${c}" stroke-width="2" stroke-dasharray="3,2"/>`,
+  bar: (c) => `<rect x="1" y="2" width="16" height="8" fill="${c}"/>`,
+};
+
+/** A figure with its caption, and a legend of its marks when given. */
+export function figure(
+  svg: SafeHtml,
+  caption: string,
+  legend: readonly LegendItem[] = [],
+): SafeHtml {
+  return html`<figure>${
+    legend.length > 0
+      ? html`<div class="legend">${
+        legend.map((item) =>
+          html`<span><svg width="18" height="12" aria-hidden="true">${
+            trusted(SWATCH[item.mark](cssColour(item.colour)))
+          }</svg> ${item.label}</span>`
+        )
+      }</div>`
+      : ""
+  }${svg}<figcaption>${caption}</figcaption></figure>`;
+}
+
+/** A palette colour (`#rgb`/`#rrggbb`), or grey for anything else. */
+function cssColour(colour: string): string {
+  return /^#[0-9a-fA-F]{3,6}$/.test(colour) ? colour : "#6b7280";
 }
 
 /** A short form of a sha256 for tables; the full hash stays in the title. */

@@ -55,8 +55,12 @@ export function plotCost(
     run: e.run,
     purpose: e.purpose,
     cost: e.sum.toNumber(),
-    text: `${e.sum.toFixed()}${unit}${
+    // Rounded for people (4 significant digits); exact in the tooltip.
+    text: `${e.sum.toSignificantDigits(4).toFixed()}${unit}${
       e.unknown > 0 ? ` (+${e.unknown} unknown)` : ""
+    }`,
+    title: `${e.run} ${e.purpose}: ${e.sum.toFixed()}${unit} exactly${
+      e.unknown > 0 ? `, ${e.unknown} calls without a cost` : ""
     }`,
   }));
   const label = currencies.size > 1
@@ -64,8 +68,6 @@ export function plotCost(
     : `cost${unit ? ` (${currency})` : ""}`;
   return new Figure(
     costChart(rows, { costLabel: label }),
-    `Cost per run: ${
-      rows.map((r) => `${r.run} ${r.purpose} ${r.text}`).join("; ")
-    }`,
+    `Cost per run: ${rows.map((r) => r.title).join("; ")}`,
   );
 }

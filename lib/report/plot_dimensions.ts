@@ -82,8 +82,16 @@ export function plotDimensions(
       typeof e[1] === "number" && rows.some((r) => r.group === e[0])
     )
     .map(([group, x]) => ({ group, series, x }));
+  const judged = Object.fromEntries(
+    Object.entries(card.dimensions).map(([name, d]) => [
+      name,
+      `${name} (${d.n} judged)`,
+    ]),
+  );
   const svg = intervalChart(rows, {
     domain: [1, 5],
+    fit: true,
+    groupLabels: judged,
     label: "rubric score (mean, 95% CI over cases)",
     seriesOrder: ["baseline", "candidate"],
     limits,

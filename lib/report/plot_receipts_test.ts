@@ -39,11 +39,19 @@ Deno.test("plotLatency() draws one tick per uncached call and one median per lin
 Deno.test("plotCost() sums exactly per run and purpose and labels the decimal", () => {
   const figure = plotCost(RECEIPTS, { labels: { r1: "v1", r2: "v2" } });
   assert.equal(countMarks(figure.svg, "bar", "rect"), 4);
+  // Each label, then its tooltip with the exact sum.
   assert.deepEqual(texts(figure.svg, 'g[aria-label="text"] text').toSorted(), [
-    "0 USD (+1 unknown)",
-    "0.00005 USD",
-    "0.0003 USD",
-    "0.1 USD",
+    "0 USD (+1 unknown)v2 judge: 0 USD exactly, 1 calls without a cost",
+    "0.00005 USDv1 judge: 0.00005 USD exactly",
+    "0.0003 USDv1 generate: 0.0003 USD exactly",
+    "0.1 USDv2 generate: 0.1 USD exactly",
+  ]);
+  // Money is rounded for people on the bar, exact in the tooltip.
+  const long = plotCost([call("r1", "generate", 10, "0.1144095")], {
+    labels: { r1: "v1" },
+  });
+  assert.deepEqual(texts(long.svg, 'g[aria-label="text"] text'), [
+    "0.1144 USDv1 generate: 0.1144095 USD exactly",
   ]);
 });
 

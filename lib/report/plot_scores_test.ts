@@ -12,11 +12,17 @@ Deno.test("plotSlices() draws a dot and a whisker per slice with cases", () => {
   const svg = plotSlices(card).svg;
   assert.equal(countMarks(svg, "dot", "circle"), 3);
   assert.equal(countMarks(svg, "rule", "line"), 3);
+  // Each slice is named with its case count.
   assert.deepEqual(texts(svg, 'g[aria-label="y-axis tick label"] text'), [
-    "typical",
-    "edge",
-    "adversarial",
+    "typical (4 cases)",
+    "edge (4 cases)",
+    "adversarial (4 cases)",
   ]);
+  // The axis fits the data instead of starting at 0.
+  const ticks = texts(svg, 'g[aria-label="x-axis tick label"] text').map(
+    Number,
+  );
+  assert.ok(ticks[0]! > 0, `the axis starts at ${ticks[0]}`);
 });
 
 Deno.test("plotSlices() draws baseline and candidate, the limits and the breaches", () => {

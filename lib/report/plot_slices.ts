@@ -47,7 +47,7 @@ export interface PlotSlicesOptions {
  * } as unknown as Scorecard;
  * const figure = plotSlices(card);
  * assert.equal(figure.svg.match(/<circle/g)?.length, 4);
- * assert.match(figure.title, /t@v1/);
+ * assert.match(figure.title, /v1 × fake-fast/);
  * ```
  */
 export function plotSlices(
@@ -88,9 +88,17 @@ export function plotSlices(
       typeof e[1] === "number" && rows.some((r) => r.group === e[0])
     )
     .map(([group, x]) => ({ group, series, x }));
+  const cases = Object.fromEntries(
+    Object.entries(card.slices).map(([slice, entry]) => [
+      slice,
+      `${slice} (${entry.cases} case${entry.cases === 1 ? "" : "s"})`,
+    ]),
+  );
   const svg = intervalChart(rows, {
     domain: [0, 1],
-    label: "score (95% interval)",
+    fit: true,
+    groupLabels: cases,
+    label: "score (95% interval over cases)",
     limits,
     breaches: [...breaches],
     possible: options.possible ?? [],
@@ -105,9 +113,11 @@ export function plotSlices(
   return new Figure(svg, title);
 }
 
-/** A run's short name: prompt version × model. */
+/** A run's name for people: prompt version × model (the task is in the title). */
 export function runName(card: Pick<Scorecard, "run">): string {
-  return `${card.run.prompt_version_id} × ${card.run.model_config_id}`;
+  return `${
+    card.run.prompt_version_id.replace(/^.*@/, "")
+  } × ${card.run.model_config_id}`;
 }
 
 function orderedSlices(

@@ -16,7 +16,7 @@ import type { ComparisonShown } from "./_comparison_schema.ts";
 import { parseBundleText } from "./_read_bundle.ts";
 import { html, type SafeHtml, trusted } from "./_html.ts";
 import { page } from "./_page.ts";
-import { samplesSection } from "./_samples.ts";
+import { pairedSamplesSection, samplesSection } from "./_samples.ts";
 import {
   checkRateTable,
   dimensionTable,
@@ -36,6 +36,7 @@ import {
 import { correctionsOf } from "../trace/list_corrections.ts";
 import { pipelineTraces, traceSection } from "./_trace.ts";
 import { verifyCommand } from "./_verify_command.ts";
+import { COLOURS } from "./_charts.ts";
 import { plotComparison } from "./plot_comparison.ts";
 import { plotCost } from "./plot_cost.ts";
 import { plotDimensions } from "./plot_dimensions.ts";
@@ -289,16 +290,29 @@ function runSections(
   sections.push({
     id: "samples",
     title: "Judged samples",
-    body: html`${
-      focus.map((r, i) =>
-        html`<h3>${r.label} <span class="muted">(run ${r.run.id})</span></h3>${
-          samplesSection(r.results, {
-            limit: i === 0 ? options.samples : Math.ceil(options.samples / 2),
-            inputs: model.inputs,
-          })
-        }`
-      )
-    }`,
+    body: candidate && baseline
+      ? html`
+        <p
+          class="muted">Each candidate sample (weakest first, then one per slice) beside the baseline's answer to the same case and repetition.</p>${pairedSamplesSection(
+            candidate.results,
+            baseline.results,
+            {
+              limit: options.samples,
+              labels: { candidate: candidate.label, baseline: baseline.label },
+              inputs: model.inputs,
+            },
+          )}
+      `
+      : html`${
+        focus.map((r, i) =>
+          html`<h3>${r.label} <span class="muted">(run ${r.run.id})</span></h3>${
+            samplesSection(r.results, {
+              limit: i === 0 ? options.samples : Math.ceil(options.samples / 2),
+              inputs: model.inputs,
+            })
+          }`
+        )
+      }`,
   });
 }
 
@@ -452,25 +466,64 @@ function plots(
       baseline: baseline.scorecard,
       candidate: candidate.scorecard,
     };
+    const legend = [
+      {
+        mark: "dot" as const,
+        colour: COLOURS.baseline,
+        label: `baseline ${baseline.label}`,
+      },
+      {
+        mark: "dot" as const,
+        colour: COLOURS.candidate,
+        label: `candidate ${candidate.label}`,
+      },
+      {
+        mark: "dot" as const,
+        colour: COLOURS.breach,
+        label: "candidate, breaching its limit",
+      },
+      {
+        mark: "whisker" as const,
+        colour: COLOURS.candidate,
+        label: "95% interval over cases",
+      },
+      {
+        mark: "tick" as const,
+        colour: COLOURS.limit,
+        label: "limit: the lowest acceptable candidate value",
+      },
+    ];
     out.push(figure(
       trusted(plotComparison(comparison, cards).svg),
-      `Per-slice score: baseline ${baseline.label} (grey) and candidate ${candidate.label} (blue, red where it breaches), 95% intervals; dashed red tick: the lowest score within the limit`,
+      "Per-slice score (0-1; the axis fits the data and the limits), with each slice's case count",
+      legend,
     ));
     out.push(figure(
       trusted(plotComparison(comparison, { ...cards, by: "dimension" }).svg),
-      "Rubric dimensions (1-5): mean ± σ across repetitions; dashed red tick: the limit",
+      "Rubric dimensions (1-5; the axis fits the data and the limits): mean with its 95% interval over cases, as in the table",
+      legend,
     ));
   } else {
     for (const r of model.runs) {
       if (!r.scorecard) continue;
+      const legend = [
+        { mark: "dot" as const, colour: COLOURS.run, label: "mean" },
+        {
+          mark: "whisker" as const,
+          colour: COLOURS.run,
+          label: "95% interval over cases",
+        },
+      ];
       out.push(figure(
         trusted(plotSlices(r.scorecard).svg),
-        `Per-slice score of ${r.label}, 95% intervals`,
+        `Per-slice score of ${r.label} (0-1; the axis fits the data), with each slice's case count`,
+        legend,
       ));
       if (Object.values(r.scorecard.dimensions).some((d) => d.mean)) {
         out.push(figure(
           trusted(plotDimensions(r.scorecard).svg),
-          `Rubric dimensions of ${r.label}: mean ± σ across repetitions`,
+          `Rubric dimensions of ${r.label} (1-5): mean with its 95% interval over cases, as in the table`,
+          legend,
         ));
       }
     }
@@ -485,6 +538,14 @@ function plots(
       out.push(figure(
         trusted(plotLeaderboard(entries).svg),
         "Leaderboard: score against generation cost per cell (the tie-breaker); dot size: latency p50; hollow: technical tie",
+        [
+          { mark: "dot", colour: COLOURS.run, label: "run (#rank)" },
+          {
+            mark: "whisker",
+            colour: COLOURS.run,
+            label: "95% interval of its score",
+          },
+        ],
       ));
     }
   }
@@ -496,10 +557,18 @@ function plots(
     out.push(figure(
       trusted(plotLatency(receipts, { labels }).svg),
       "Latency of every live model call (thin ticks) and the median (thick), generation and judge apart",
+      [
+        { mark: "tick", colour: COLOURS.generate, label: "generation call" },
+        { mark: "tick", colour: COLOURS.judge, label: "judge call" },
+      ],
     ));
     out.push(figure(
       trusted(plotCost(receipts, { labels }).svg),
-      "Cost per run, generation and judge apart: exact decimal sums of the receipts",
+      "Cost per run, generation and judge apart, rounded to 4 significant digits (the exact decimal sums are in the tooltips and the key figures)",
+      [
+        { mark: "bar", colour: COLOURS.generate, label: "generation" },
+        { mark: "bar", colour: COLOURS.judge, label: "judge" },
+      ],
     ));
   }
   return out.length > 0
@@ -532,6 +601,30 @@ function tables(
       : ""
   }${
     cards.map((c) => html`<h3>Checks: ${c.label}</h3>${checkRateTable(c.card)}`)
+  }${
+    cards.filter((c) => c.card.judge.jury).map((c) =>
+      html`<h3>Jury agreement: ${c.label}</h3>${juryTable(c.card)}`
+    )
+  }`;
+}
+
+/** A jury's jurors, quorum and per-dimension Krippendorff's alpha (interval). */
+function juryTable(card: NonNullable<RunView["scorecard"]>): SafeHtml {
+  const jury = card.judge.jury!;
+  return html`<p>Jurors ${
+    jury.jurors.join(", ")
+  }; the median juror score counts, with a quorum of ${jury.quorum}; ${jury.juror_errors} judged cell(s) lost a juror. Alpha is 1 for perfect agreement and 0 for chance; it describes these cells (no interval).</p>${
+    table(
+      ["dimension", { text: "Krippendorff's alpha", numeric: true }, {
+        text: "cells with 2+ jurors",
+        numeric: true,
+      }],
+      Object.entries(jury.dimensions).map(([name, d]) => [
+        name,
+        num(d.alpha === null ? "–" : d.alpha.toFixed(2)),
+        num(d.units),
+      ]),
+    )
   }`;
 }
 

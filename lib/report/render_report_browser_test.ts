@@ -104,6 +104,16 @@ const REPORTS = [
     title: "LLM Workbench report: resume_matching",
     verdict: "REJECTED",
     blocks: false,
+    everyPayload: true,
+  },
+  {
+    name: "run",
+    make: () => hostileBundle("run"),
+    title: "LLM Workbench report: resume_matching",
+    verdict: "NO VERDICT",
+    blocks: false,
+    // The gate's hostile reason is not in a bundle of one run.
+    everyPayload: false,
   },
   {
     name: "trace",
@@ -111,6 +121,7 @@ const REPORTS = [
     title: "LLM Workbench report: reply_pipeline",
     verdict: "TRACE",
     blocks: true,
+    everyPayload: true,
   },
 ] as const;
 
@@ -156,7 +167,12 @@ Deno.test({
           assert.equal(state.scripts, 0, where);
           assert.equal(state.handlers, 0, where);
           assert.equal(state.jsLinks, 0, where);
-          for (const payload of Object.values(HOSTILE)) {
+          for (
+            const payload of Object.values(HOSTILE).filter((p) =>
+              report.everyPayload || state.bodyText.includes(p) ||
+              p === HOSTILE.script
+            )
+          ) {
             assert.ok(
               state.bodyText.includes(payload),
               `${where}: payload not shown as text: ${payload}`,

@@ -89,7 +89,19 @@ Deno.test("renderReport() puts the verdict first and ends with the verify comman
   assert.match(corrections, /\+\{"match_score": 40/);
   assert.ok(html.indexOf('id="corrections"') > html.indexOf('id="samples"'));
   // Plots: per-slice comparison (with the breach), dimensions, latency, cost.
-  assert.equal((html.match(/<svg/g) ?? []).length, 4);
+  assert.equal(texts(html, "#plots figure > svg").length, 4);
+  // Each comparison plot has a legend naming its marks, the limit among them.
+  assert.match(
+    texts(html, "#plots figure .legend").join("\n"),
+    /baseline v1 × fake-fast.*candidate v1 × fake-thorough.*limit: the lowest acceptable/s,
+  );
+  // Samples side by side: candidate and baseline on the same case.
+  const pairs = texts(html, '[data-testid="sample-pair"]');
+  assert.ok(pairs.length > 0);
+  assert.match(
+    pairs[0]!,
+    /candidate v1 × fake-thorough.*baseline v1 × fake-fast/s,
+  );
   assert.match(html, /✕ breach/);
   // The gate timeline names who decided what on which hash.
   const timeline = texts(html, "#gates ol.timeline li").join("\n");

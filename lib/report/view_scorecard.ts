@@ -10,7 +10,7 @@ import {
 } from "./_scorecard.ts";
 import { figure } from "./_sections.ts";
 import { plotDimensions } from "./plot_dimensions.ts";
-import { plotSlices, runName } from "./plot_slices.ts";
+import { plotSlices } from "./plot_slices.ts";
 import { View } from "./view.ts";
 
 /** Options of {@link viewScorecard}. */
@@ -61,7 +61,8 @@ export function viewScorecard(
   card: Scorecard,
   options: ViewScorecardOptions = {},
 ): View {
-  const label = runName(card);
+  // The task's full version id: a notebook may hold several tasks.
+  const label = `${card.run.prompt_version_id} × ${card.run.model_config_id}`;
   const cards = [{ label: "score [95%]", card }];
   const hasDimensions = Object.values(card.dimensions).some((d) => d.mean);
   const body =
