@@ -262,6 +262,10 @@ function makeWrong(
 ): { answer: Json; kind: FakeErrorKind } {
   const { decide } = ctx;
   const out: Json = { ...answer };
+  // An output with no field to get wrong can still be wrapped or cut short.
+  if (matter.length === 0 && kind !== "prose" && kind !== "truncated") {
+    return makeWrong("prose", answer, matter, ctx);
+  }
   const target = decide.pick("error_field", matter);
   switch (kind) {
     case "wrong_enum": {
