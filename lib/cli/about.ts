@@ -559,7 +559,7 @@ Exit codes: 0 listed, 2 bad input.`,
 
 Usage:
   wb accept-cases --task T --author NAME --receipt ID [--receipt ID ...]
-                  [--slice ID=SLICE ...] [--root DIR] [--db URL]
+                  [--slice ID=SLICE ...] [--root DIR] [--json] [--db URL]
 
 Appends each call's input to datasets/T.jsonl as case prod-ID (the suggested
 slice unless --slice overrides it; expected values empty until a person adds
