@@ -15,6 +15,11 @@ import { acceptCasesCommand } from "./accept_cases.ts";
 import { suggestCasesCommand } from "./suggest_cases.ts";
 import { capture } from "./_test_io.ts";
 
+/** The keys of a JSON object, sorted: a documented shape's top level. */
+function keys(value: unknown): string[] {
+  return Object.keys(value as Record<string, unknown>).sort();
+}
+
 const COMMANDS = [
   scoreTracesCommand,
   driftCommand,
@@ -85,6 +90,76 @@ Deno.test("wb score-traces lists invalid inputs and what left the store; wb drif
       result.inconclusive.some((l: string) => /more inputs/.test(l)),
       result.inconclusive.join("\n"),
     );
+    // The shape docs/cli-json.md gives for wb drift.
+    assert.equal(verdict.out.length, 1);
+    assert.deepEqual(keys(result), [
+      "aggregate",
+      "baseline",
+      "caveats",
+      "checks",
+      "checks_left_out",
+      "inconclusive",
+      "inference",
+      "limits",
+      "mode",
+      "moved",
+      "reasons",
+      "sha256",
+      "summary",
+      "task",
+      "trace_id",
+      "verdict",
+      "window",
+    ]);
+    assert.equal(result.task, "support_triage");
+    assert.match(result.sha256, /^[0-9a-f]{64}$/);
+    for (
+      const [side, window] of [
+        [result.baseline, "2026-11-02"],
+        [result.window, "2026-11-03"],
+      ]
+    ) {
+      assert.deepEqual(keys(side), [
+        "aggregate",
+        "inputs",
+        "run_id",
+        "slice_shares",
+        "window",
+      ]);
+      assert.equal(side.window, window);
+      assert.equal(typeof side.slice_shares.typical, "number");
+    }
+    assert.equal(result.baseline.inputs, 29);
+    assert.equal(result.window.inputs, 28);
+    assert.equal(result.inference.basis, "independent samples of inputs");
+    assert.match(result.inference.about, /traffic each side was drawn from/);
+    assert.ok(result.checks.length > 0);
+    assert.ok(result.moved.length > 0);
+    for (const m of result.moved) {
+      assert.deepEqual(keys(m), [
+        "delta",
+        "kind",
+        "name",
+        "slice",
+        "slices",
+        "text",
+      ]);
+      for (const part of m.slices) {
+        assert.deepEqual(keys(part), [
+          "mean_baseline",
+          "mean_window",
+          "mix",
+          "share_baseline",
+          "share_window",
+          "slice",
+          "within",
+        ]);
+      }
+    }
+    assert.equal(typeof result.limits.slice, "number");
+    assert.ok("delta" in result.aggregate);
+    assert.ok(Array.isArray(result.checks_left_out));
+    assert.deepEqual(result.caveats, []);
     const text3 = capture();
     assert.equal(
       await main(
@@ -163,9 +238,40 @@ Deno.test("wb score-traces reads an OTLP/JSON export of the calls and scores the
       0,
       c.err.join("\n"),
     );
-    const fromFile = JSON.parse(c.out.join("\n"));
+    assert.equal(c.out.length, 1);
+    const fromFile = JSON.parse(c.out[0]!);
+    // The shape docs/cli-json.md gives for wb score-traces.
+    assert.deepEqual(keys(fromFile), [
+      "redacted",
+      "sent_to_judge",
+      "source",
+      "task",
+      "windows",
+    ]);
+    assert.equal(fromFile.task, "support_triage");
     assert.equal(fromFile.source, "otlp");
+    assert.deepEqual(fromFile.sent_to_judge, []);
+    assert.deepEqual(fromFile.redacted, []);
+    assert.equal(fromFile.windows.length, 1);
+    assert.deepEqual(keys(fromFile.windows[0]), [
+      "aggregate",
+      "calls",
+      "invalid",
+      "judged",
+      "run_id",
+      "sampled_out",
+      "scorecard_sha256",
+      "scored",
+      "slices",
+      "window",
+    ]);
+    assert.deepEqual(keys(fromFile.windows[0].window), ["end", "id", "start"]);
+    assert.equal(fromFile.windows[0].window.id, "2026-11-02");
+    assert.match(fromFile.windows[0].scorecard_sha256, /^[0-9a-f]{64}$/);
+    assert.equal(fromFile.windows[0].calls, 10);
     assert.equal(fromFile.windows[0].scored, 10);
+    assert.equal(fromFile.windows[0].judged, 0);
+    assert.equal(typeof fromFile.windows[0].aggregate, "number");
     const fromStore = await scoreTraces(store, {
       task: "support_triage",
       since: "2026-11-01",
@@ -196,7 +302,9 @@ Deno.test("wb score-traces reads an OTLP/JSON export of the calls and scores the
     );
     const w = JSON.parse(bare.out.join("\n")).windows[0];
     assert.equal(w.scored, 0);
+    assert.equal(w.aggregate, null);
     assert.equal(w.invalid.length, 10);
+    assert.deepEqual(keys(w.invalid[0]), ["issues", "receipt_id", "window"]);
     assert.match(w.invalid[0].issues[0].message, /no task input was recorded/);
   } finally {
     await Deno.remove(dir, { recursive: true });
