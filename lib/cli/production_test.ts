@@ -347,6 +347,52 @@ Deno.test("wb suggest-cases lists proposals and wb accept-cases adds one as a ne
     );
     const id = /^ {2}(io_\S+) \(2026-11-02\): failed/.exec(listed.out[1]!)?.[1];
     assert.ok(id, listed.out.join("\n"));
+    // The shape docs/cli-json.md gives for wb suggest-cases: the same proposals.
+    const listedJson = capture();
+    assert.equal(
+      await main(
+        [
+          "suggest-cases",
+          "--task",
+          "support_triage",
+          "--limit",
+          "3",
+          "--json",
+          "--db",
+          db,
+        ],
+        listedJson.io,
+        COMMANDS,
+      ),
+      0,
+    );
+    assert.equal(listedJson.out.length, 1);
+    const suggested = JSON.parse(listedJson.out[0]!);
+    assert.deepEqual(keys(suggested), [
+      "considered",
+      "proposals",
+      "without_input",
+    ]);
+    assert.equal(suggested.considered, 12);
+    assert.equal(suggested.without_input, 0);
+    assert.equal(suggested.proposals.length, 3);
+    for (const p of suggested.proposals) {
+      assert.deepEqual(keys(p), [
+        "input",
+        "nearest",
+        "receipt_id",
+        "score",
+        "slice",
+        "slice_reason",
+        "why",
+        "window",
+      ]);
+      assert.equal(p.window, "2026-11-02");
+      assert.equal(typeof p.input, "object");
+      assert.equal(typeof p.nearest, "number");
+    }
+    assert.equal(suggested.proposals[0].receipt_id, id);
+    assert.ok(suggested.proposals[0].why.includes("failed"));
     const accepted = capture();
     assert.equal(
       await main(
@@ -373,6 +419,57 @@ Deno.test("wb suggest-cases lists proposals and wb accept-cases adds one as a ne
     );
     assert.match(accepted.out[0]!, /^dataset \S+ \(after \S+\): 1 cases added/);
     assert.match(accepted.out[1]!, new RegExp(`prod-${id}: edge`));
+    // The shape docs/cli-json.md gives for wb accept-cases.
+    const second = suggested.proposals[1].receipt_id;
+    const acceptedJson = capture();
+    assert.equal(
+      await main(
+        [
+          "accept-cases",
+          "--task",
+          "support_triage",
+          "--author",
+          "priya.nair",
+          "--receipt",
+          second,
+          // Typical keeps the slice mix within the task's targets.
+          "--slice",
+          `${second}=typical`,
+          "--root",
+          root,
+          "--json",
+          "--db",
+          db,
+        ],
+        acceptedJson.io,
+        COMMANDS,
+      ),
+      0,
+      acceptedJson.err.join("\n"),
+    );
+    assert.equal(acceptedJson.out.length, 1);
+    const added = JSON.parse(acceptedJson.out[0]!);
+    assert.deepEqual(keys(added), [
+      "added",
+      "dataset_id",
+      "file",
+      "previous_dataset_id",
+      "trace_id",
+    ]);
+    assert.equal(
+      added.previous_dataset_id,
+      /^dataset (\S+) /.exec(accepted.out[0]!)?.[1],
+    );
+    assert.notEqual(added.dataset_id, added.previous_dataset_id);
+    assert.equal(added.file, `${root}/datasets/support_triage.jsonl`);
+    assert.deepEqual(added.added, [{
+      case_id: `prod-${second}`,
+      slice: "typical",
+      suggested_slice: suggested.proposals[1].slice,
+      receipt_id: second,
+      receipt_sha256: added.added[0]?.receipt_sha256,
+    }]);
+    assert.match(added.added[0].receipt_sha256, /^[0-9a-f]{64}$/);
     const refused = capture();
     assert.equal(
       await main(
