@@ -467,7 +467,7 @@ Usage:
   wb edit --run RUN --case CASE [--repetition N] --editor NAME --reason TEXT
           (--file F | --text T)
   wb edit --result RESULT_ID --editor NAME --reason TEXT (--file F | --text T)
-  (each takes [--db URL])
+  (each takes [--json] [--db URL])
 
 With --artifact, the correction becomes the artifact's next version, by
 the editor, with the reason and the unified patch in an artifact_edited
