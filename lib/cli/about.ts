@@ -467,7 +467,7 @@ Usage:
   wb edit --run RUN --case CASE [--repetition N] --editor NAME --reason TEXT
           (--file F | --text T)
   wb edit --result RESULT_ID --editor NAME --reason TEXT (--file F | --text T)
-  (each takes [--db URL])
+  (each takes [--json] [--db URL])
 
 With --artifact, the correction becomes the artifact's next version, by
 the editor, with the reason and the unified patch in an artifact_edited
@@ -559,7 +559,7 @@ Exit codes: 0 listed, 2 bad input.`,
 
 Usage:
   wb accept-cases --task T --author NAME --receipt ID [--receipt ID ...]
-                  [--slice ID=SLICE ...] [--root DIR] [--db URL]
+                  [--slice ID=SLICE ...] [--root DIR] [--json] [--db URL]
 
 Appends each call's input to datasets/T.jsonl as case prod-ID (the suggested
 slice unless --slice overrides it; expected values empty until a person adds

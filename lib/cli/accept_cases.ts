@@ -4,8 +4,10 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   required,
   UsageError,
 } from "./command.ts";
@@ -22,6 +24,7 @@ export const acceptCasesCommand: Command = {
       receipt: { type: "string", multiple: true },
       slice: { type: "string", multiple: true },
       root: { type: "string" },
+      ...JSON_OPTION,
     });
     const slices: Record<string, Slice> = {};
     for (const pair of values.slice ?? []) {
@@ -39,6 +42,10 @@ export const acceptCasesCommand: Command = {
       slices,
       root: values.root,
     });
+    if (values.json) {
+      printJson(io, result);
+      return EXIT.ok;
+    }
     io.out(
       `dataset ${result.dataset_id} (after ${result.previous_dataset_id}): ${result.added.length} cases added to ${result.file}`,
     );

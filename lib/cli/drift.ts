@@ -4,8 +4,10 @@ import { COMPARE_MODES, type CompareMode } from "../compare/verdict.ts";
 import {
   type Command,
   DB_OPTION,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   required,
   UsageError,
 } from "./command.ts";
@@ -23,7 +25,7 @@ export const driftCommand: Command = {
       window: { type: "string" },
       mode: { type: "string" },
       limit: { type: "string", multiple: true },
-      json: { type: "boolean" },
+      ...JSON_OPTION,
     });
     const mode = values.mode ?? DEFAULT_COMPARE_MODE;
     if (!COMPARE_MODES.includes(mode as CompareMode)) {
@@ -40,7 +42,7 @@ export const driftCommand: Command = {
       limits: parseLimits(values.limit ?? []),
     });
     if (values.json) {
-      io.out(JSON.stringify(result, null, 2));
+      printJson(io, result);
     } else {
       io.out(result.summary);
       const side = (s: typeof result.baseline) =>

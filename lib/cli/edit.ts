@@ -10,10 +10,11 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
-  type Io,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
   positiveInt,
+  printJson,
   required,
   UsageError,
 } from "./command.ts";
@@ -34,6 +35,7 @@ export const editCommand: Command = {
       reason: { type: "string" },
       file: { type: "string" },
       text: { type: "string" },
+      ...JSON_OPTION,
     });
     const targets = [values.artifact, values.run, values.result].filter((v) =>
       v !== undefined
@@ -66,6 +68,14 @@ export const editCommand: Command = {
         editor,
         reason,
       });
+      if (values.json) {
+        printJson(io, {
+          target: "artifact",
+          recorded: edited.id !== latest.id,
+          artifact: edited,
+        });
+        return EXIT.ok;
+      }
       if (edited.id === latest.id) {
         io.out(
           `${values.artifact} v${latest.version} already has this content: nothing recorded`,
@@ -89,13 +99,28 @@ export const editCommand: Command = {
       editor,
       reason,
     });
+    const checks = await scoreCorrection(store, correction.result_id, body);
+    if (values.json) {
+      printJson(io, { target: "result", correction, checks });
+      return EXIT.ok;
+    }
     io.out(
       `corrected result ${correction.result_id} (run ${correction.run_id}, case ${correction.case_key} #${correction.repetition}): ${correction.artifact.key} v${correction.artifact.version} by ${editor}`,
     );
     io.out(
       "the stored output, its scores and the scorecard are unchanged; the correction scored separately:",
     );
-    await printScores(store, correction.result_id, body, io);
+    const width = Math.max(5, ...checks.map((c) => c.name.length));
+    if (checks.length) io.out(`  ${"check".padEnd(width)}  stored  corrected`);
+    const mark = (pass: boolean | null) =>
+      pass === null ? "-" : pass ? "pass" : "FAIL";
+    for (const c of checks) {
+      io.out(
+        `  ${c.name.padEnd(width)}  ${mark(c.stored).padEnd(6)}  ${
+          mark(c.corrected)
+        }`,
+      );
+    }
     if (correction.patch) {
       for (const line of correction.patch.trimEnd().split("\n")) io.out(line);
     }
@@ -144,31 +169,32 @@ async function findCell(
   return cell.id;
 }
 
-async function printScores(
+/** A check's result on the stored output and on the correction (null: not run). */
+interface CheckBeside {
+  readonly name: string;
+  readonly stored: boolean | null;
+  readonly corrected: boolean | null;
+}
+
+/** The task's checks on the corrected text, beside the stored output's; empty when the case is gone. */
+async function scoreCorrection(
   store: Store,
   resultId: string,
   body: string,
-  io: Io,
-): Promise<void> {
+): Promise<CheckBeside[]> {
   const { result } = await getResult(store, resultId);
   const run = await getRun(store, result.run_id);
   const task = await getTask(store, run.task, { id: run.task_id });
   const dataset = await getDataset(store, run.dataset_id);
   const testCase = dataset.cases.find((c) => c.id === result.case_key);
-  if (!testCase) return;
+  if (!testCase) return [];
   const corrected = scoreCell(task, testCase, body, "ok");
   const names = [
     ...new Set([...Object.keys(result.checks), ...Object.keys(corrected)]),
   ];
-  const width = Math.max(5, ...names.map((n) => n.length));
-  io.out(`  ${"check".padEnd(width)}  stored  corrected`);
-  for (const name of names) {
-    const mark = (c: { pass: boolean } | undefined) =>
-      c === undefined ? "-" : c.pass ? "pass" : "FAIL";
-    io.out(
-      `  ${name.padEnd(width)}  ${mark(result.checks[name]).padEnd(6)}  ${
-        mark(corrected[name])
-      }`,
-    );
-  }
+  return names.map((name) => ({
+    name,
+    stored: result.checks[name]?.pass ?? null,
+    corrected: corrected[name]?.pass ?? null,
+  }));
 }

@@ -66,7 +66,6 @@ Deno.test("wb edit --run --case records a correction bound to the result and rec
     assert.match(text, /unchanged; the correction scored separately/);
     assert.match(text, /json_schema_valid +pass +FAIL/);
     assert.match(text, /^\+\{"match_score": 35\}$/m);
-
     await using store = await open(db);
     // Nothing stored was changed: outputs, checks, the scorecard.
     assert.deepEqual(await listResults(store, "run_good_0001"), before.results);
@@ -112,10 +111,64 @@ Deno.test("wb edit --run --case records a correction bound to the result and rec
         `corrections +1 by people .*\\n +${CASE} #1 +v2 by dana at \\S+: Kubernetes is missing`,
       ),
     );
+
+    // --json: the shape docs/cli-json.md gives for wb edit --run --case.
+    const json = capture();
+    assert.equal(
+      await main([
+        "edit",
+        "--run",
+        "run_good_0001",
+        "--case",
+        CASE,
+        "--repetition",
+        "1",
+        "--editor",
+        "dana",
+        "--reason",
+        "the score is still too high",
+        "--text",
+        '{"match_score": 30}',
+        "--json",
+        "--db",
+        db,
+      ], json.io),
+      0,
+      json.err.join("\n"),
+    );
+    assert.equal(json.out.length, 1);
+    const edited = JSON.parse(json.out[0]!);
+    assert.deepEqual(Object.keys(edited).sort(), [
+      "checks",
+      "correction",
+      "target",
+    ]);
+    assert.equal(edited.target, "result");
+    assert.deepEqual(Object.keys(edited.correction).sort(), [
+      "artifact",
+      "case_key",
+      "patch",
+      "receipt_id",
+      "repetition",
+      "result_id",
+      "run_id",
+    ]);
+    assert.equal(edited.correction.run_id, "run_good_0001");
+    assert.equal(edited.correction.case_key, CASE);
+    assert.equal(edited.correction.repetition, 1);
+    assert.equal(edited.correction.artifact.version, 3);
+    assert.equal(edited.correction.artifact.created_by, "dana");
+    assert.match(edited.correction.patch, /^\+\{"match_score": 30\}$/m);
+    assert.deepEqual(
+      edited.checks.find((c: { name: string }) =>
+        c.name === "json_schema_valid"
+      ),
+      { name: "json_schema_valid", stored: true, corrected: false },
+    );
   });
 });
 
-Deno.test("wb edit --artifact adds a version by the editor and keeps the one before", async () => {
+Deno.test("wb edit --artifact adds a version by the editor and keeps the one before; --json prints it", async () => {
   await withStore(async (db) => {
     {
       await using store = await open(db);
@@ -151,13 +204,80 @@ Deno.test("wb edit --artifact adds a version by the editor and keeps the one bef
       out[0]!,
       /^reply\/42 v2 by dana \(trace trace_\S+\); v1 is kept$/,
     );
+    // --json: the shape docs/cli-json.md gives for wb edit --artifact; the
+    // same content again records nothing.
+    const again = capture();
+    assert.equal(
+      await main([
+        "edit",
+        "--artifact",
+        "reply/42",
+        "--editor",
+        "dana",
+        "--reason",
+        "no refund promised",
+        "--text",
+        "We will look into it.\n",
+        "--json",
+        "--db",
+        db,
+      ], again.io),
+      0,
+    );
+    assert.equal(again.out.length, 1);
+    const same = JSON.parse(again.out[0]!);
+    assert.deepEqual(Object.keys(same).sort(), [
+      "artifact",
+      "recorded",
+      "target",
+    ]);
+    assert.equal(same.target, "artifact");
+    assert.equal(same.recorded, false);
+    assert.deepEqual(Object.keys(same.artifact).sort(), [
+      "body",
+      "created_at",
+      "created_by",
+      "id",
+      "key",
+      "media_type",
+      "parent_id",
+      "sha256",
+      "step",
+      "trace_id",
+      "version",
+    ]);
+    assert.equal(same.artifact.version, 2);
+    assert.equal(same.artifact.body, "We will look into it.\n");
+    const third = capture();
+    assert.equal(
+      await main([
+        "edit",
+        "--artifact",
+        "reply/42",
+        "--editor",
+        "lee",
+        "--reason",
+        "warmer",
+        "--text",
+        "Thanks, we will look into it.\n",
+        "--json",
+        "--db",
+        db,
+      ], third.io),
+      0,
+    );
+    const recorded = JSON.parse(third.out[0]!);
+    assert.equal(recorded.recorded, true);
+    assert.equal(recorded.artifact.version, 3);
+    assert.equal(recorded.artifact.created_by, "lee");
+    assert.equal(recorded.artifact.parent_id, same.artifact.id);
     await using store = await open(db);
     assert.equal(
       (await getArtifact(store, "reply/42", { version: 1 })).body,
       "We refund you.\n",
     );
     assert.equal(
-      (await getArtifact(store, "reply/42")).created_by,
+      (await getArtifact(store, "reply/42", { version: 2 })).created_by,
       "dana",
     );
   });

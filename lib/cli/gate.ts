@@ -170,7 +170,7 @@ export const gateCommand: Command = {
             reason,
             decision: action,
           });
-          if (values.json) io.out(JSON.stringify(decided, null, 2));
+          if (values.json) printJson(io, decided);
           else printStepGate(io, decided);
           return EXIT.ok;
         }

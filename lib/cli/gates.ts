@@ -5,8 +5,10 @@ import {
   DB_OPTION,
   EXIT,
   type Io,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   UsageError,
 } from "./command.ts";
 import { about } from "./about.ts";
@@ -49,7 +51,7 @@ export const gatesCommand: Command = {
     const [action, ...rest] = args;
     const { values, positionals } = parseCommandArgs(rest, {
       ...DB_OPTION,
-      json: { type: "boolean" },
+      ...JSON_OPTION,
     }, true);
     if (positionals.length) {
       throw new UsageError(`unexpected '${positionals[0]}'`);
@@ -67,7 +69,7 @@ export const gatesCommand: Command = {
       action === "pending" ? { status: "pending" } : {},
     );
     if (values.json) {
-      io.out(JSON.stringify(gates, null, 2));
+      printJson(io, gates);
       return EXIT.ok;
     }
     if (!gates.length) {

@@ -4,8 +4,10 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   required,
 } from "./command.ts";
 import { about } from "./about.ts";
@@ -17,15 +19,18 @@ export const historyCommand: Command = {
     const { values } = parseCommandArgs(args, {
       ...DB_OPTION,
       task: { type: "string" },
-      json: { type: "boolean" },
+      ...JSON_OPTION,
     });
     const task = required(values.task, "task");
     await using store = await openFromFlag(values.db);
     const history = await promptHistory(store, task);
-    if (values.json) io.out(JSON.stringify(history, null, 2));
-    else {for (const line of viewPromptHistory(history).text.split("\n")) {
-        io.out(line);
-      }}
+    if (values.json) {
+      printJson(io, history);
+      return EXIT.ok;
+    }
+    for (const line of viewPromptHistory(history).text.split("\n")) {
+      io.out(line);
+    }
     return EXIT.ok;
   },
 };

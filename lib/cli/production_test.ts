@@ -15,6 +15,11 @@ import { acceptCasesCommand } from "./accept_cases.ts";
 import { suggestCasesCommand } from "./suggest_cases.ts";
 import { capture } from "./_test_io.ts";
 
+/** The keys of a JSON object, sorted: a documented shape's top level. */
+function keys(value: unknown): string[] {
+  return Object.keys(value as Record<string, unknown>).sort();
+}
+
 const COMMANDS = [
   scoreTracesCommand,
   driftCommand,
@@ -85,6 +90,76 @@ Deno.test("wb score-traces lists invalid inputs and what left the store; wb drif
       result.inconclusive.some((l: string) => /more inputs/.test(l)),
       result.inconclusive.join("\n"),
     );
+    // The shape docs/cli-json.md gives for wb drift.
+    assert.equal(verdict.out.length, 1);
+    assert.deepEqual(keys(result), [
+      "aggregate",
+      "baseline",
+      "caveats",
+      "checks",
+      "checks_left_out",
+      "inconclusive",
+      "inference",
+      "limits",
+      "mode",
+      "moved",
+      "reasons",
+      "sha256",
+      "summary",
+      "task",
+      "trace_id",
+      "verdict",
+      "window",
+    ]);
+    assert.equal(result.task, "support_triage");
+    assert.match(result.sha256, /^[0-9a-f]{64}$/);
+    for (
+      const [side, window] of [
+        [result.baseline, "2026-11-02"],
+        [result.window, "2026-11-03"],
+      ]
+    ) {
+      assert.deepEqual(keys(side), [
+        "aggregate",
+        "inputs",
+        "run_id",
+        "slice_shares",
+        "window",
+      ]);
+      assert.equal(side.window, window);
+      assert.equal(typeof side.slice_shares.typical, "number");
+    }
+    assert.equal(result.baseline.inputs, 29);
+    assert.equal(result.window.inputs, 28);
+    assert.equal(result.inference.basis, "independent samples of inputs");
+    assert.match(result.inference.about, /traffic each side was drawn from/);
+    assert.ok(result.checks.length > 0);
+    assert.ok(result.moved.length > 0);
+    for (const m of result.moved) {
+      assert.deepEqual(keys(m), [
+        "delta",
+        "kind",
+        "name",
+        "slice",
+        "slices",
+        "text",
+      ]);
+      for (const part of m.slices) {
+        assert.deepEqual(keys(part), [
+          "mean_baseline",
+          "mean_window",
+          "mix",
+          "share_baseline",
+          "share_window",
+          "slice",
+          "within",
+        ]);
+      }
+    }
+    assert.equal(typeof result.limits.slice, "number");
+    assert.ok("delta" in result.aggregate);
+    assert.ok(Array.isArray(result.checks_left_out));
+    assert.deepEqual(result.caveats, []);
     const text3 = capture();
     assert.equal(
       await main(
@@ -163,9 +238,40 @@ Deno.test("wb score-traces reads an OTLP/JSON export of the calls and scores the
       0,
       c.err.join("\n"),
     );
-    const fromFile = JSON.parse(c.out.join("\n"));
+    assert.equal(c.out.length, 1);
+    const fromFile = JSON.parse(c.out[0]!);
+    // The shape docs/cli-json.md gives for wb score-traces.
+    assert.deepEqual(keys(fromFile), [
+      "redacted",
+      "sent_to_judge",
+      "source",
+      "task",
+      "windows",
+    ]);
+    assert.equal(fromFile.task, "support_triage");
     assert.equal(fromFile.source, "otlp");
+    assert.deepEqual(fromFile.sent_to_judge, []);
+    assert.deepEqual(fromFile.redacted, []);
+    assert.equal(fromFile.windows.length, 1);
+    assert.deepEqual(keys(fromFile.windows[0]), [
+      "aggregate",
+      "calls",
+      "invalid",
+      "judged",
+      "run_id",
+      "sampled_out",
+      "scorecard_sha256",
+      "scored",
+      "slices",
+      "window",
+    ]);
+    assert.deepEqual(keys(fromFile.windows[0].window), ["end", "id", "start"]);
+    assert.equal(fromFile.windows[0].window.id, "2026-11-02");
+    assert.match(fromFile.windows[0].scorecard_sha256, /^[0-9a-f]{64}$/);
+    assert.equal(fromFile.windows[0].calls, 10);
     assert.equal(fromFile.windows[0].scored, 10);
+    assert.equal(fromFile.windows[0].judged, 0);
+    assert.equal(typeof fromFile.windows[0].aggregate, "number");
     const fromStore = await scoreTraces(store, {
       task: "support_triage",
       since: "2026-11-01",
@@ -196,7 +302,9 @@ Deno.test("wb score-traces reads an OTLP/JSON export of the calls and scores the
     );
     const w = JSON.parse(bare.out.join("\n")).windows[0];
     assert.equal(w.scored, 0);
+    assert.equal(w.aggregate, null);
     assert.equal(w.invalid.length, 10);
+    assert.deepEqual(keys(w.invalid[0]), ["issues", "receipt_id", "window"]);
     assert.match(w.invalid[0].issues[0].message, /no task input was recorded/);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -239,6 +347,52 @@ Deno.test("wb suggest-cases lists proposals and wb accept-cases adds one as a ne
     );
     const id = /^ {2}(io_\S+) \(2026-11-02\): failed/.exec(listed.out[1]!)?.[1];
     assert.ok(id, listed.out.join("\n"));
+    // The shape docs/cli-json.md gives for wb suggest-cases: the same proposals.
+    const listedJson = capture();
+    assert.equal(
+      await main(
+        [
+          "suggest-cases",
+          "--task",
+          "support_triage",
+          "--limit",
+          "3",
+          "--json",
+          "--db",
+          db,
+        ],
+        listedJson.io,
+        COMMANDS,
+      ),
+      0,
+    );
+    assert.equal(listedJson.out.length, 1);
+    const suggested = JSON.parse(listedJson.out[0]!);
+    assert.deepEqual(keys(suggested), [
+      "considered",
+      "proposals",
+      "without_input",
+    ]);
+    assert.equal(suggested.considered, 12);
+    assert.equal(suggested.without_input, 0);
+    assert.equal(suggested.proposals.length, 3);
+    for (const p of suggested.proposals) {
+      assert.deepEqual(keys(p), [
+        "input",
+        "nearest",
+        "receipt_id",
+        "score",
+        "slice",
+        "slice_reason",
+        "why",
+        "window",
+      ]);
+      assert.equal(p.window, "2026-11-02");
+      assert.equal(typeof p.input, "object");
+      assert.equal(typeof p.nearest, "number");
+    }
+    assert.equal(suggested.proposals[0].receipt_id, id);
+    assert.ok(suggested.proposals[0].why.includes("failed"));
     const accepted = capture();
     assert.equal(
       await main(
@@ -265,6 +419,57 @@ Deno.test("wb suggest-cases lists proposals and wb accept-cases adds one as a ne
     );
     assert.match(accepted.out[0]!, /^dataset \S+ \(after \S+\): 1 cases added/);
     assert.match(accepted.out[1]!, new RegExp(`prod-${id}: edge`));
+    // The shape docs/cli-json.md gives for wb accept-cases.
+    const second = suggested.proposals[1].receipt_id;
+    const acceptedJson = capture();
+    assert.equal(
+      await main(
+        [
+          "accept-cases",
+          "--task",
+          "support_triage",
+          "--author",
+          "priya.nair",
+          "--receipt",
+          second,
+          // Typical keeps the slice mix within the task's targets.
+          "--slice",
+          `${second}=typical`,
+          "--root",
+          root,
+          "--json",
+          "--db",
+          db,
+        ],
+        acceptedJson.io,
+        COMMANDS,
+      ),
+      0,
+      acceptedJson.err.join("\n"),
+    );
+    assert.equal(acceptedJson.out.length, 1);
+    const added = JSON.parse(acceptedJson.out[0]!);
+    assert.deepEqual(keys(added), [
+      "added",
+      "dataset_id",
+      "file",
+      "previous_dataset_id",
+      "trace_id",
+    ]);
+    assert.equal(
+      added.previous_dataset_id,
+      /^dataset (\S+) /.exec(accepted.out[0]!)?.[1],
+    );
+    assert.notEqual(added.dataset_id, added.previous_dataset_id);
+    assert.equal(added.file, `${root}/datasets/support_triage.jsonl`);
+    assert.deepEqual(added.added, [{
+      case_id: `prod-${second}`,
+      slice: "typical",
+      suggested_slice: suggested.proposals[1].slice,
+      receipt_id: second,
+      receipt_sha256: added.added[0]?.receipt_sha256,
+    }]);
+    assert.match(added.added[0].receipt_sha256, /^[0-9a-f]{64}$/);
     const refused = capture();
     assert.equal(
       await main(

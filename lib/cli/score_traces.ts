@@ -4,8 +4,10 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   required,
   UsageError,
 } from "./command.ts";
@@ -24,7 +26,7 @@ export const scoreTracesCommand: Command = {
       sample: { type: "string" },
       judge: { type: "string" },
       otlp: { type: "string" },
-      json: { type: "boolean" },
+      ...JSON_OPTION,
     });
     const task = required(values.task, "task");
     const since = required(values.since, "since");
@@ -54,7 +56,7 @@ export const scoreTracesCommand: Command = {
       otlp,
     });
     if (values.json) {
-      io.out(JSON.stringify(result, null, 2));
+      printJson(io, result);
       return EXIT.ok;
     }
     io.out(

@@ -3,8 +3,10 @@ import {
   type Command,
   DB_OPTION,
   EXIT,
+  JSON_OPTION,
   openFromFlag,
   parseCommandArgs,
+  printJson,
   required,
   UsageError,
 } from "./command.ts";
@@ -19,7 +21,7 @@ export const suggestCasesCommand: Command = {
       task: { type: "string" },
       window: { type: "string", multiple: true },
       limit: { type: "string" },
-      json: { type: "boolean" },
+      ...JSON_OPTION,
     });
     const limit = values.limit === undefined ? 10 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) {
@@ -34,7 +36,7 @@ export const suggestCasesCommand: Command = {
       limit,
     });
     if (values.json) {
-      io.out(JSON.stringify(result, null, 2));
+      printJson(io, result);
       return EXIT.ok;
     }
     io.out(

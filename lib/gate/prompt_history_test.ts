@@ -68,7 +68,52 @@ Deno.test("wb history --task prints the history; an unknown task is a clear erro
       ),
       0,
     );
-    assert.equal(JSON.parse(json.out.join("\n")).versions.length, 2);
+    // The shape docs/cli-json.md gives for wb history.
+    assert.equal(json.out.length, 1);
+    const history = JSON.parse(json.out[0]!);
+    assert.deepEqual(Object.keys(history).sort(), [
+      "aliases",
+      "task",
+      "versions",
+    ]);
+    assert.equal(history.task, "support_triage");
+    assert.equal(history.versions.length, 2);
+    for (const version of history.versions) {
+      assert.deepEqual(Object.keys(version).sort(), [
+        "aliases",
+        "author",
+        "created_at",
+        "id",
+        "note",
+        "previous",
+        "sha256",
+        "verdicts",
+        "version",
+      ]);
+      assert.match(version.sha256, /^[0-9a-f]{64}$/);
+    }
+    const [v1, v2] = history.versions;
+    assert.equal(v1.previous, null);
+    assert.deepEqual(v1.verdicts, []);
+    assert.equal(v2.previous, "support_triage@v1");
+    assert.deepEqual(Object.keys(v2.verdicts[0]).sort(), [
+      "baseline_run_id",
+      "candidate_run_id",
+      "comparison_id",
+      "created_at",
+      "model_config_id",
+      "verdict",
+    ]);
+    assert.equal(v2.verdicts[0].verdict, "APPROVED");
+    assert.deepEqual(v2.aliases, history.aliases);
+    assert.deepEqual(Object.keys(history.aliases[0]).sort(), [
+      "alias",
+      "created_at",
+      "gate_id",
+      "moved_by",
+      "prompt_version_id",
+    ]);
+    assert.equal(history.aliases[0].prompt_version_id, "support_triage@v2");
     const missing = capture();
     assert.equal(
       await main(["history", "--task", "nope", "--db", db], missing.io),

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { bundle } from "../bundle/bundle.ts";
 import { verifyBundle } from "../bundle/verify_bundle.ts";
 import { capture } from "../cli/_test_io.ts";
+import { gateCommand } from "../cli/gate.ts";
 import { gatesCommand } from "../cli/gates.ts";
 import { main } from "../cli/main.ts";
 import { GateHaltError } from "../errors.ts";
@@ -257,7 +258,7 @@ Deno.test("a pipeline that exits while waiting resumes after the decision withou
   assert.equal(events.filter((e) => e.type === "gate_requested").length, 1);
 });
 
-Deno.test("wb gates pending lists a held gate with its subject and step", async () => {
+Deno.test("wb gates pending lists a held gate with its subject and step; --json and wb gate approve --json print StepGateState records", async () => {
   const dir = await Deno.makeTempDir();
   const url = `file:${dir}/wb.db`;
   try {
@@ -276,6 +277,94 @@ Deno.test("wb gates pending lists a held gate with its subject and step", async 
     assert.match(text, /step review judges the output of draft/);
     assert.match(text, /refund your order/);
     assert.match(text, /needs 1 more approval/);
+    // --json: the StepGateState records docs/cli-json.md gives for wb gates.
+    const commands = [gatesCommand, gateCommand];
+    const gatesJson = async (action: string) => {
+      const j = capture();
+      assert.equal(
+        await main(["gates", action, "--json", "--db", url], j.io, commands),
+        0,
+        j.err.join("\n"),
+      );
+      assert.equal(j.out.length, 1);
+      return JSON.parse(j.out[0]!);
+    };
+    const pending = await gatesJson("pending");
+    assert.equal(pending.length, 1);
+    const [held] = pending;
+    assert.deepEqual(Object.keys(held).sort(), [
+      "approvals",
+      "context",
+      "decisions",
+      "event_index",
+      "gate_id",
+      "policy",
+      "reasons",
+      "requested_at",
+      "requested_by",
+      "status",
+      "step",
+      "subject",
+      "subject_sha256",
+      "subject_step",
+      "trace_id",
+    ]);
+    assert.equal(held.status, "pending");
+    assert.equal(held.step, "review");
+    assert.equal(held.subject_step, "draft");
+    assert.match(held.subject_sha256, /^[0-9a-f]{64}$/);
+    assert.match(held.subject.reply, /refund your order/);
+    assert.deepEqual(held.policy, {
+      subject: "draft",
+      approvals: 1,
+      not_approvers: ["owner"],
+      check: "refunds",
+    });
+    assert.deepEqual(Object.keys(held.decisions[0]).sort(), [
+      "actor",
+      "at",
+      "decision",
+      "decision_id",
+      "event_index",
+      "kind",
+      "reason",
+      "subject_sha256",
+    ]);
+    assert.equal(held.decisions[0].kind, "policy");
+    assert.equal(held.decisions[0].decision, "hold");
+    // wb gate approve --json on a gate step prints its StepGateState.
+    const approved = capture();
+    assert.equal(
+      await main(
+        [
+          "gate",
+          "approve",
+          held.gate_id,
+          "--actor",
+          "sam",
+          "--reason",
+          "refund agreed",
+          "--json",
+          "--db",
+          url,
+        ],
+        approved.io,
+        commands,
+      ),
+      0,
+      approved.err.join("\n"),
+    );
+    assert.equal(approved.out.length, 1);
+    const decided = JSON.parse(approved.out[0]!);
+    assert.equal(decided.gate_id, held.gate_id);
+    assert.equal(decided.status, "approved");
+    assert.deepEqual(decided.approvals, ["sam"]);
+    assert.equal(decided.decisions.at(-1).kind, "human");
+    assert.deepEqual(await gatesJson("pending"), []);
+    const all = await gatesJson("list");
+    assert.deepEqual(all.map((g: { status: string }) => g.status), [
+      "approved",
+    ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
