@@ -1,3 +1,5 @@
+// The pipeline runs on support_triage outside an experiment: the demo fake answers it.
+import "../../demo/fake/register.ts";
 import assert from "node:assert/strict";
 import { loadCatalog } from "../catalog/load_catalog.ts";
 import { GateHaltError } from "../errors.ts";
@@ -53,7 +55,7 @@ Deno.test("runPipeline() halts at a held gate, and resumes after the decision wi
   const halted = await runPipeline(store, supportV1, refund, options).catch((
     e,
   ) => e);
-  assert.ok(halted instanceof GateHaltError, String(halted));
+  assert.ok(halted instanceof GateHaltError, JSON.stringify(halted));
   assert.equal(calls.length, 2); // classify and draft
   const traceId = (await store.db.selectFrom("workflows").select("trace_id")
     .executeTakeFirstOrThrow()).trace_id;
