@@ -39,3 +39,22 @@ Deno.test("quantileIntervals() holds the sample quantile and widens with fewer c
   }]);
   assert.deepEqual(quantileIntervals([[], []], [0.5]), [null]);
 });
+
+Deno.test("quantileIntervals() reads each resample's quantiles as quantileSorted does", () => {
+  // Every resample draws each case once: it is the sample itself, so both
+  // bounds are the sample's quantiles, interpolation included.
+  const groups = [[5, 1], [9], [3, 3, 7], [2], [8, 6]];
+  let k = 0;
+  const random = () => ((k++ % groups.length) + 0.5) / groups.length;
+  const sorted = Float64Array.from(groups.flat()).sort();
+  const qs = [0.1, 0.5, 0.55, 0.95, 1];
+  const got = quantileIntervals(groups, qs, { resamples: 7, random });
+  qs.forEach((q, i) => {
+    const want = quantileSorted(sorted, q);
+    assert.ok(
+      Math.abs(got[i]!.low - want) < 1e-12,
+      `${q}: ${got[i]!.low} ${want}`,
+    );
+    assert.ok(Math.abs(got[i]!.high - want) < 1e-12, `${q}`);
+  });
+});
