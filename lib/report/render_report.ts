@@ -20,6 +20,7 @@ import { pairedSamplesSection, samplesSection } from "./_samples.ts";
 import {
   checkRateTable,
   dimensionTable,
+  juryTable,
   scorecardKpis,
   sliceTable,
 } from "./_scorecard.ts";
@@ -604,26 +605,6 @@ function tables(
   }${
     cards.filter((c) => c.card.judge.jury).map((c) =>
       html`<h3>Jury agreement: ${c.label}</h3>${juryTable(c.card)}`
-    )
-  }`;
-}
-
-/** A jury's jurors, quorum and per-dimension Krippendorff's alpha (interval). */
-function juryTable(card: NonNullable<RunView["scorecard"]>): SafeHtml {
-  const jury = card.judge.jury!;
-  return html`<p>Jurors ${
-    jury.jurors.join(", ")
-  }; the median juror score counts, with a quorum of ${jury.quorum}; ${jury.juror_errors} judged cell(s) lost a juror. Alpha is 1 for perfect agreement and 0 for chance; it describes these cells (no interval).</p>${
-    table(
-      ["dimension", { text: "Krippendorff's alpha", numeric: true }, {
-        text: "cells with 2+ jurors",
-        numeric: true,
-      }],
-      Object.entries(jury.dimensions).map(([name, d]) => [
-        name,
-        num(d.alpha === null ? "–" : d.alpha.toFixed(2)),
-        num(d.units),
-      ]),
     )
   }`;
 }
