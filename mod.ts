@@ -209,6 +209,10 @@ export { summarizeAttempts } from "./lib/scoring/attempt_summary.ts";
 export { wilsonInterval } from "./lib/scoring/wilson_interval.ts";
 export { quantileIntervals } from "./lib/scoring/quantile_intervals.ts";
 export {
+  type PairedCheckDelta,
+  pairedCheckDeltas,
+} from "./lib/scoring/paired_check_deltas.ts";
+export {
   computeScorecard,
   type ComputeScorecardOptions,
   type ScorecardInput,

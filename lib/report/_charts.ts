@@ -278,7 +278,11 @@ export function scatterChart(
       label: options.costLabel,
       grid: true,
     },
-    y: { domain: [0, 1], label: "score", grid: true },
+    y: {
+      domain: fitDomain([0, 1], rows.flatMap((r) => [r.lo, r.hi, r.score])),
+      label: "score (95% interval over cases)",
+      grid: true,
+    },
     r: { range: [4, 14], label: "latency (ms)" },
     marks: [
       Plot.ruleX(rows, {

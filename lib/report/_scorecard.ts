@@ -254,3 +254,23 @@ export function rateInterval(
     }] over ${interval.cases} cases`
     : "–";
 }
+
+/** A jury's jurors, quorum and per-dimension Krippendorff's alpha (no interval). */
+export function juryTable(card: Scorecard): SafeHtml {
+  const jury = card.judge.jury!;
+  return html`<p>Jurors ${
+    jury.jurors.join(", ")
+  }; the median juror score counts, with a quorum of ${jury.quorum}; ${jury.juror_errors} judged cell(s) lost a juror. Alpha is 1 for perfect agreement and 0 for chance; it describes these cells (no interval).</p>${
+    table(
+      ["dimension", { text: "Krippendorff's alpha", numeric: true }, {
+        text: "cells with 2+ jurors",
+        numeric: true,
+      }],
+      Object.entries(jury.dimensions).map(([name, d]) => [
+        name,
+        num(d.alpha === null ? "–" : d.alpha.toFixed(2)),
+        num(d.units),
+      ]),
+    )
+  }`;
+}

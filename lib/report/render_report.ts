@@ -20,6 +20,7 @@ import { pairedSamplesSection, samplesSection } from "./_samples.ts";
 import {
   checkRateTable,
   dimensionTable,
+  juryTable,
   scorecardKpis,
   sliceTable,
 } from "./_scorecard.ts";
@@ -34,6 +35,8 @@ import {
   workflowDag,
 } from "./_sections.ts";
 import { correctionsOf } from "../trace/list_corrections.ts";
+import type { CellResult } from "../schema/result.ts";
+import { pairedCheckDeltas } from "../scoring/paired_check_deltas.ts";
 import { pipelineTraces, traceSection } from "./_trace.ts";
 import { verifyCommand } from "./_verify_command.ts";
 import { COLOURS } from "./_charts.ts";
@@ -600,6 +603,12 @@ function tables(
       ? html`<h3>Every limit the verdict checked</h3>${checksTable(comparison)}`
       : ""
   }${
+    paired && runs.length >= 2
+      ? html`<h3>Check pass rates, paired</h3>${
+        pairedChecksTable(runs[1]!.results, runs[0]!.results)
+      }`
+      : ""
+  }${
     cards.map((c) => html`<h3>Checks: ${c.label}</h3>${checkRateTable(c.card)}`)
   }${
     cards.filter((c) => c.card.judge.jury).map((c) =>
@@ -608,24 +617,43 @@ function tables(
   }`;
 }
 
-/** A jury's jurors, quorum and per-dimension Krippendorff's alpha (interval). */
-function juryTable(card: NonNullable<RunView["scorecard"]>): SafeHtml {
-  const jury = card.judge.jury!;
-  return html`<p>Jurors ${
-    jury.jurors.join(", ")
-  }; the median juror score counts, with a quorum of ${jury.quorum}; ${jury.juror_errors} judged cell(s) lost a juror. Alpha is 1 for perfect agreement and 0 for chance; it describes these cells (no interval).</p>${
-    table(
-      ["dimension", { text: "Krippendorff's alpha", numeric: true }, {
-        text: "cells with 2+ jurors",
-        numeric: true,
-      }],
-      Object.entries(jury.dimensions).map(([name, d]) => [
-        name,
-        num(d.alpha === null ? "–" : d.alpha.toFixed(2)),
-        num(d.units),
+/** Each check's pass rate in both runs, and the paired difference with its interval. */
+function pairedChecksTable(
+  baseline: readonly CellResult[],
+  candidate: readonly CellResult[],
+): SafeHtml {
+  const deltas = pairedCheckDeltas(baseline, candidate);
+  if (deltas.length === 0) {
+    return html`<p class="muted">No check in both runs.</p>`;
+  }
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const signed = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}`;
+  return html`
+    <p
+      class="muted">Pass rates over the cases both runs ran; the difference's 95% interval draws the same cases for both runs (about unseen cases like these; none with fewer than 5 cases, or when every case moved alike). Points, not a verdict: the verdict's limits are above.</p>
+    <div data-testid="paired-checks">${table(
+      [
+        "check",
+        { text: "baseline", numeric: true },
+        { text: "candidate", numeric: true },
+        { text: "difference (points) [95%]", numeric: true },
+        { text: "cases", numeric: true },
+      ],
+      deltas.map((d) => [
+        d.check,
+        num(pct(d.baseline)),
+        num(pct(d.candidate)),
+        num(
+          `${signed(d.delta)}${
+            d.low === null || d.high === null
+              ? " (no interval)"
+              : ` [${signed(d.low)}, ${signed(d.high)}]`
+          }`,
+        ),
+        num(d.cases),
       ]),
-    )
-  }`;
+    )}</div>
+  `;
 }
 
 function integrityBlock(

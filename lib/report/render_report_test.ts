@@ -95,6 +95,10 @@ Deno.test("renderReport() puts the verdict first and ends with the verify comman
     texts(html, "#plots figure .legend").join("\n"),
     /baseline v1 × fake-fast.*candidate v1 × fake-thorough.*limit: the lowest acceptable/s,
   );
+  // Check pass rates, paired: both runs and the difference.
+  const paired = texts(html, '[data-testid="paired-checks"] tbody tr');
+  assert.ok(paired.length > 0);
+  assert.ok(paired.every((row) => /%.*%.*[+-]\d+\.\d.*\d+$/s.test(row)));
   // Samples side by side: candidate and baseline on the same case.
   const pairs = texts(html, '[data-testid="sample-pair"]');
   assert.ok(pairs.length > 0);

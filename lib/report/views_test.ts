@@ -7,6 +7,8 @@ import type { GateEvaluation } from "../gate/gate.ts";
 import { DEFAULT_GATE_POLICY } from "../gate/policy.ts";
 import type { Workflow } from "../trace/workflow.ts";
 import { html, trusted } from "./_html.ts";
+import { scorecard } from "./_fixtures.ts";
+import { juryTable } from "./_scorecard.ts";
 import { gateTimeline, workflowDag } from "./_sections.ts";
 import { holdsRawPayload, PAYLOADS, texts } from "./_test_util.ts";
 import { viewExperiment } from "./view_experiment.ts";
@@ -174,4 +176,33 @@ Deno.test("viewStepGate() shows a decided gate's decision beside its step, with 
   assert.match(view.html, /&lt;script&gt;/);
   assert.match(view.html, /Dana &lt;i&gt;<\/strong> \(human\) reject/);
   assert.doesNotMatch(view.html, /Decide it/);
+});
+
+Deno.test("juryTable() gives the jurors, quorum and each dimension's alpha, escaped", () => {
+  const card = scorecard({});
+  const withJury = {
+    ...card,
+    judge: {
+      ...card.judge,
+      jury: {
+        jurors: ["fake-judge", SCRIPT],
+        quorum: 2,
+        juror_errors: 1,
+        dimensions: {
+          accuracy: { alpha: 0.8123, units: 12 },
+          tone: { alpha: null, units: 1 },
+        },
+      },
+    },
+  };
+  const markup = juryTable(withJury).value;
+  assert.equal(holdsRawPayload(markup), false);
+  assert.deepEqual(texts(markup, "tbody tr"), [
+    "accuracy0.8112",
+    "tone–1",
+  ]);
+  assert.match(
+    texts(markup, "p")[0]!,
+    /quorum of 2; 1 judged cell\(s\) lost a juror/,
+  );
 });

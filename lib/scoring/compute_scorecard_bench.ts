@@ -1,3 +1,4 @@
+import type { ReceiptFigures } from "../schema/receipt.ts";
 import type { CellResult } from "../schema/result.ts";
 import { SLICES } from "../schema/task.ts";
 import { RESUME_TASK } from "./_fixtures.ts";
@@ -53,3 +54,47 @@ Deno.bench("computeScorecard() over 30,000 results with 1000 resamples", () => {
     },
   });
 });
+
+// The same cells, each naming a generation and a judge receipt with a
+// latency and a cost: the latency p50/p95 and cost-per-cell intervals
+// resample them by case.
+const receipts: ReceiptFigures[] = [];
+const linked = results.map((cell) => {
+  const ids = [`g_${cell.id}`, `j_${cell.id}`];
+  ids.forEach((id, k) =>
+    receipts.push({
+      id,
+      purpose: k === 0 ? "generate" : "judge",
+      status: "ok",
+      "cached_from": null,
+      "latency_ms": Math.round(200 + 800 * random()),
+      usage: null,
+      cost: (0.0001 + 0.0001 * random()).toFixed(7),
+      "uncached_cost": null,
+      currency: "USD",
+      attempts: 1,
+    })
+  );
+  return { ...cell, "generation_io_id": ids[0]!, "judge_io_ids": [ids[1]!] };
+});
+
+Deno.bench(
+  "computeScorecard() over 30,000 results and 60,000 receipts with 1000 resamples",
+  () => {
+    computeScorecard({
+      task: RESUME_TASK,
+      results: linked,
+      receipts,
+      run: {
+        id: "run_bench",
+        task: "resume_matching",
+        "task_id": "t",
+        "prompt_version_id": "resume_matching@v1",
+        "model_config_id": "fake-fast",
+        "judge_config_id": "fake-judge",
+        "dataset_id": "d",
+        repetitions: 3,
+      },
+    });
+  },
+);

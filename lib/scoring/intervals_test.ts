@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { quantileSorted } from "./bootstrap.ts";
 import { quantileIntervals } from "./quantile_intervals.ts";
 import { wilsonInterval } from "./wilson_interval.ts";
+import { pairedCheckDeltas } from "./paired_check_deltas.ts";
 
 Deno.test("wilsonInterval() matches the textbook values and stays inside 0..1", () => {
   // 8 of 10: Wilson 95% is [0.4902, 0.9433] (Newcombe 1998, method 3).
@@ -38,4 +39,78 @@ Deno.test("quantileIntervals() holds the sample quantile and widens with fewer c
     high: 5,
   }]);
   assert.deepEqual(quantileIntervals([[], []], [0.5]), [null]);
+});
+
+Deno.test("quantileIntervals() reads each resample's quantiles as quantileSorted does", () => {
+  // Every resample draws each case once: it is the sample itself, so both
+  // bounds are the sample's quantiles, interpolation included.
+  const groups = [[5, 1], [9], [3, 3, 7], [2], [8, 6]];
+  let k = 0;
+  const random = () => ((k++ % groups.length) + 0.5) / groups.length;
+  const sorted = Float64Array.from(groups.flat()).sort();
+  const qs = [0.1, 0.5, 0.55, 0.95, 1];
+  const got = quantileIntervals(groups, qs, { resamples: 7, random });
+  qs.forEach((q, i) => {
+    const want = quantileSorted(sorted, q);
+    assert.ok(
+      Math.abs(got[i]!.low - want) < 1e-12,
+      `${q}: ${got[i]!.low} ${want}`,
+    );
+    assert.ok(Math.abs(got[i]!.high - want) < 1e-12, `${q}`);
+  });
+});
+
+Deno.test("pairedCheckDeltas() pairs cases across runs and gives no interval under 5 shared cases", () => {
+  const cell = (run: string, key: string, rep: number, pass: boolean) => ({
+    id: `${run}${key}${rep}`,
+    run_id: run,
+    case_key: key,
+    repetition: rep,
+    slice: "typical" as const,
+    generation_io_id: null,
+    judge_io_ids: [],
+    output: "{}",
+    status: "ok" as const,
+    checks: { valid: { pass, score: pass ? 1 : 0, detail: "" } },
+    rubric: null,
+    judge_error: null,
+    created_at: "",
+    scored_at: "",
+  });
+  // Hard cases fail in both runs; the candidate fixes exactly one
+  // repetition of every case: a delta of +0.5 on each case.
+  const keys = ["a", "b", "c", "d", "e", "f", "g", "h"];
+  const base = keys.flatMap((
+    k,
+  ) => [cell("b", k, 0, false), cell("b", k, 1, false)]);
+  const cand = keys.flatMap((
+    k,
+  ) => [cell("c", k, 0, true), cell("c", k, 1, false)]);
+  const [valid] = pairedCheckDeltas(base, cand);
+  assert.deepEqual(valid, {
+    check: "valid",
+    baseline: 0,
+    candidate: 0.5,
+    delta: 0.5,
+    // Every case moved alike: no zero-width interval is claimed.
+    low: null,
+    high: null,
+    cases: 8,
+  });
+  // One case moved differently: now there is spread to resample.
+  const mixed = pairedCheckDeltas(base, [
+    ...cand.slice(0, -2),
+    cell("c", "h", 0, false),
+    cell("c", "h", 1, false),
+  ])[0]!;
+  assert.ok(mixed.low! < mixed.delta && mixed.delta < mixed.high!);
+  const few = pairedCheckDeltas(base.slice(0, 8), cand.slice(0, 8))[0]!;
+  assert.equal(few.cases, 4);
+  assert.equal(few.low, null);
+  assert.equal(few.high, null);
+  // A case only one run has does not count.
+  assert.equal(
+    pairedCheckDeltas(base, [...cand, cell("c", "z", 0, true)])[0]!.cases,
+    8,
+  );
 });

@@ -35,34 +35,42 @@ export function quantileIntervals(
   options: BootstrapOptions = {},
 ): (QuantileInterval | null)[] {
   const cases = groups.filter((g) => g.length > 0);
-  const values = Float64Array.from(cases.flat()).sort();
-  if (values.length === 0) return quantiles.map(() => null);
-  // Each value's rank in the sorted list, per case.
-  // Equal values share the first rank they hold, as a sort would put
-  // them side by side: only their count matters to a quantile.
-  const first = new Map<number, number>();
-  values.forEach((v, i) => {
-    if (!first.has(v)) first.set(v, i);
-  });
-  const ranks = cases.map((g) => Int32Array.from(g, (v) => first.get(v)!));
+  const sorted = Float64Array.from(cases.flat()).sort();
+  if (sorted.length === 0) return quantiles.map(() => null);
+  // Counts per distinct value (equal values are side by side in a sort;
+  // only their number matters to a quantile), so a resample's pass is over
+  // the distinct values, not every call.
+  const distinct: number[] = [];
+  const slot = new Map<number, number>();
+  for (const v of sorted) {
+    if (!slot.has(v)) {
+      slot.set(v, distinct.length);
+      distinct.push(v);
+    }
+  }
+  const values = Float64Array.from(distinct);
+  // Each case's value slots, flat: case i holds slots[offsets[i]..offsets[i+1]).
+  const offsets = new Int32Array(cases.length + 1);
+  cases.forEach((g, i) => (offsets[i + 1] = offsets[i]! + g.length));
+  const slots = Int32Array.from(cases.flat(), (v) => slot.get(v)!);
   const resamples = options.resamples ?? 1000;
   const confidence = options.confidence ?? 0.95;
   const random = options.random ?? mulberry32(options.seed ?? 1);
   const counts = new Int32Array(values.length);
   const draws = quantiles.map(() => new Float64Array(resamples));
+  const byRank = quantiles.map((q, index) => ({ q, index })).sort((a, b) =>
+    a.q - b.q
+  );
   for (let b = 0; b < resamples; b++) {
     counts.fill(0);
     let n = 0;
     for (let k = 0; k < cases.length; k++) {
-      const drawn = ranks[Math.floor(random() * cases.length)]!;
-      for (const r of drawn) counts[r]!++;
-      n += drawn.length;
+      const c = Math.floor(random() * cases.length);
+      const end = offsets[c + 1]!;
+      for (let j = offsets[c]!; j < end; j++) counts[slots[j]!]!++;
+      n += end - offsets[c]!;
     }
-    quantiles.forEach((q, qi) => {
-      const h = (n - 1) * q;
-      const lo = Math.floor(h);
-      draws[qi]![b] = interpolate(values, counts, lo, h - lo);
-    });
+    readQuantiles(values, counts, n, byRank, draws, b);
   }
   return draws.map((d) => {
     d.sort();
@@ -79,24 +87,41 @@ export function quantileIntervals(
   });
 }
 
-/** The value at rank `lo` (plus `frac` of the way to rank `lo + 1`) of the resample the counts describe. */
-function interpolate(
+/**
+ * Reads every quantile of one resample in a single pass over the counts
+ * (quantiles in ascending order), into `draws[q][b]`.
+ */
+function readQuantiles(
   values: Float64Array,
   counts: Int32Array,
-  lo: number,
-  frac: number,
-): number {
+  n: number,
+  order: readonly { q: number; index: number }[],
+  draws: Float64Array[],
+  b: number,
+): void {
+  let k = 0;
   let seen = 0;
-  let low = NaN;
-  for (let i = 0; i < counts.length; i++) {
+  let before = 0; // ranks below the current bin
+  let previous = NaN; // the value of the previous non-empty bin
+  for (let i = 0; i < counts.length && k < order.length; i++) {
     const c = counts[i]!;
     if (c === 0) continue;
-    seen += c; // ranks seen - c .. seen - 1 hold values[i]
-    if (low !== low && lo < seen) {
-      low = values[i]!;
-      if (frac === 0) return low;
+    before = seen;
+    seen += c; // ranks before .. seen - 1 hold values[i]
+    const current = values[i]!;
+    // A rank is in this bin or, when it is below `before`, in the previous
+    // one: a quantile is read as soon as the rank after it is seen.
+    while (k < order.length) {
+      const h = (n - 1) * order[k]!.q;
+      const lo = Math.floor(h);
+      const frac = h - lo;
+      if (lo >= seen || (frac !== 0 && lo + 1 >= seen)) break;
+      const at = lo < before ? previous : current;
+      draws[order[k]!.index]![b] = frac === 0
+        ? at
+        : at + frac * ((lo + 1 < before ? previous : current) - at);
+      k++;
     }
-    if (lo + 1 < seen) return low + frac * (values[i]! - low);
+    previous = current;
   }
-  return low;
 }
