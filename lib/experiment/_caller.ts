@@ -173,6 +173,9 @@ export class Caller {
         sent?.();
       },
       simulateLatency: this.#options.simulateLatency ?? false,
+      ...(this.#options.callDeadline
+        ? { deadline: this.#options.callDeadline }
+        : {}),
     });
     this.attempts += outcome.attempts;
     this.failedAttempts += outcome.failures.length;

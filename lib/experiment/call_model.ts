@@ -64,6 +64,12 @@ export interface CallHooks {
   simulateLatency?: boolean;
   /** Called once a request has been handed to the adapter (each attempt). */
   sent?: () => void;
+  /**
+   * The attempt's deadline: a signal that aborts when the attempt has run
+   * too long, ending it as a timeout (tests abort only the calls they hang).
+   * @default {a timer of the policy's timeoutMs}
+   */
+  deadline?: (request: ModelRequest, timeoutMs: number) => AbortSignal;
 }
 
 /** Sleeps for `ms`, ending early (without error) when the signal aborts. */
@@ -153,10 +159,11 @@ export async function callModel(
     if (counted) await counted;
     attempts++;
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), timeoutMs);
-    const signal = outer
-      ? AbortSignal.any([outer, timeout.signal])
-      : timeout.signal;
+    const timer = hooks.deadline
+      ? undefined
+      : setTimeout(() => timeout.abort(), timeoutMs);
+    const deadline = hooks.deadline?.(request, timeoutMs) ?? timeout.signal;
+    const signal = outer ? AbortSignal.any([outer, deadline]) : deadline;
     const started = performance.now();
     try {
       const pending = adapter.call({ ...request, signal });
@@ -182,7 +189,7 @@ export async function callModel(
       held?.settle(null);
       lastError = asProviderError(
         error,
-        timeout.signal.aborted,
+        deadline.aborted,
         outer?.aborted ?? false,
       );
     } finally {

@@ -114,6 +114,47 @@ Deno.test("callModel() times out a hanging call and reports a timeout", async ()
   assert.equal(outcome.error?.kind, "timeout");
 });
 
+Deno.test("callModel() ends an attempt when the deadline hook's signal aborts, not on its timer", async () => {
+  // The first attempt hangs until its deadline aborts; the second answers
+  // after 30 ms, past the 1 ms timeout, and still succeeds: the hook's
+  // deadline replaces the timer.
+  const deadlines: AbortController[] = [];
+  const given: number[] = [];
+  let calls = 0;
+  const adapter: ModelAdapter = {
+    provider: "test",
+    model: "m",
+    call: (request) => {
+      const first = calls++ === 0;
+      const answer = new Promise<ModelResponse>((resolve, reject) => {
+        request.signal?.addEventListener(
+          "abort",
+          () => reject(new Error("aborted")),
+        );
+        if (!first) setTimeout(() => resolve(OK), 30);
+      });
+      if (first) deadlines[0]!.abort();
+      return answer;
+    },
+  };
+  const outcome = await callModel(adapter, REQUEST, {
+    retries: 2,
+    timeoutMs: 1,
+  }, {
+    random: () => 0,
+    deadline: (_request, timeoutMs) => {
+      given.push(timeoutMs);
+      const deadline = new AbortController();
+      deadlines.push(deadline);
+      return deadline.signal;
+    },
+  });
+  assert.equal(outcome.response?.text, "hi");
+  assert.equal(outcome.attempts, 2);
+  assert.deepEqual(outcome.failures.map((f) => f.kind), ["timeout"]);
+  assert.deepEqual(given, [1, 1]);
+});
+
 Deno.test("callModel() sends nothing once the caller's signal is aborted", async () => {
   const adapter = scripted([OK]);
   const controller = new AbortController();

@@ -3,7 +3,7 @@ import { eachStore } from "../store/test_stores.ts";
 import assert from "node:assert/strict";
 import { Decimal } from "decimal.js";
 import { loadCatalog } from "../catalog/load_catalog.ts";
-import type { ModelAdapter } from "../providers/adapter.ts";
+import type { ModelAdapter, ModelRequest } from "../providers/adapter.ts";
 import { createAdapter } from "../providers/create_adapter.ts";
 import {
   errorReply,
@@ -57,20 +57,28 @@ async function rows(store: Store, sql: string): Promise<unknown[][]> {
 }
 
 eachStore.test("experiment() survives injected 429s, 500s and timeouts with every cell accounted for", async ({ openStore }) => {
-  // About 20% of requests fail (a 429 with retry-after, a 500, or a hang past
-  // the timeout), at most once per distinct request, so their retry succeeds;
-  // two cases fail on every attempt and must be recorded as failures.
+  // About 20% of requests fail (a 429 with retry-after, a 500, or a hang
+  // ended by its deadline), at most once per distinct request, so their
+  // retry succeeds; two cases fail on every attempt and must be recorded as
+  // failures. Only the calls the stub hangs time out: each attempt's
+  // deadline is aborted by the stub when it hangs that call, never by a
+  // timer, so a slow normal reply is not a timeout.
   const injected = new Map<string, number>();
   const doomed = ["rm-004", "rm-017"];
+  const deadlines = new Map<string, AbortController>();
+  const callKey = (request: ModelRequest) =>
+    `${request.hints?.case_id}#${request.repetition}`;
   await using stub = startWireStub("openai", {
     plan(index, request) {
       const body = request.json as { messages: { content: string }[] };
       const content = body.messages.at(-1)!.content;
-      if (doomed.some((id) => content.includes(`[case ${id}]`))) {
+      const key = /^\[case ([^\]]+)\]/.exec(content)![1]!;
+      if (doomed.some((id) => key.startsWith(`${id}#`))) {
         return errorReply("openai", 500);
       }
       if (index % 5 !== 2 || injected.has(request.text)) return undefined;
       injected.set(request.text, index);
+      if (index % 3 === 2) deadlines.get(key)!.abort();
       return [
         rateLimited("openai", { retryAfterMs: "5" }),
         errorReply("openai", 500),
@@ -91,7 +99,8 @@ eachStore.test("experiment() survives injected 429s, 500s and timeouts with ever
       },
       { env: () => "sk-stub" },
     );
-  // Tag each rendered message with its case id so the stub can pick cases.
+  // Tag each rendered message with its cell so the stub can pick cases and
+  // end the attempt it hangs.
   const tagged = (config: ModelConfig): ModelAdapter => {
     const inner = stubbed(config);
     return {
@@ -102,7 +111,7 @@ eachStore.test("experiment() survives injected 429s, 500s and timeouts with ever
           ...request,
           messages: request.messages.map((m) => ({
             ...m,
-            content: `[case ${request.hints?.case_id}] ${m.content}`,
+            content: `[case ${callKey(request)}] ${m.content}`,
           })),
         }),
     };
@@ -113,7 +122,12 @@ eachStore.test("experiment() survives injected 429s, 500s and timeouts with ever
     models: ["fake-fast"],
     cache: "off",
     concurrency: 8,
-    retry: { retries: 2, baseDelayMs: 1, timeoutMs: 1500 },
+    retry: { retries: 2, baseDelayMs: 1 },
+    callDeadline: (request) => {
+      const deadline = new AbortController();
+      deadlines.set(callKey(request), deadline);
+      return deadline.signal;
+    },
     adapterFor: tagged,
   });
   const run = result.runs[0]!;

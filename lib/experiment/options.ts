@@ -1,4 +1,4 @@
-import type { ModelAdapter } from "../providers/adapter.ts";
+import type { ModelAdapter, ModelRequest } from "../providers/adapter.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./call_model.ts";
@@ -30,6 +30,14 @@ export interface RunnerOptions {
   rateLimitClock?: LimiterClock;
   /** Retries, backoff and per-call timeout. */
   retry?: RetryPolicy;
+  /**
+   * Each attempt's deadline in place of the `retry.timeoutMs` timer: a
+   * signal that aborts when the attempt has run too long, ending it as a
+   * timeout (tests pass one that aborts only the calls they hang). Never
+   * recorded.
+   * @default {a timer of retry.timeoutMs}
+   */
+  callDeadline?: (request: ModelRequest, timeoutMs: number) => AbortSignal;
   /** The response cache. @default {"use"} */
   cache?: CacheMode;
   /** Stops new calls when aborted; the run stays resumable. */

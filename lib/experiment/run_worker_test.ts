@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { loadCatalog } from "../catalog/load_catalog.ts";
-import type { ModelAdapter } from "../providers/adapter.ts";
+import type {
+  ModelAdapter,
+  ModelRequest,
+  ModelResponse,
+} from "../providers/adapter.ts";
 import { createAdapter } from "../providers/create_adapter.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import { open, type Store } from "../store/open.ts";
@@ -9,6 +13,7 @@ import { latestScorecard } from "../store/scores.ts";
 import { eachStore } from "../store/test_stores.ts";
 import { listTraceEvents } from "../store/trace.ts";
 import { verifyChain } from "../trace/event.ts";
+import { promptBytes } from "./_caller.ts";
 import { planRuns } from "./plan_runs.ts";
 import type { LimiterClock } from "./rate_limiter.ts";
 import { runWorker, type WorkerSummary } from "./run_worker.ts";
@@ -168,6 +173,135 @@ eachStore.test("runWorker() shares a requests-per-minute limit between workers t
   const row = await store.db.selectFrom("rate_limits").select("next_ms")
     .where("key", "=", "rpm:fake").executeTakeFirstOrThrow();
   assert.equal(Number(row.next_ms), 12 * 50);
+});
+
+eachStore.test("runWorker() shares a tokens-per-minute limit between workers: reserved before each call, settled to its usage", async ({ openStore }) => {
+  await using store = await openStore();
+  await loadCatalog(store, { root: ROOT });
+  const { runs } = await planRuns(store, {
+    task: "support_triage",
+    prompts: ["v3"],
+    models: ["fake-fast"],
+    cases: ["st-001", "st-002", "st-003", "st-004"],
+  });
+  // One clock both workers share, advanced only by their waits: a wait
+  // wakes its worker at the time it reserved at plus the wait. Each worker
+  // makes one call at a time, so its last reading is the time its call's
+  // tokens were reserved at.
+  let time = 0;
+  const wakes: number[] = [];
+  const workers = ["w1", "w2"];
+  const readings = new Map(workers.map((w) => [w, 0]));
+  const clockOf = (worker: string): LimiterClock => ({
+    now() {
+      readings.set(worker, time);
+      return time;
+    },
+    sleep(ms) {
+      const wake = readings.get(worker)! + ms;
+      wakes.push(wake);
+      time = Math.max(time, wake);
+      return Promise.resolve();
+    },
+  });
+  // Every call reports one token per prompt byte and 24 output tokens
+  // fewer than its max_tokens, so its reservation (bytes x 1 + max_tokens)
+  // is 24 tokens above the usage it is settled to.
+  const sent: { worker: string; at: number; usage: number }[] = [];
+  const unheld: string[] = [];
+  const ready = workers.map(() => Promise.withResolvers<void>());
+  const everyWorker = Promise.all(ready.map((r) => r.promise));
+  const adapters = (worker: string, i: number) => (config: ModelConfig) => {
+    const inner = createAdapter(config);
+    return {
+      provider: inner.provider,
+      model: inner.model,
+      async call(request: ModelRequest): Promise<ModelResponse> {
+        const bytes = promptBytes(request);
+        const max = Number(request.params?.["max_tokens"]);
+        const at = readings.get(worker)!;
+        sent.push({ worker, at, usage: bytes + max - 24 });
+        // Its tokens are held before it is sent, at their estimate.
+        const holding = await store.db.selectFrom("rate_usage")
+          .select("id").where("key", "=", "tpm:fake")
+          .where("at_ms", "=", at).where("tokens", "=", bytes + max)
+          .execute();
+        if (holding.length === 0) unheld.push(`${worker} at ${at}`);
+        ready[i]!.resolve();
+        await everyWorker;
+        return {
+          ...await inner.call(request),
+          usage: {
+            input_tokens: bytes,
+            output_tokens: max - 24,
+            cache_read_tokens: null,
+            cache_write_tokens: null,
+          },
+        };
+      },
+    };
+  };
+  // About two calls' reservations a minute across both workers.
+  const LIMIT = 8000;
+  await Promise.all(workers.map((worker, i) =>
+    runWorker(store, runs[0]!.id, {
+      workerId: worker,
+      concurrency: 1,
+      batch: 2,
+      cache: "off",
+      rateLimits: { fake: { tokensPerMinute: LIMIT } },
+      rateLimitClock: clockOf(worker),
+      adapterFor: adapters(worker, i),
+    })
+  ));
+  assert.equal(sent.length, 12);
+  assert.deepEqual(unheld, [], "calls sent without their tokens held");
+  for (const w of workers) {
+    assert.ok(sent.some((s) => s.worker === w), `${w} called`);
+  }
+  // Settled to the provider's usage: the reservations still in the store
+  // (those of the last two minutes; older ones are cleared as the window
+  // moves) hold what their calls used, none its estimate.
+  const held = await store.db.selectFrom("rate_usage")
+    .select(["at_ms", "tokens"]).where("key", "=", "tpm:fake").execute();
+  assert.ok(held.length >= 2);
+  const settled = sent.map((s) => `${s.at}:${s.usage}`);
+  for (const row of held) {
+    const i = settled.indexOf(`${Number(row.at_ms)}:${row.tokens}`);
+    assert.ok(i >= 0, `unsettled: ${row.tokens} tokens at ${row.at_ms}`);
+    settled.splice(i, 1);
+  }
+  // The receipts hold the same usage.
+  const receipts = await store.db.selectFrom("model_io")
+    .select(["input_tokens", "output_tokens"])
+    .where("run_id", "=", runs[0]!.id).execute();
+  assert.deepEqual(
+    receipts.map((r) => Number(r.input_tokens) + Number(r.output_tokens))
+      .toSorted(),
+    sent.map((s) => s.usage).toSorted(),
+  );
+  // No minute of the shared clock held more than the limit across both
+  // workers (each alone would have let through the limit's worth).
+  for (const end of sent) {
+    const minute = sent.filter((s) => s.at > end.at - 60_000 && s.at <= end.at)
+      .reduce((sum, s) => sum + s.usage, 0);
+    assert.ok(minute <= LIMIT, `${minute} tokens in the minute to ${end.at}`);
+  }
+  // The workers waited for room, each until a reservation left the minute,
+  // and so took the minutes the limit needs.
+  assert.ok(wakes.length > 0, "the workers waited for room");
+  for (const wake of wakes) {
+    assert.ok(
+      sent.some((s) => s.at === wake - 60_000),
+      `woke at ${wake}, when no reservation left the minute`,
+    );
+  }
+  const total = sent.reduce((sum, s) => sum + s.usage, 0);
+  const last = Math.max(...sent.map((s) => s.at));
+  assert.ok(
+    last >= (Math.ceil(total / LIMIT) - 1) * 60_000,
+    `${total} tokens by ${last} ms`,
+  );
 });
 
 eachStore.test("a worker SIGKILLed mid-run: its cells are taken over, every cell once, no committed call sent again", async ({ databaseUrl }) => {
