@@ -13,6 +13,7 @@ import type { Scorecard, StepSummary } from "../schema/scorecard.ts";
 import type { CellTimeline } from "../scoring/step_figures.ts";
 import type { ComparisonShown } from "./_comparison_schema.ts";
 import { html, type SafeHtml } from "./_html.ts";
+import { pretty } from "./_samples.ts";
 import { num, table } from "./_sections.ts";
 
 type Steps = NonNullable<Scorecard["steps"]>;
@@ -127,6 +128,7 @@ export function comparedStepsTable(
         { text: "owns failing", numeric: true },
         { text: "calls", numeric: true },
         { text: "cost, exact", numeric: true },
+        { text: "uncached (what the verdict compares)", numeric: true },
         { text: "p95 ms", numeric: true },
         { text: "gate approved / held / rejected", numeric: true },
         "verdict's cost check (per cell)",
@@ -144,6 +146,7 @@ export function comparedStepsTable(
             pair((s) => s.owned, step),
             pair((s) => s.calls, step),
             pair((s) => s.cost, step),
+            pair((s) => s.uncached_cost, step),
             pair((s) => ms(s.latency_ms?.p95), step),
             pair(gateCell, step),
             check
@@ -264,7 +267,9 @@ export function failingCellsSection(
                   t,
                 )}</p>${output === undefined || output === null
                 ? ""
-                : html`<pre>${clip(output, 600)}</pre>`}${cellTimelineTable(
+                : html`<pre>${
+                  clip(pretty(output), 800)
+                }</pre>`}${cellTimelineTable(
                   t,
                 )}</div>
           `;

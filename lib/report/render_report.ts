@@ -350,8 +350,8 @@ function stepsSection(
     <p
       class="muted">Per step over the run's cells: cells it ran in, failed, refused by a gate before it, failing cells it owns (the first step whose output went wrong: a check per step where the pipeline defines one, else the final step), model calls, exact cost of its receipts (a cache hit costs 0; uncached beside it), wall-time latency per cell (calls included) and its gate's decisions. Counts over these cells only.</p>
   `;
-  const failing = (r: RunView) =>
-    html`<h3>Failing cells: ${r.label} <span class="muted">(run ${r.run.id})</span></h3>${
+  const failing = (r: RunView, role = "") =>
+    html`<h3>Failing cells: ${role}${r.label} <span class="muted">(run ${r.run.id})</span></h3>${
       failingCellsSection(
         cellTimelines(r.events),
         r.results,
@@ -365,7 +365,7 @@ function stepsSection(
         candidate.scorecard!.steps!,
         shown.checks,
       )
-    }${failing(candidate)}${failing(baseline)}`;
+    }${failing(candidate, "candidate ")}${failing(baseline, "baseline ")}`;
   }
   return html`${intro}${
     piped.map((r) =>

@@ -159,16 +159,22 @@ Deno.test("renderReport() of a pipeline comparison shows both runs' steps side b
       row[5],
       `${baseCard.steps![step]!.cost} → ${candCard.steps![step]!.cost}`,
     );
+    assert.equal(
+      row[6],
+      `${baseCard.steps![step]!.uncached_cost} → ${
+        candCard.steps![step]!.uncached_cost
+      }`,
+    );
     const check = verdict.checks.find((c) =>
       c.name === `cost per cell, step ${step}`
     );
-    if (check) assert.match(row[8]!, new RegExp(`^${check.outcome} `));
-    else assert.match(row[8]!, /^none/);
+    if (check) assert.match(row[9]!, new RegExp(`^${check.outcome} `));
+    else assert.match(row[9]!, /^none/);
   }
   // classify and draft call a model: the verdict checked their cost.
-  assert.ok(table[0]![8]!.match(/^(pass|fail|inconclusive) /));
-  assert.ok(table[1]![8]!.match(/^(pass|fail|inconclusive) /));
-  assert.match(html, /Failing cells: 2 × fake-fast/);
+  assert.ok(table[0]![9]!.match(/^(pass|fail|inconclusive) /));
+  assert.ok(table[1]![9]!.match(/^(pass|fail|inconclusive) /));
+  assert.match(html, /Failing cells: candidate 2 × fake-fast/);
 });
 
 /** A pipeline whose steps hand back hostile text: output, error, gate reason. */
