@@ -650,7 +650,10 @@ export {
   type PlottedReceipt,
 } from "./lib/report/plot_latency.ts";
 export { plotCost } from "./lib/report/plot_cost.ts";
-export { viewExperiment } from "./lib/report/view_experiment.ts";
+export {
+  viewExperiment,
+  type ViewExperimentOptions,
+} from "./lib/report/view_experiment.ts";
 export {
   viewScorecard,
   type ViewScorecardOptions,
@@ -661,6 +664,10 @@ export {
 } from "./lib/report/view_comparison.ts";
 export { viewGate, type ViewGateOptions } from "./lib/report/view_gate.ts";
 export { viewStepGate } from "./lib/report/view_step_gate.ts";
+export {
+  viewPipelineCell,
+  type ViewPipelineCellOptions,
+} from "./lib/report/view_pipeline_cell.ts";
 export { viewLeaderboard } from "./lib/report/view_leaderboard.ts";
 export {
   viewBundle,

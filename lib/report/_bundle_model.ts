@@ -18,6 +18,8 @@ import { type Scorecard, ScorecardSchema } from "../schema/scorecard.ts";
 import * as z from "zod";
 import { CheckSpecSchema, RubricSchema } from "../schema/task.ts";
 import { computeScorecard } from "../scoring/compute_scorecard.ts";
+import { PIPELINE_RUN_FLAG } from "../scoring/step_figures.ts";
+import type { TraceEvent } from "../trace/event.ts";
 import { withAttemptFailures } from "../store/scores.ts";
 import { type Workflow, WorkflowSchema } from "../trace/workflow.ts";
 import {
@@ -65,6 +67,8 @@ export interface RunView {
   computed: boolean;
   results: CellResult[];
   receipts: Receipt[];
+  /** The run's trace events, in order (a pipeline's steps and gates are among them). */
+  events: TraceEvent[];
   /** `v2 × fake-fast` */
   label: string;
 }
@@ -119,12 +123,17 @@ export function bundleModel(doc: BundleDocument): BundleModel {
   const tasks = new Map(s.tasks.map((t) => [t.id, t]));
   const runs: RunView[] = s.runs.map((run) => {
     const cells = resultsByRun.get(run.id) ?? [];
+    const events = (s.trace_events.filter((e) =>
+      e.trace_id === run.trace_id
+    ) as TraceEvent[]).toSorted((a, b) =>
+      a.index - b.index
+    );
     const receipts = withAttemptFailures(
       [...receiptsByRun.get(run.id) ?? []],
-      s.trace_events.filter((e) => e.trace_id === run.trace_id).map((e) =>
-        e.data
-      ),
+      events.map((e) => e.data),
     );
+    const pipeline = Array.isArray(run.flags) &&
+      run.flags.includes(PIPELINE_RUN_FLAG);
     const stored = cards.get(run.id) ?? [];
     const chosen = stored.find((c) => wanted.has(c.sha256)) ?? stored.at(-1);
     let scorecard = chosen?.card ?? null;
@@ -140,6 +149,7 @@ export function bundleModel(doc: BundleDocument): BundleModel {
             results: cells,
             receipts,
             run,
+            ...(pipeline ? { stepEvents: events } : {}),
           });
           computed = true;
         } catch (error) {
@@ -158,6 +168,7 @@ export function bundleModel(doc: BundleDocument): BundleModel {
       computed,
       results: cells,
       receipts,
+      events,
       label: `${shortVersion(run.prompt_version_id)} × ${run.model_config_id}`,
     };
   });

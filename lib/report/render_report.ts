@@ -39,6 +39,12 @@ import type { CellResult } from "../schema/result.ts";
 import { pairedCheckDeltas } from "../scoring/paired_check_deltas.ts";
 import { pipelineTraces, traceSection } from "./_trace.ts";
 import { verifyCommand } from "./_verify_command.ts";
+import {
+  comparedStepsTable,
+  failingCellsSection,
+  stepsTable,
+} from "./_steps.ts";
+import { cellTimelines } from "../scoring/step_figures.ts";
 import { COLOURS } from "./_charts.ts";
 import { plotComparison } from "./plot_comparison.ts";
 import { plotCost } from "./plot_cost.ts";
@@ -290,6 +296,8 @@ function runSections(
       candidate !== undefined && baseline !== undefined,
     ),
   });
+  const steps = stepsSection(focus, shown, baseline, candidate);
+  if (steps) sections.push({ id: "steps", title: "Steps", body: steps });
   sections.push({
     id: "samples",
     title: "Judged samples",
@@ -317,6 +325,55 @@ function runSections(
         )
       }`,
   });
+}
+
+/** Failing cells shown per run in the Steps section, each with its timeline. */
+const FAILING_CELLS_SHOWN = 5;
+
+/**
+ * A pipeline run's steps: its per-step table (for a comparison, both runs'
+ * side by side with the verdict's per-step cost checks) and its failing
+ * cells, each with the step that owns it and its timeline. Undefined when
+ * no run shown is a pipeline's.
+ */
+function stepsSection(
+  focus: readonly RunView[],
+  shown: ComparisonShown | undefined,
+  baseline: RunView | undefined,
+  candidate: RunView | undefined,
+): SafeHtml | undefined {
+  const piped = focus.filter((r) => r.scorecard?.steps);
+  if (piped.length === 0) return undefined;
+  const paired = shown !== undefined && baseline?.scorecard?.steps &&
+    candidate?.scorecard?.steps;
+  const intro = html`
+    <p
+      class="muted">Per step over the run's cells: cells it ran in, failed, refused by a gate before it, failing cells it owns (the first step whose output went wrong: a check per step where the pipeline defines one, else the final step), model calls, exact cost of its receipts (a cache hit costs 0; uncached beside it), wall-time latency per cell (calls included) and its gate's decisions. Counts over these cells only.</p>
+  `;
+  const failing = (r: RunView, role = "") =>
+    html`<h3>Failing cells: ${role}${r.label} <span class="muted">(run ${r.run.id})</span></h3>${
+      failingCellsSection(
+        cellTimelines(r.events),
+        r.results,
+        FAILING_CELLS_SHOWN,
+      )
+    }`;
+  if (paired) {
+    return html`${intro}${
+      comparedStepsTable(
+        baseline.scorecard!.steps!,
+        candidate.scorecard!.steps!,
+        shown.checks,
+      )
+    }${failing(candidate, "candidate ")}${failing(baseline, "baseline ")}`;
+  }
+  return html`${intro}${
+    piped.map((r) =>
+      html`<h3>${r.label} <span class="muted">(run ${r.run.id})</span></h3>${
+        stepsTable(r.scorecard!.steps!, r.scorecard!.cost.currency)
+      }${failing(r)}`
+    )
+  }`;
 }
 
 /** Who wrote the compared prompt versions, and why (their notes). */

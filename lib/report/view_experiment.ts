@@ -1,14 +1,28 @@
 import type { ExperimentResult } from "../experiment/run_summary.ts";
+import type { Scorecard } from "../schema/scorecard.ts";
 import { html } from "./_html.ts";
+import { stepsTable, stepsText } from "./_steps.ts";
 import { num, table, verdictBanner } from "./_sections.ts";
 import { View } from "./view.ts";
+
+/** Options of {@link viewExperiment}. */
+export interface ViewExperimentOptions {
+  /**
+   * The runs' scorecards ({@linkcode scoreRun}): a pipeline run's steps
+   * table is shown under the runs.
+   */
+  readonly scorecards?: readonly Scorecard[];
+}
 
 /**
  * An experiment's run summaries for a notebook: the overall status first
  * (all runs completed, or which did not), then one row per run with its
- * cells, failures, judge errors, cache hits and exact cost.
+ * cells, failures, judge errors, cache hits and exact cost, and, given the
+ * scorecards of pipeline runs, each one's steps table (cells, failures,
+ * refusals, owned failures, calls, exact cost, latency, gate decisions).
  *
  * @param result What {@linkcode experiment} returned.
+ * @param options The runs' scorecards, for their steps.
  * @returns The view.
  *
  * @example A finished experiment
@@ -31,7 +45,14 @@ import { View } from "./view.ts";
  * assert.match(view.text, /3 failed attempts \(2 rate-limited\), 4\.2 s waited/);
  * ```
  */
-export function viewExperiment(result: ExperimentResult): View {
+export function viewExperiment(
+  result: ExperimentResult,
+  options: ViewExperimentOptions = {},
+): View {
+  const ids = new Set(result.runs.map((r) => r.run_id));
+  const piped = (options.scorecards ?? []).filter((c) =>
+    c.steps && ids.has(c.run.id)
+  );
   const unfinished = result.runs.filter((r) => r.status !== "completed");
   const failures = result.runs.reduce((n, r) => n + r.failures, 0);
   const word = unfinished.length === 0 ? "COMPLETED" : "UNFINISHED";
@@ -80,6 +101,12 @@ export function viewExperiment(result: ExperimentResult): View {
         num(r.cost),
       ]),
     )
+  }${
+    piped.map((c) =>
+      html`<h3>Steps: ${c.run.prompt_version_id} × ${c.run.model_config_id} <span class="muted">(run ${c.run.id})</span></h3>${
+        stepsTable(c.steps!, c.cost.currency)
+      }`
+    )
   }`;
   const text = [
     `experiment ${result.experiment_id}: ${word}`,
@@ -89,6 +116,7 @@ export function viewExperiment(result: ExperimentResult): View {
         seconds(r.retry_wait_ms)
       } waited, cost ${r.cost}`
     ),
+    ...piped.flatMap((c) => [`  ${c.run.id} (a pipeline)`, ...stepsText(c)]),
   ].join("\n");
   return new View(body.value, text);
 }

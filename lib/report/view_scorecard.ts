@@ -9,6 +9,7 @@ import {
   sliceTable,
 } from "./_scorecard.ts";
 import { figure } from "./_sections.ts";
+import { stepsTable, stepsText } from "./_steps.ts";
 import { plotDimensions } from "./plot_dimensions.ts";
 import { plotSlices } from "./plot_slices.ts";
 import { View } from "./view.ts";
@@ -27,8 +28,10 @@ export interface ViewScorecardOptions {
 /**
  * A run's scorecard for a notebook: key figures first (score with its
  * interval, cost, latency, failure and injection rates), the per-slice and
- * per-dimension plots and tables, the checks' pass rates, and optionally a
- * few judged samples with the judge's reasoning.
+ * per-dimension plots and tables, the checks' pass rates, a pipeline run's
+ * steps (cells, failures, refusals, owned failures, calls, exact cost,
+ * latency, gate decisions per step), and optionally a few judged samples
+ * with the judge's reasoning.
  *
  * @param card The scorecard ({@linkcode scoreRun} returns it).
  * @param options Cells to sample from.
@@ -80,6 +83,12 @@ export function viewScorecard(
     }${sliceTable(cards)}${dimensionTable([{ label: "", card }])}${
       checkRateTable(card)
     }${
+      card.steps
+        ? html`<h3>Steps (a pipeline)</h3>${
+          stepsTable(card.steps, card.cost.currency)
+        }`
+        : ""
+    }${
       options.samples
         ? html`<h3>Judged samples</h3>${
           samplesSection(options.samples, { limit: options.sampleLimit ?? 3 })
@@ -104,6 +113,7 @@ export function viewScorecard(
           : "n/a"
       } (${s.cases} cases)`
     ),
+    ...stepsText(card),
   ].join("\n");
   return new View(body.value, text);
 }

@@ -166,3 +166,140 @@ export function cellStepReceipts(
   }
   return cells;
 }
+
+/** One step or gate of a pipeline cell, in the order it ran. */
+export interface TimelineEntry {
+  readonly step: string;
+  readonly kind: "step" | "gate";
+  /** `ok`, `failed` or `refused` (a step); `approved`, `held` or `rejected` (a gate). */
+  readonly outcome: string;
+  /** Model calls the step made (receipts); 0 for a gate. */
+  readonly calls: number;
+  /** The step's wall time, calls included; `null` for a gate or a refused step. */
+  readonly latencyMs: number | null;
+  /** The step's own check on its output, where the pipeline defines one. */
+  readonly check: boolean | null;
+  /** The step's error, or the gate's reason (untrusted text). */
+  readonly detail: string;
+}
+
+/** A pipeline cell's steps and gates in order, with how the cell ended. */
+export interface CellTimeline {
+  readonly case: string;
+  readonly repetition: number;
+  readonly entries: readonly TimelineEntry[];
+  /** The cell's status once scored (`null` when not scored). */
+  readonly status: string | null;
+  /** The step that owns a failing cell: the first whose output went wrong. */
+  readonly owner: string | null;
+  /** What the pipeline's own code threw outside its steps, if it did. */
+  readonly error: string | null;
+}
+
+/**
+ * Each cell's timeline (`case#repetition` -> steps and gates in the order
+ * they ran, with calls, latency and outcome; the gate's decision beside its
+ * step), from a pipeline run's trace events; cells in first-seen order.
+ */
+export function cellTimelines(
+  events: readonly TraceEvent[],
+): Map<string, CellTimeline> {
+  interface Building {
+    case: string;
+    repetition: number;
+    entries: TimelineEntry[];
+    status: string | null;
+    owner: string | null;
+    error: string | null;
+  }
+  const cells = new Map<string, Building>();
+  const cellOf = (c: unknown, repetition: unknown) => {
+    const key = `${c}#${repetition}`;
+    let cell = cells.get(key);
+    if (!cell) {
+      cell = {
+        case: String(c),
+        repetition: Number(repetition),
+        entries: [],
+        status: null,
+        owner: null,
+        error: null,
+      };
+      cells.set(key, cell);
+    }
+    return cell;
+  };
+  // A gate's events name its cell only in the request (its context).
+  const gates = new Map<string, { cell: Building; at: number }>();
+  const ordered = [...events].sort((a, b) => a.index - b.index);
+  for (const e of ordered) {
+    const d = e.data;
+    if (e.type === "pipeline_failed") {
+      cellOf(d.case, d.repetition).error = String(d.error ?? "");
+      continue;
+    }
+    if (e.step === null) continue;
+    if (e.step === "score" && e.type === "step_finished") {
+      const cell = cellOf(d.case, d.repetition);
+      cell.status = typeof d.status === "string" ? d.status : null;
+      cell.owner = typeof d.owner_step === "string" ? d.owner_step : null;
+      continue;
+    }
+    if (RUNNER_STEPS.has(e.step)) continue;
+    if (
+      e.type === "step_finished" || e.type === "step_failed" ||
+      e.type === "step_refused"
+    ) {
+      cellOf(d.case, d.repetition).entries.push({
+        step: e.step,
+        kind: "step",
+        outcome: e.type === "step_finished"
+          ? "ok"
+          : e.type === "step_failed"
+          ? "failed"
+          : "refused",
+        calls: Array.isArray(d.receipt_ids) ? d.receipt_ids.length : 0,
+        latencyMs: e.type !== "step_refused" && typeof d.latency_ms === "number"
+          ? d.latency_ms
+          : null,
+        check: typeof d.check === "boolean" ? d.check : null,
+        detail: d.error === undefined ? "" : String(d.error),
+      });
+    } else if (e.type === "gate_requested") {
+      const context = d.context as Record<string, unknown> | undefined;
+      if (!context || context.case === undefined) continue;
+      const cell = cellOf(context.case, context.repetition);
+      gates.set(String(d.gate_id), { cell, at: cell.entries.length });
+      cell.entries.push({
+        step: e.step,
+        kind: "gate",
+        outcome: "held",
+        calls: 0,
+        latencyMs: null,
+        check: null,
+        detail: "",
+      });
+    } else if (
+      e.type === "policy_gate_evaluated" || e.type === "human_gate_resolved"
+    ) {
+      const gate = gates.get(String(d.gate_id));
+      if (!gate) continue;
+      const status = d.status === "approved"
+        ? "approved"
+        : d.status === "rejected"
+        ? "rejected"
+        : d.decision === "approve"
+        ? "approved"
+        : d.decision === "reject"
+        ? "rejected"
+        : "held";
+      const entry = gate.cell.entries[gate.at]!;
+      gate.cell.entries[gate.at] = {
+        ...entry,
+        outcome: status,
+        detail: d.reason === undefined ? "" : String(d.reason),
+      };
+    }
+  }
+  return cells;
+}
