@@ -5,9 +5,6 @@
  *
  * @module
  */
-// The demo tasks' fake behaviours, registered with the fake provider for
-// every run (in this process or a worker): demo/fake/register.ts.
-import "../../demo/fake/register.ts";
 import { ConfigError } from "../errors.ts";
 import type { ModelAdapter } from "../providers/adapter.ts";
 import { createAdapter } from "../providers/create_adapter.ts";
