@@ -130,9 +130,6 @@ export {
   type FakeEffect,
   type FakeOptions,
 } from "./lib/providers/fake.ts";
-// The demo tasks' fake behaviours (a separate module that registers into the
-// fake provider; the library itself knows no task by name).
-import "./demo/fake/register.ts";
 export {
   type Cost,
   costOf,

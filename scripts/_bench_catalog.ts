@@ -107,6 +107,7 @@ export async function buildCatalog(
     provider: "fake",
     model: "fake-fast-1",
     params: { temperature: 0.2, max_tokens: 1024 },
+    behaviours: ["demo/fake/behaviours.ts"],
     options: {
       profile: "fast",
       latency_base_ms: LATENCY_MS,

@@ -2,7 +2,7 @@
  * The fake judge's facts about the demo tasks' outputs: resume_matching
  * (grounded skills, the expected score range, the gaps) and support_triage
  * (categories, priorities, escalation, refund promises, leaked data).
- * Registered with their behaviours in demo/fake/register.ts.
+ * Exported with their behaviours by demo/fake/behaviours.ts.
  *
  * @module
  */

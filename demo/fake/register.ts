@@ -1,30 +1,12 @@
 /**
- * Registers the demo tasks' fake behaviours (resume_matching,
- * support_triage) with the fake provider. Imported by mod.ts and by the
- * experiment runner, so the shipped demo answers as it always has; a
- * project's own behaviours register the same way
- * (lib/providers/fake_behaviour.ts).
+ * Registers the demo tasks' fake behaviours (demo/fake/behaviours.ts) with
+ * the fake provider in this process, for code that calls the fake with
+ * model configs that do not name them (the demo's own tests). Runs do not
+ * need it: the demo's models.yaml names the behaviours module.
  *
  * @module
  */
 import { registerFakeBehaviour } from "../../lib/providers/fake_behaviour.ts";
-import { resumeFacts, triageFacts } from "./judge_facts.ts";
-import { answerResume } from "./resume.ts";
-import { answerTriage } from "./triage.ts";
+import { behaviours } from "./behaviours.ts";
 
-registerFakeBehaviour({
-  task: "resume_matching",
-  recognises: (input) => "resume_text" in input,
-  answer: answerResume,
-  judgeFacts: resumeFacts,
-  recognisesOutput: (out, expected) =>
-    "match_score" in out || "match_score_min" in expected,
-});
-registerFakeBehaviour({
-  task: "support_triage",
-  recognises: (input) => "customer_message" in input,
-  answer: answerTriage,
-  judgeFacts: triageFacts,
-  recognisesOutput: (out, expected) =>
-    "category" in out || "category" in expected,
-});
+for (const behaviour of behaviours) registerFakeBehaviour(behaviour);

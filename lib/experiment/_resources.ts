@@ -5,12 +5,10 @@
  *
  * @module
  */
-// The demo tasks' fake behaviours, registered with the fake provider for
-// every run (in this process or a worker): demo/fake/register.ts.
-import "../../demo/fake/register.ts";
 import { ConfigError } from "../errors.ts";
 import type { ModelAdapter } from "../providers/adapter.ts";
 import { createAdapter } from "../providers/create_adapter.ts";
+import { loadFakeBehaviours } from "../providers/fake_behaviour.ts";
 import type { PriceRow } from "../providers/pricing.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
@@ -51,10 +49,12 @@ export function configsOf(plan: Plan | PipelinePlan): ModelConfig[] {
 }
 
 /**
- * Builds every adapter the plans need (a missing API key fails here,
- * before any call), and loads their prices and limiters.
+ * Builds every adapter the plans need (a missing API key or a fake
+ * config's unimportable `behaviours` fails here, before any call), and
+ * loads their prices and limiters.
  *
- * @throws {ConfigError} If a provider's key is missing, or no plan has a model.
+ * @throws {ConfigError} If a provider's key is missing, a fake config's
+ * behaviours cannot be loaded, or no plan has a model.
  */
 export async function loadResources(
   store: Store,
@@ -70,6 +70,12 @@ export async function loadResources(
   for (const config of plans.flatMap(configsOf)) {
     if (adapters.has(config.id)) continue;
     adapters.set(config.id, adapterFor(config));
+    // A fake config's behaviour modules are imported by its first call;
+    // importing them here makes a wrong entry fail before any call, as a
+    // missing key does (the module cache serves the adapter the same ones).
+    if (config.provider === "fake" && config.behaviours !== undefined) {
+      await loadFakeBehaviours(config);
+    }
     const key = `${config.provider}/${config.model}`;
     if (!prices.has(key)) {
       prices.set(key, await listPrices(store, config.provider, config.model));

@@ -6,7 +6,7 @@ import { canonicalObject, canonicalValue } from "./_canonical.ts";
 /** What of a model config a cache key covers: everything that shapes an answer (not its id or API key variable). */
 export type CacheKeyConfig = Pick<
   ModelConfig,
-  "provider" | "model" | "base_url" | "options"
+  "provider" | "model" | "base_url" | "options" | "behaviours"
 >;
 
 /**
@@ -59,6 +59,11 @@ export function cacheKeyOf(
     model: canonicalValue(config.model),
     base_url: canonicalValue(config.base_url ?? null),
     options: canonicalValue(config.options ?? {}),
+    // The fake's task behaviour modules, only when named (keys of configs
+    // that name none are unchanged).
+    ...(config.behaviours === undefined
+      ? {}
+      : { behaviours: canonicalValue(config.behaviours) }),
     params: members.params,
     system: members.system ?? "null",
     messages: members.messages,
@@ -70,9 +75,9 @@ export function cacheKeyOf(
 /**
  * The cache key of a request: sha256 of the canonical call that determines
  * the answer: the key's format version, the provider and its adapter's
- * request-shaping version, the model, base URL and the config's options,
- * then the request's parameters, system prompt, messages, structured
- * output and repetition (not the abort signal or the fake provider's
+ * request-shaping version, the model, base URL, the config's options (and a
+ * fake config's `behaviours`), then the request's parameters, system
+ * prompt, messages, structured output and repetition (not the abort signal or the fake provider's
  * hints, nor the config's id or API key variable).
  *
  * @param config The model config (provider, model, base URL).

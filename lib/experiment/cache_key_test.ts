@@ -35,6 +35,7 @@ Deno.test("cacheKey() covers everything that shapes an answer, and its own forma
       { ...config, base_url: "http://127.0.0.1:9" },
       { ...config, model: "fake-judge-2" },
       { ...config, provider: "openai" as const },
+      { ...config, behaviours: ["demo/fake/behaviours.ts"] },
     ]
   ) {
     assert.notEqual(cacheKey(other, request), key, JSON.stringify(other));

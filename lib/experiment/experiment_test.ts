@@ -15,7 +15,7 @@ import type { ModelConfig } from "../schema/model.ts";
 import { open, type Store } from "../store/open.ts";
 import { listTraceEvents } from "../store/trace.ts";
 import { getRun, listExperimentRuns, receiptFromRow } from "../store/runs.ts";
-import { ConflictError, NotFoundError } from "../errors.ts";
+import { ConfigError, ConflictError, NotFoundError } from "../errors.ts";
 import { getModelConfig } from "../store/catalog.ts";
 import { contentHash } from "../content/sha256.ts";
 import { verifyChain } from "../trace/event.ts";
@@ -789,6 +789,51 @@ Deno.test("experiment() sends no call whose rendered prompt is over the task's b
     }
     assert.equal(calls.length, 6 - refused.length);
     assert.equal(runs[0]!.failures, refused.length);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("experiment() refuses a fake config whose behaviours module cannot be imported, before any call or run", async () => {
+  const root = await Deno.makeTempDir({ prefix: "wb_behaviours_" });
+  try {
+    await Deno.mkdir(`${root}/prompts/resume_matching`, { recursive: true });
+    await Deno.mkdir(`${root}/datasets`);
+    for await (const entry of Deno.readDir(`${ROOT}prompts/resume_matching`)) {
+      await Deno.copyFile(
+        `${ROOT}prompts/resume_matching/${entry.name}`,
+        `${root}/prompts/resume_matching/${entry.name}`,
+      );
+    }
+    await Deno.copyFile(
+      `${ROOT}datasets/resume_matching.jsonl`,
+      `${root}/datasets/resume_matching.jsonl`,
+    );
+    const models = await Deno.readTextFile(`${ROOT}models.yaml`);
+    await Deno.writeTextFile(
+      `${root}/models.yaml`,
+      models.replaceAll("demo/fake/behaviours.ts", "demo/fake/missing.ts"),
+    );
+    await using store = await open(":memory:");
+    await loadCatalog(store, { root });
+    const calls: string[] = [];
+    await assert.rejects(
+      () =>
+        experiment(store, {
+          task: "resume_matching",
+          prompts: ["v1"],
+          models: ["fake-fast"],
+          adapterFor: counting(calls),
+        }),
+      (error) =>
+        error instanceof ConfigError &&
+        /model config "fake-fast" behaviours entry "demo\/fake\/missing\.ts"/
+          .test(error.message),
+    );
+    assert.deepEqual(calls, []);
+    assert.deepEqual(await rows(store, "SELECT count(*) AS n FROM runs"), [[
+      0,
+    ]]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

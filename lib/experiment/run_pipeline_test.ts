@@ -1,5 +1,3 @@
-// The pipeline runs on support_triage outside an experiment: the demo fake answers it.
-import "../../demo/fake/register.ts";
 import assert from "node:assert/strict";
 import { loadCatalog } from "../catalog/load_catalog.ts";
 import { GateHaltError } from "../errors.ts";

@@ -9,8 +9,6 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { renderPrompt } from "../experiment/render.ts";
 import { createAdapter } from "../providers/create_adapter.ts";
-// The stream is support_triage traffic: the demo fake answers it as a suite run would.
-import "../../demo/fake/register.ts";
 import type { Case } from "../schema/dataset.ts";
 import type { Slice } from "../schema/task.ts";
 import {

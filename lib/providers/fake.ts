@@ -1,7 +1,8 @@
 /**
  * The fake provider: a deterministic, offline model that answers any task
  * from its own files the way a real model would (and a task with a
- * registered behaviour, such as the demo's, with that behaviour), so every
+ * behaviour its config's `behaviours` names, such as the demo's, with that
+ * behaviour), so every
  * part of the toolkit can run without a key. See docs/fake-provider.md.
  *
  * @module
@@ -15,7 +16,7 @@ import {
   type ModelResponse,
   ProviderError,
 } from "./adapter.ts";
-import { fakeJudge } from "./fake_judge.ts";
+import { judgeWith } from "./fake_judge.ts";
 import {
   type AnswerContext,
   detectStyle,
@@ -25,7 +26,11 @@ import {
 } from "./fake_profile.ts";
 import { drawsFrom, shortHash } from "./fake_rng.ts";
 import { answerGeneric } from "./_fake_generic.ts";
-import { fakeBehaviourFor } from "./fake_behaviour.ts";
+import {
+  type FakeBehaviour,
+  fakeBehaviourFor,
+  loadFakeBehaviours,
+} from "./fake_behaviour.ts";
 import { stringLeaves } from "./fake_text.ts";
 
 /** One slice's quality shift, for verdict experiments. */
@@ -75,7 +80,9 @@ export interface FakeOptions {
  * examples, step-by-step reasoning, an untrusted-input guardrail, detected
  * by the markers in docs/fake-provider.md), answers from the task's output
  * schema, the case's expected values, its slice and the task's fake profile
- * (or with a behaviour registered for the task, as the demo's are), and errs
+ * (or with a task behaviour: one exported by a module the config's
+ * `behaviours` names, imported on the first call, or one registered in the
+ * process; the demo's models.yaml names demo/fake/behaviours.ts), and errs
  * at documented rates. Judge calls (`hints.judged_output` set) are answered by
  * the fake judge. Usage is `ceil(characters / 4)` of the prompt (system plus
  * messages) and of the answer; `simulated_latency_ms` grows with the output
@@ -83,7 +90,8 @@ export interface FakeOptions {
  * `max_tokens`.
  *
  * @param config The model configuration; `options` holds {@linkcode FakeOptions}.
- * @returns The adapter.
+ * @returns The adapter. Its calls reject with a `ConfigError` when a module
+ * `behaviours` names cannot be imported or exports no behaviours.
  * @throws {ConfigError} If the provider is not `fake` or the options are invalid.
  *
  * @example Matching a resume offline
@@ -97,6 +105,8 @@ export interface FakeOptions {
  *   model: "fake-fast-1",
  *   params: {},
  *   options: { profile: "fast" },
+ *   // The demo's resume-matching behaviour, named as its models.yaml names it.
+ *   behaviours: ["demo/fake/behaviours.ts"],
  * });
  * const input = {
  *   resume_text: "Backend developer, 5 years of Python, Django and Docker.",
@@ -131,20 +141,24 @@ export function createFakeAdapter(config: ModelConfig): ModelAdapter {
   const profile = read.profile;
   const { effect: _effect, ...seedOptions } = config.options;
   const identity = canonicalize({ model: config.model, options: seedOptions });
+  // The config's task behaviours, imported on the first call (as the real
+  // adapters import their SDKs); a config without any never imports.
+  let behaviours: Promise<readonly FakeBehaviour[]> | undefined;
 
   return {
     provider: "fake",
     model: config.model,
-    call(request: ModelRequest): Promise<ModelResponse> {
+    async call(request: ModelRequest): Promise<ModelResponse> {
       if (request.signal?.aborted) {
-        return Promise.reject(
-          new ProviderError("aborted", "the call was cancelled"),
-        );
+        throw new ProviderError("aborted", "the call was cancelled");
       }
+      const own = config.behaviours === undefined
+        ? []
+        : await (behaviours ??= loadFakeBehaviours(config));
       if (request.hints?.judged_output !== undefined) {
-        return Promise.resolve(fakeJudge(request, config));
+        return judgeWith(request, config, own);
       }
-      return Promise.resolve(answer(request, config, profile, identity));
+      return answer(request, config, profile, identity, own);
     },
   };
 }
@@ -159,6 +173,7 @@ function answer(
   config: ModelConfig,
   profile: FakeProfile,
   identity: string,
+  own: readonly FakeBehaviour[],
 ): ModelResponse {
   const prompt = promptText(request);
   const hints = request.hints;
@@ -200,7 +215,7 @@ function answer(
         )
         .map((e) => e.delta),
     };
-    const behaviour = fakeBehaviourFor(hints);
+    const behaviour = fakeBehaviourFor(hints, own);
     if (behaviour) {
       text = behaviour.answer(ctx);
     } else {

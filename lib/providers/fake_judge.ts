@@ -10,7 +10,7 @@ import type { ModelConfig } from "../schema/model.ts";
 import type { CheckResult } from "../schema/result.ts";
 import type { Slice } from "../schema/task.ts";
 import type { FakeHints, ModelRequest, ModelResponse } from "./adapter.ts";
-import { fakeJudgeFactsFor } from "./fake_behaviour.ts";
+import { type FakeBehaviour, fakeJudgeFactsFor } from "./fake_behaviour.ts";
 import {
   asObject,
   type Facet,
@@ -105,6 +105,19 @@ export function fakeJudge(
   request: ModelRequest,
   config: ModelConfig,
 ): ModelResponse {
+  return judgeWith(request, config, []);
+}
+
+/**
+ * {@linkcode fakeJudge} with task behaviours whose judge facts are tried
+ * before the registered ones (the fake adapter passes those its config's
+ * `behaviours` modules export).
+ */
+export function judgeWith(
+  request: ModelRequest,
+  config: ModelConfig,
+  behaviours: readonly FakeBehaviour[],
+): ModelResponse {
   // The prompt (system and messages joined by newlines) is only hashed and
   // measured on the common path, so it is built only when it is read.
   let joined: string | undefined;
@@ -134,7 +147,7 @@ export function fakeJudge(
   ) {
     text = invalidAnswer(dimensions, unitOf(fnv(promptRepState, "kind")));
   } else {
-    const facts = readOutput(output, hints);
+    const facts = readOutput(output, hints, behaviours);
     const judged: Record<string, unknown> = {};
     for (const dimension of dimensions) {
       const reading = facts.read(facetOf(dimension.name, dimension.criteria));
@@ -304,7 +317,11 @@ interface Facts {
   read(facet: Facet | "overall"): Reading;
 }
 
-function readOutput(output: string, hints: FakeHints | undefined): Facts {
+function readOutput(
+  output: string,
+  hints: FakeHints | undefined,
+  behaviours: readonly FakeBehaviour[],
+): Facts {
   const raw = output.trim();
   if (raw === "") return emptyFacts();
   const parsed = parseJsonObject(raw);
@@ -312,7 +329,7 @@ function readOutput(output: string, hints: FakeHints | undefined): Facts {
   const expected: Json = { ...(hints?.expected ?? {}) };
   // A request that carries the task's checks names its task: the shape of
   // the output only picks a behaviour for requests that do not.
-  const behaviour = fakeJudgeFactsFor(hints, parsed, expected);
+  const behaviour = fakeJudgeFactsFor(hints, parsed, expected, behaviours);
   if (!behaviour && hints?.checks !== undefined) {
     return withOverall(checkedFacts(raw, parsed, hints));
   }

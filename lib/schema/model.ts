@@ -23,7 +23,26 @@ export const ModelConfigSchema = z.strictObject({
   api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
   /** Provider-specific options (for the fake: its behaviour profile). */
   options: z.record(z.string(), z.unknown()).default({}),
-});
+  /**
+   * Fake provider only: modules whose exported `behaviours` answer named
+   * tasks (docs/fake-provider.md, "Task behaviours"). A path is relative
+   * to the toolkit's root (e.g. `demo/fake/behaviours.ts`); a `file:`,
+   * `https:`, `jsr:` or `npm:` URL is imported as written.
+   */
+  behaviours: z.array(
+    z.string().regex(
+      /^(?:(?:file|https|jsr|npm):|[A-Za-z0-9_.][^:\\]*\.(?:ts|js|mjs|mts)$)/,
+      "write a path relative to the toolkit's root ending in .ts or .js (e.g. demo/fake/behaviours.ts), or a file:, https:, jsr: or npm: URL",
+    ),
+  ).min(1).optional(),
+}).refine(
+  (config) => config.behaviours === undefined || config.provider === "fake",
+  {
+    message:
+      "only the fake provider reads `behaviours`; remove it from this model config",
+    path: ["behaviours"],
+  },
+);
 /** A model configuration. */
 export interface ModelConfig {
   /** The name runs refer to, e.g. `fake-fast`. */
@@ -40,6 +59,8 @@ export interface ModelConfig {
   api_key_env?: string | undefined;
   /** Provider-specific options. */
   options: Record<string, unknown>;
+  /** Fake provider only: the modules of its task behaviours. */
+  behaviours?: string[] | undefined;
 }
 
 /** A decimal amount written as a string, e.g. "0.80". Money is never a float. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { contentHash } from "../content/sha256.ts";
-import { fakeJudge } from "../providers/fake_judge.ts";
+import { createFakeAdapter } from "../providers/fake.ts";
 import type { Case } from "../schema/dataset.ts";
 import type { Receipt } from "../schema/receipt.ts";
 import type { CellResult, CellStatus } from "../schema/result.ts";
@@ -23,6 +23,16 @@ import {
 } from "./_fixtures.ts";
 import { judge } from "./judge.ts";
 import { scoreCell } from "./score_cell.ts";
+
+/** The fake judge, with the demo's judge facts about resume matching (named as the demo's models.yaml names them). */
+const JUDGE = createFakeAdapter({
+  id: "fake-judge",
+  provider: "fake",
+  model: "fake-judge",
+  params: {},
+  options: {},
+  behaviours: ["demo/fake/behaviours.ts"],
+});
 
 /** The dataset every fixture run uses. */
 export const CASES: readonly Case[] = [
@@ -165,17 +175,11 @@ export async function storeRun(
       let judgeError: string | null = null;
       if (judged && output !== null && status === "ok") {
         const verdict = await judge(
-          (request) => {
-            const text = fakeJudge({ ...request, repetition }, {
-              id: "fake-judge",
-              provider: "fake",
-              model: "fake-judge",
-              params: {},
-              options: {},
-            }).text;
+          async (request) => {
+            const { text } = await JUDGE.call({ ...request, repetition });
             const r = receipt("judge", text, "0.0005");
             receipts.push(r);
-            return Promise.resolve({ "receipt_id": r.id, text, error: null });
+            return { "receipt_id": r.id, text, error: null };
           },
           RESUME_TASK,
           testCase,
