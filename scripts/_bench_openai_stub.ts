@@ -1,11 +1,11 @@
 /**
- * The zero-latency OpenAI stub of benchmark part 10, in its own process so
- * its work does not run on the measured process's thread: a local server
- * speaking the Chat Completions wire format (`lib/providers/_wire_stub.ts`)
- * that answers every request at once. Prints its base URL as the first
- * line of stdout, then serves until its stdin closes.
+ * The OpenAI stub of benchmark part 10, in its own process so its work does
+ * not run on the measured process's thread: a local server speaking the Chat
+ * Completions wire format (`lib/providers/_wire_stub.ts`) that answers every
+ * request at once, or after `latency ms` (one timer). Prints its base URL as
+ * the first line of stdout, then serves until its stdin closes.
  *
- * Usage: _bench_openai_stub.ts
+ * Usage: _bench_openai_stub.ts [latency ms]
  *
  * @module
  */
@@ -22,9 +22,12 @@ const ANSWER = JSON.stringify({
   ranking_justification: "The resume shows the skills the job asks for.",
 });
 
-const stub = startWireStub("openai", {
-  plan: () => openaiCompletion({ content: ANSWER }),
-});
+const latencyMs = Number(Deno.args[0] ?? "0");
+const reply = {
+  ...openaiCompletion({ content: ANSWER }),
+  ...(latencyMs > 0 ? { delayMs: latencyMs } : {}),
+};
+const stub = startWireStub("openai", { plan: () => reply });
 // deno-lint-ignore no-console
 console.log(stub.baseUrl);
 // Serve until the parent closes stdin (or dies).
