@@ -117,6 +117,7 @@ try {
     serial: await buildCatalog(`${work}/catalog_60`, 60),
     rate: await buildCatalog(`${work}/catalog_100`, 100),
     resume: await buildCatalog(`${work}/catalog_2000`, 2000),
+    openai: await buildCatalog(`${work}/catalog_1000`, 1000),
     workers: await buildCatalog(`${work}/catalog_workers`, workerCells / 4),
   };
   const db = (name: string) => `${work}/${name}.db`;
@@ -156,6 +157,19 @@ try {
   const resume = await part("_bench_resume.ts", [
     catalogs.resume,
     db("resume"),
+  ]);
+
+  console.error("10. OpenAI adapter");
+  const openai = await part("_bench_openai.ts", [
+    catalogs.openai,
+    db("openai"),
+    "8",
+  ]);
+  const openaiLatency = await part("_bench_openai.ts", [
+    catalogs.openai,
+    db("openai_latency"),
+    "32",
+    "100",
   ]);
 
   console.error("5. Bundles");
@@ -555,6 +569,37 @@ try {
     },
     ...postgresRows(),
     ...cliRows(cli),
+    {
+      part: "10 openai",
+      figure:
+        `calls per second through the OpenAI adapter (${openai.model_calls} calls, concurrency 8, zero-latency stub)`,
+      value: n(openai.calls_per_second),
+      unit: "/s",
+      target: ">= 2000",
+      met: n(openai.calls_per_second) >= 2000,
+    },
+    {
+      part: "10 openai",
+      figure: "calls per second over the whole process (start-up included)",
+      value: n(openai.process_calls_per_second),
+      unit: "/s",
+    },
+    { part: "10 openai", figure: "peak RSS", value: rss(openai), unit: "MB" },
+    {
+      part: "10 openai 100ms",
+      figure:
+        `process wall / ideal, start-up included (${openaiLatency.model_calls} x 100 ms / 32)`,
+      value: n(openaiLatency.process_ratio_to_ideal),
+      unit: "",
+      target: "<= 1.10",
+      met: n(openaiLatency.process_ratio_to_ideal) <= 1.1,
+    },
+    {
+      part: "10 openai 100ms",
+      figure: "experiment() wall / ideal",
+      value: n(openaiLatency.ratio_to_ideal),
+      unit: "",
+    },
   ];
 
   const results = {
@@ -568,6 +613,7 @@ try {
       serial_cases: 60,
       rate_cases: 100,
       resume_cases: 2000,
+      openai_cases: 1000,
     },
     table: rows,
     parts: {
@@ -580,6 +626,8 @@ try {
       scoring,
       postgres,
       cli,
+      openai,
+      openai_latency: openaiLatency,
     },
   };
   await Deno.mkdir(new URL(".", `file://${values.out}`), { recursive: true });
