@@ -15,6 +15,7 @@ import type { ModelConfig } from "../schema/model.ts";
 import { open, type Store } from "../store/open.ts";
 import { listTraceEvents } from "../store/trace.ts";
 import { getRun, listExperimentRuns, receiptFromRow } from "../store/runs.ts";
+import { withBodies } from "../store/bodies.ts";
 import { ConfigError, ConflictError, NotFoundError } from "../errors.ts";
 import { getModelConfig } from "../store/catalog.ts";
 import { contentHash } from "../content/sha256.ts";
@@ -490,8 +491,10 @@ eachStore.test("a run killed with SIGKILL resumes with every cell once and no co
 
 /** Every receipt's sha256 and cache key recomputed from its content, every cell once, every chain intact. */
 async function assertIntact(store: Store): Promise<number> {
-  const receipts = (await store.db.selectFrom("model_io").selectAll()
-    .execute()).map(receiptFromRow);
+  const receipts = (await withBodies(
+    store.db,
+    await store.db.selectFrom("model_io").selectAll().execute(),
+  )).map(receiptFromRow);
   for (const receipt of receipts) {
     const { sha256, ...body } = receipt;
     assert.equal(contentHash(body), sha256, `receipt ${receipt.id}`);

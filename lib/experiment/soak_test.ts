@@ -79,7 +79,7 @@ async function committedCells(store: Store): Promise<Set<string>> {
   const rows = await sql<
     { model: string; request: string; repetition: number }
   >`
-    SELECT m.model, m.request, r.repetition FROM results r JOIN model_io m ON m.id = r.generation_io_id`
+    SELECT m.model, b.body AS request, r.repetition FROM results r JOIN model_io m ON m.id = r.generation_io_id JOIN bodies b ON b.sha256 = m.request_sha256`
     .execute(store.db);
   return new Set(rows.rows.map((row) => {
     const request = JSON.parse(row.request) as {

@@ -97,7 +97,9 @@ function statement(
     prepared = db!.prepare(
       `insert into "${table}" (${
         columns.map((c) => `"${c}"`).join(", ")
-      }) values ${Array.from({ length: rows }, () => tuple).join(", ")}`,
+      }) values ${Array.from({ length: rows }, () => tuple).join(", ")}${
+        // Bodies are content-addressed: a row already there is the same row.
+        table === "bodies" ? " on conflict do nothing" : ""}`,
     );
     statements.set(key, prepared);
   }

@@ -15,6 +15,7 @@ import { NotFoundError } from "../errors.ts";
 import type { Receipt } from "../schema/receipt.ts";
 import type { Store } from "./open.ts";
 import { receiptRow } from "./runs.ts";
+import { type BodyRefs, type BodyRow, withBodies } from "./bodies.ts";
 import { APPEND_ONLY_TABLES } from "./migrations.ts";
 import { deferForeignKeys, textContains } from "./_dialect.ts";
 import type { Database } from "./tables.ts";
@@ -314,8 +315,8 @@ const RECEIPT_COLUMNS = [
   "provider",
   "model",
   "model_config_id",
-  "request",
-  "response",
+  "request_sha256",
+  "response_sha256",
   "text",
   "input_tokens",
   "output_tokens",
@@ -432,9 +433,31 @@ function receiptRecord(row: Row): BundleRecord {
   };
 }
 
-function toRow(section: BundleSection, record: BundleRecord): Row {
+/**
+ * A section's rows with what the record holds and the table does not put
+ * back: a receipt's request and response bodies, read from `bodies`.
+ */
+async function expanded(
+  db: AnyDb,
+  section: BundleSection,
+  rows: Row[],
+): Promise<Row[]> {
+  if (section !== "receipts") return rows;
+  return await withBodies(
+    db as Kysely<Database>,
+    rows as unknown as (Row & BodyRefs)[],
+  ) as unknown as Row[];
+}
+
+function toRow(
+  section: BundleSection,
+  record: BundleRecord,
+  bodies: BodyRow[],
+): Row {
   if (section === "receipts") {
-    return receiptRow(record as unknown as Receipt) as unknown as Row;
+    const rows = receiptRow(record as unknown as Receipt);
+    bodies.push(...rows.bodies);
+    return rows.receipt as unknown as Row;
   }
   const spec = SPECS[section];
   const row: Row = {};
@@ -897,8 +920,12 @@ export async function* readBundleRecords(
         ? RECEIPT_COLUMNS
         : SPECS[section].columns;
       for (const part of chunks(keys)) {
-        const rows = await db.selectFrom(table).select(columns as string[])
-          .where(keyColumn, "in", part).execute();
+        const rows = await expanded(
+          db,
+          section,
+          await db.selectFrom(table).select(columns as string[])
+            .where(keyColumn, "in", part).execute(),
+        );
         const byKey = new Map(
           rows.map((row) => [row[keyColumn] as string, row]),
         );
@@ -1082,7 +1109,7 @@ async function existingRows(
     ).execute();
   }
   return new Map(
-    rows.map((row) => {
+    (await expanded(db, section, rows)).map((row) => {
       const record = toRecord(section, row);
       return [recordKey(section, record), record];
     }),
@@ -1134,6 +1161,7 @@ async function writeBatch(
   for (const part of chunks(records, 100)) {
     const existing = await existingRows(db, section, part);
     const missing: Row[] = [];
+    const bodies: BodyRow[] = [];
     const seen = new Set<string>();
     for (const record of part) {
       const key = recordKey(section, record);
@@ -1143,8 +1171,13 @@ async function writeBatch(
         else result.differing.push(key);
       } else if (!seen.has(key)) {
         seen.add(key);
-        missing.push(toRow(section, record));
+        missing.push(toRow(section, record, bodies));
       }
+    }
+    if (bodies.length > 0) {
+      // Content-addressed: a body already stored is the same body.
+      await db.insertInto("bodies").values(bodies)
+        .onConflict((oc) => oc.doNothing()).execute();
     }
     if (missing.length > 0) {
       if (later) later(missing);

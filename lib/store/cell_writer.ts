@@ -155,6 +155,7 @@ async function startWriterThread(
       const waiter = Promise.withResolvers<void>();
       waiting.set(id, waiter);
       const tables = [
+        pack("bodies", rows.bodies),
         pack("model_io", rows.receipts),
         pack("results", rows.results),
         pack("trace_events", rows.events),

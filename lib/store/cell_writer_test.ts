@@ -121,9 +121,10 @@ async function dump(store: Store): Promise<unknown[]> {
   for (
     const sql of [
       "SELECT * FROM model_io ORDER BY id",
+      "SELECT sha256, body, typeof(body) FROM bodies ORDER BY sha256",
       "SELECT * FROM results ORDER BY id",
       'SELECT trace_id, "index", type, step, at, data, prev_hash, hash, typeof(data) FROM trace_events ORDER BY "index"',
-      "SELECT typeof(request), typeof(latency_ms), typeof(attempts), typeof(text) FROM model_io ORDER BY id",
+      "SELECT typeof(request_sha256), typeof(latency_ms), typeof(attempts), typeof(text) FROM model_io ORDER BY id",
     ]
   ) {
     const rows = await rawSql.raw(sql).execute(store.db);

@@ -4,6 +4,7 @@ import type { StoreDialect } from "./open.ts";
 import { promotionGuard } from "./_promotion_guard.ts";
 import { workerTables } from "./_worker_tables.ts";
 import { columnTypes } from "./_dialect.ts";
+import { type BodyRow, bodyRow } from "./bodies.ts";
 
 /** Tables that refuse UPDATE and DELETE: history that must never be rewritten. */
 export const APPEND_ONLY_TABLES = [
@@ -385,6 +386,97 @@ function runSessions(dialect: StoreDialect): Migration {
   };
 }
 
+/** Receipt rows copied per statement while `model_io` is rebuilt. */
+const ROWS_PER_COPY = 500;
+
+/**
+ * Request and response bodies stored once (see lib/store/bodies.ts): a
+ * `bodies` table keyed by the sha256 of each body's text, and `model_io`
+ * rebuilt with `request_sha256` and `response_sha256` in place of the
+ * bodies. Existing receipts are copied over page by page, their bodies
+ * moved into `bodies`; a receipt's own `sha256` is untouched. The table is
+ * rebuilt rather than altered because SQLite cannot drop a column's NOT
+ * NULL, and `model_io` refuses UPDATE.
+ */
+function storedBodies(dialect: StoreDialect): Migration {
+  const t = columnTypes(dialect);
+  return {
+    async up(db: AnyDb) {
+      await db.schema.createTable("bodies")
+        .addColumn("sha256", t.text, (c) => c.primaryKey())
+        .addColumn("body", t.text, (c) => c.notNull())
+        .execute();
+      await appendOnly(db, dialect, "bodies");
+
+      await db.schema.createTable("model_io_next")
+        .addColumn("id", t.text, (c) => c.primaryKey())
+        .addColumn("run_id", t.text)
+        .addColumn("trace_id", t.text)
+        .addColumn("purpose", t.text, (c) => c.notNull())
+        .addColumn("provider", t.text, (c) => c.notNull())
+        .addColumn("model", t.text, (c) => c.notNull())
+        .addColumn("model_config_id", t.text)
+        .addColumn("request_sha256", t.text, (c) => c.notNull())
+        .addColumn("response_sha256", t.text)
+        .addColumn("text", t.text)
+        .addColumn("input_tokens", "integer")
+        .addColumn("output_tokens", "integer")
+        .addColumn("cache_read_tokens", "integer")
+        .addColumn("cache_write_tokens", "integer")
+        .addColumn("cost", t.text)
+        .addColumn("uncached_cost", t.text)
+        .addColumn("currency", t.text)
+        .addColumn("price_id", t.text)
+        .addColumn("latency_ms", t.real, (c) => c.notNull())
+        .addColumn("status", t.text, (c) => c.notNull())
+        .addColumn("error", t.text)
+        .addColumn("attempts", "integer", (c) => c.notNull())
+        .addColumn("cache_key", t.text)
+        .addColumn("cached_from", t.text)
+        .addColumn("provider_response_id", t.text)
+        .addColumn("stop_reason", t.text)
+        .addColumn("sha256", t.text, (c) => c.notNull())
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .execute();
+      let after: string | null = null;
+      for (;;) {
+        let page = db.selectFrom("model_io").selectAll().orderBy("id")
+          .limit(ROWS_PER_COPY);
+        if (after !== null) page = page.where("id", ">", after);
+        const rows = await page.execute();
+        if (rows.length === 0) break;
+        const bodies = new Map<string, BodyRow>();
+        const body = (text: string | null): string | null => {
+          if (text === null) return null;
+          const row = bodyRow(text);
+          bodies.set(row.sha256, row);
+          return row.sha256;
+        };
+        const copies = rows.map((row) => {
+          const { request, response, ...rest } = row;
+          return {
+            ...rest,
+            request_sha256: body(request),
+            response_sha256: body(response),
+          };
+        });
+        await db.insertInto("bodies").values([...bodies.values()])
+          .onConflict((oc) => oc.doNothing()).execute();
+        await db.insertInto("model_io_next").values(copies).execute();
+        after = rows[rows.length - 1]!.id as string;
+      }
+      await db.schema.dropTable("model_io").execute();
+      await db.schema.alterTable("model_io_next").renameTo("model_io")
+        .execute();
+      await db.schema.createIndex("model_io_run").on("model_io")
+        .column("run_id").execute();
+      await db.schema.createIndex("model_io_cache_key").on("model_io")
+        .column("cache_key").execute();
+      await appendOnly(db, dialect, "model_io");
+    },
+  };
+}
+
 /**
  * Every migration, by name, for one engine. Names sort in the order they
  * apply; a migration once released is never edited, only followed by a new
@@ -396,5 +488,6 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     "0002_run_sessions": runSessions(dialect),
     "0003_promotion_guard": promotionGuard(dialect),
     "0004_worker_tables": workerTables(dialect),
+    "0005_stored_bodies": storedBodies(dialect),
   };
 }

@@ -11,6 +11,7 @@ const MIGRATED = [
   "0002_run_sessions",
   "0003_promotion_guard",
   "0004_worker_tables",
+  "0005_stored_bodies",
 ];
 
 Deno.test("open() migrates a new database and is idempotent on reopen", async () => {

@@ -10,6 +10,7 @@ import type { Receipt, ReceiptFigures } from "../schema/receipt.ts";
 import type { CellResult } from "../schema/result.ts";
 import type { Store } from "./open.ts";
 import { getRun, receiptFromRow, type RunRecord } from "./runs.ts";
+import { withBodies } from "./bodies.ts";
 import { listReceiptFigures } from "./scores.ts";
 
 /** The experiment id every production window's run carries. */
@@ -71,7 +72,7 @@ export async function listTaskCalls(
     if (options.until !== undefined) {
       query = query.where("created_at", "<", options.until);
     }
-    for (const row of await query.execute()) {
+    for (const row of await withBodies(store.db, await query.execute())) {
       const receipt = receiptFromRow(row);
       const found = byReceipt.get(receipt.id)!;
       out.push({

@@ -7,7 +7,7 @@
 import type { Receipt } from "../schema/receipt.ts";
 import type { TraceEvent } from "../trace/event.ts";
 import type { Store } from "./open.ts";
-import { receiptRow } from "./runs.ts";
+import { insertCellRowsIn, receiptRow } from "./runs.ts";
 import { insertTraceEvents } from "./trace.ts";
 
 /** Writes a receipt (append-only) and its trace events together. */
@@ -17,7 +17,13 @@ export async function insertRecordedCall(
   events: readonly TraceEvent[],
 ): Promise<void> {
   await store.db.transaction().execute(async (trx) => {
-    await trx.insertInto("model_io").values(receiptRow(receipt)).execute();
+    const rows = receiptRow(receipt);
+    await insertCellRowsIn(trx, store.dialect, {
+      receipts: [rows.receipt],
+      bodies: rows.bodies,
+      results: [],
+      events: [],
+    });
     await insertTraceEvents(trx, events);
   });
 }

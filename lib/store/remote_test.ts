@@ -17,6 +17,7 @@ const MIGRATED = [
   "0002_run_sessions",
   "0003_promotion_guard",
   "0004_worker_tables",
+  "0005_stored_bodies",
 ];
 
 /** The first three case ids of the support_triage dataset. */

@@ -236,6 +236,7 @@ export async function commitClaimedCells(
       prevHash: last?.hash ?? null,
     });
     await insertCellRowsIn(trx, store.dialect, {
+      bodies: [],
       receipts: [],
       results: [],
       events: events.flat().map(eventRow),
@@ -308,6 +309,7 @@ export async function appendRunEvents(
       prevHash: last?.hash ?? null,
     });
     await insertCellRowsIn(trx, store.dialect, {
+      bodies: [],
       receipts: [],
       results: [],
       events: events.map(eventRow),
@@ -367,6 +369,7 @@ export async function startPlannedRun(
       prevHash: last?.hash ?? null,
     });
     await insertCellRowsIn(trx, store.dialect, {
+      bodies: [],
       receipts: [],
       results: [],
       events: events.map(eventRow),

@@ -12,6 +12,13 @@ import type { RunSettings } from "../schema/run_settings.ts";
 import type { TraceEvent } from "../trace/event.ts";
 import type { Store, StoreDialect } from "./open.ts";
 import { placeholder } from "./_dialect.ts";
+import {
+  type BodyRow,
+  bodyRow,
+  readBodies,
+  type WithBodies,
+  withBodies,
+} from "./bodies.ts";
 import type { Database } from "./tables.ts";
 
 /**
@@ -366,14 +373,40 @@ export interface ReceiptJson {
   readonly response: string | null;
 }
 
+/** What a receipt writes: its `model_io` row and its bodies. */
+export interface ReceiptRows {
+  /** The `model_io` row, naming its bodies by sha256. */
+  readonly receipt: Database["model_io"];
+  /** The request body, then the response body when there is one. */
+  readonly bodies: readonly BodyRow[];
+}
+
+/** A `model_io` row with its request and response bodies read back. */
+export type StoredReceiptRow = WithBodies<Selectable<Database["model_io"]>>;
+
 /**
- * The receipt rows' column values for a receipt. `json` passes the
- * request's and response's canonical JSON when the caller already has it
- * (it must be exactly `canonicalize` of them), to save serializing twice.
+ * The rows a receipt writes. `json` passes the request's and response's
+ * canonical JSON when the caller already has it (it must be exactly
+ * `canonicalize` of them), to save serializing twice.
  */
 export function receiptRow(
   r: Receipt,
   json?: ReceiptJson,
+): ReceiptRows {
+  const request = bodyRow(json?.request ?? canonicalize(r.request));
+  const response = r.response === null
+    ? null
+    : bodyRow(json?.response ?? canonicalize(r.response));
+  return {
+    receipt: receiptColumns(r, request.sha256, response?.sha256 ?? null),
+    bodies: response === null ? [request] : [request, response],
+  };
+}
+
+function receiptColumns(
+  r: Receipt,
+  requestSha256: string,
+  responseSha256: string | null,
 ): Database["model_io"] {
   return {
     id: r.id,
@@ -383,10 +416,8 @@ export function receiptRow(
     provider: r.provider,
     model: r.model,
     model_config_id: r.model_config_id,
-    request: json?.request ?? canonicalize(r.request),
-    response: r.response === null
-      ? null
-      : json?.response ?? canonicalize(r.response),
+    request_sha256: requestSha256,
+    response_sha256: responseSha256,
     text: r.text,
     input_tokens: r.usage?.input_tokens ?? null,
     output_tokens: r.usage?.output_tokens ?? null,
@@ -409,8 +440,8 @@ export function receiptRow(
   };
 }
 
-/** A receipt from its row. */
-export function receiptFromRow(row: Selectable<Database["model_io"]>): Receipt {
+/** A receipt from its row, bodies read back (see `withBodies`). */
+export function receiptFromRow(row: StoredReceiptRow): Receipt {
   const usageKnown = row.input_tokens !== null || row.output_tokens !== null;
   return {
     id: row.id,
@@ -498,6 +529,8 @@ async function insertRows<T extends object>(
   table: keyof Database,
   rows: readonly T[],
 ): Promise<void> {
+  // Bodies are content-addressed: a row already there is the same row.
+  const idempotent = table === "bodies";
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]!) as (keyof T)[];
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
@@ -508,7 +541,13 @@ async function insertRows<T extends object>(
     }
     await trx.executeQuery(
       CompiledQuery.raw(
-        insertStatement(dialect, table, columns as string[], chunk.length),
+        insertStatement(
+          dialect,
+          table,
+          columns as string[],
+          chunk.length,
+          idempotent,
+        ),
         parameters,
       ),
     );
@@ -523,8 +562,9 @@ function insertStatement(
   table: string,
   columns: readonly string[],
   rows: number,
+  idempotent: boolean,
 ): string {
-  const key = `${dialect}|${table}|${rows}|${columns.join(",")}`;
+  const key = `${dialect}|${table}|${rows}|${idempotent}|${columns.join(",")}`;
   let text = statements.get(key);
   if (text === undefined) {
     text = `insert into "${table}" (${
@@ -537,7 +577,7 @@ function insertStatement(
           )
             .join(", ")
         })`).join(", ")
-    }`;
+    }${idempotent ? " on conflict do nothing" : ""}`;
     statements.set(key, text);
   }
   return text;
@@ -563,6 +603,8 @@ export function eventRow(
 export interface CellRows {
   /** `model_io` rows. */
   readonly receipts: readonly Database["model_io"][];
+  /** `bodies` rows the receipts name, each once. */
+  readonly bodies: readonly BodyRow[];
   /** `results` rows. */
   readonly results: readonly Database["results"][];
   /** `trace_events` rows. */
@@ -572,16 +614,19 @@ export interface CellRows {
 /** The rows of a batch of cells, ready to insert. */
 export function cellRows(cells: readonly CellWrite[]): CellRows {
   const receipts: Database["model_io"][] = [];
+  const bodies = new Map<string, BodyRow>();
   const results: Database["results"][] = [];
   const events: Omit<Database["trace_events"], "seq">[] = [];
   for (const cell of cells) {
-    cell.receipts.forEach((r, i) =>
-      receipts.push(receiptRow(r, cell.receiptJson?.[i]))
-    );
+    cell.receipts.forEach((r, i) => {
+      const rows = receiptRow(r, cell.receiptJson?.[i]);
+      receipts.push(rows.receipt);
+      for (const body of rows.bodies) bodies.set(body.sha256, body);
+    });
     results.push(resultRow(cell.result));
     for (const event of cell.events) events.push(eventRow(event));
   }
-  return { receipts, results, events };
+  return { receipts, bodies: [...bodies.values()], results, events };
 }
 
 /** Inserts a batch's rows in one transaction: all of them or none. */
@@ -600,6 +645,7 @@ export async function insertCellRowsIn(
   dialect: StoreDialect,
   rows: CellRows,
 ): Promise<void> {
+  await insertRows(trx, dialect, "bodies", rows.bodies);
   await insertRows(trx, dialect, "model_io", rows.receipts);
   await insertRows(trx, dialect, "results", rows.results);
   await insertRows(trx, dialect, "trace_events", rows.events);
@@ -626,7 +672,7 @@ export async function findCachedReceipt(
     .where("cache_key", "=", cacheKey).where("status", "=", "ok")
     .where("cached_from", "is", null).orderBy("created_at").limit(1)
     .executeTakeFirst();
-  return row && receiptFromRow(row);
+  return row && receiptFromRow((await withBodies(store.db, [row]))[0]!);
 }
 
 /** What a cache hit reuses of the original receipt. */
@@ -691,7 +737,7 @@ export async function findCachedReceipts(
     const rows = await store.db.selectFrom("model_io").select([
       "id",
       "cache_key",
-      "response",
+      "response_sha256",
       "text",
       "input_tokens",
       "output_tokens",
@@ -704,14 +750,21 @@ export async function findCachedReceipts(
       "provider_response_id",
       "stop_reason",
     ]).where("id", "in", ids).execute();
+    const responses = await readBodies(
+      store.db,
+      rows.map((r) => r.response_sha256),
+    );
     for (const row of rows) {
       if (row.cache_key === null) continue;
       const usageKnown = row.input_tokens !== null ||
         row.output_tokens !== null;
+      const responseJson = row.response_sha256 === null
+        ? null
+        : responses.get(row.response_sha256)!;
       found.set(row.cache_key, {
         id: row.id,
-        response: row.response === null ? null : JSON.parse(row.response),
-        responseJson: row.response,
+        response: responseJson === null ? null : JSON.parse(responseJson),
+        responseJson,
         text: row.text,
         usage: usageKnown
           ? {

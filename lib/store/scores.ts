@@ -20,6 +20,7 @@ import { type Scorecard, ScorecardSchema } from "../schema/scorecard.ts";
 import { SliceSchema } from "../schema/task.ts";
 import type { Store } from "./open.ts";
 import { receiptFromRow } from "./runs.ts";
+import { withBodies } from "./bodies.ts";
 import { bulkRows, localPath } from "./_bulk_read.ts";
 import type { Database } from "./tables.ts";
 
@@ -317,7 +318,7 @@ export async function listReceipts(
   const rows = await store.db.selectFrom("model_io").selectAll()
     .where("run_id", "=", runId).orderBy("created_at").orderBy("id")
     .execute();
-  return rows.map(receiptFromRow);
+  return (await withBodies(store.db, rows)).map(receiptFromRow);
 }
 
 const FIGURE_COLUMNS = [
@@ -342,12 +343,14 @@ type FigureRow =
   >
   & { readonly connection_cold: number | boolean | null };
 /**
- * Whether the stored response marks the call cold. The response is
+ * Whether the stored response marks the call cold (the response body, read
+ * in SQL: a figure, not the body, leaves the store). The response is
  * canonical JSON, whose strings escape every quote: the unescaped text
  * `"connection_cold":true` can only be that key of the response itself.
  * LIKE keeps it portable (no JSON functions).
  */
-const COLD_SQL = `("response" LIKE '%"connection_cold":true%')`;
+const COLD_SQL =
+  `((SELECT "body" FROM "bodies" WHERE "bodies"."sha256" = "model_io"."response_sha256") LIKE '%"connection_cold":true%')`;
 const FIGURES_SQL = `SELECT ${
   FIGURE_COLUMNS.map((c) => `"${c}"`).join(", ")
 }, ${COLD_SQL} AS "connection_cold" FROM "model_io" WHERE "run_id" = ? ORDER BY "created_at", "id"`;

@@ -109,8 +109,10 @@ export interface ModelIoTable {
   provider: string;
   model: string;
   model_config_id: string | null;
-  request: string;
-  response: string | null;
+  /** The request's canonical JSON is the `bodies` row with this sha256. */
+  request_sha256: string;
+  /** The response's canonical JSON is the `bodies` row with this sha256; null when there is none. */
+  response_sha256: string | null;
   text: string | null;
   input_tokens: number | null;
   output_tokens: number | null;
@@ -130,6 +132,15 @@ export interface ModelIoTable {
   stop_reason: string | null;
   sha256: string;
   created_at: string;
+}
+
+/**
+ * A request or response body (canonical JSON), stored once however many
+ * receipts carry it: keyed by the sha256 of its text (append-only).
+ */
+export interface BodiesTable {
+  sha256: string;
+  body: string;
 }
 
 /** One cell of a run: a case x a repetition, with its scores. */
@@ -323,6 +334,7 @@ export interface Database {
   prices: PricesTable;
   runs: RunsTable;
   model_io: ModelIoTable;
+  bodies: BodiesTable;
   results: ResultsTable;
   scorecards: ScorecardsTable;
   workflows: WorkflowsTable;

@@ -10,6 +10,10 @@ import { sql } from "kysely";
 import { canonicalize } from "../content/canonicalize.ts";
 import { contentHash } from "../content/sha256.ts";
 import type { Store } from "./open.ts";
+import { bodyRow } from "./bodies.ts";
+
+/** The request body the fixture's receipts carry. */
+const EMPTY_REQUEST = bodyRow("{}");
 
 const T0 = "2026-01-01T00:00:00.000Z";
 
@@ -154,6 +158,8 @@ export async function insertTestRun(store: Store, run: TestRun): Promise<void> {
     const ioId = `io_${run.id}_${n}`;
     const status = cell.status ?? "ok";
     const cost = cell.cost === undefined ? "0.001" : cell.cost;
+    await store.db.insertInto("bodies").values(EMPTY_REQUEST)
+      .onConflict((oc) => oc.doNothing()).execute();
     await store.db.insertInto("model_io").values({
       id: ioId,
       run_id: run.id,
@@ -162,8 +168,8 @@ export async function insertTestRun(store: Store, run: TestRun): Promise<void> {
       provider: "fake",
       model: "fake-fast",
       model_config_id: "fake-fast",
-      request: "{}",
-      response: null,
+      request_sha256: EMPTY_REQUEST.sha256,
+      response_sha256: null,
       text: cell.output ?? "{}",
       input_tokens: 100,
       output_tokens: 50,

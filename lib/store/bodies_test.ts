@@ -1,0 +1,237 @@
+import { sql } from "kysely";
+import assert from "node:assert/strict";
+import { canonicalize } from "../content/canonicalize.ts";
+import { contentHash, sha256Hex } from "../content/sha256.ts";
+import { NotFoundError } from "../errors.ts";
+import type { Receipt } from "../schema/receipt.ts";
+import { readBodies } from "./bodies.ts";
+import { open, type Store } from "./open.ts";
+import {
+  findCachedReceipt,
+  findCachedReceipts,
+  insertCellRows,
+  receiptRow,
+} from "./runs.ts";
+import { listReceiptFigures, listReceipts } from "./scores.ts";
+import { eachStore } from "./test_stores.ts";
+
+/** A receipt of run `run_b`; repetitions of a case share its request. */
+function receipt(
+  i: number,
+  repetition: number,
+  extra: Partial<Receipt> = {},
+): Receipt {
+  const text = `{"answer": "Résumé ${i}.${repetition} — 日本 \u{1F600}"}`;
+  const body: Omit<Receipt, "sha256"> = {
+    id: `io_${i}_${repetition}`,
+    run_id: "run_b",
+    trace_id: "trace_b",
+    purpose: "generate",
+    provider: "fake",
+    model: "fake-fast-1",
+    model_config_id: "fake-fast",
+    request: {
+      system: "Answer briefly.",
+      messages: [{ role: "user", content: `case ${i}` }],
+      params: { temperature: 0.2 },
+    },
+    response: {
+      text,
+      usage: {
+        input_tokens: 10,
+        output_tokens: 5,
+        cache_read_tokens: null,
+        cache_write_tokens: null,
+      },
+      response_id: `r${i}`,
+      model: "fake-fast-1",
+      stop_reason: "end",
+      ...(repetition === 0 ? { connection_cold: true as const } : {}),
+    },
+    text,
+    usage: {
+      input_tokens: 10,
+      output_tokens: 5,
+      cache_read_tokens: null,
+      cache_write_tokens: null,
+    },
+    cost: "0.000012",
+    uncached_cost: "0.000012",
+    currency: "USD",
+    price_id: null,
+    latency_ms: 12.5 + i,
+    status: "ok",
+    error: null,
+    attempts: 1,
+    cache_key: `key_${i}_${repetition}`,
+    cached_from: null,
+    provider_response_id: `r${i}`,
+    stop_reason: "end",
+    created_at: `2026-01-01T00:00:0${repetition}.000Z`,
+    ...extra,
+  };
+  return { ...body, sha256: contentHash(body) };
+}
+
+async function write(store: Store, receipts: readonly Receipt[]) {
+  const rows = receipts.map((r) => receiptRow(r));
+  await insertCellRows(store, {
+    receipts: rows.map((r) => r.receipt),
+    bodies: rows.flatMap((r) => r.bodies),
+    results: [],
+    events: [],
+  });
+}
+
+/** The ids of a run's receipts whose response marks the call cold. */
+async function coldIds(store: Store): Promise<string[]> {
+  return (await listReceiptFigures(store, "run_b"))
+    .filter((f) => f.connection_cold === true).map((f) => f.id).sort();
+}
+
+async function count(store: Store, table: string): Promise<number> {
+  const { rows } = await sql<
+    { n: number | string }
+  >`select count(*) as n from ${sql.table(table)}`.execute(store.db);
+  return Number(rows[0]!.n);
+}
+
+eachStore.test("receipts store each distinct body once, idempotently, and read back as written", async ({ openStore }) => {
+  await using store = await openStore();
+  // Two cases x three repetitions: 2 requests, 6 responses.
+  const first = [0, 1].flatMap((i) => [0, 1, 2].map((r) => receipt(i, r)));
+  await write(store, first);
+  assert.equal(await count(store, "bodies"), 2 + 6);
+  // A cache hit: its own id, the same request and the original's response.
+  const hit = receipt(0, 0, {
+    id: "io_hit",
+    cached_from: "io_0_0",
+    created_at: "2026-01-01T00:00:09.000Z",
+  });
+  await write(store, [hit]);
+  assert.equal(await count(store, "bodies"), 8, "nothing new to store");
+
+  const read = await listReceipts(store, "run_b");
+  assert.deepEqual(
+    read,
+    [...first, hit].toSorted((a, b) =>
+      a.created_at < b.created_at
+        ? -1
+        : a.created_at > b.created_at
+        ? 1
+        : a.id < b.id
+        ? -1
+        : 1
+    ),
+  );
+  for (const r of read) {
+    const { sha256, ...body } = r;
+    assert.equal(contentHash(body), sha256, `receipt ${r.id}`);
+  }
+  // Each row names its bodies by the sha256 of their canonical JSON.
+  const row = await store.db.selectFrom("model_io")
+    .select(["request_sha256", "response_sha256"])
+    .where("id", "=", "io_1_2").executeTakeFirstOrThrow();
+  assert.equal(row.request_sha256, sha256Hex(canonicalize(first[5]!.request)));
+  assert.equal(
+    row.response_sha256,
+    sha256Hex(canonicalize(first[5]!.response)),
+  );
+
+  assert.deepEqual(await coldIds(store), ["io_0_0", "io_1_0", "io_hit"]);
+
+  const cached = await findCachedReceipts(store, ["key_1_1", "key_9_9"]);
+  assert.deepEqual([...cached.keys()], ["key_1_1"]);
+  assert.deepEqual(cached.get("key_1_1")!.response, first[4]!.response);
+  assert.equal(
+    cached.get("key_1_1")!.responseJson,
+    canonicalize(first[4]!.response),
+  );
+  assert.deepEqual(await findCachedReceipt(store, "key_0_2"), first[2]);
+  await assert.rejects(
+    () => readBodies(store.db, ["f".repeat(64)]),
+    NotFoundError,
+  );
+  await assert.rejects(
+    () => sql`delete from bodies`.execute(store.db),
+    /append-only/,
+  );
+});
+
+eachStore.test("migration 0005 moves the bodies of receipts written before it, and keeps model_io append-only", async ({ dialect, databaseUrl }) => {
+  const url = await databaseUrl();
+  const receipts = [0, 1].flatMap((i) => [0, 1, 2].map((r) => receipt(i, r)));
+  const withoutResponse = receipt(2, 0, {
+    response: null,
+    text: null,
+    usage: null,
+    status: "error",
+    error: { kind: "server", message: "boom" },
+  });
+  receipts.push(withoutResponse);
+  {
+    // Put the database back as it was before 0005: model_io carrying its
+    // bodies, no bodies table, 0005 not applied.
+    await using store = await open(url);
+    const real = dialect === "postgres" ? "double precision" : "real";
+    for (
+      const statement of [
+        "drop table model_io",
+        "drop table bodies",
+        `create table model_io (id text primary key, run_id text, trace_id text,
+          purpose text not null, provider text not null, model text not null,
+          model_config_id text, request text not null, response text, text text,
+          input_tokens integer, output_tokens integer, cache_read_tokens integer,
+          cache_write_tokens integer, cost text, uncached_cost text, currency text,
+          price_id text, latency_ms ${real} not null, status text not null,
+          error text, attempts integer not null, cache_key text, cached_from text,
+          provider_response_id text, stop_reason text, sha256 text not null,
+          created_at text not null)`,
+        "create index model_io_run on model_io (run_id)",
+        "create index model_io_cache_key on model_io (cache_key)",
+        `delete from kysely_migration where name = '0005_stored_bodies'`,
+      ]
+    ) await sql.raw(statement).execute(store.db);
+    for (const r of receipts) {
+      const { request_sha256: _q, response_sha256: _s, ...rest } =
+        receiptRow(r).receipt;
+      await sql`insert into model_io ${
+        sql.raw(`(${
+          Object.keys(rest).map((c) => `"${c}"`).join(", ")
+        }, "request", "response")`)
+      } values (${
+        sql.join([
+          ...Object.values(rest),
+          canonicalize(r.request),
+          r.response === null ? null : canonicalize(r.response),
+        ])
+      })`.execute(store.db);
+    }
+  }
+  await using store = await open(url);
+  assert.equal(await count(store, "model_io"), receipts.length);
+  assert.equal(await count(store, "bodies"), 3 + 6);
+  assert.deepEqual(
+    await listReceipts(store, "run_b"),
+    receipts.toSorted((a, b) =>
+      a.created_at < b.created_at
+        ? -1
+        : a.created_at > b.created_at
+        ? 1
+        : a.id < b.id
+        ? -1
+        : 1
+    ),
+  );
+  assert.deepEqual(
+    await coldIds(store),
+    ["io_0_0", "io_1_0"],
+  );
+  await assert.rejects(
+    () => sql`update model_io set cost = '1'`.execute(store.db),
+    /append-only/,
+  );
+  // Writing after the migration still works, and shares the moved bodies.
+  await write(store, [receipt(0, 0, { id: "io_new" })]);
+  assert.equal(await count(store, "bodies"), 9);
+});
