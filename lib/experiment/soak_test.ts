@@ -5,6 +5,7 @@ import { mulberry32 } from "../scoring/bootstrap.ts";
 import { startWireStub, type StubRequest } from "../providers/_wire_stub.ts";
 import { loadCatalog } from "../catalog/load_catalog.ts";
 import { open, type Store } from "../store/open.ts";
+import { withBodies } from "../store/bodies.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CHILD = new URL("./testdata/soak_child.ts", import.meta.url).pathname;
@@ -76,12 +77,21 @@ function wireCell(request: StubRequest): string {
 
 /** The wire identities of every cell committed so far. */
 async function committedCells(store: Store): Promise<Set<string>> {
-  const rows = await sql<
-    { model: string; request: string; repetition: number }
-  >`
-    SELECT m.model, b.body AS request, r.repetition FROM results r JOIN model_io m ON m.id = r.generation_io_id JOIN bodies b ON b.sha256 = m.request_sha256`
-    .execute(store.db);
-  return new Set(rows.rows.map((row) => {
+  const rows = await withBodies(
+    store.db,
+    (await sql<
+      {
+        model: string;
+        request_sha256: string;
+        request_parts: string | null;
+        response_sha256: string | null;
+        repetition: number;
+      }
+    >`
+    SELECT m.model, m.request_sha256, m.request_parts, m.response_sha256, r.repetition FROM results r JOIN model_io m ON m.id = r.generation_io_id`
+      .execute(store.db)).rows,
+  );
+  return new Set(rows.map((row) => {
     const request = JSON.parse(row.request) as {
       system?: string;
       messages: { role: string; content: string }[];

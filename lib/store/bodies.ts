@@ -6,9 +6,19 @@
  * response a cache hit reuses are each stored once. Every reader of receipt
  * bodies goes through {@linkcode withBodies}.
  *
+ * A request's large top-level members (the system prompt, the messages) are
+ * bodies of their own, since the whole request differs between calls that
+ * share them (a repetition number, a judged output): the request body is
+ * then the request with each such member's value replaced by the string
+ * `"\u0000"`, and `request_parts` maps each member to its body. Reading puts
+ * the members' canonical JSON back in place of the markers, giving exactly
+ * the request's canonical JSON (checked when written: a request that would
+ * not come back exactly is stored whole).
+ *
  * @module
  */
 import type { Kysely } from "kysely";
+import { canonicalize } from "../content/canonicalize.ts";
 import { sha256Hex } from "../content/sha256.ts";
 import { NotFoundError } from "../errors.ts";
 import type { Database } from "./tables.ts";
@@ -21,17 +31,86 @@ export function bodyRow(text: string): BodyRow {
   return { sha256: sha256Hex(text), body: text };
 }
 
+/** Top-level request members at least this long (canonical JSON) are bodies of their own. */
+const PART_MIN_CHARS = 256;
+
+/** The marker a request part leaves in the request body. */
+const MARKER = "\u0000";
+
+function markerOf(key: string): string {
+  return `${JSON.stringify(key)}:${JSON.stringify(MARKER)}`;
+}
+
+/** How a request is stored: its body, and its parts' bodies by member. */
+export interface RequestBodies {
+  /** The request body (the request, with markers where its parts were). */
+  readonly request: BodyRow;
+  /** `request_parts`: canonical JSON of member name to part sha256, or null when stored whole. */
+  readonly parts: string | null;
+  /** The request body, then each part's. */
+  readonly bodies: readonly BodyRow[];
+}
+
+/**
+ * The bodies a request is stored as. `canonical` is `canonicalize(request)`.
+ */
+export function requestBodies(
+  request: Readonly<Record<string, unknown>>,
+  canonical: string,
+): RequestBodies {
+  const parts: [string, string][] = [];
+  let skeleton: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(request)) {
+    if (typeof value !== "object" && typeof value !== "string") continue;
+    if (value === null) continue;
+    const text = canonicalize(value);
+    if (text.length < PART_MIN_CHARS) continue;
+    skeleton ??= { ...request };
+    skeleton[key] = MARKER;
+    parts.push([key, text]);
+  }
+  if (skeleton !== undefined) {
+    const body = canonicalize(skeleton);
+    if (expand(body, parts) === canonical) {
+      const rows = parts.map(([key, text]) => [key, bodyRow(text)] as const);
+      return {
+        request: bodyRow(body),
+        parts: canonicalize(
+          Object.fromEntries(rows.map(([key, row]) => [key, row.sha256])),
+        ),
+        bodies: [bodyRow(body), ...rows.map(([, row]) => row)],
+      };
+    }
+  }
+  const whole = bodyRow(canonical);
+  return { request: whole, parts: null, bodies: [whole] };
+}
+
+/** A request body with its parts' text put back in place of their markers. */
+function expand(
+  body: string,
+  parts: Iterable<readonly [string, string]>,
+): string {
+  let out = body;
+  for (const [key, text] of parts) {
+    out = out.replace(markerOf(key), () => `${JSON.stringify(key)}:${text}`);
+  }
+  return out;
+}
+
 /** A receipt row's body references. */
 export interface BodyRefs {
   /** The request body's sha256. */
   readonly request_sha256: string;
+  /** The request's parts' sha256s by member (canonical JSON), null when stored whole. */
+  readonly request_parts: string | null;
   /** The response body's sha256, null when there is no response. */
   readonly response_sha256: string | null;
 }
 
 /** A row with its body references replaced by the bodies' text. */
 export type WithBodies<T extends BodyRefs> =
-  & Omit<T, "request_sha256" | "response_sha256">
+  & Omit<T, "request_sha256" | "request_parts" | "response_sha256">
   & {
     /** The request's canonical JSON. */
     request: string;
@@ -84,15 +163,23 @@ export async function withBodies<T extends BodyRefs>(
   db: Kysely<Database>,
   rows: readonly T[],
 ): Promise<WithBodies<T>[]> {
-  const bodies = await readBodies(
-    db,
-    rows.flatMap((r) => [r.request_sha256, r.response_sha256]),
+  const parts = rows.map((r) =>
+    r.request_parts === null
+      ? []
+      : Object.entries(JSON.parse(r.request_parts) as Record<string, string>)
   );
-  return rows.map((row) => {
-    const { request_sha256, response_sha256, ...rest } = row;
+  const bodies = await readBodies(db, [
+    ...rows.flatMap((r) => [r.request_sha256, r.response_sha256]),
+    ...parts.flatMap((p) => p.map(([, sha]) => sha)),
+  ]);
+  return rows.map((row, i) => {
+    const { request_sha256, request_parts: _, response_sha256, ...rest } = row;
     return {
       ...rest,
-      request: bodies.get(request_sha256)!,
+      request: expand(
+        bodies.get(request_sha256)!,
+        parts[i]!.map(([key, sha]) => [key, bodies.get(sha)!] as const),
+      ),
       response: response_sha256 === null ? null : bodies.get(response_sha256)!,
     };
   });

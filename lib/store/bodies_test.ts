@@ -4,7 +4,7 @@ import { canonicalize } from "../content/canonicalize.ts";
 import { contentHash, sha256Hex } from "../content/sha256.ts";
 import { NotFoundError } from "../errors.ts";
 import type { Receipt } from "../schema/receipt.ts";
-import { readBodies } from "./bodies.ts";
+import { bodyRow, readBodies, requestBodies } from "./bodies.ts";
 import { open, type Store } from "./open.ts";
 import {
   findCachedReceipt,
@@ -14,6 +14,11 @@ import {
 } from "./runs.ts";
 import { listReceiptFigures, listReceipts } from "./scores.ts";
 import { eachStore } from "./test_stores.ts";
+
+/** A system prompt long enough to be a request part of its own. */
+const SYSTEM = `Answer briefly. ${
+  "Score the answer against the rubric. ".repeat(10)
+}`;
 
 /** A receipt of run `run_b`; repetitions of a case share its request. */
 function receipt(
@@ -31,7 +36,7 @@ function receipt(
     model: "fake-fast-1",
     model_config_id: "fake-fast",
     request: {
-      system: "Answer briefly.",
+      system: SYSTEM,
       messages: [{ role: "user", content: `case ${i}` }],
       params: { temperature: 0.2 },
     },
@@ -98,10 +103,11 @@ async function count(store: Store, table: string): Promise<number> {
 
 eachStore.test("receipts store each distinct body once, idempotently, and read back as written", async ({ openStore }) => {
   await using store = await openStore();
-  // Two cases x three repetitions: 2 requests, 6 responses.
+  // Two cases x three repetitions: one system prompt, 2 requests (each
+  // with a marker for the system prompt), 6 responses.
   const first = [0, 1].flatMap((i) => [0, 1, 2].map((r) => receipt(i, r)));
   await write(store, first);
-  assert.equal(await count(store, "bodies"), 2 + 6);
+  assert.equal(await count(store, "bodies"), 1 + 2 + 6);
   // A cache hit: its own id, the same request and the original's response.
   const hit = receipt(0, 0, {
     id: "io_hit",
@@ -109,7 +115,7 @@ eachStore.test("receipts store each distinct body once, idempotently, and read b
     created_at: "2026-01-01T00:00:09.000Z",
   });
   await write(store, [hit]);
-  assert.equal(await count(store, "bodies"), 8, "nothing new to store");
+  assert.equal(await count(store, "bodies"), 9, "nothing new to store");
 
   const read = await listReceipts(store, "run_b");
   assert.deepEqual(
@@ -130,9 +136,16 @@ eachStore.test("receipts store each distinct body once, idempotently, and read b
   }
   // Each row names its bodies by the sha256 of their canonical JSON.
   const row = await store.db.selectFrom("model_io")
-    .select(["request_sha256", "response_sha256"])
+    .select(["request_sha256", "request_parts", "response_sha256"])
     .where("id", "=", "io_1_2").executeTakeFirstOrThrow();
-  assert.equal(row.request_sha256, sha256Hex(canonicalize(first[5]!.request)));
+  const { system, ...rest } = first[5]!.request;
+  assert.equal(
+    row.request_sha256,
+    sha256Hex(canonicalize({ ...rest, system: "\u0000" })),
+  );
+  assert.deepEqual(JSON.parse(row.request_parts!), {
+    system: sha256Hex(canonicalize(system)),
+  });
   assert.equal(
     row.response_sha256,
     sha256Hex(canonicalize(first[5]!.response)),
@@ -189,12 +202,16 @@ eachStore.test("migration 0005 moves the bodies of receipts written before it, a
           created_at text not null)`,
         "create index model_io_run on model_io (run_id)",
         "create index model_io_cache_key on model_io (cache_key)",
-        `delete from kysely_migration where name = '0005_stored_bodies'`,
+        `delete from kysely_migration where name in ('0005_stored_bodies', '0006_request_parts')`,
       ]
     ) await sql.raw(statement).execute(store.db);
     for (const r of receipts) {
-      const { request_sha256: _q, response_sha256: _s, ...rest } =
-        receiptRow(r).receipt;
+      const {
+        request_sha256: _q,
+        request_parts: _p,
+        response_sha256: _s,
+        ...rest
+      } = receiptRow(r).receipt;
       await sql`insert into model_io ${
         sql.raw(`(${
           Object.keys(rest).map((c) => `"${c}"`).join(", ")
@@ -231,7 +248,35 @@ eachStore.test("migration 0005 moves the bodies of receipts written before it, a
     () => sql`update model_io set cost = '1'`.execute(store.db),
     /append-only/,
   );
-  // Writing after the migration still works, and shares the moved bodies.
+  // Writing after the migration still works: the response is one of the
+  // moved bodies; the request is stored in parts (a marked body and the
+  // system prompt, both new).
   await write(store, [receipt(0, 0, { id: "io_new" })]);
-  assert.equal(await count(store, "bodies"), 9);
+  assert.equal(await count(store, "bodies"), 11);
+  assert.deepEqual(
+    (await listReceipts(store, "run_b")).find((r) => r.id === "io_new")!
+      .request,
+    receipts[0]!.request,
+  );
+});
+
+Deno.test("requestBodies() stores a request whole when its parts would not come back exactly", () => {
+  // A nested member that looks like the marker, earlier in key order than
+  // the real one: putting the part back would land in the wrong place.
+  const request = {
+    aaa: { system: "\u0000" },
+    system: SYSTEM,
+  };
+  const canonical = canonicalize(request);
+  const stored = requestBodies(request, canonical);
+  assert.equal(stored.parts, null);
+  assert.deepEqual(stored.bodies, [bodyRow(canonical)]);
+  // Without the decoy the system prompt is a part of its own.
+  const plain = requestBodies(
+    { system: SYSTEM },
+    canonicalize({ system: SYSTEM }),
+  );
+  assert.deepEqual(JSON.parse(plain.parts!), {
+    system: sha256Hex(canonicalize(SYSTEM)),
+  });
 });

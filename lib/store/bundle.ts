@@ -316,6 +316,7 @@ const RECEIPT_COLUMNS = [
   "model",
   "model_config_id",
   "request_sha256",
+  "request_parts",
   "response_sha256",
   "text",
   "input_tokens",

@@ -478,6 +478,22 @@ function storedBodies(dialect: StoreDialect): Migration {
 }
 
 /**
+ * A request's large members (system prompt, messages) stored as bodies of
+ * their own, so a prompt shared by calls whose requests differ elsewhere is
+ * stored once: `request_parts` names them (see lib/store/bodies.ts). Rows
+ * before it have none: their request body is the whole request.
+ */
+function requestParts(dialect: StoreDialect): Migration {
+  const t = columnTypes(dialect);
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable("model_io").addColumn("request_parts", t.text)
+        .execute();
+    },
+  };
+}
+
+/**
  * Every migration, by name, for one engine. Names sort in the order they
  * apply; a migration once released is never edited, only followed by a new
  * one. Both engines get the same tables, columns, keys and guards.
@@ -489,5 +505,6 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     "0003_promotion_guard": promotionGuard(dialect),
     "0004_worker_tables": workerTables(dialect),
     "0005_stored_bodies": storedBodies(dialect),
+    "0006_request_parts": requestParts(dialect),
   };
 }

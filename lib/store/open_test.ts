@@ -12,6 +12,7 @@ const MIGRATED = [
   "0003_promotion_guard",
   "0004_worker_tables",
   "0005_stored_bodies",
+  "0006_request_parts",
 ];
 
 Deno.test("open() migrates a new database and is idempotent on reopen", async () => {

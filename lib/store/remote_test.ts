@@ -18,6 +18,7 @@ const MIGRATED = [
   "0003_promotion_guard",
   "0004_worker_tables",
   "0005_stored_bodies",
+  "0006_request_parts",
 ];
 
 /** The first three case ids of the support_triage dataset. */

@@ -16,6 +16,8 @@ import {
   type BodyRow,
   bodyRow,
   readBodies,
+  type RequestBodies,
+  requestBodies,
   type WithBodies,
   withBodies,
 } from "./bodies.ts";
@@ -393,19 +395,22 @@ export function receiptRow(
   r: Receipt,
   json?: ReceiptJson,
 ): ReceiptRows {
-  const request = bodyRow(json?.request ?? canonicalize(r.request));
+  const request = requestBodies(
+    r.request as unknown as Record<string, unknown>,
+    json?.request ?? canonicalize(r.request),
+  );
   const response = r.response === null
     ? null
     : bodyRow(json?.response ?? canonicalize(r.response));
   return {
-    receipt: receiptColumns(r, request.sha256, response?.sha256 ?? null),
-    bodies: response === null ? [request] : [request, response],
+    receipt: receiptColumns(r, request, response?.sha256 ?? null),
+    bodies: response === null ? request.bodies : [...request.bodies, response],
   };
 }
 
 function receiptColumns(
   r: Receipt,
-  requestSha256: string,
+  request: RequestBodies,
   responseSha256: string | null,
 ): Database["model_io"] {
   return {
@@ -416,7 +421,8 @@ function receiptColumns(
     provider: r.provider,
     model: r.model,
     model_config_id: r.model_config_id,
-    request_sha256: requestSha256,
+    request_sha256: request.request.sha256,
+    request_parts: request.parts,
     response_sha256: responseSha256,
     text: r.text,
     input_tokens: r.usage?.input_tokens ?? null,

@@ -111,6 +111,8 @@ export interface ModelIoTable {
   model_config_id: string | null;
   /** The request's canonical JSON is the `bodies` row with this sha256. */
   request_sha256: string;
+  /** The request's large members stored as bodies of their own: canonical JSON of member name to sha256, or null (see lib/store/bodies.ts). */
+  request_parts: string | null;
   /** The response's canonical JSON is the `bodies` row with this sha256; null when there is none. */
   response_sha256: string | null;
   text: string | null;
