@@ -1,3 +1,4 @@
+import { type BodyRefs, withBodies } from "../store/bodies.ts";
 import { sql } from "kysely";
 import assert from "node:assert/strict";
 import Anthropic from "@anthropic-ai/sdk";
@@ -15,11 +16,12 @@ const WORKFLOW = {
   steps: [{ id: "classify" }, { id: "reply", after: ["classify"] }],
 };
 
+/** The stored receipts, with their request and response bodies read back. */
 async function receipts(store: Store): Promise<Record<string, unknown>[]> {
-  const rows = await sql.raw<Record<string, unknown>>(
+  const rows = await sql.raw<BodyRefs & Record<string, unknown>>(
     "SELECT * FROM model_io ORDER BY created_at, id",
   ).execute(store.db);
-  return rows.rows;
+  return await withBodies(store.db, rows.rows);
 }
 
 Deno.test("wrapAnthropic() records a receipt per call with usage, latency and a chained event", async () => {
