@@ -97,7 +97,11 @@ export class Caller {
       provider_response_id: null,
       stop_reason: null,
       created_at: nowIso(),
-    }, { request: prepared.recordedJson, response: null });
+    }, {
+      request: prepared.recordedJson,
+      requestMembers: prepared.members,
+      response: null,
+    });
   }
 
   /**
@@ -116,10 +120,13 @@ export class Caller {
     // A prompt that carries a secret is stored without it (the cache key,
     // a hash, is kept).
     let { recordedJson } = prepared;
+    let requestMembers: Readonly<Record<string, string>> | undefined =
+      prepared.members;
     let recorded = recordedRequest(request);
     if (scrubber.contains(recordedJson)) {
       recorded = scrubber.scrubValue(recorded);
       recordedJson = canonicalValue(recorded);
+      requestMembers = undefined;
     }
     const base = {
       run_id: this.#run.id,
@@ -153,7 +160,11 @@ export class Caller {
           provider_response_id: hit.provider_response_id,
           stop_reason: hit.stop_reason,
           created_at: nowIso(),
-        }, { request: recordedJson, response: hit.responseJson });
+        }, {
+          request: recordedJson,
+          ...(requestMembers ? { requestMembers } : {}),
+          response: hit.responseJson,
+        });
       }
     }
     const adapter = this.#resources.adapters.get(config.id)!;
@@ -226,6 +237,7 @@ export class Caller {
       created_at: created,
     }, {
       request: recordedJson,
+      ...(requestMembers ? { requestMembers } : {}),
       response: response === null ? null : canonicalValue(response),
     });
     return outcome.failures.length === 0

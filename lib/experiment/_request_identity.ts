@@ -23,6 +23,8 @@ export interface PreparedCall {
   readonly recordedJson: string;
   /** The cache key (as `cacheKey` gives it), or null when the cache is off. */
   readonly key: string | null;
+  /** The recorded request's members' canonical JSON (the parts of `recordedJson`). */
+  readonly members: Readonly<Record<string, string>>;
 }
 
 /** The last value serialized for each request field, per model. */
@@ -47,7 +49,7 @@ export function prepareCall(
   memo?: SerializeMemo,
 ): PreparedCall {
   const recorded = recordedRequest(request);
-  const members: Record<string, string | undefined> = {};
+  const members: Record<string, string> = {};
   for (const field of Object.keys(recorded) as (keyof typeof recorded)[]) {
     const value = recorded[field];
     if (value === undefined) continue;
@@ -71,6 +73,7 @@ export function prepareCall(
     request,
     recordedJson: canonicalObject(members),
     key: withKey ? cacheKeyOf(config, members) : null,
+    members,
   };
 }
 

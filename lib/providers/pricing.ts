@@ -135,14 +135,14 @@ export function priceAt(
 export function costOf(usage: Usage | null, price: Price | null): Cost | null {
   if (usage === null || price === null) return null;
   if (usage.input_tokens === null || usage.output_tokens === null) return null;
-  const input = decimal(price.input_per_mtok, "input_per_mtok");
-  const output = decimal(price.output_per_mtok, "output_per_mtok");
+  const input = priceDecimal(price.input_per_mtok, "input_per_mtok");
+  const output = priceDecimal(price.output_per_mtok, "output_per_mtok");
   const cacheRead = price.cache_read_per_mtok == null
     ? input
-    : decimal(price.cache_read_per_mtok, "cache_read_per_mtok");
+    : priceDecimal(price.cache_read_per_mtok, "cache_read_per_mtok");
   const cacheWrite = price.cache_write_per_mtok == null
     ? input
-    : decimal(price.cache_write_per_mtok, "cache_write_per_mtok");
+    : priceDecimal(price.cache_write_per_mtok, "cache_write_per_mtok");
   const total = new Exact(usage.input_tokens).times(input)
     .plus(new Exact(usage.output_tokens).times(output))
     .plus(new Exact(usage.cache_read_tokens ?? 0).times(cacheRead))
@@ -173,6 +173,19 @@ export function sumCosts(costs: readonly string[]): string {
     total = total.plus(decimal(cost, `costs[${index}]`));
   }
   return format(total);
+}
+
+/** Prices read so far, by their text: a run prices every call at the same few prices. */
+const prices = new Map<string, Decimal>();
+
+/** {@linkcode decimal} of a price, read once per distinct text (a `Decimal` is immutable). */
+function priceDecimal(value: string, field: string): Decimal {
+  const known = typeof value === "string" ? prices.get(value) : undefined;
+  if (known !== undefined) return known;
+  const read = decimal(value, field);
+  if (prices.size >= 1024) prices.clear();
+  prices.set(value, read);
+  return read;
 }
 
 function decimal(value: string, field: string): Decimal {

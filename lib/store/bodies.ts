@@ -37,6 +37,9 @@ const PART_MIN_CHARS = 256;
 /** The marker a request part leaves in the request body. */
 const MARKER = "\u0000";
 
+/** The marker's canonical JSON. */
+const MARKER_JSON = JSON.stringify(MARKER);
+
 function markerOf(key: string): string {
   return `${JSON.stringify(key)}:${JSON.stringify(MARKER)}`;
 }
@@ -52,38 +55,79 @@ export interface RequestBodies {
 }
 
 /**
- * The bodies a request is stored as. `canonical` is `canonicalize(request)`.
+ * The bodies a request is stored as. `canonical` is `canonicalize(request)`;
+ * `members`, when given, holds exactly `canonicalize` of each of the
+ * request's members that is not `undefined` (the runner has them already),
+ * so they are not serialized again.
  */
 export function requestBodies(
   request: Readonly<Record<string, unknown>>,
   canonical: string,
+  members?: Readonly<Record<string, string>>,
 ): RequestBodies {
   const parts: [string, string][] = [];
   let skeleton: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(request)) {
     if (typeof value !== "object" && typeof value !== "string") continue;
     if (value === null) continue;
-    const text = canonicalize(value);
+    const text = members?.[key] ?? canonicalize(value);
     if (text.length < PART_MIN_CHARS) continue;
     skeleton ??= { ...request };
     skeleton[key] = MARKER;
     parts.push([key, text]);
   }
   if (skeleton !== undefined) {
-    const body = canonicalize(skeleton);
+    const body = members === undefined
+      ? canonicalize(skeleton)
+      : skeletonJson(skeleton, members);
     if (expand(body, parts) === canonical) {
-      const rows = parts.map(([key, text]) => [key, bodyRow(text)] as const);
+      const rows = parts.map(([key, text]) =>
+        [key, partRow(key, text)] as const
+      );
+      const requestRow = bodyRow(body);
       return {
-        request: bodyRow(body),
+        request: requestRow,
         parts: canonicalize(
           Object.fromEntries(rows.map(([key, row]) => [key, row.sha256])),
         ),
-        bodies: [bodyRow(body), ...rows.map(([, row]) => row)],
+        bodies: [requestRow, ...rows.map(([, row]) => row)],
       };
     }
   }
   const whole = bodyRow(canonical);
   return { request: whole, parts: null, bodies: [whole] };
+}
+
+/**
+ * `canonicalize(skeleton)` from the members' canonical texts: keys in
+ * UTF-16 code unit order, `undefined` members left out, a part's marker in
+ * place of its text.
+ */
+function skeletonJson(
+  skeleton: Readonly<Record<string, unknown>>,
+  members: Readonly<Record<string, string>>,
+): string {
+  let out = "{";
+  for (const key of Object.keys(skeleton).sort()) {
+    const value = skeleton[key];
+    if (value === undefined) continue;
+    const text = value === MARKER
+      ? MARKER_JSON
+      : members[key] ?? canonicalize(value);
+    out += `${out.length === 1 ? "" : ","}${JSON.stringify(key)}:${text}`;
+  }
+  return `${out}}`;
+}
+
+/** The last part's row by member: the system prompt repeats from call to call, and is hashed once. */
+const lastParts = new Map<string, BodyRow>();
+
+function partRow(key: string, text: string): BodyRow {
+  const last = lastParts.get(key);
+  if (last !== undefined && last.body === text) return last;
+  const row = bodyRow(text);
+  if (lastParts.size < 16 || lastParts.has(key)) lastParts.set(key, row);
+  return row;
 }
 
 /** A request body with its parts' text put back in place of their markers. */

@@ -280,3 +280,38 @@ Deno.test("requestBodies() stores a request whole when its parts would not come 
     system: sha256Hex(canonicalize(SYSTEM)),
   });
 });
+
+Deno.test("requestBodies() with its members' canonical JSON given stores exactly what it stores without", () => {
+  const requests: Record<string, unknown>[] = [
+    {
+      system: SYSTEM,
+      messages: [{ role: "user", content: `Case 1. ${"x".repeat(300)}` }],
+      params: { temperature: 0.2, max_tokens: 1024 },
+      repetition: 2,
+      structured: undefined,
+    },
+    // The same system prompt again (its hash reused), a short request
+    // (no parts), and the decoy that keeps a request whole.
+    {
+      system: SYSTEM,
+      messages: [{ role: "user", content: "short" }],
+      repetition: 0,
+    },
+    { system: "short", messages: [], repetition: 1 },
+    { aaa: { system: "\u0000" }, system: SYSTEM },
+  ];
+  for (const request of requests) {
+    const members: Record<string, string> = {};
+    for (const [key, value] of Object.entries(request)) {
+      if (value !== undefined) members[key] = canonicalize(value);
+    }
+    const canonical = canonicalize(request);
+    assert.deepEqual(
+      requestBodies(request, canonical, members),
+      requestBodies(request, canonical),
+    );
+  }
+  // Twice in a row (the second time from the remembered part row).
+  const again = requestBodies(requests[0]!, canonicalize(requests[0]!));
+  assert.equal(again.bodies[1]!.sha256, sha256Hex(canonicalize(SYSTEM)));
+});

@@ -373,6 +373,8 @@ export interface ReceiptJson {
   readonly request: string;
   /** `canonicalize(receipt.response)`, null when there is no response. */
   readonly response: string | null;
+  /** `canonicalize` of each of the request's members that is not `undefined`, when known. */
+  readonly requestMembers?: Readonly<Record<string, string>>;
 }
 
 /** What a receipt writes: its `model_io` row and its bodies. */
@@ -398,6 +400,7 @@ export function receiptRow(
   const request = requestBodies(
     r.request as unknown as Record<string, unknown>,
     json?.request ?? canonicalize(r.request),
+    json?.request === undefined ? undefined : json.requestMembers,
   );
   const response = r.response === null
     ? null
