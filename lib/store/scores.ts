@@ -549,8 +549,17 @@ export function readReceiptFiguresAt(
   path: string,
   runId: string,
 ): ReceiptFigures[] {
+  // Each row made into its figures as it is read: a large run's rows are
+  // never all held beside their figures.
+  const figures: ReceiptFigures[] = [];
+  eachRow<FigureRow>(
+    path,
+    FIGURES_SQL,
+    [runId],
+    (row) => figures.push(toReceiptFigures(row)),
+  );
   return withAttemptFailures(
-    bulkRows<FigureRow>(path, FIGURES_SQL, [runId]).map(toReceiptFigures),
+    figures,
     bulkRows<{ data: string }>(path, FAILURES_SQL, [runId]).map((e) =>
       JSON.parse(e.data)
     ),
