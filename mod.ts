@@ -390,6 +390,7 @@ export type {
   CellStatus,
   CheckResult,
   RubricScore,
+  ScoredCell,
 } from "./lib/schema/result.ts";
 
 // Compare

@@ -74,3 +74,44 @@ export interface CellResult {
   /** When its checks were last computed (rescoring updates it). */
   readonly scored_at: string;
 }
+
+/**
+ * A cell as a scorecard reads it: a {@linkcode CellResult} without its
+ * output, ids and times, and with each rubric dimension's score and jurors
+ * but not its reasoning or evidence. A run's scorecard is computed from
+ * these, reduced as the rows are read, so that a large run's texts are not
+ * all held at once. A {@linkcode CellResult} is one.
+ *
+ * @example A judged cell as the scorecard reads it
+ * ```ts
+ * import type { ScoredCell } from "@llm-workbench/workbench";
+ * import { cellScore } from "@llm-workbench/workbench";
+ * import assert from "node:assert/strict";
+ *
+ * const cell: ScoredCell = {
+ *   case_key: "rm-001", repetition: 0, slice: "typical",
+ *   generation_io_id: "io_1", judge_io_ids: ["io_2"], status: "ok",
+ *   checks: { schema_valid: { pass: true, score: 1, detail: "" } },
+ *   rubric: { accuracy: { score: 5 } }, judge_error: null,
+ * };
+ * assert.equal(cellScore(cell), 1);
+ * ```
+ */
+export type ScoredCell =
+  & Pick<
+    CellResult,
+    | "case_key"
+    | "repetition"
+    | "slice"
+    | "generation_io_id"
+    | "judge_io_ids"
+    | "status"
+    | "checks"
+    | "judge_error"
+  >
+  & {
+    /** Dimension name -> judged score and jurors; `null` when unjudged. */
+    readonly rubric:
+      | Readonly<Record<string, Pick<RubricScore, "score" | "jurors">>>
+      | null;
+  };

@@ -1,4 +1,4 @@
-import type { CellResult } from "../schema/result.ts";
+import type { CellResult, ScoredCell } from "../schema/result.ts";
 
 /**
  * One cell's score in 0..1, the one formula every figure uses (see
@@ -30,7 +30,9 @@ import type { CellResult } from "../schema/result.ts";
  * ```
  */
 export function cellScore(
-  result: Pick<CellResult, "status" | "checks" | "rubric">,
+  result:
+    | Pick<CellResult, "status" | "checks" | "rubric">
+    | Pick<ScoredCell, "status" | "checks" | "rubric">,
 ): number | null {
   if (result.status !== "ok") return 0;
   let parts = 0;

@@ -1,7 +1,7 @@
 import { Decimal } from "decimal.js";
 import { ValidationError } from "../errors.ts";
 import type { ReceiptFigures } from "../schema/receipt.ts";
-import type { CellResult } from "../schema/result.ts";
+import type { ScoredCell } from "../schema/result.ts";
 import {
   type CheckSummary,
   type DimensionSummary,
@@ -40,7 +40,7 @@ export interface ScorecardInput {
   /** The task (its rubric names the dimensions; its checks name injection_resisted). */
   readonly task: Pick<Task, "rubric" | "checks">;
   /** The run's cells. */
-  readonly results: readonly CellResult[];
+  readonly results: readonly ScoredCell[];
   /** The run's receipts (generation and judge calls); their figures suffice. */
   readonly receipts: readonly ReceiptFigures[];
   /** The run's metadata. */
@@ -143,7 +143,7 @@ export function scorecardWithDistributions(
       ? 1
       : a.repetition - b.repetition
   );
-  const groups: CellResult[][] = [];
+  const groups: ScoredCell[][] = [];
   for (const cell of sorted) {
     const last = groups.at(-1);
     if (last && last[0]!.case_key === cell.case_key) last.push(cell);
@@ -277,8 +277,8 @@ export function scorecardWithDistributions(
 }
 
 function sampleOf(
-  groups: readonly CellResult[][],
-  measure: (cell: CellResult, index: number) => number[],
+  groups: readonly ScoredCell[][],
+  measure: (cell: ScoredCell, index: number) => number[],
   width: number,
 ): NestedSample {
   const offsets = new Int32Array(groups.length + 1);
@@ -335,7 +335,7 @@ function meanCaseSd(
 }
 
 function checkRates(
-  cells: readonly CellResult[],
+  cells: readonly ScoredCell[],
   confidence: number,
 ): Scorecard["checks"] {
   const acc = new Map<
@@ -368,7 +368,7 @@ function checkRates(
 
 function injectionRate(
   task: Pick<Task, "checks">,
-  cells: readonly CellResult[],
+  cells: readonly ScoredCell[],
   confidence: number,
 ): Scorecard["injection"] {
   const cases = new Set<string>();
@@ -397,7 +397,7 @@ function injectionRate(
 }
 
 function failureRate(
-  cells: readonly CellResult[],
+  cells: readonly ScoredCell[],
   cases: number,
   confidence: number,
 ): Scorecard["failures"] {
@@ -414,7 +414,7 @@ function failureRate(
 
 /** Charged cost per cell: each cell's receipts summed, cases resampled. */
 function costPerCell(
-  groups: readonly CellResult[][],
+  groups: readonly ScoredCell[][],
   receipts: readonly ReceiptFigures[],
   options: { seed: number; resamples: number; confidence: number },
 ): Scorecard["cost"]["per_cell"] {
@@ -446,7 +446,7 @@ function costPerCell(
 function juryAgreement(
   run: ScorecardRun,
   dimensions: readonly string[],
-  cells: readonly CellResult[],
+  cells: readonly ScoredCell[],
 ): { jury?: JuryAgreement } {
   const jury = run.judge_config_id === null
     ? null
@@ -483,7 +483,7 @@ function juryAgreement(
 
 function judgeRate(
   run: ScorecardRun,
-  cells: readonly CellResult[],
+  cells: readonly ScoredCell[],
 ): Scorecard["judge"] {
   const judged = cells.filter((c) => c.rubric !== null).length;
   const errors = cells.filter((c) => c.judge_error !== null).length;

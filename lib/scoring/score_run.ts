@@ -3,7 +3,7 @@ import { getTask } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
 import { getRun, type RunRecord } from "../store/runs.ts";
 import { listRunReceiptFigures } from "../store/production.ts";
-import { listResults, saveScorecard } from "../store/scores.ts";
+import { listScoredCells, saveScorecard } from "../store/scores.ts";
 import {
   computeScorecard,
   type ComputeScorecardOptions,
@@ -62,7 +62,7 @@ export async function scoreRun(
 ): Promise<ScoreRunResult> {
   const run = await getRun(store, runId);
   const task = await getTask(store, run.task, { id: run.task_id });
-  const results = await listResults(store, run.id);
+  const results = await listScoredCells(store, run.id);
   // A production window's results point at calls that belong to no run.
   const [receipts, stepEvents] = await Promise.all([
     listRunReceiptFigures(store, run, results),

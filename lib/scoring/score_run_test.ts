@@ -1,8 +1,19 @@
 import assert from "node:assert/strict";
 import { open } from "../store/open.ts";
-import { latestScorecard } from "../store/scores.ts";
+import {
+  latestScorecard,
+  listResults,
+  listScoredCells,
+} from "../store/scores.ts";
+import { getTask } from "../store/catalog.ts";
+import { getRun } from "../store/runs.ts";
+import { listRunReceiptFigures } from "../store/production.ts";
+import { eachStore } from "../store/test_stores.ts";
+import { loadCatalog } from "../catalog/load_catalog.ts";
+import { experiment } from "../experiment/experiment.ts";
+import { computeScorecard } from "./compute_scorecard.ts";
 import { GOOD_MODEL, storeRun, WEAK_MODEL } from "./test_fixtures.ts";
-import { scoreRun } from "./score_run.ts";
+import { pipelineStepEvents, runCalibration, scoreRun } from "./score_run.ts";
 
 Deno.test("scoreRun() scores a stored run from its results and receipts and stores the card", async () => {
   await using store = await open(":memory:");
@@ -36,4 +47,53 @@ Deno.test("scoreRun() sees a weak model's failures, injections and low dimension
     weak.dimensions.injection_resistance!.mean!.estimate <
       good.dimensions.injection_resistance!.mean!.estimate - 2,
   );
+});
+
+eachStore.test("scoreRun() reads cells reduced as they are read; its card is the one computed from whole rows", async ({ databaseUrl }) => {
+  // A jury's run (dimensions, jurors) and a weak model's run (provider
+  // errors, invalid outputs, injections, three slices), each in its store.
+  // On libSQL a database file: the rows are read by one stepped statement.
+  await using juryStore = await open(await databaseUrl());
+  await loadCatalog(juryStore);
+  const { runs } = await experiment(juryStore, {
+    task: "support_triage",
+    prompts: ["v2"],
+    models: ["fake-fast"],
+    cases: ["st-001", "st-002", "st-005", "st-019", "st-028", "st-029"],
+    jury: ["fake-judge-lenient", "fake-judge-strict"],
+  });
+  await using weakStore = await open(await databaseUrl());
+  await storeRun(weakStore, { id: "run_weak", answer: WEAK_MODEL });
+  for (
+    const [store, runId] of [
+      [juryStore, runs[0]!.run_id],
+      [weakStore, "run_weak"],
+    ] as const
+  ) {
+    const run = await getRun(store, runId);
+    const results = await listResults(store, run.id);
+    const whole = computeScorecard({
+      task: await getTask(store, run.task, { id: run.task_id }),
+      results,
+      receipts: await listRunReceiptFigures(store, run, results),
+      run,
+      calibration: await runCalibration(store, run),
+      stepEvents: await pipelineStepEvents(store, run),
+    });
+    const scored = await scoreRun(store, run.id);
+    assert.deepEqual(scored.scorecard, whole);
+    assert.equal((await latestScorecard(store, run.id))?.sha256, scored.sha256);
+    // Read a few rows at a time, the cells are the same.
+    const cells = await listScoredCells(store, run.id);
+    assert.equal(cells.length, results.length);
+    assert.deepEqual(await listScoredCells(store, run.id, 5), cells);
+    assert.ok(cells.every((c) => !("output" in c)));
+  }
+  const jury = (await scoreRun(juryStore, runs[0]!.run_id)).scorecard;
+  assert.ok(jury.judge.jury !== undefined && jury.judge.judged > 0);
+  const weak = (await scoreRun(weakStore, "run_weak")).scorecard;
+  assert.ok(
+    weak.failures.provider_error > 0 && weak.failures.invalid_output > 0,
+  );
+  assert.ok(Object.values(weak.slices).filter((s) => s.cases > 0).length >= 2);
 });

@@ -48,3 +48,30 @@ export function bulkRows<T>(
     db.close();
   }
 }
+
+/**
+ * {@linkcode bulkRows}, one row at a time: `each` sees every row as the
+ * statement steps to it, so the caller can keep a reduced form of each row
+ * instead of every row whole. Synchronous.
+ */
+export function eachRow<T>(
+  path: string,
+  sql: string,
+  args: readonly (string | number | null)[],
+  each: (row: T) => void,
+): void {
+  const db = new Database(path, { timeout: 5000 });
+  try {
+    const statement = db.prepare(sql);
+    const columns = statement.columns().map((c) => c.name);
+    for (const values of statement.raw(true).iterate([...args])) {
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < columns.length; i++) {
+        row[columns[i]!] = (values as unknown[])[i];
+      }
+      each(row as T);
+    }
+  } finally {
+    db.close();
+  }
+}

@@ -15,13 +15,18 @@ import type {
   Receipt,
   ReceiptFigures,
 } from "../schema/receipt.ts";
-import type { CellResult, CellStatus } from "../schema/result.ts";
+import type {
+  CellResult,
+  CellStatus,
+  RubricScore,
+  ScoredCell,
+} from "../schema/result.ts";
 import { type Scorecard, ScorecardSchema } from "../schema/scorecard.ts";
 import { SliceSchema } from "../schema/task.ts";
 import type { Store } from "./open.ts";
 import { receiptFromRow } from "./runs.ts";
 import { withBodies } from "./bodies.ts";
-import { bulkRows, localPath } from "./_bulk_read.ts";
+import { bulkRows, eachRow, localPath } from "./_bulk_read.ts";
 import type { Database } from "./tables.ts";
 
 const ChecksColumn = z.record(
@@ -281,6 +286,77 @@ export function readResultsAt(path: string, runId: string): CellResult[] {
     .map(toCellResult);
 }
 
+/** Rows of a run's results read at a time from a database that is not a local file. */
+const SCORED_PAGE = 2000;
+
+/**
+ * A run's cells as its scorecard reads them ({@linkcode ScoredCell}),
+ * ordered by case key and repetition: each row validated as
+ * {@linkcode listResults} does, then reduced as it is read (no output, no
+ * reasoning or evidence), so a large run's texts are never all in memory.
+ * A local file is read with one statement stepped row by row; other
+ * databases a page of rows at a time (`pageSize` rows). Internal.
+ *
+ * @throws {ValidationError} If a stored row does not hold a valid cell.
+ */
+export async function listScoredCells(
+  store: Store,
+  runId: string,
+  pageSize: number = SCORED_PAGE,
+): Promise<ScoredCell[]> {
+  const cells: ScoredCell[] = [];
+  const keep = (row: Selectable<Database["results"]>) =>
+    cells.push(scoredCell(toCellResult(row)));
+  const path = localPath(store);
+  if (path !== null) {
+    eachRow(path, RESULTS_SQL, [runId], keep);
+    return cells;
+  }
+  let after: { case_key: string; repetition: number } | undefined;
+  for (;;) {
+    let query = store.db.selectFrom("results").selectAll()
+      .where("run_id", "=", runId);
+    if (after) {
+      query = query.where(
+        sql<boolean>`(${sql.ref("case_key")}, ${
+          sql.ref("repetition")
+        }) > (${after.case_key}, ${after.repetition})`,
+      );
+    }
+    const rows = await query.orderBy("case_key").orderBy("repetition")
+      .limit(pageSize).execute();
+    rows.forEach(keep);
+    const last = rows.at(-1);
+    if (!last || rows.length < pageSize) return cells;
+    after = { case_key: last.case_key, repetition: last.repetition };
+  }
+}
+
+function scoredCell(cell: CellResult): ScoredCell {
+  let rubric: ScoredCell["rubric"] = null;
+  if (cell.rubric !== null) {
+    const dimensions: Record<string, Pick<RubricScore, "score" | "jurors">> =
+      {};
+    for (const [name, d] of Object.entries(cell.rubric)) {
+      dimensions[name] = d.jurors === undefined
+        ? { score: d.score }
+        : { score: d.score, jurors: d.jurors };
+    }
+    rubric = dimensions;
+  }
+  return {
+    "case_key": cell.case_key,
+    repetition: cell.repetition,
+    slice: cell.slice,
+    "generation_io_id": cell.generation_io_id,
+    "judge_io_ids": cell.judge_io_ids,
+    status: cell.status,
+    checks: cell.checks,
+    rubric,
+    "judge_error": cell.judge_error,
+  };
+}
+
 /**
  * A run's receipts (generation and judge calls), oldest first.
  *
@@ -473,8 +549,17 @@ export function readReceiptFiguresAt(
   path: string,
   runId: string,
 ): ReceiptFigures[] {
+  // Each row made into its figures as it is read: a large run's rows are
+  // never all held beside their figures.
+  const figures: ReceiptFigures[] = [];
+  eachRow<FigureRow>(
+    path,
+    FIGURES_SQL,
+    [runId],
+    (row) => figures.push(toReceiptFigures(row)),
+  );
   return withAttemptFailures(
-    bulkRows<FigureRow>(path, FIGURES_SQL, [runId]).map(toReceiptFigures),
+    figures,
     bulkRows<{ data: string }>(path, FAILURES_SQL, [runId]).map((e) =>
       JSON.parse(e.data)
     ),
