@@ -40,7 +40,10 @@ import {
   scoreRun,
   verifyBundle,
 } from "../mod.ts";
-import { supportPipelineV1, supportPipelineV2 } from "./demo_pipeline.ts";
+import {
+  supportPipelineV1,
+  supportPipelineV2,
+} from "../demo/support_pipeline.ts";
 
 const TASKS = ["resume_matching", "support_triage"] as const;
 const VERSIONS = ["v1", "v2", "v3", "v4", "v5"];

@@ -1,9 +1,10 @@
 /**
- * The demo's support pipeline (demo knowledge, kept out of lib/): classify
- * a support message, then draft the reply, on the fake provider; a review
- * gate holds every reply that mentions a refund for a person before it is
- * sent. Two versions differ in the classifier's prompt (zero-shot v2, then
- * few-shot v3 of support_triage); both draft with v5 (guardrails).
+ * The demo's support pipeline (demo content, kept out of lib/; the pipeline
+ * tests run it too): classify a support message, then draft the reply, on
+ * the fake provider; a review gate holds every reply that mentions a refund
+ * for a person before it is sent. Two versions differ in the classifier's
+ * prompt (zero-shot v2, then few-shot v3 of support_triage); both draft with
+ * v5 (guardrails).
  *
  * @module
  */
