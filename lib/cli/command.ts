@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { CacheMode } from "../experiment/options.ts";
 import type { Store } from "../store/open.ts";
 
 /** Exit codes every `wb` command uses; `wb help` prints {@linkcode EXIT_MEANING}. */
@@ -93,6 +94,28 @@ export async function openFromFlag(db: string | undefined): Promise<Store> {
 export function required(value: string | undefined, flag: string): string {
   if (value === undefined || value === "") {
     throw new UsageError(`missing --${flag}`);
+  }
+  return value;
+}
+
+/** Parses a whole-number flag (0 or more), or undefined when absent. */
+export function wholeNumber(
+  value: string | undefined,
+  flag: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new UsageError(`--${flag} takes a whole number, not '${value}'`);
+  }
+  return n;
+}
+
+/** Parses `--cache use|refresh|off`, or undefined when absent. */
+export function cacheMode(value: string | undefined): CacheMode | undefined {
+  if (value === undefined) return undefined;
+  if (value !== "use" && value !== "refresh" && value !== "off") {
+    throw new UsageError(`--cache takes use, refresh or off, not '${value}'`);
   }
   return value;
 }

@@ -1,6 +1,7 @@
 import { experiment, resumeExperiment } from "../experiment/experiment.ts";
 import { autoProgress, SILENT_PROGRESS } from "../experiment/progress.ts";
 import {
+  cacheMode,
   type Command,
   DB_OPTION,
   EXIT,
@@ -10,12 +11,12 @@ import {
   positiveInt,
   printJson,
   UsageError,
+  wholeNumber,
 } from "./command.ts";
 import { about } from "./about.ts";
 import { planRuns } from "../experiment/plan_runs.ts";
 import { tableLines } from "./_table.ts";
 import { listExperimentRuns } from "../store/runs.ts";
-import type { CacheMode } from "../experiment/options.ts";
 import { importPipeline } from "./_pipeline_module.ts";
 
 /** `wb experiment`. */
@@ -45,10 +46,7 @@ export const experimentCommand: Command = {
       quiet: { type: "boolean" },
       "plan-only": { type: "boolean" },
     });
-    const cache = values.cache as CacheMode | undefined;
-    if (cache !== undefined && !["use", "refresh", "off"].includes(cache)) {
-      throw new UsageError(`--cache takes use, refresh or off, not '${cache}'`);
-    }
+    const cache = cacheMode(values.cache);
     if (values.pipeline?.length && (values.prompt || values.model)) {
       throw new UsageError(
         "a pipeline names its own prompts and models: give --pipeline or --prompt and --model, not both",
@@ -86,14 +84,7 @@ export const experimentCommand: Command = {
         );
       }
     }
-    const retries = values.retries === undefined
-      ? undefined
-      : Number(values.retries);
-    if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
-      throw new UsageError(
-        `--retries takes a whole number, not '${values.retries}'`,
-      );
-    }
+    const retries = wholeNumber(values.retries, "retries");
     const rpm = positiveInt(values.rpm, "rpm");
     const tpm = positiveInt(values.tpm, "tpm");
     const timeoutMs = positiveInt(values["timeout-ms"], "timeout-ms");

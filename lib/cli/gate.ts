@@ -19,6 +19,7 @@ import {
   printJson,
   required,
   UsageError,
+  wholeNumber,
 } from "./command.ts";
 import { about } from "./about.ts";
 
@@ -127,15 +128,7 @@ export const gateCommand: Command = {
         ) {
           throw new UsageError(`--policy '${values.policy}' is not a mapping`);
         }
-        let approvals: number | undefined;
-        if (values.approvals !== undefined) {
-          approvals = Number(values.approvals);
-          if (!Number.isInteger(approvals) || approvals < 0) {
-            throw new UsageError(
-              `--approvals takes a whole number, not '${values.approvals}'`,
-            );
-          }
-        }
+        const approvals = wholeNumber(values.approvals, "approvals");
         const policy: GatePolicyInput = parseGatePolicy({
           ...fromFile,
           ...(approvals === undefined ? {} : { approvals }),

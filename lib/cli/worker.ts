@@ -1,6 +1,7 @@
 import { autoProgress, SILENT_PROGRESS } from "../experiment/progress.ts";
 import { runWorker } from "../experiment/run_worker.ts";
 import {
+  cacheMode,
   type Command,
   DB_OPTION,
   EXIT,
@@ -10,7 +11,7 @@ import {
   positiveInt,
   printJson,
   required,
-  UsageError,
+  wholeNumber,
 } from "./command.ts";
 import { about } from "./about.ts";
 
@@ -34,18 +35,8 @@ export const workerCommand: Command = {
       quiet: { type: "boolean" },
     });
     const runId = required(values.run, "run");
-    const cache = values.cache ?? "use";
-    if (cache !== "use" && cache !== "refresh" && cache !== "off") {
-      throw new UsageError(`--cache takes use, refresh or off, not '${cache}'`);
-    }
-    const retries = values.retries === undefined
-      ? undefined
-      : Number(values.retries);
-    if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
-      throw new UsageError(
-        `--retries takes a whole number, not '${values.retries}'`,
-      );
-    }
+    const cache = cacheMode(values.cache) ?? "use";
+    const retries = wholeNumber(values.retries, "retries");
     const rpm = positiveInt(values.rpm, "rpm");
     const tpm = positiveInt(values.tpm, "tpm");
     const timeoutMs = positiveInt(values["timeout-ms"], "timeout-ms");
