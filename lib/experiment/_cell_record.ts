@@ -17,23 +17,29 @@ export interface CellRecord {
   readonly events: (tracer: Tracer) => CellWrite["events"];
 }
 
-/** The result row and trace events of a cell of run `runId`. */
-export function cellRecord(
+/** What a cell's result row is made of, whether one call or a pipeline made its output. */
+type ScoredOutcome = Pick<
+  CellOutcome,
+  "output" | "status" | "checks" | "rubric" | "judgeError"
+>;
+
+/** A cell's result row, stamped now, naming the receipt its output came from and its judges'. */
+export function cellResult(
   runId: string,
   { testCase, repetition }: Cell,
-  outcome: CellOutcome,
-): CellRecord {
-  const receipts = outcome.calls.map((c) => c.receipt);
-  const generation = receipts[0]!;
+  outcome: ScoredOutcome,
+  generationId: string | null,
+  judgeIds: string[],
+): CellResult {
   const at = nowIso();
-  const result: CellResult = {
+  return {
     id: newId("res"),
     run_id: runId,
     case_key: testCase.id,
     repetition,
     slice: testCase.slice,
-    generation_io_id: generation.id,
-    judge_io_ids: receipts.slice(1).map((r) => r.id),
+    generation_io_id: generationId,
+    judge_io_ids: judgeIds,
     output: outcome.output,
     status: outcome.status,
     checks: outcome.checks,
@@ -42,6 +48,23 @@ export function cellRecord(
     created_at: at,
     scored_at: at,
   };
+}
+
+/** The result row and trace events of a cell of run `runId`. */
+export function cellRecord(
+  runId: string,
+  { testCase, repetition }: Cell,
+  outcome: CellOutcome,
+): CellRecord {
+  const receipts = outcome.calls.map((c) => c.receipt);
+  const generation = receipts[0]!;
+  const result = cellResult(
+    runId,
+    { testCase, repetition },
+    outcome,
+    generation.id,
+    receipts.slice(1).map((r) => r.id),
+  );
   const cell = { case: testCase.id, repetition };
   // The attempts that failed before (or as) each call's last, with the
   // waits after them: what receipts alone do not say (`attempts` counts).

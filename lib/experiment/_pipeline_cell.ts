@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { newId, nowIso } from "../content/ids.ts";
+import { newId } from "../content/ids.ts";
 import { contentHash } from "../content/sha256.ts";
 import { GateHaltError } from "../errors.ts";
 import type { ModelRequest } from "../providers/adapter.ts";
@@ -23,7 +23,7 @@ import {
 } from "../trace/workflow.ts";
 import { type Caller, promptBytes } from "./_caller.ts";
 import type { OutputJudge } from "./_cell.ts";
-import type { CellRecord } from "./_cell_record.ts";
+import { type CellRecord, cellResult } from "./_cell_record.ts";
 import type { PipelinePlan } from "./_pipeline_plan.ts";
 import type { Cell, VersionedConfig } from "./_plan.ts";
 import type { Call } from "./_request_identity.ts";
@@ -352,23 +352,13 @@ export function pipelineCellRecord(
     outcome.steps.reduce((n, s) => n + s.calls.length, 0);
   const stepReceipts = receipts.slice(0, receipts.length - judgeCount);
   const judgeReceipts = receipts.slice(receipts.length - judgeCount);
-  const at = nowIso();
-  const result: CellResult = {
-    id: newId("res"),
-    run_id: runId,
-    case_key: testCase.id,
-    repetition,
-    slice: testCase.slice,
-    generation_io_id: stepReceipts.at(-1)?.id ?? null,
-    judge_io_ids: judgeReceipts.map((r) => r.id),
-    output: outcome.output,
-    status: outcome.status,
-    checks: outcome.checks,
-    rubric: outcome.rubric,
-    judge_error: outcome.judgeError,
-    created_at: at,
-    scored_at: at,
-  };
+  const result = cellResult(
+    runId,
+    { testCase, repetition },
+    outcome,
+    stepReceipts.at(-1)?.id ?? null,
+    judgeReceipts.map((r) => r.id),
+  );
   const cell = { case: testCase.id, repetition };
   const events = (t: Tracer) => {
     const events = [];
