@@ -11,7 +11,7 @@ import type { CellResult } from "../schema/result.ts";
 import type { Store } from "./open.ts";
 import { getRun, receiptFromRow, type RunRecord } from "./runs.ts";
 import { withBodies } from "./bodies.ts";
-import { listReceiptFigures } from "./scores.ts";
+import { listReceiptFigures, listReceiptFiguresByIds } from "./scores.ts";
 
 /** The experiment id every production window's run carries. */
 export const PRODUCTION_EXPERIMENT = "production";
@@ -91,57 +91,6 @@ export async function listTaskCalls(
       ? -1
       : 1
   );
-}
-
-/**
- * The figures of the given receipts (as `listReceiptFigures` reads them
- * for a run), oldest first: a production window's results point at
- * receipts that belong to no run.
- */
-export async function listReceiptFiguresByIds(
-  store: Store,
-  ids: readonly string[],
-): Promise<ReceiptFigures[]> {
-  const out: ReceiptFigures[] = [];
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += CHUNK) {
-    const rows = await store.db.selectFrom("model_io").select([
-      "id",
-      "purpose",
-      "status",
-      "cached_from",
-      "latency_ms",
-      "input_tokens",
-      "output_tokens",
-      "cache_read_tokens",
-      "cache_write_tokens",
-      "cost",
-      "uncached_cost",
-      "currency",
-    ]).where("id", "in", unique.slice(i, i + CHUNK)).orderBy("created_at")
-      .orderBy("id").execute();
-    for (const row of rows) {
-      out.push({
-        id: row.id,
-        purpose: row.purpose as Receipt["purpose"],
-        status: row.status as Receipt["status"],
-        cached_from: row.cached_from,
-        latency_ms: row.latency_ms,
-        usage: row.input_tokens !== null || row.output_tokens !== null
-          ? {
-            input_tokens: row.input_tokens,
-            output_tokens: row.output_tokens,
-            cache_read_tokens: row.cache_read_tokens,
-            cache_write_tokens: row.cache_write_tokens,
-          }
-          : null,
-        cost: row.cost,
-        uncached_cost: row.uncached_cost,
-        currency: row.currency,
-      });
-    }
-  }
-  return out;
 }
 
 /** The production windows scored for a task: the latest run of each window, oldest window first. */

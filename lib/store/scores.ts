@@ -506,6 +506,31 @@ export async function listReceiptFigures(
 }
 
 /**
+ * The figures of the given receipts, read as {@linkcode listReceiptFigures}
+ * reads a run's, oldest first: a production window's results point at
+ * receipts that belong to no run.
+ */
+export async function listReceiptFiguresByIds(
+  store: Store,
+  ids: readonly string[],
+): Promise<ReceiptFigures[]> {
+  const out: ReceiptFigures[] = [];
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += IDS_PER_QUERY) {
+    const rows = await store.db.selectFrom("model_io").select([
+      ...FIGURE_COLUMNS,
+      sql<number>`${sql.raw(COLD_SQL)}`.as("connection_cold"),
+    ]).where("id", "in", unique.slice(i, i + IDS_PER_QUERY))
+      .orderBy("created_at").orderBy("id").execute();
+    out.push(...rows.map(toReceiptFigures));
+  }
+  return out;
+}
+
+/** Ids per `IN (...)` list: under SQLite's and PostgreSQL's parameter limits. */
+const IDS_PER_QUERY = 500;
+
+/**
  * Event data holding `attempt_failures` (canonical JSON, whose strings
  * escape every quote, so the unescaped key can only be that member).
  */
