@@ -176,6 +176,36 @@ export interface ChainHead {
   readonly prevHash: string | null;
 }
 
+/**
+ * Appends the events `build` makes on the head of a run's trace, within
+ * `trx`: the run's row is locked first, the lock that orders every commit
+ * to the run's one hash chain (on SQLite the transaction's first write
+ * already took the database's write lock). Returns the events written.
+ */
+async function appendAtHead(
+  trx: Transaction<Database>,
+  dialect: Store["dialect"],
+  run: { readonly id: string; readonly trace_id: string },
+  build: (head: ChainHead) => readonly TraceEvent[],
+): Promise<readonly TraceEvent[]> {
+  await sql`UPDATE runs SET status = status WHERE id = ${run.id}`
+    .execute(trx);
+  const last = await trx.selectFrom("trace_events").select(["index", "hash"])
+    .where("trace_id", "=", run.trace_id).orderBy("index", "desc").limit(1)
+    .executeTakeFirst();
+  const events = build({
+    index: last ? Number(last.index) + 1 : 0,
+    prevHash: last?.hash ?? null,
+  });
+  await insertCellRowsIn(trx, dialect, {
+    bodies: [],
+    receipts: [],
+    results: [],
+    events: events.map(eventRow),
+  });
+  return events;
+}
+
 /** What {@linkcode commitClaimedCells} did. */
 export interface ClaimedCommit {
   /** The cells written. */
@@ -224,23 +254,12 @@ export async function commitClaimedCells(
       kept.map((i) => ({ ...cells[i]!, events: [] })),
     );
     await insertCellRowsIn(trx, store.dialect, { ...rows, events: [] });
-    // The run's row is the lock that orders commits to its trace (on SQLite
-    // the first write already took the database's write lock).
-    await sql`UPDATE runs SET status = status WHERE id = ${run.id}`
-      .execute(trx);
-    const last = await trx.selectFrom("trace_events").select(["index", "hash"])
-      .where("trace_id", "=", run.trace_id).orderBy("index", "desc").limit(1)
-      .executeTakeFirst();
-    const events = chain(kept, {
-      index: last ? Number(last.index) + 1 : 0,
-      prevHash: last?.hash ?? null,
-    });
-    await insertCellRowsIn(trx, store.dialect, {
-      bodies: [],
-      receipts: [],
-      results: [],
-      events: events.flat().map(eventRow),
-    });
+    await appendAtHead(
+      trx,
+      store.dialect,
+      run,
+      (head) => chain(kept, head).flat(),
+    );
     return { written: kept.length, lost };
   });
 }
@@ -298,24 +317,9 @@ export async function appendRunEvents(
   run: { readonly id: string; readonly trace_id: string },
   build: (head: ChainHead) => readonly TraceEvent[],
 ): Promise<readonly TraceEvent[]> {
-  return await store.db.transaction().execute(async (trx) => {
-    await sql`UPDATE runs SET status = status WHERE id = ${run.id}`
-      .execute(trx);
-    const last = await trx.selectFrom("trace_events").select(["index", "hash"])
-      .where("trace_id", "=", run.trace_id).orderBy("index", "desc").limit(1)
-      .executeTakeFirst();
-    const events = build({
-      index: last ? Number(last.index) + 1 : 0,
-      prevHash: last?.hash ?? null,
-    });
-    await insertCellRowsIn(trx, store.dialect, {
-      bodies: [],
-      receipts: [],
-      results: [],
-      events: events.map(eventRow),
-    });
-    return events;
-  });
+  return await store.db.transaction().execute((trx) =>
+    appendAtHead(trx, store.dialect, run, build)
+  );
 }
 
 /** Sets a run running again unless it is complete (workers joining a run). */
@@ -361,19 +365,7 @@ export async function startPlannedRun(
       sha256: workflow.sha256,
       created_at: workflow.created_at,
     }).onConflict((oc) => oc.column("trace_id").doNothing()).execute();
-    const last = await trx.selectFrom("trace_events").select(["index", "hash"])
-      .where("trace_id", "=", run.trace_id).orderBy("index", "desc").limit(1)
-      .executeTakeFirst();
-    const events = build({
-      index: last ? Number(last.index) + 1 : 0,
-      prevHash: last?.hash ?? null,
-    });
-    await insertCellRowsIn(trx, store.dialect, {
-      bodies: [],
-      receipts: [],
-      results: [],
-      events: events.map(eventRow),
-    });
+    await appendAtHead(trx, store.dialect, run, build);
     return true;
   });
 }
