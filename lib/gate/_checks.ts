@@ -14,6 +14,17 @@ export function requireText(value: unknown, field: string): string {
   return value.trim();
 }
 
+/** Throws a ValidationError unless a person's decision is `approve` or `reject`. */
+export function requireDecision(decision: unknown): "approve" | "reject" {
+  if (decision !== "approve" && decision !== "reject") {
+    throw new ValidationError([{
+      field: "decision",
+      message: `unknown decision '${String(decision)}': use approve or reject`,
+    }]);
+  }
+  return decision;
+}
+
 /** Throws a ValidationError unless the alias name is valid. */
 export function requireAlias(alias: string): string {
   if (!ALIAS_PATTERN.test(alias)) {

@@ -1,9 +1,9 @@
 import { newId, nowIso } from "../content/ids.ts";
-import { ConflictError, ValidationError } from "../errors.ts";
+import { ConflictError } from "../errors.ts";
 import { insertDecision } from "../store/gates.ts";
 import type { Store } from "../store/open.ts";
 import { Tracer } from "../trace/tracer.ts";
-import { actorKey, requireText } from "./_checks.ts";
+import { actorKey, requireDecision, requireText } from "./_checks.ts";
 import { evaluateGate } from "./evaluate_gate.ts";
 import type { GateDecisionKind, GateEvaluation } from "./gate.ts";
 
@@ -61,14 +61,7 @@ export async function decideGate(
 ): Promise<GateEvaluation> {
   const actor = requireText(options.actor, "actor");
   const reason = requireText(options.reason, "reason");
-  if (options.decision !== "approve" && options.decision !== "reject") {
-    throw new ValidationError([{
-      field: "decision",
-      message: `unknown decision '${
-        String(options.decision)
-      }': use approve or reject`,
-    }]);
-  }
+  requireDecision(options.decision);
   const before = await evaluateGate(store, gateId);
   const gate = before.gate;
   const verb = options.decision;

@@ -7,7 +7,7 @@
  * @module
  */
 import { newId, nowIso } from "../content/ids.ts";
-import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { ConflictError, NotFoundError } from "../errors.ts";
 import type { Store } from "../store/open.ts";
 import { findTraceEvents, listTraceEvents } from "../store/trace.ts";
 import {
@@ -16,7 +16,7 @@ import {
   type StepGateState,
 } from "../trace/step_gate.ts";
 import { Tracer } from "../trace/tracer.ts";
-import { actorKey, requireText } from "./_checks.ts";
+import { actorKey, requireDecision, requireText } from "./_checks.ts";
 
 /** Options for {@linkcode decideStepGate}. */
 export interface DecideStepGateOptions {
@@ -151,14 +151,7 @@ export async function decideStepGate(
 ): Promise<StepGateState> {
   const actor = requireText(options.actor, "actor");
   const reason = requireText(options.reason, "reason");
-  if (options.decision !== "approve" && options.decision !== "reject") {
-    throw new ValidationError([{
-      field: "decision",
-      message: `unknown decision '${
-        String(options.decision)
-      }': use approve or reject`,
-    }]);
-  }
+  requireDecision(options.decision);
   const traceId = await traceOfGate(store, gateId);
   if (traceId === undefined) {
     throw new NotFoundError(
