@@ -125,19 +125,32 @@ function difference(
     candidate: finite(mc.mean),
     delta: finite(mc.mean - mb.mean),
     cases: Math.min(nb, nc),
-    conditional: {
-      se,
+    conditional: twoSamples(se, df, mb.variance, mc.variance),
+  };
+}
+
+/**
+ * The interval's basis for two independent samples of inputs: no pairing
+ * (no covariance, no shared cases), Welch's degrees of freedom (at least 1).
+ */
+function twoSamples(
+  se: number,
+  df: number,
+  baseline: number,
+  candidate: number,
+): NonNullable<Measured["conditional"]> {
+  return {
+    se,
+    df: Math.max(1, df),
+    noise: {
+      baseline,
+      candidate,
+      covariance: 0,
       df: Math.max(1, df),
-      noise: {
-        baseline: mb.variance,
-        candidate: mc.variance,
-        covariance: 0,
-        df: Math.max(1, df),
-        pooled: "check",
-      },
-      case_keys: [],
-      counts: { nb: [], nc: [], shared: [] },
+      pooled: "check",
     },
+    case_keys: [],
+    counts: { nb: [], nc: [], shared: [] },
   };
 }
 
@@ -186,17 +199,7 @@ function costGrowth(
         : (a + d) ** 2 /
           (a * a / (c.values.length - 1) + d * d / (b.values.length - 1));
       conditional = {
-        se,
-        df: Math.max(1, df),
-        noise: {
-          baseline: mb.variance,
-          candidate: mc.variance,
-          covariance: 0,
-          df: Math.max(1, df),
-          pooled: "check",
-        },
-        case_keys: [],
-        counts: { nb: [], nc: [], shared: [] },
+        ...twoSamples(se, df, mb.variance, mc.variance),
         relative: { ratio: mc.mean / mb.mean, scale: mb.mean },
       };
     }
