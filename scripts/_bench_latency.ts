@@ -75,7 +75,9 @@ const ideal = (calls * LATENCY_MS) / concurrency;
 const actualLatency = seen.latencies.reduce((a, b) => a + b, 0) / calls;
 const actualIdeal = (calls * actualLatency) / concurrency;
 // Calls come in whole rounds: 900 calls 32 at a time take 29 rounds, not 28.125.
-const roundsIdeal = Math.ceil(calls / concurrency) * actualLatency;
+const rounds = Math.ceil(calls / concurrency);
+const wholeRoundsIdeal = rounds * LATENCY_MS;
+const roundsIdeal = rounds * actualLatency;
 const figures: Record<string, unknown> = {
   part: rpm === undefined ? `concurrency_${concurrency}` : "rate_limit",
   status: run.status,
@@ -90,6 +92,8 @@ const figures: Record<string, unknown> = {
   cells_phase_ratio_to_ideal: round((marks.stop - marks.start) / ideal, 3),
   actual_latency_ms: round(actualLatency, 2),
   ratio_to_actual_ideal: round(wallMs / actualIdeal, 3),
+  whole_rounds_ideal_ms: round(wholeRoundsIdeal, 1),
+  ratio_to_whole_rounds_ideal: round(wallMs / wholeRoundsIdeal, 3),
   rounds_ideal_ms: round(roundsIdeal, 1),
   ratio_to_rounds_ideal: round(wallMs / roundsIdeal, 3),
 };
