@@ -1,8 +1,8 @@
-import { createClient } from "@libsql/client";
-import { LibsqlDialect } from "@libsql/kysely-libsql";
+import type { Client, Config } from "@libsql/client";
 import { Kysely } from "kysely";
 import type { Database } from "./tables.ts";
 import { guardedDialect } from "./_storage_errors.ts";
+import { libsqlDialect } from "./_libsql_dialect.ts";
 
 /**
  * A Kysely handle on a libSQL database: a file (WAL, a busy timeout and
@@ -17,7 +17,7 @@ export async function openLibsql(
   // The client keeps a pool of connections to a file and opens them as it
   // needs them: the busy timeout goes in its config so that every one of them
   // waits for another process's lock, not only the first.
-  const client = createClient({
+  const client = (await clientMaker(isFile))({
     url: clientUrl,
     ...(options.authToken ? { authToken: options.authToken } : {}),
     ...(isFile ? { timeout: options.busyTimeoutMs } : {}),
@@ -34,11 +34,8 @@ export async function openLibsql(
     client.close();
     throw error;
   }
-  // The dialect is typed against an older @libsql/client; the methods it
-  // calls (execute, batch, transaction) are the same in the one we pin.
-  const dialect = new LibsqlDialect({ client: client as never });
   const db = new Kysely<Database>({
-    dialect: guardedDialect(dialect, options.database),
+    dialect: guardedDialect(libsqlDialect(client), options.database),
   });
   return {
     db,
@@ -47,4 +44,17 @@ export async function openLibsql(
       client.close();
     },
   };
+}
+
+/**
+ * The client maker for a URL: a file or memory needs only the SQLite client,
+ * a server the whole package (its HTTP and WebSocket clients), so a local
+ * command does not load what it cannot use.
+ */
+async function clientMaker(
+  isFile: boolean,
+): Promise<(config: Config) => Client> {
+  return isFile
+    ? (await import("@libsql/client/sqlite3")).createClient
+    : (await import("@libsql/client")).createClient;
 }
