@@ -11,6 +11,7 @@ import { experiment } from "../experiment/experiment.ts";
 import { open, type Store } from "../store/open.ts";
 import { listReceipts } from "../store/scores.ts";
 import { bundle } from "./bundle.ts";
+import { exportOtel } from "./export_otel.ts";
 import { importBundle } from "./import_bundle.ts";
 import { replayBundle } from "./replay_bundle.ts";
 import { verifyBundle } from "./verify_bundle.ts";
@@ -121,9 +122,29 @@ Deno.test("importBundle() of a version 2 bundle with cache hits gives the same b
     .where("run_id", "=", runId).executeTakeFirstOrThrow();
   assert.equal(row.request_sha256, null);
   assert.equal(row.response_sha256, null);
+  // Importing it again changes nothing.
+  const twice = await importBundle(target, made.text!);
+  assert.equal(twice.inserted.receipts, 0);
+  assert.equal(twice.unchanged.receipts, 2 * hits);
   const replayed = await replayBundle(made.text!);
   assert.equal(replayed.identical, true);
+  // The OpenTelemetry export gives a hit its original's usage.
+  const otel = await exportOtel(made.text!);
+  const tokens = otel.text!.trim().split("\n").flatMap((line) =>
+    JSON.parse(line).resourceSpans.flatMap((
+      r: { scopeSpans: { spans: { attributes: Attr[] }[] }[] },
+    ) =>
+      r.scopeSpans.flatMap((scope) =>
+        scope.spans.flatMap((span) =>
+          span.attributes.filter((a) => a.key === "gen_ai.usage.input_tokens")
+        )
+      )
+    )
+  );
+  assert.equal(tokens.length, hits, "every hit's span has its usage");
 });
+
+type Attr = { key: string; value: unknown };
 
 Deno.test("a version 1 bundle still verifies and imports, and re-exports as version 2 with the same records", async () => {
   const text = await Deno.readTextFile(
