@@ -79,7 +79,7 @@ export interface Receipt {
   readonly provider_response_id: string | null;
   /** The normalized stop reason. */
   readonly stop_reason: string | null;
-  /** sha256 of the canonical receipt without this field. */
+  /** sha256 of the canonical receipt without this field ({@linkcode sealedContent}: its reference form for a cache hit with `cached_sha256`). */
   readonly sha256: string;
   /** When the call finished. */
   readonly created_at: string;

@@ -111,8 +111,8 @@ export interface RunsTable {
  * migration 0007) keeps its own request (`request_sha256` set) and is
  * sealed over its full content; a hit written since has no request of its
  * own (`request_sha256` null: the original's, which its cache key names)
- * and is sealed over its reference form (`sealReference` in
- * lib/store/runs.ts). `text` is null when it is the response's text.
+ * and is sealed over its reference form (`sealedContent` in
+ * lib/schema/receipt.ts). `text` is null when it is the response's text.
  */
 export interface ModelIoTable {
   id: string;
