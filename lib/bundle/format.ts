@@ -7,6 +7,7 @@
  * @module
  */
 import * as z from "zod";
+import { REFERENCE_FIELDS } from "../schema/receipt.ts";
 import { BUNDLE_SECTIONS, type BundleSection } from "../store/bundle.ts";
 
 /**
@@ -400,17 +401,11 @@ export type Integrity = z.infer<typeof IntegritySchema>;
 /** One table-of-contents entry. */
 export type TocEntry = z.infer<typeof TocEntrySchema>;
 
-/** What a cache hit carried as a reference shares with the receipt it reused. */
-const REUSED_FIELDS = [
-  "request",
-  "response",
-  "text",
-  "usage",
-  "currency",
-  "price_id",
-  "provider_response_id",
-  "stop_reason",
-] as const;
+/** A cache hit's own fields (and `sha256`): everything else is the reused receipt's. */
+const OWN_FIELDS: ReadonlySet<string> = new Set([
+  ...REFERENCE_FIELDS,
+  "sha256",
+]);
 
 /**
  * A bundle's receipts, each read whole: a cache hit carried as a reference
@@ -431,7 +426,9 @@ export function wholeReceipts<R extends Readonly<Record<string, unknown>>>(
     const original = byId.get(r.cached_from);
     if (original === undefined || "cached_sha256" in original) return r;
     const whole: Record<string, unknown> = { ...r };
-    for (const field of REUSED_FIELDS) whole[field] = original[field];
+    for (const [field, value] of Object.entries(original)) {
+      if (!OWN_FIELDS.has(field)) whole[field] = value;
+    }
     return whole as R;
   });
 }

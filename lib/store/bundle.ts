@@ -14,7 +14,7 @@ import { canonicalize } from "../content/canonicalize.ts";
 import { NotFoundError } from "../errors.ts";
 import { type Receipt, REFERENCE_FIELDS } from "../schema/receipt.ts";
 import type { Store } from "./open.ts";
-import { receiptRow } from "./runs.ts";
+import { receiptRow, responseText } from "./runs.ts";
 import { type BodyRefs, type BodyRow, withBodies } from "./bodies.ts";
 import { APPEND_ONLY_TABLES } from "./migrations.ts";
 import { deferForeignKeys, textContains } from "./_dialect.ts";
@@ -428,8 +428,7 @@ function receiptRecord(row: Row): BundleRecord {
     request: parse("request"),
     response,
     // Stored null when it is the response's text.
-    text: v("text") ??
-      (typeof response?.text === "string" ? response.text : null),
+    text: v("text") ?? responseText(response),
     usage,
     cost: v("cost"),
     uncached_cost: v("uncached_cost"),

@@ -463,8 +463,11 @@ function referenceColumns(
   };
 }
 
-/** A response's text answer, null when it has none. */
-function responseText(response: Receipt["response"]): string | null {
+/**
+ * A response's text answer, null when it has none: a receipt's `text` when
+ * its `text` column is null (see `ModelIoTable`).
+ */
+export function responseText(response: Receipt["response"]): string | null {
   const text = (response as { text?: unknown } | null)?.text;
   return typeof text === "string" ? text : null;
 }
