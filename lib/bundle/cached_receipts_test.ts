@@ -10,6 +10,7 @@ import { contentHash } from "../content/sha256.ts";
 import { experiment } from "../experiment/experiment.ts";
 import { open, type Store } from "../store/open.ts";
 import { listReceipts } from "../store/scores.ts";
+import { eachStore } from "../store/test_stores.ts";
 import { bundle } from "./bundle.ts";
 import { exportOtel } from "./export_otel.ts";
 import { importBundle } from "./import_bundle.ts";
@@ -108,11 +109,11 @@ Deno.test("bundle() carries a cache hit as a reference to the receipt it reused,
   );
 });
 
-Deno.test("importBundle() of a version 2 bundle with cache hits gives the same bundle back, and replay reads the hits whole", async () => {
+eachStore.test("importBundle() of a version 2 bundle with cache hits gives the same bundle back, and replay reads the hits whole", async ({ openStore }) => {
   await using store = await open(":memory:");
   const { runId, hits } = await cachedRun(store);
   const made = await bundle(store, { runs: [runId] });
-  await using target = await open(":memory:");
+  await using target = await openStore();
   const imported = await importBundle(target, made.text!);
   assert.equal(imported.inserted.receipts, 2 * hits, "hits and originals");
   const again = await bundle(target, { runs: [runId] });
