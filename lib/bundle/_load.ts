@@ -9,6 +9,7 @@ import {
   type BundleRecord,
   type BundleSection,
 } from "../store/bundle.ts";
+import { wholeReceipts } from "./format.ts";
 import { scanBundle } from "./_scan.ts";
 import {
   type BundleSource,
@@ -18,7 +19,7 @@ import {
 
 /** A bundle in memory. */
 export interface LoadedBundle {
-  /** The records of every section, in bundle order. */
+  /** The records of every section, in bundle order; receipts read whole (see `wholeReceipts`). */
   readonly sections: Record<BundleSection, BundleRecord[]>;
   /** The header members (format, version, created_at, generator, scope, redactions). */
   readonly header: Readonly<Record<string, unknown>>;
@@ -34,6 +35,7 @@ export async function loadBundle(source: BundleSource): Promise<LoadedBundle> {
   const scan = await scanBundle(source, (section, record) => {
     sections[section].push(record);
   }, { everyRecord: true });
+  sections.receipts = wholeReceipts(sections.receipts);
   return {
     sections,
     header: scan.header,

@@ -83,6 +83,8 @@ class Checker {
   readonly keys = new Map<BundleSection, Set<string>>();
   readonly done = new Set<BundleSection>();
   readonly receiptSha = new Map<string, string>();
+  /** Cache hits carried as references: key, the receipt reused, its sha256 as recorded. */
+  readonly references: { key: string; from: string; sha256: string }[] = [];
   readonly artifactSha = new Map<string, string>();
   readonly chains = new Map<string, { index: number; hash: string }>();
   readonly started = new Map<string, unknown>();
@@ -173,6 +175,13 @@ class Checker {
           );
         }
         this.receiptSha.set(key, flat(sha256 as string));
+        if (typeof record.cached_sha256 === "string") {
+          this.references.push({
+            key,
+            from: flat(record.cached_from as string),
+            sha256: flat(record.cached_sha256),
+          });
+        }
         return;
       }
       case "artifacts":
@@ -654,6 +663,7 @@ export async function scanBundle(
     });
   }
   problems.push(...checker.refProblems);
+  problems.push(...referenceProblems(checker, header["version"]));
   return {
     problems: problems.slice(0, MAX_PROBLEMS),
     sha256: hasher.digest("hex"),
@@ -662,6 +672,45 @@ export async function scanBundle(
     counts,
     redacted,
   };
+}
+
+/**
+ * A cache hit carried as a reference binds the receipt it reused: that
+ * receipt's sha256 is the one it recorded, and it is whole (not a
+ * reference itself). References are version 2 only.
+ */
+function referenceProblems(checker: Checker, version: unknown): Problems {
+  const problems: Problems = [];
+  const references = new Set(checker.references.map((r) => r.key));
+  for (const r of checker.references) {
+    if (version === 1) {
+      problems.push({
+        section: "receipts",
+        record: r.key,
+        message:
+          "a version 1 bundle carries every receipt whole; a cache hit as a reference needs version 2",
+      });
+      continue;
+    }
+    const actual = checker.receiptSha.get(r.from);
+    if (actual === undefined) continue; // reported as a missing cached_from receipt
+    if (references.has(r.from)) {
+      problems.push({
+        section: "receipts",
+        record: r.key,
+        message:
+          `cached_from receipt '${r.from}' is itself a reference; a cache hit names the whole receipt it reused`,
+      });
+    } else if (actual !== r.sha256) {
+      problems.push({
+        section: "receipts",
+        record: r.key,
+        message:
+          `cached_sha256 differs from the sha256 of receipt '${r.from}' it reused (that receipt was replaced)`,
+      });
+    }
+  }
+  return problems;
 }
 
 function parseKey(value: { text: string }): string {

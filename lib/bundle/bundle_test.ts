@@ -20,7 +20,7 @@ eachStore.test("bundle() of a comparison binds both runs, the catalog, gates, de
   const result = await bundle(store, { comparison: fixture.comparison });
   const doc = JSON.parse(result.text!);
   assert.equal(doc.format, "llm-workbench.bundle");
-  assert.equal(doc.version, 1);
+  assert.equal(doc.version, 2);
   assert.deepEqual(doc.scope, {
     comparison: "cmp_01",
     runs: [],

@@ -7,6 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { canonicalize } from "../content/canonicalize.ts";
+import { loadCatalog } from "../catalog/load_catalog.ts";
+import { experiment } from "../experiment/experiment.ts";
 import { open } from "../store/open.ts";
 import { bundle } from "./bundle.ts";
 import { generateKeyPair } from "./keys.ts";
@@ -15,6 +17,7 @@ import { writeFixture } from "./_test_fixture.ts";
 const DOC = new URL("../../docs/bundle-format.md", import.meta.url);
 const EXAMPLE = new URL("./testdata/example.bundle.json", import.meta.url);
 const EXAMPLE_SHA = new URL("./testdata/example.sha256", import.meta.url);
+const ROOT = new URL("../../", import.meta.url).pathname;
 
 async function python(): Promise<string | undefined> {
   try {
@@ -78,7 +81,7 @@ print(json.dumps([jcs(v) for v in json.loads(sys.argv[2])]))
 
 Deno.test({
   name:
-    "bundle-format.md appendix B verifies the example bundle and a new signed one, and tells their created_at apart",
+    "bundle-format.md appendix B verifies the example bundle (version 1), a new signed one and a cached run's (version 2), and tells their created_at apart",
   ignore: missing !== undefined || !(await hasCryptography()),
   async fn() {
     const doc = await Deno.readTextFile(DOC);
@@ -116,6 +119,43 @@ Deno.test({
       const fresh = await run(`${dir}/b.json`, `${dir}/k.pub`);
       assert.equal(fresh[0], `OK ${made.sha256} signed by ${keys.keyId}`);
       assert.match(fresh[1]!, /is the newest evidence time$/);
+
+      // Version 2: a cached re-run, its cache hits carried as references.
+      await using cached = await open(":memory:");
+      await loadCatalog(cached, { root: ROOT });
+      const options = {
+        task: "support_triage",
+        prompts: ["v2"],
+        models: ["fake-fast"],
+        cases: ["st-001"],
+      };
+      await experiment(cached, options);
+      const rerun = (await experiment(cached, options)).runs[0]!;
+      assert.ok(rerun.cache_hits > 0);
+      const v2 = await bundle(cached, {
+        runs: [rerun.run_id],
+        sign: keys.privateJwk,
+      });
+      const parsed = JSON.parse(v2.text!);
+      assert.equal(parsed.version, 2);
+      const references = parsed.sections.receipts.filter((
+        r: Record<string, unknown>,
+      ) => "cached_sha256" in r);
+      assert.equal(references.length, rerun.cache_hits);
+      await Deno.writeTextFile(`${dir}/v2.json`, v2.text!);
+      const second = await run(`${dir}/v2.json`, `${dir}/k.pub`);
+      assert.equal(second[0], `OK ${v2.sha256} signed by ${keys.keyId}`);
+      // A reference naming another sha256 than its original's is refused.
+      const forged = v2.text!.replace(
+        `"cached_sha256":"${references[0].cached_sha256}"`,
+        `"cached_sha256":"${"0".repeat(64)}"`,
+      );
+      await Deno.writeTextFile(`${dir}/forged.json`, forged);
+      const refused = await new Deno.Command("python3", {
+        args: [script, `${dir}/forged.json`, `${dir}/k.pub`],
+        stderr: "piped",
+      }).output();
+      assert.equal(refused.success, false);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

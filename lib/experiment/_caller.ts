@@ -9,7 +9,8 @@
 import { newId, nowIso } from "../content/ids.ts";
 import { costOf, priceAt } from "../providers/pricing.ts";
 import type { ModelConfig } from "../schema/model.ts";
-import type { CallPurpose } from "../schema/receipt.ts";
+import { type CallPurpose, receiptReference } from "../schema/receipt.ts";
+import { sha256Hex } from "../content/sha256.ts";
 import type { ModelRequest } from "../providers/adapter.ts";
 import type { RunRecord } from "../store/runs.ts";
 import type { SendJournal } from "../store/send_journal.ts";
@@ -142,7 +143,10 @@ export class Caller {
       const hit = await this.#cache.get(key, known);
       if (hit) {
         this.cacheHits++;
-        return seal({
+        // Stored as a reference to the receipt it reuses, and sealed so:
+        // its own fields and the original's sha256, which covers the
+        // request and response it reused.
+        const unsealed = {
           ...base,
           id: newId("io"),
           response: hit.response,
@@ -153,18 +157,22 @@ export class Caller {
           currency: hit.currency,
           price_id: hit.price_id,
           latency_ms: 0,
-          status: "ok",
+          status: "ok" as const,
           error: null,
           attempts: 0,
           cached_from: hit.id,
+          cached_sha256: hit.sha256,
           provider_response_id: hit.provider_response_id,
           stop_reason: hit.stop_reason,
           created_at: nowIso(),
-        }, {
-          request: recordedJson,
-          ...(requestMembers ? { requestMembers } : {}),
-          response: hit.responseJson,
-        });
+        };
+        return {
+          receipt: {
+            ...unsealed,
+            sha256: sha256Hex(canonicalValue(receiptReference(unsealed))),
+          },
+          json: { request: recordedJson, response: hit.responseJson },
+        };
       }
     }
     const adapter = this.#resources.adapters.get(config.id)!;

@@ -1,3 +1,4 @@
+import { sealedContent } from "../schema/receipt.ts";
 import { sql as rawSql } from "kysely";
 import { eachStore } from "../store/test_stores.ts";
 import assert from "node:assert/strict";
@@ -493,11 +494,14 @@ eachStore.test("a run killed with SIGKILL resumes with every cell once and no co
 async function assertIntact(store: Store): Promise<number> {
   const receipts = (await withBodies(
     store.db,
-    await store.db.selectFrom("model_io").selectAll().execute(),
+    await store.db.selectFrom("receipts").selectAll().execute(),
   )).map(receiptFromRow);
   for (const receipt of receipts) {
-    const { sha256, ...body } = receipt;
-    assert.equal(contentHash(body), sha256, `receipt ${receipt.id}`);
+    assert.equal(
+      contentHash(sealedContent(receipt)),
+      receipt.sha256,
+      `receipt ${receipt.id}`,
+    );
     const config = await getModelConfig(store, receipt.model_config_id!);
     assert.equal(cacheKey(config, receipt.request), receipt.cache_key);
   }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { BundleDocument } from "../bundle/format.ts";
+import { type BundleDocument, wholeReceipts } from "../bundle/format.ts";
 import type { Gate, GateDecision } from "../gate/gate.ts";
 import { GateSubjectSchema } from "../gate/gate.ts";
 import { GatePolicySchema } from "../gate/policy.ts";
@@ -91,7 +91,7 @@ export function bundleModel(doc: BundleDocument): BundleModel {
   const s = doc.sections;
   const skipped: string[] = [];
   const receiptsByRun = groupBy(
-    s.receipts as unknown as Receipt[],
+    wholeReceipts(s.receipts) as unknown as Receipt[],
     (r) => r.run_id ?? "",
   );
   const results: CellResult[] = [];

@@ -9,7 +9,7 @@
  */
 import { createTwoFilesPatch } from "diff";
 import { Decimal } from "decimal.js";
-import type { BundleDocument } from "../bundle/format.ts";
+import { type BundleDocument, wholeReceipts } from "../bundle/format.ts";
 import type { Receipt } from "../schema/receipt.ts";
 import type { TraceEvent } from "../trace/event.ts";
 import type { Workflow } from "../trace/workflow.ts";
@@ -72,13 +72,14 @@ export function pipelineTraces(doc: BundleDocument): TraceView[] {
       ...s.trace_events.map((e) => e.trace_id),
     ]),
   ].filter((id) => doc.scope.traces.includes(id) || !owned.has(id)).sort();
+  const allReceipts = wholeReceipts(s.receipts) as unknown as Receipt[];
   return ids.map((traceId) => {
     const snapshot = s.workflows.find((w) => w.trace_id === traceId);
     const workflow = (snapshot?.snapshot ?? null) as Workflow | null;
     const events = (s.trace_events.filter((e) =>
       e.trace_id === traceId
     ) as TraceEvent[]).toSorted((a, b) => a.index - b.index);
-    const receipts = (s.receipts as unknown as Receipt[]).filter((r) =>
+    const receipts = allReceipts.filter((r) =>
       r.trace_id === traceId && r.run_id === null
     );
     const artifacts = new Map<string, ArtifactRecord[]>();

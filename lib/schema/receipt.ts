@@ -67,14 +67,82 @@ export interface Receipt {
   readonly cache_key: string | null;
   /** For a cache hit: the id of the receipt that was reused. */
   readonly cached_from: string | null;
+  /**
+   * For a cache hit sealed as a reference (bundle format 2): the sha256 of
+   * the receipt it reused. Its own `sha256` then covers its reference form
+   * ({@linkcode receiptReference}), which this binds to the original's
+   * request and response; absent on every other receipt, whose `sha256`
+   * covers its whole content.
+   */
+  readonly cached_sha256?: string;
   /** The provider's response id (kept, never used as a key). */
   readonly provider_response_id: string | null;
   /** The normalized stop reason. */
   readonly stop_reason: string | null;
-  /** sha256 of the canonical receipt without this field. */
+  /** sha256 of the canonical receipt without this field ({@linkcode sealedContent}: its reference form for a cache hit with `cached_sha256`). */
   readonly sha256: string;
   /** When the call finished. */
   readonly created_at: string;
+}
+
+/**
+ * The fields a cache hit has of its own; the rest (request, response,
+ * text, usage, currency, price, provider response id, stop reason) are its
+ * original's.
+ */
+export const REFERENCE_FIELDS = [
+  "id",
+  "run_id",
+  "trace_id",
+  "purpose",
+  "provider",
+  "model",
+  "model_config_id",
+  "cost",
+  "uncached_cost",
+  "latency_ms",
+  "status",
+  "error",
+  "attempts",
+  "cache_key",
+  "cached_from",
+  "cached_sha256",
+  "created_at",
+] as const;
+
+/** A cache hit in its reference form: what its `sha256` covers, and what a bundle carries. */
+export type ReceiptReference =
+  & Pick<Receipt, Exclude<typeof REFERENCE_FIELDS[number], "cached_sha256">>
+  & { readonly cached_sha256: string };
+
+/**
+ * The reference form of a cache hit sealed as a reference: its own fields,
+ * `cached_from` and the original's sha256 (`cached_sha256`). Its `sha256`
+ * is the hash of this.
+ */
+export function receiptReference(
+  receipt: Omit<Receipt, "sha256"> & { readonly cached_sha256: string },
+): ReceiptReference {
+  return Object.fromEntries(
+    REFERENCE_FIELDS.map((f) => [f, receipt[f]]),
+  ) as unknown as ReceiptReference;
+}
+
+/**
+ * What a receipt's `sha256` is the hash of (RFC 8785 canonical JSON, then
+ * SHA-256): its reference form for a cache hit sealed as a reference, its
+ * whole content (without `sha256`) for every other receipt.
+ */
+export function sealedContent(
+  receipt: Omit<Receipt, "sha256"> & { readonly sha256?: string },
+): Readonly<Record<string, unknown>> {
+  if (receipt.cached_sha256 !== undefined) {
+    return receiptReference(
+      receipt as Omit<Receipt, "sha256"> & { cached_sha256: string },
+    );
+  }
+  const { sha256: _, ...content } = receipt;
+  return content;
 }
 
 /**

@@ -2,8 +2,8 @@ import { sql } from "kysely";
 import assert from "node:assert/strict";
 import { canonicalize } from "../content/canonicalize.ts";
 import { contentHash, sha256Hex } from "../content/sha256.ts";
-import { NotFoundError } from "../errors.ts";
-import type { Receipt } from "../schema/receipt.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
+import { type Receipt, sealedContent } from "../schema/receipt.ts";
 import { bodyRow, readBodies, requestBodies } from "./bodies.ts";
 import { open, type Store } from "./open.ts";
 import {
@@ -189,6 +189,7 @@ eachStore.test("migration 0005 moves the bodies of receipts written before it, a
     const real = dialect === "postgres" ? "double precision" : "real";
     for (
       const statement of [
+        "drop view receipts",
         "drop table model_io",
         "drop table bodies",
         `create table model_io (id text primary key, run_id text, trace_id text,
@@ -202,7 +203,7 @@ eachStore.test("migration 0005 moves the bodies of receipts written before it, a
           created_at text not null)`,
         "create index model_io_run on model_io (run_id)",
         "create index model_io_cache_key on model_io (cache_key)",
-        `delete from kysely_migration where name in ('0005_stored_bodies', '0006_request_parts')`,
+        `delete from kysely_migration where name in ('0005_stored_bodies', '0006_request_parts', '0007_receipt_references')`,
       ]
     ) await sql.raw(statement).execute(store.db);
     for (const r of receipts) {
@@ -314,4 +315,205 @@ Deno.test("requestBodies() with its members' canonical JSON given stores exactly
   // Twice in a row (the second time from the remembered part row).
   const again = requestBodies(requests[0]!, canonicalize(requests[0]!));
   assert.equal(again.bodies[1]!.sha256, sha256Hex(canonicalize(SYSTEM)));
+});
+
+/**
+ * A cache hit of `original`: its own id, run and times, the original's
+ * response; sealed as a reference when `asReference`, as hits are written
+ * now, over its whole content otherwise, as they were before 0007.
+ */
+function hitOf(
+  original: Receipt,
+  id: string,
+  createdAt: string,
+  asReference = false,
+): Receipt {
+  const { sha256: _, ...rest } = original;
+  const body: Omit<Receipt, "sha256"> = {
+    ...rest,
+    id,
+    run_id: "run_b",
+    cost: "0",
+    uncached_cost: original.cost,
+    latency_ms: 0,
+    attempts: 0,
+    cached_from: original.id,
+    ...(asReference ? { cached_sha256: original.sha256 } : {}),
+    created_at: createdAt,
+  };
+  return { ...body, sha256: contentHash(sealedContent(body)) };
+}
+
+eachStore.test("a cache hit is stored as a reference to its original and reads back whole", async ({ openStore }) => {
+  await using store = await openStore();
+  const original = receipt(0, 0);
+  await write(store, [original]);
+  const hit = hitOf(original, "io_hit", "2026-01-01T00:00:09.000Z", true);
+  const rows = receiptRow(hit);
+  assert.deepEqual(rows.bodies, [], "no body of its own");
+  await insertCellRows(store, {
+    receipts: [rows.receipt],
+    bodies: [],
+    results: [],
+    events: [],
+  });
+  const stored = await store.db.selectFrom("model_io").selectAll()
+    .where("id", "=", "io_hit").executeTakeFirstOrThrow();
+  // Nothing it shares with its original is repeated; the text of every
+  // receipt is its response's, so no row repeats it.
+  for (
+    const column of [
+      "request_sha256",
+      "request_parts",
+      "response_sha256",
+      "text",
+      "input_tokens",
+      "output_tokens",
+      "currency",
+      "price_id",
+      "provider_response_id",
+      "stop_reason",
+    ] as const
+  ) assert.equal(stored[column], null, column);
+  assert.equal(stored.cached_from, original.id);
+  assert.equal(
+    (await store.db.selectFrom("model_io").select("text")
+      .where("id", "=", original.id).executeTakeFirstOrThrow()).text,
+    null,
+  );
+  const read = await listReceipts(store, "run_b");
+  assert.deepEqual(read, [original, hit]);
+  for (const r of read) {
+    assert.equal(contentHash(sealedContent(r)), r.sha256, `receipt ${r.id}`);
+  }
+  // Its sha256 covers its own fields and the original's sha256, not the
+  // bodies: changing the original changes the hit's binding.
+  assert.equal(
+    contentHash({
+      id: "io_hit",
+      run_id: "run_b",
+      trace_id: "trace_b",
+      purpose: "generate",
+      provider: "fake",
+      model: "fake-fast-1",
+      model_config_id: "fake-fast",
+      cost: "0",
+      uncached_cost: original.cost,
+      latency_ms: 0,
+      status: "ok",
+      error: null,
+      attempts: 0,
+      cache_key: "key_0_0",
+      cached_from: original.id,
+      cached_sha256: original.sha256,
+      created_at: "2026-01-01T00:00:09.000Z",
+    }),
+    hit.sha256,
+  );
+  // Figures read the original's usage; the hit's response is the
+  // original's (cold), its cost its own.
+  const figures = await listReceiptFigures(store, "run_b");
+  assert.deepEqual(figures[1]!.usage, original.usage);
+  assert.equal(figures[1]!.cost, "0");
+  assert.deepEqual(await coldIds(store), ["io_0_0", "io_hit"]);
+  // A cache lookup still finds the original, never the hit.
+  assert.equal((await findCachedReceipt(store, "key_0_0"))!.id, original.id);
+  assert.equal(
+    (await findCachedReceipts(store, ["key_0_0"])).get("key_0_0")!.text,
+    original.text,
+  );
+});
+
+Deno.test("receiptRow() refuses a receipt whose text is not its response's where none is stored", () => {
+  assert.throws(
+    () => receiptRow(receipt(0, 0, { text: null })),
+    (e) =>
+      e instanceof ValidationError && /receipts\.io_0_0\.text/.test(e.message),
+  );
+  const { sha256: _, ...hit } = receipt(0, 0, {
+    cached_from: "io_x",
+    response: null,
+  });
+  assert.throws(
+    () => receiptRow({ ...hit, sha256: contentHash(hit) }),
+    (e) =>
+      e instanceof ValidationError &&
+      /receipts\.io_0_0\.response/.test(e.message),
+  );
+  // A text of its own (not the response's) is stored.
+  assert.equal(
+    receiptRow(receipt(0, 0, { text: "other" })).receipt.text,
+    "other",
+  );
+});
+
+eachStore.test("migration 0007 stores the cache hits written before it as references, and each text once", async ({ dialect, databaseUrl }) => {
+  const url = await databaseUrl();
+  const original = receipt(0, 0);
+  const other = receipt(1, 0);
+  const hit = hitOf(original, "io_hit", "2026-01-01T00:00:08.000Z");
+  // A hit whose shared columns are not its original's is kept whole.
+  const { sha256: _, ...odd } = hitOf(
+    other,
+    "io_odd",
+    "2026-01-01T00:00:09.000Z",
+  );
+  const differing = { ...odd, stop_reason: "length" };
+  const kept: Receipt = { ...differing, sha256: contentHash(differing) };
+  const receipts = [original, other, hit, kept];
+  {
+    // The database as it was before 0007: no view, `text` stored on
+    // every row, a hit repeating its original.
+    await using store = await open(url);
+    const real = dialect === "postgres" ? "double precision" : "real";
+    for (
+      const statement of [
+        "drop view receipts",
+        "drop table model_io",
+        `create table model_io (id text primary key, run_id text, trace_id text,
+          purpose text not null, provider text not null, model text not null,
+          model_config_id text, request_sha256 text not null, response_sha256 text,
+          text text, input_tokens integer, output_tokens integer,
+          cache_read_tokens integer, cache_write_tokens integer, cost text,
+          uncached_cost text, currency text, price_id text,
+          latency_ms ${real} not null, status text not null, error text,
+          attempts integer not null, cache_key text, cached_from text,
+          provider_response_id text, stop_reason text, sha256 text not null,
+          created_at text not null, request_parts text)`,
+        `delete from kysely_migration where name = '0007_receipt_references'`,
+      ]
+    ) await sql.raw(statement).execute(store.db);
+    for (const r of receipts) {
+      const rows = receiptRow(r);
+      await store.db.insertInto("bodies").values(rows.bodies)
+        .onConflict((oc) => oc.doNothing()).execute();
+      await store.db.insertInto("model_io").values({
+        ...rows.receipt,
+        text: r.text,
+      }).execute();
+    }
+  }
+  await using store = await open(url);
+  const stored = new Map(
+    (await store.db.selectFrom("model_io").selectAll().execute())
+      .map((r) => [r.id, r]),
+  );
+  assert.equal(stored.get("io_hit")!.response_sha256, null);
+  assert.equal(stored.get("io_hit")!.input_tokens, null);
+  // Its own request is kept: its sha256 covers its full content.
+  assert.equal(
+    stored.get("io_hit")!.request_sha256,
+    stored.get(original.id)!.request_sha256,
+  );
+  assert.equal(stored.get("io_odd")!.stop_reason, "length");
+  assert.notEqual(stored.get("io_odd")!.response_sha256, null);
+  assert.ok([...stored.values()].every((r) => r.text === null));
+  assert.deepEqual(
+    await listReceipts(store, "run_b"),
+    receipts.toSorted((a, b) => a.created_at < b.created_at ? -1 : 1),
+  );
+  await assert.rejects(
+    () => sql`delete from model_io`.execute(store.db),
+    /append-only/,
+  );
 });

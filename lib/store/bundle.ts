@@ -12,9 +12,9 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import { canonicalize } from "../content/canonicalize.ts";
 import { NotFoundError } from "../errors.ts";
-import type { Receipt } from "../schema/receipt.ts";
+import { type Receipt, REFERENCE_FIELDS } from "../schema/receipt.ts";
 import type { Store } from "./open.ts";
-import { receiptRow } from "./runs.ts";
+import { receiptRow, responseText } from "./runs.ts";
 import { type BodyRefs, type BodyRow, withBodies } from "./bodies.ts";
 import { APPEND_ONLY_TABLES } from "./migrations.ts";
 import { deferForeignKeys, textContains } from "./_dialect.ts";
@@ -337,6 +337,7 @@ const RECEIPT_COLUMNS = [
   "stop_reason",
   "sha256",
   "created_at",
+  "cached_sha256",
 ] as const;
 
 const APPEND_ONLY: ReadonlySet<string> = new Set(APPEND_ONLY_TABLES);
@@ -388,6 +389,16 @@ function toRecord(section: BundleSection, row: Row): BundleRecord {
 }
 
 function receiptRecord(row: Row): BundleRecord {
+  if (typeof row.cached_sha256 === "string") {
+    // A cache hit sealed as a reference is carried as one (format 2).
+    const own: BundleRecord = {};
+    for (const field of REFERENCE_FIELDS) {
+      own[field] = field === "error" && typeof row.error === "string"
+        ? JSON.parse(row.error)
+        : row[field] ?? null;
+    }
+    return { ...own, sha256: row.sha256 };
+  }
   const n = (name: string) => (row[name] ?? null) as number | null;
   const usage = [
       "input_tokens",
@@ -405,6 +416,7 @@ function receiptRecord(row: Row): BundleRecord {
   const parse = (name: string) =>
     typeof row[name] === "string" ? JSON.parse(row[name] as string) : null;
   const v = (name: string) => row[name] ?? null;
+  const response = parse("response");
   return {
     id: v("id"),
     run_id: v("run_id"),
@@ -414,8 +426,9 @@ function receiptRecord(row: Row): BundleRecord {
     model: v("model"),
     model_config_id: v("model_config_id"),
     request: parse("request"),
-    response: parse("response"),
-    text: v("text"),
+    response,
+    // Stored null when it is the response's text.
+    text: v("text") ?? responseText(response),
     usage,
     cost: v("cost"),
     uncached_cost: v("uncached_cost"),
@@ -444,10 +457,20 @@ async function expanded(
   rows: Row[],
 ): Promise<Row[]> {
   if (section !== "receipts") return rows;
-  return await withBodies(
+  // A cache hit carried as a reference carries no bodies.
+  const whole = rows.filter((r) => typeof r.cached_sha256 !== "string");
+  if (whole.length === rows.length) {
+    return await withBodies(
+      db as Kysely<Database>,
+      rows as unknown as (Row & BodyRefs)[],
+    ) as unknown as Row[];
+  }
+  const read = await withBodies(
     db as Kysely<Database>,
-    rows as unknown as (Row & BodyRefs)[],
+    whole as unknown as (Row & BodyRefs)[],
   ) as unknown as Row[];
+  const byId = new Map(read.map((r) => [r.id, r]));
+  return rows.map((r) => byId.get(r.id) ?? r);
 }
 
 function toRow(
@@ -763,8 +786,8 @@ export async function planBundle(
   const reused = new Set<string>();
   for (
     const row of [
-      ...await selectIn(db, "model_io", receiptColumns, "run_id", runs),
-      ...await selectIn(db, "model_io", receiptColumns, "trace_id", traces),
+      ...await selectIn(db, "receipts", receiptColumns, "run_id", runs),
+      ...await selectIn(db, "receipts", receiptColumns, "trace_id", traces),
     ]
   ) {
     noteReceipt(row);
@@ -780,12 +803,12 @@ export async function planBundle(
   for (const id of reused) referenced.add(id);
   const missing = [...referenced].filter((id) => !receipts.has(id));
   for (
-    const row of await selectIn(db, "model_io", receiptColumns, "id", missing)
+    const row of await selectIn(db, "receipts", receiptColumns, "id", missing)
   ) {
     noteReceipt(row);
     if (row.cached_from && !receipts.has(row.cached_from as string)) {
       for (
-        const original of await selectIn(db, "model_io", receiptColumns, "id", [
+        const original of await selectIn(db, "receipts", receiptColumns, "id", [
           row.cached_from as string,
         ])
       ) noteReceipt(original);
@@ -913,7 +936,7 @@ export async function* readBundleRecords(
       return;
     }
     default: {
-      const table = section === "receipts" ? "model_io" : SPECS[section].table;
+      const table = section === "receipts" ? "receipts" : SPECS[section].table;
       const keyColumn = section === "receipts"
         ? "id"
         : SPECS[section].keyColumns[0]!;
@@ -1089,7 +1112,9 @@ async function existingRows(
   section: BundleSection,
   records: readonly BundleRecord[],
 ): Promise<Map<string, BundleRecord>> {
-  const table = section === "receipts" ? "model_io" : SPECS[section].table;
+  // Receipts are read whole (a cache hit's shared columns from its
+  // original) through the `receipts` view.
+  const table = section === "receipts" ? "receipts" : SPECS[section].table;
   const keyColumns = section === "receipts"
     ? ["id"]
     : SPECS[section].keyColumns;

@@ -5,6 +5,7 @@ import { promotionGuard } from "./_promotion_guard.ts";
 import { workerTables } from "./_worker_tables.ts";
 import { columnTypes } from "./_dialect.ts";
 import { type BodyRow, bodyRow } from "./bodies.ts";
+import { REUSED_COLUMNS } from "./tables.ts";
 
 /** Tables that refuse UPDATE and DELETE: history that must never be rewritten. */
 export const APPEND_ONLY_TABLES = [
@@ -494,6 +495,151 @@ function requestParts(dialect: StoreDialect): Migration {
 }
 
 /**
+ * The `receipts` view: a `model_io` row with what a cache hit shares with
+ * its original taken from the original (see `ModelIoTable`).
+ */
+const RECEIPTS_VIEW = `CREATE VIEW receipts AS SELECT m.id, m.run_id,
+  m.trace_id, m.purpose, m.provider, m.model, m.model_config_id,
+  CASE WHEN m.request_sha256 IS NULL THEN o.request_sha256 ELSE m.request_sha256 END AS request_sha256,
+  CASE WHEN m.request_sha256 IS NULL THEN o.request_parts ELSE m.request_parts END AS request_parts,
+  ${
+  REUSED_COLUMNS.map((c) =>
+    `CASE WHEN m.response_sha256 IS NULL AND m.cached_from IS NOT NULL THEN o.${c} ELSE m.${c} END AS ${c}`
+  ).join(",\n  ")
+},
+  m.cost, m.uncached_cost, m.latency_ms, m.status, m.error, m.attempts,
+  m.cache_key, m.cached_from, m.sha256, m.created_at,
+  CASE WHEN m.request_sha256 IS NULL THEN o.sha256 END AS cached_sha256
+FROM model_io m LEFT JOIN model_io o
+  ON m.cached_from IS NOT NULL AND m.response_sha256 IS NULL AND o.id = m.cached_from`;
+
+/**
+ * A cache hit stored as a reference to the receipt it reuses, and the text
+ * of a receipt stored once (in its response): `model_io` rebuilt with
+ * `request_sha256` nullable (a hit written since has no request of its
+ * own), and the `receipts` view that reads a hit whole. Existing hits whose
+ * shared columns equal their original's are copied without them (they keep
+ * their own request and their `sha256`, which covers their full content, as
+ * read through the view); a `text` equal to the response's text is copied
+ * as null. Nothing else changes; rows are copied page by page.
+ */
+function receiptReferences(dialect: StoreDialect): Migration {
+  const t = columnTypes(dialect);
+  return {
+    async up(db: AnyDb) {
+      await db.schema.createTable("model_io_next")
+        .addColumn("id", t.text, (c) => c.primaryKey())
+        .addColumn("run_id", t.text)
+        .addColumn("trace_id", t.text)
+        .addColumn("purpose", t.text, (c) => c.notNull())
+        .addColumn("provider", t.text, (c) => c.notNull())
+        .addColumn("model", t.text, (c) => c.notNull())
+        .addColumn("model_config_id", t.text)
+        .addColumn("request_sha256", t.text)
+        .addColumn("request_parts", t.text)
+        .addColumn("response_sha256", t.text)
+        .addColumn("text", t.text)
+        .addColumn("input_tokens", "integer")
+        .addColumn("output_tokens", "integer")
+        .addColumn("cache_read_tokens", "integer")
+        .addColumn("cache_write_tokens", "integer")
+        .addColumn("cost", t.text)
+        .addColumn("uncached_cost", t.text)
+        .addColumn("currency", t.text)
+        .addColumn("price_id", t.text)
+        .addColumn("latency_ms", t.real, (c) => c.notNull())
+        .addColumn("status", t.text, (c) => c.notNull())
+        .addColumn("error", t.text)
+        .addColumn("attempts", "integer", (c) => c.notNull())
+        .addColumn("cache_key", t.text)
+        .addColumn("cached_from", t.text)
+        .addColumn("provider_response_id", t.text)
+        .addColumn("stop_reason", t.text)
+        .addColumn("sha256", t.text, (c) => c.notNull())
+        .addColumn("created_at", t.text, (c) => c.notNull())
+        .execute();
+      let after: string | null = null;
+      for (;;) {
+        let page = db.selectFrom("model_io").selectAll().orderBy("id")
+          .limit(ROWS_PER_COPY);
+        if (after !== null) page = page.where("id", ">", after);
+        const rows = await page.execute();
+        if (rows.length === 0) break;
+        const reusedIds = [
+          ...new Set(
+            rows.filter((r) => r.cached_from !== null && r.response_sha256)
+              .map((r) => r.cached_from as string),
+          ),
+        ];
+        const originals = new Map<string, Record<string, unknown>>();
+        if (reusedIds.length > 0) {
+          for (
+            const o of await db.selectFrom("model_io").selectAll()
+              .where("id", "in", reusedIds).where("cached_from", "is", null)
+              .execute()
+          ) originals.set(o.id as string, o);
+        }
+        const responses = new Map<string, string>();
+        const hashes = [
+          ...new Set(
+            rows.filter((r) => typeof r.text === "string")
+              .map((r) => r.response_sha256 as string | null)
+              .filter((h): h is string => h !== null),
+          ),
+        ];
+        if (hashes.length > 0) {
+          for (
+            const b of await db.selectFrom("bodies").select(["sha256", "body"])
+              .where("sha256", "in", hashes).execute()
+          ) responses.set(b.sha256 as string, b.body as string);
+        }
+        const copies = rows.map((row) => {
+          const copy: Record<string, unknown> = { ...row };
+          const response = row.response_sha256 === null
+            ? undefined
+            : responses.get(row.response_sha256 as string);
+          if (
+            typeof row.text === "string" && response !== undefined &&
+            responseText(response) === row.text
+          ) copy.text = null;
+          const original = row.cached_from === null
+            ? undefined
+            : originals.get(row.cached_from as string);
+          if (
+            original !== undefined &&
+            REUSED_COLUMNS.every((c) =>
+              c === "text"
+                ? (row.text ?? null) === (original.text ?? null)
+                : row[c] === original[c]
+            )
+          ) {
+            for (const c of REUSED_COLUMNS) copy[c] = null;
+          }
+          return copy;
+        });
+        await db.insertInto("model_io_next").values(copies).execute();
+        after = rows[rows.length - 1]!.id as string;
+      }
+      await db.schema.dropTable("model_io").execute();
+      await db.schema.alterTable("model_io_next").renameTo("model_io")
+        .execute();
+      await db.schema.createIndex("model_io_run").on("model_io")
+        .column("run_id").execute();
+      await db.schema.createIndex("model_io_cache_key").on("model_io")
+        .column("cache_key").execute();
+      await appendOnly(db, dialect, "model_io");
+      await sql.raw(RECEIPTS_VIEW).execute(db);
+    },
+  };
+}
+
+/** The `text` member of a response's canonical JSON, or undefined. */
+function responseText(response: string): string | undefined {
+  const parsed = JSON.parse(response) as { text?: unknown };
+  return typeof parsed.text === "string" ? parsed.text : undefined;
+}
+
+/**
  * Every migration, by name, for one engine. Names sort in the order they
  * apply; a migration once released is never edited, only followed by a new
  * one. Both engines get the same tables, columns, keys and guards.
@@ -506,5 +652,6 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     "0004_worker_tables": workerTables(dialect),
     "0005_stored_bodies": storedBodies(dialect),
     "0006_request_parts": requestParts(dialect),
+    "0007_receipt_references": receiptReferences(dialect),
   };
 }

@@ -13,6 +13,7 @@ const MIGRATED = [
   "0004_worker_tables",
   "0005_stored_bodies",
   "0006_request_parts",
+  "0007_receipt_references",
 ];
 
 Deno.test("open() migrates a new database and is idempotent on reopen", async () => {

@@ -66,7 +66,7 @@ export async function listTaskCalls(
   const out: TaskCall[] = [];
   const ids = [...byReceipt.keys()];
   for (let i = 0; i < ids.length; i += CHUNK) {
-    let query = store.db.selectFrom("model_io").selectAll()
+    let query = store.db.selectFrom("receipts").selectAll()
       .where("id", "in", ids.slice(i, i + CHUNK))
       .where("created_at", ">=", options.since);
     if (options.until !== undefined) {

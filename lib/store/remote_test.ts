@@ -19,6 +19,7 @@ const MIGRATED = [
   "0004_worker_tables",
   "0005_stored_bodies",
   "0006_request_parts",
+  "0007_receipt_references",
 ];
 
 /** The first three case ids of the support_triage dataset. */

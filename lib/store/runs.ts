@@ -5,8 +5,8 @@ import {
   type Transaction,
 } from "kysely";
 import { canonicalize } from "../content/canonicalize.ts";
-import { NotFoundError } from "../errors.ts";
-import type { Receipt } from "../schema/receipt.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
+import type { Receipt, ReceiptReference } from "../schema/receipt.ts";
 import type { CellResult } from "../schema/result.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
 import type { TraceEvent } from "../trace/event.ts";
@@ -21,7 +21,7 @@ import {
   type WithBodies,
   withBodies,
 } from "./bodies.ts";
-import type { Database } from "./tables.ts";
+import { type Database, REUSED_COLUMNS } from "./tables.ts";
 
 /**
  * A run's status: `planned` (recorded with its experiment, not started),
@@ -385,18 +385,29 @@ export interface ReceiptRows {
   readonly bodies: readonly BodyRow[];
 }
 
-/** A `model_io` row with its request and response bodies read back. */
-export type StoredReceiptRow = WithBodies<Selectable<Database["model_io"]>>;
+/** A `receipts` row (a `model_io` row read whole) with its request and response bodies read back. */
+export type StoredReceiptRow = WithBodies<Selectable<Database["receipts"]>>;
 
 /**
  * The rows a receipt writes. `json` passes the request's and response's
  * canonical JSON when the caller already has it (it must be exactly
- * `canonicalize` of them), to save serializing twice.
+ * `canonicalize` of them), to save serializing twice. A cache hit sealed as
+ * a reference (`cached_sha256`; a {@linkcode ReceiptReference} is enough)
+ * writes its own fields only, and no body.
  */
 export function receiptRow(
-  r: Receipt,
+  r: Receipt | (ReceiptReference & { readonly sha256: string }),
   json?: ReceiptJson,
 ): ReceiptRows {
+  if (r.cached_sha256 !== undefined) {
+    return {
+      receipt: referenceColumns(
+        r as ReceiptReference & { readonly sha256: string },
+      ),
+      bodies: [],
+    };
+  }
+  r = r as Receipt;
   const request = requestBodies(
     r.request as unknown as Record<string, unknown>,
     json?.request ?? canonicalize(r.request),
@@ -405,10 +416,79 @@ export function receiptRow(
   const response = r.response === null
     ? null
     : bodyRow(json?.response ?? canonicalize(r.response));
+  if (r.cached_from !== null && response === null) {
+    // Stored without a response, it would read as a reference.
+    throw new ValidationError([{
+      field: `receipts.${r.id}.response`,
+      message:
+        "a cache hit carries the response it reused; give the receipt its original's response, or record it without cached_from",
+    }]);
+  }
   return {
     receipt: receiptColumns(r, request, response?.sha256 ?? null),
     bodies: response === null ? request.bodies : [...request.bodies, response],
   };
+}
+
+/** The columns a cache hit stored as a reference leaves to its original. */
+const NOT_REPEATED = Object.freeze(
+  Object.fromEntries(REUSED_COLUMNS.map((c) => [c, null])),
+) as { readonly [C in typeof REUSED_COLUMNS[number]]: null };
+
+/** The `model_io` row of a cache hit sealed as a reference: its own fields. */
+function referenceColumns(
+  r: ReceiptReference & { readonly sha256: string },
+): Database["model_io"] {
+  return {
+    id: r.id,
+    run_id: r.run_id,
+    trace_id: r.trace_id,
+    purpose: r.purpose,
+    provider: r.provider,
+    model: r.model,
+    model_config_id: r.model_config_id,
+    request_sha256: null,
+    request_parts: null,
+    ...NOT_REPEATED,
+    cost: r.cost,
+    uncached_cost: r.uncached_cost,
+    latency_ms: r.latency_ms,
+    status: r.status,
+    error: r.error === null ? null : canonicalize(r.error),
+    attempts: r.attempts,
+    cache_key: r.cache_key,
+    cached_from: r.cached_from,
+    sha256: r.sha256,
+    created_at: r.created_at,
+  };
+}
+
+/**
+ * A response's text answer, null when it has none: a receipt's `text` when
+ * its `text` column is null (see `ModelIoTable`).
+ */
+export function responseText(response: Receipt["response"]): string | null {
+  const text = (response as { text?: unknown } | null)?.text;
+  return typeof text === "string" ? text : null;
+}
+
+/**
+ * The `text` column: null when the text is the response's (read back from
+ * it), the text itself otherwise.
+ *
+ * @throws {ValidationError} If the receipt has no text but its response has.
+ */
+function storedText(r: Receipt): string | null {
+  const own = responseText(r.response);
+  if (r.text === own) return null;
+  if (r.text === null) {
+    throw new ValidationError([{
+      field: `receipts.${r.id}.text`,
+      message:
+        "a receipt whose response has a text answer carries that text; set text to response.text",
+    }]);
+  }
+  return r.text;
 }
 
 function receiptColumns(
@@ -427,7 +507,7 @@ function receiptColumns(
     request_sha256: request.request.sha256,
     request_parts: request.parts,
     response_sha256: responseSha256,
-    text: r.text,
+    text: storedText(r),
     input_tokens: r.usage?.input_tokens ?? null,
     output_tokens: r.usage?.output_tokens ?? null,
     cache_read_tokens: r.usage?.cache_read_tokens ?? null,
@@ -452,6 +532,7 @@ function receiptColumns(
 /** A receipt from its row, bodies read back (see `withBodies`). */
 export function receiptFromRow(row: StoredReceiptRow): Receipt {
   const usageKnown = row.input_tokens !== null || row.output_tokens !== null;
+  const response = row.response === null ? null : JSON.parse(row.response);
   return {
     id: row.id,
     run_id: row.run_id,
@@ -461,8 +542,8 @@ export function receiptFromRow(row: StoredReceiptRow): Receipt {
     model: row.model,
     model_config_id: row.model_config_id,
     request: JSON.parse(row.request),
-    response: row.response === null ? null : JSON.parse(row.response),
-    text: row.text,
+    response,
+    text: row.text ?? responseText(response),
     usage: usageKnown
       ? {
         input_tokens: row.input_tokens,
@@ -481,6 +562,7 @@ export function receiptFromRow(row: StoredReceiptRow): Receipt {
     attempts: row.attempts,
     cache_key: row.cache_key,
     cached_from: row.cached_from,
+    ...(row.cached_sha256 === null ? {} : { cached_sha256: row.cached_sha256 }),
     provider_response_id: row.provider_response_id,
     stop_reason: row.stop_reason,
     sha256: row.sha256,
@@ -677,7 +759,7 @@ export async function findCachedReceipt(
   store: Store,
   cacheKey: string,
 ): Promise<Receipt | undefined> {
-  const row = await store.db.selectFrom("model_io").selectAll()
+  const row = await store.db.selectFrom("receipts").selectAll()
     .where("cache_key", "=", cacheKey).where("status", "=", "ok")
     .where("cached_from", "is", null).orderBy("created_at").limit(1)
     .executeTakeFirst();
@@ -688,6 +770,8 @@ export async function findCachedReceipt(
 export interface CachedReceipt {
   /** The original receipt's id. */
   readonly id: string;
+  /** The original receipt's sha256. */
+  readonly sha256: string;
   /** Its response. */
   readonly response: Receipt["response"];
   /** `canonicalize(response)`, as stored. */
@@ -758,6 +842,7 @@ export async function findCachedReceipts(
       "price_id",
       "provider_response_id",
       "stop_reason",
+      "sha256",
     ]).where("id", "in", ids).execute();
     const responses = await readBodies(
       store.db,
@@ -770,11 +855,13 @@ export async function findCachedReceipts(
       const responseJson = row.response_sha256 === null
         ? null
         : responses.get(row.response_sha256)!;
+      const response = responseJson === null ? null : JSON.parse(responseJson);
       found.set(row.cache_key, {
         id: row.id,
-        response: responseJson === null ? null : JSON.parse(responseJson),
+        sha256: row.sha256,
+        response,
         responseJson,
-        text: row.text,
+        text: row.text ?? responseText(response),
         usage: usageKnown
           ? {
             input_tokens: row.input_tokens,

@@ -391,7 +391,7 @@ export async function listReceipts(
   store: Store,
   runId: string,
 ): Promise<Receipt[]> {
-  const rows = await store.db.selectFrom("model_io").selectAll()
+  const rows = await store.db.selectFrom("receipts").selectAll()
     .where("run_id", "=", runId).orderBy("created_at").orderBy("id")
     .execute();
   return (await withBodies(store.db, rows)).map(receiptFromRow);
@@ -414,7 +414,7 @@ const FIGURE_COLUMNS = [
 ] as const;
 type FigureRow =
   & Pick<
-    Selectable<Database["model_io"]>,
+    Selectable<Database["receipts"]>,
     typeof FIGURE_COLUMNS[number]
   >
   & { readonly connection_cold: number | boolean | null };
@@ -426,10 +426,10 @@ type FigureRow =
  * LIKE keeps it portable (no JSON functions).
  */
 const COLD_SQL =
-  `((SELECT "body" FROM "bodies" WHERE "bodies"."sha256" = "model_io"."response_sha256") LIKE '%"connection_cold":true%')`;
+  `((SELECT "body" FROM "bodies" WHERE "bodies"."sha256" = "receipts"."response_sha256") LIKE '%"connection_cold":true%')`;
 const FIGURES_SQL = `SELECT ${
   FIGURE_COLUMNS.map((c) => `"${c}"`).join(", ")
-}, ${COLD_SQL} AS "connection_cold" FROM "model_io" WHERE "run_id" = ? ORDER BY "created_at", "id"`;
+}, ${COLD_SQL} AS "connection_cold" FROM "receipts" WHERE "run_id" = ? ORDER BY "created_at", "id"`;
 
 function toReceiptFigures(row: FigureRow): ReceiptFigures {
   return {
@@ -488,7 +488,7 @@ export async function listReceiptFigures(
 ): Promise<ReceiptFigures[]> {
   const path = localPath(store);
   if (path !== null) return readReceiptFiguresAt(path, runId);
-  const rows = await store.db.selectFrom("model_io").select([
+  const rows = await store.db.selectFrom("receipts").select([
     ...FIGURE_COLUMNS,
     sql<number>`${sql.raw(COLD_SQL)}`.as("connection_cold"),
   ]).where("run_id", "=", runId).orderBy("created_at").orderBy("id")
@@ -517,7 +517,7 @@ export async function listReceiptFiguresByIds(
   const out: ReceiptFigures[] = [];
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += IDS_PER_QUERY) {
-    const rows = await store.db.selectFrom("model_io").select([
+    const rows = await store.db.selectFrom("receipts").select([
       ...FIGURE_COLUMNS,
       sql<number>`${sql.raw(COLD_SQL)}`.as("connection_cold"),
     ]).where("id", "in", unique.slice(i, i + IDS_PER_QUERY))

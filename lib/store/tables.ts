@@ -100,7 +100,20 @@ export interface RunsTable {
   unreceipted_calls: ColumnType<number, number | undefined, number>;
 }
 
-/** A receipt: one model call, as it happened (append-only). */
+/**
+ * A receipt: one model call, as it happened (append-only).
+ *
+ * A cache hit is stored as a reference to the receipt it reuses
+ * (`cached_from`): its `response_sha256` is null, and so are the columns it
+ * shares with its original (`text`, usage, `currency`, `price_id`,
+ * `provider_response_id`, `stop_reason`), read from the original through
+ * the `receipts` view. A hit written before bundle format 2 (converted by
+ * migration 0007) keeps its own request (`request_sha256` set) and is
+ * sealed over its full content; a hit written since has no request of its
+ * own (`request_sha256` null: the original's, which its cache key names)
+ * and is sealed over its reference form (`sealedContent` in
+ * lib/schema/receipt.ts). `text` is null when it is the response's text.
+ */
 export interface ModelIoTable {
   id: string;
   run_id: string | null;
@@ -109,8 +122,8 @@ export interface ModelIoTable {
   provider: string;
   model: string;
   model_config_id: string | null;
-  /** The request's canonical JSON is the `bodies` row with this sha256. */
-  request_sha256: string;
+  /** The request's canonical JSON is the `bodies` row with this sha256; null for a cache hit sealed as a reference (the original's request). */
+  request_sha256: string | null;
   /** The request's large members stored as bodies of their own: canonical JSON of member name to sha256, or null (see lib/store/bodies.ts). */
   request_parts: string | null;
   /** The response's canonical JSON is the `bodies` row with this sha256; null when there is none. */
@@ -134,6 +147,32 @@ export interface ModelIoTable {
   stop_reason: string | null;
   sha256: string;
   created_at: string;
+}
+
+/** The columns a cache hit shares with the receipt it reuses. */
+export const REUSED_COLUMNS = [
+  "response_sha256",
+  "text",
+  "input_tokens",
+  "output_tokens",
+  "cache_read_tokens",
+  "cache_write_tokens",
+  "currency",
+  "price_id",
+  "provider_response_id",
+  "stop_reason",
+] as const;
+
+/**
+ * The `receipts` view: each `model_io` row with what a cache hit shares
+ * with its original read from the original, so every receipt reads as a
+ * whole. `text` is still null when it is the response's text.
+ */
+export interface ReceiptsView extends Omit<ModelIoTable, "request_sha256"> {
+  /** The request's body (the original's for a hit sealed as a reference). */
+  request_sha256: string;
+  /** For a cache hit sealed as a reference: the original's sha256 (its own `sha256` covers this, not the bodies). */
+  cached_sha256: string | null;
 }
 
 /**
@@ -336,6 +375,8 @@ export interface Database {
   prices: PricesTable;
   runs: RunsTable;
   model_io: ModelIoTable;
+  /** A view (migration 0007): read receipts here, write them to `model_io`. */
+  receipts: ReceiptsView;
   bodies: BodiesTable;
   results: ResultsTable;
   scorecards: ScorecardsTable;

@@ -16,12 +16,19 @@ const WORKFLOW = {
   steps: [{ id: "classify" }, { id: "reply", after: ["classify"] }],
 };
 
-/** The stored receipts, with their request and response bodies read back. */
+/**
+ * The stored receipts, with their request and response bodies read back
+ * (and their text, which is stored once, in the response).
+ */
 async function receipts(store: Store): Promise<Record<string, unknown>[]> {
   const rows = await sql.raw<BodyRefs & Record<string, unknown>>(
-    "SELECT * FROM model_io ORDER BY created_at, id",
+    "SELECT * FROM receipts ORDER BY created_at, id",
   ).execute(store.db);
-  return await withBodies(store.db, rows.rows);
+  return (await withBodies(store.db, rows.rows)).map((row) => ({
+    ...row,
+    text: row.text ??
+      (row.response === null ? null : JSON.parse(row.response).text),
+  }));
 }
 
 Deno.test("wrapAnthropic() records a receipt per call with usage, latency and a chained event", async () => {
