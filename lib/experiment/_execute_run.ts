@@ -26,7 +26,8 @@ import { type CellRecord, cellRecord } from "./_cell_record.ts";
 import { pipelineCellRecord, PipelineCellRunner } from "./_pipeline_cell.ts";
 import type { PipelinePlan } from "./_pipeline_plan.ts";
 import { CellCommitter } from "./_committer.ts";
-import type { Cell, Plan } from "./_plan.ts";
+import type { CellStream } from "./_cell_stream.ts";
+import type { Plan } from "./_plan.ts";
 import { runPool } from "./_pool.ts";
 import type { RunResources } from "./_resources.ts";
 import { RunTally } from "./_run_tally.ts";
@@ -39,8 +40,8 @@ import type { RunSummary } from "./run_summary.ts";
 export interface RunSession {
   /** A prompt version's run, or a pipeline's. */
   readonly plan: Plan | PipelinePlan;
-  /** The cells to run now (not yet committed). */
-  readonly cells: readonly Cell[];
+  /** The cells to run now (not yet committed), produced a window at a time. */
+  readonly cells: CellStream;
   /** Cells an earlier session committed. */
   readonly resumed: number;
   readonly tracer: Tracer;
@@ -134,18 +135,19 @@ export class CellPipeline {
   }
 
   /**
-   * Calls, judges and queues for commit each of `cells` (a bounded pool);
-   * resolves when their model work is done (their commits may still run).
+   * Calls, judges and queues for commit each of `cells` (a bounded pool,
+   * the cells taken a window at a time); resolves when their model work is
+   * done (their commits may still run).
    */
-  async run(cells: readonly Cell[]): Promise<void> {
+  async run(cells: CellStream): Promise<void> {
     const { plan } = this.#session;
     const run = plan.run;
     const concurrency = this.#settings.concurrency ?? Number.POSITIVE_INFINITY;
     const pipelineRunner = this.#pipelineRunner;
     if (pipelineRunner) {
-      await runPool(cells.length, concurrency, async (index, sent) => {
+      await runPool(cells.count, concurrency, async (index, sent) => {
         if (this.stopping) return;
-        const cell = cells[index]!;
+        const cell = await cells.cell(index);
         const outcome = await pipelineRunner.run(cell, sent);
         if (!outcome) return;
         return async () => {
@@ -164,10 +166,10 @@ export class CellPipeline {
       cache: this.#cache,
       lookup: this.#settings.cache === "use",
     });
-    await runPool(cells.length, concurrency, async (index, sent) => {
+    await runPool(cells.count, concurrency, async (index, sent) => {
       if (this.stopping) return;
-      const cell = cells[index]!;
       const prepared = await windows.get(index);
+      const { cell } = prepared;
       const outcome = await runner.run(cell, prepared, sent)
         .finally(() => windows.release(index));
       if (!outcome) return;
@@ -242,14 +244,14 @@ export async function executeRun(
   const { plan, cells, tracer } = session;
   const { run } = plan;
   const journal = await openSendJournal(store, run.id);
-  const writer = await openCellWriter(store, cells.length);
+  const writer = await openCellWriter(store, cells.count);
   const pipeline = new CellPipeline(
     store,
     session,
     options,
     settings,
     { writer, journal },
-    cells.length,
+    cells.count,
   );
   try {
     await pipeline.run(cells);
@@ -260,7 +262,7 @@ export async function executeRun(
   const { tally, caller } = pipeline;
   // Calls this session sent and did not receipt (cut short by a cancel).
   const sends = await settleSends(store, run.id);
-  const complete = tally.committed === cells.length;
+  const complete = tally.committed === cells.count;
   const status = complete ? "completed" : "interrupted";
   await setRunStatus(store, run.id, status, complete ? nowIso() : null);
   const scorecard = complete ? (await scoreRun(store, run.id)).sha256 : null;
@@ -281,7 +283,7 @@ export async function executeRun(
     prompt_version_id: run.prompt_version_id,
     model_config_id: run.model_config_id,
     status,
-    cells: session.resumed + cells.length,
+    cells: session.resumed + cells.count,
     committed: tally.committed,
     resumed: session.resumed,
     failures: tally.failures,

@@ -7,25 +7,26 @@
 import { newId, nowIso } from "../content/ids.ts";
 import { contentHash, sha256Hex } from "../content/sha256.ts";
 import { ConflictError, ValidationError } from "../errors.ts";
-import type { Case } from "../schema/dataset.ts";
 import type { PromptVersion } from "../schema/prompt.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
 import type { Task } from "../schema/task.ts";
 import {
-  getDataset,
-  getLatestDataset,
+  getDatasetInfo,
   getModelConfig,
   getPromptVersion,
   getTask,
+  latestDatasetId,
 } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
 import type { RunRecord } from "../store/runs.ts";
 import { type WorkflowInput, WorkflowSchema } from "../trace/workflow.ts";
 import {
+  type CaseSet,
   checkRepetitions,
   type JuryPlan,
   planJury,
   selectCases,
+  storedCases,
   storedJudges,
   type VersionedConfig,
 } from "./_plan.ts";
@@ -43,7 +44,7 @@ export const PIPELINE_FLAG = PIPELINE_RUN_FLAG;
 export interface PipelinePlan {
   readonly run: RunRecord;
   readonly task: Task;
-  readonly cases: readonly Case[];
+  readonly cases: CaseSet;
   readonly pipeline: Pipeline;
   /** The model configs the pipeline calls, by id. */
   readonly models: ReadonlyMap<string, VersionedConfig>;
@@ -244,10 +245,11 @@ export async function planPipeline(
   const repetitions = checkRepetitions(options);
   const sourceSha256 = await pipelineSourceSha256(pipeline);
   const task = await getTask(store, options.task);
-  const dataset = options.dataset
-    ? await getDataset(store, options.dataset)
-    : await getLatestDataset(store, options.task);
-  const cases = selectCases(dataset, options.cases);
+  const dataset = await getDatasetInfo(
+    store,
+    options.dataset ?? await latestDatasetId(store, options.task),
+  );
+  const cases = await selectCases(store, dataset, options.cases);
   const jury = await planJury(store, options);
   const judgeConfig = options.judge && !jury
     ? await getModelConfig(store, options.judge)
@@ -261,7 +263,7 @@ export async function planPipeline(
     judgeConfig,
     jury,
     repetitions,
-    cases: cases.length,
+    cases: cases.count,
   });
   const flags = [PIPELINE_FLAG];
   if (repetitions < 3) flags.push("fewer_than_3_repetitions");
@@ -338,12 +340,7 @@ export async function planStoredPipelineRun(
     );
   }
   const task = await getTask(store, run.task, { id: run.task_id });
-  const dataset = await getDataset(store, run.dataset_id);
-  const subset = run.flags.find((f) => f.startsWith("cases:"));
-  const cases = selectCases(
-    dataset,
-    subset ? subset.slice(6).split(",") : undefined,
-  );
+  const cases = await storedCases(store, run);
   const { models, prompts } = await pipelinePins(store, task, checked, {
     models: (meta.models ?? {}) as Record<string, string>,
   });

@@ -4,22 +4,25 @@
  * @module
  */
 import { newId, nowIso } from "../content/ids.ts";
-import { ValidationError } from "../errors.ts";
-import type { Case, Dataset } from "../schema/dataset.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
+import type { Case } from "../schema/dataset.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import type { PromptVersion } from "../schema/prompt.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
 import type { Task } from "../schema/task.ts";
 import { juryKey, makeJury, parseJuryKey } from "../scoring/jury.ts";
 import {
-  getDataset,
-  getLatestDataset,
+  type DatasetInfo,
+  getDatasetInfo,
   getModelConfig,
   getPromptVersion,
   getTask,
+  latestDatasetId,
+  readCases,
 } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
 import type { RunRecord } from "../store/runs.ts";
+import { CellStream, cellWindows } from "./_cell_stream.ts";
 import { workflowFor } from "./_workflow.ts";
 import type { ExperimentOptions } from "./options.ts";
 
@@ -41,8 +44,22 @@ export interface Plan {
   version: PromptVersion;
   model: VersionedConfig;
   judgeConfig: VersionedConfig | undefined;
-  cases: readonly Case[];
+  cases: CaseSet;
   jury?: JuryPlan | undefined;
+}
+
+/**
+ * The cases a run runs: its dataset's, or the subset its `cases:` flag
+ * names (in that order). Only their keys and count are held: the cases are
+ * read from the store a window at a time as the cells reach them.
+ */
+export interface CaseSet {
+  /** The dataset version. */
+  readonly dataset: DatasetInfo;
+  /** The subset's case keys, in the order given; undefined for every case. */
+  readonly keys: readonly string[] | undefined;
+  /** How many cases. */
+  readonly count: number;
 }
 
 /** Resolves a jury (from `jury` and `quorum`, or a jury key in `judge`). */
@@ -147,10 +164,11 @@ export async function planNew(
   }
   const repetitions = checkRepetitions(options);
   const task = await getTask(store, taskName);
-  const dataset = options.dataset
-    ? await getDataset(store, options.dataset)
-    : await getLatestDataset(store, taskName);
-  const cases = selectCases(dataset, options.cases);
+  const dataset = await getDatasetInfo(
+    store,
+    options.dataset ?? await latestDatasetId(store, taskName),
+  );
+  const cases = await selectCases(store, dataset, options.cases);
   const jury = await planJury(store, options);
   const judgeConfig = options.judge && !jury
     ? await getModelConfig(store, options.judge)
@@ -206,22 +224,53 @@ export async function planNew(
   return plans;
 }
 
-export function selectCases(
-  dataset: Dataset,
+/**
+ * The cases `ids` names in `dataset` (every case when undefined), checked:
+ * each named case must be in the dataset.
+ *
+ * @throws {ValidationError} If a named case is not in the dataset (nothing is written).
+ */
+export async function selectCases(
+  store: Store,
+  dataset: DatasetInfo,
   ids: readonly string[] | undefined,
-): readonly Case[] {
-  if (!ids) return dataset.cases;
-  const byId = new Map(dataset.cases.map((c) => [c.id, c]));
-  return ids.map((id) => {
-    const found = byId.get(id);
-    if (!found) {
-      throw new ValidationError([{
-        field: "cases",
-        message: `case '${id}' is not in dataset ${dataset.id.slice(0, 12)}`,
-      }]);
+): Promise<CaseSet> {
+  if (!ids) return { dataset, keys: undefined, count: dataset.case_count };
+  const missing = await missingCase(store, {
+    dataset,
+    keys: undefined,
+    count: dataset.case_count,
+  }, ids);
+  if (missing !== undefined) {
+    throw new ValidationError([{
+      field: "cases",
+      message: `case '${missing}' is not in dataset ${dataset.id.slice(0, 12)}`,
+    }]);
+  }
+  return { dataset, keys: ids, count: ids.length };
+}
+
+/** The first of `keys` that is not in `cases`, if any (read a window at a time). */
+export async function missingCase(
+  store: Store,
+  cases: CaseSet,
+  keys: readonly string[],
+): Promise<string | undefined> {
+  if (cases.keys) {
+    const known = new Set(cases.keys);
+    return keys.find((k) => !known.has(k));
+  }
+  try {
+    for await (const _ of readCases(store, cases.dataset.id, { keys })) {
+      // Reading is the check: a missing key throws.
     }
-    return found;
-  });
+    return undefined;
+  } catch (error) {
+    if (error instanceof NotFoundError && error.kind === "case") {
+      return error.id;
+    }
+    throw error;
+  }
 }
 
 /**
@@ -234,12 +283,7 @@ export async function planStoredRun(
   run: RunRecord,
 ): Promise<Plan> {
   const task = await getTask(store, run.task, { id: run.task_id });
-  const dataset = await getDataset(store, run.dataset_id);
-  const subset = run.flags.find((f) => f.startsWith("cases:"));
-  const cases = selectCases(
-    dataset,
-    subset ? subset.slice(6).split(",") : undefined,
-  );
+  const cases = await storedCases(store, run);
   const version = await getPromptVersion(
     store,
     run.task,
@@ -250,6 +294,19 @@ export async function planStoredRun(
   });
   const { judgeConfig, jury } = await storedJudges(store, run);
   return { run, task, version, model, judgeConfig, cases, jury };
+}
+
+/** A stored run's cases: its dataset's, or the subset its `cases:` flag names. */
+export async function storedCases(
+  store: Store,
+  run: RunRecord,
+): Promise<CaseSet> {
+  const subset = run.flags.find((f) => f.startsWith("cases:"));
+  return await selectCases(
+    store,
+    await getDatasetInfo(store, run.dataset_id),
+    subset ? subset.slice(6).split(",") : undefined,
+  );
 }
 
 /**
@@ -314,21 +371,49 @@ export interface Cell {
 
 /**
  * The cells of `cases` x `repetitions` not yet committed (`done` holds
- * `case_key#repetition`), in case order then repetition order.
+ * `case_key#repetition`), in case order then repetition order, produced a
+ * window at a time as they are taken (the cases read from the store a
+ * window at a time). `repetitions` is one count for every case, or a count
+ * per case key (cases it leaves out get none).
  */
 export function pendingCells(
-  cases: readonly Case[],
-  repetitions: (testCase: Case) => number,
+  store: Store,
+  cases: CaseSet,
+  repetitions: number | ReadonlyMap<string, number>,
   done: ReadonlySet<string>,
-): Cell[] {
-  const cells: Cell[] = [];
-  for (const testCase of cases) {
-    const count = repetitions(testCase);
-    for (let repetition = 0; repetition < count; repetition++) {
-      if (!done.has(`${testCase.id}#${repetition}`)) {
-        cells.push({ testCase, repetition });
+): CellStream {
+  const count = (key: string) =>
+    typeof repetitions === "number" ? repetitions : repetitions.get(key) ?? 0;
+  const pending = (key: string) => {
+    let n = 0;
+    for (let r = count(key); r-- > 0;) if (!done.has(`${key}#${r}`)) n++;
+    return n;
+  };
+  let total = 0;
+  if (typeof repetitions !== "number") {
+    for (const key of repetitions.keys()) total += pending(key);
+  } else if (cases.keys) {
+    for (const key of cases.keys) total += pending(key);
+  } else {
+    // Every case has the same count; a committed cell is one of them when
+    // its repetition is below it (a run's results are its dataset's cases).
+    total = cases.count * repetitions;
+    for (const key of done) {
+      if (Number(key.slice(key.lastIndexOf("#") + 1)) < repetitions) total--;
+    }
+  }
+  async function* cells(): AsyncGenerator<Cell> {
+    const keys = cases.keys;
+    for await (const window of readCases(store, cases.dataset.id, { keys })) {
+      for (const testCase of window) {
+        const n = count(testCase.id);
+        for (let repetition = 0; repetition < n; repetition++) {
+          if (!done.has(`${testCase.id}#${repetition}`)) {
+            yield { testCase, repetition };
+          }
+        }
       }
     }
   }
-  return cells;
+  return new CellStream(total, cellWindows(cells()));
 }

@@ -11,13 +11,13 @@ import { buildJudgeRequest } from "../scoring/build_judge_request.ts";
 import type { CachedReceipt } from "../store/runs.ts";
 import type { ReceiptCache } from "./_cache.ts";
 import type { CellRunner, PreparedCell, PreparedJudge } from "./_cell.ts";
+import { CELL_WINDOW as WINDOW, type CellStream } from "./_cell_stream.ts";
 import type { Cell, VersionedConfig } from "./_plan.ts";
 import type { PreparedCall } from "./_request_identity.ts";
 
-/** Cells whose generation cache keys are looked up together. */
-const WINDOW = 256;
-
 interface Window {
+  /** Its cells, taken from the stream. */
+  readonly cells: readonly Cell[];
   readonly calls: PreparedCall[];
   /** For cells whose generation is a cache hit: the first judge call, prepared with the lookups. */
   readonly judgeCalls: (PreparedJudge | undefined)[];
@@ -28,9 +28,13 @@ interface Window {
   remaining: number;
 }
 
-/** The prepared calls of a run's cells, a window at a time. */
+/**
+ * The prepared calls of a run's cells, a window at a time (the windows of
+ * its cell stream: cells whose generation cache keys are looked up
+ * together).
+ */
 export class CacheWindows {
-  readonly #cells: readonly Cell[];
+  readonly #cells: CellStream;
   readonly #runner: CellRunner;
   readonly #task: Task;
   readonly #judge: VersionedConfig | undefined;
@@ -39,9 +43,11 @@ export class CacheWindows {
   readonly #lookup: boolean;
   readonly #windows = new Map<number, Promise<Window>>();
   readonly #live = new Set<Window>();
+  /** The windows made so far (each is made once, in order). */
+  #made = 0;
 
   constructor(
-    cells: readonly Cell[],
+    cells: CellStream,
     runner: CellRunner,
     context: {
       task: Task;
@@ -58,14 +64,18 @@ export class CacheWindows {
     this.#lookup = context.lookup;
   }
 
-  /** The prepared calls of cell `index`; starts looking the next window up. */
-  async get(index: number): Promise<PreparedCell> {
+  /**
+   * Cell `index` and its prepared calls (ask for each index once, in
+   * order); starts making the next window.
+   */
+  async get(index: number): Promise<PreparedCell & { cell: Cell }> {
     const w = Math.floor(index / WINDOW);
     const window = await this.#windowOf(w);
-    if ((w + 1) * WINDOW < this.#cells.length) {
+    if (w + 1 === this.#made && (w + 1) * WINDOW < this.#cells.count) {
       void this.#windowOf(w + 1).catch(() => {});
     }
     return {
+      cell: window.cells[index % WINDOW]!,
       call: window.calls[index % WINDOW]!,
       judge: window.judgeCalls[index % WINDOW],
       known: window.known,
@@ -93,19 +103,22 @@ export class CacheWindows {
   #windowOf(w: number): Promise<Window> {
     let window = this.#windows.get(w);
     if (!window) {
-      window = this.#prepare(w);
+      // A window is made once: its cells are taken from the stream once.
+      this.#made = w + 1;
+      window = this.#prepare(this.#cells.take(w));
       this.#windows.set(w, window);
     }
     return window;
   }
 
-  async #prepare(w: number): Promise<Window> {
-    const slice = this.#cells.slice(w * WINDOW, (w + 1) * WINDOW);
+  async #prepare(cells: Promise<readonly Cell[]>): Promise<Window> {
+    const slice = await cells;
     const model = this.#runner.model;
     const calls = slice.map((cell) =>
       this.#runner.prepare(model, this.#runner.generationRequest(cell))
     );
     const window: Window = {
+      cells: slice,
       calls,
       judgeCalls: [],
       known: undefined,

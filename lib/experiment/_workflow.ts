@@ -1,7 +1,7 @@
-import type { Dataset } from "../schema/dataset.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import type { PromptVersion } from "../schema/prompt.ts";
 import type { Task } from "../schema/task.ts";
+import type { DatasetInfo } from "../store/catalog.ts";
 import type { WorkflowInput } from "../trace/workflow.ts";
 import type { JuryPlan } from "./_plan.ts";
 
@@ -14,7 +14,7 @@ export function workflowFor(
   version: PromptVersion,
   model: ModelConfig & { sha256: string },
   judgeConfig: (ModelConfig & { sha256: string }) | undefined,
-  dataset: Dataset,
+  dataset: Pick<DatasetInfo, "id" | "case_count">,
   repetitions: number,
   jury?: JuryPlan,
 ): WorkflowInput {
@@ -65,6 +65,6 @@ export function workflowFor(
         after: ["check", "judge"],
       },
     ],
-    meta: { repetitions, cases: dataset.cases.length },
+    meta: { repetitions, cases: dataset.case_count },
   };
 }

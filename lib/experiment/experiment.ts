@@ -266,7 +266,7 @@ async function startRun(
         : {}),
     },
   });
-  const cells = pendingCells(plan.cases, () => run.repetitions, new Set());
+  const cells = pendingCells(store, plan.cases, run.repetitions, new Set());
   return await executeRun(
     store,
     { plan, cells, resumed: 0, tracer, resources },
@@ -286,7 +286,7 @@ async function continueRun(
   const { run } = plan;
   const lost = await settleSends(store, run.id);
   const done = await committedCells(store, run.id);
-  const cells = pendingCells(plan.cases, () => run.repetitions, done);
+  const cells = pendingCells(store, plan.cases, run.repetitions, done);
   const tracer = await Tracer.resume(store, run.trace_id, {
     secrets: resources.secrets,
     enforceGates: false,

@@ -8,7 +8,13 @@ import {
   pipelineForRun,
   planStoredPipelineRun,
 } from "./_pipeline_plan.ts";
-import { pendingCells, planStoredRun } from "./_plan.ts";
+import { CellStream } from "./_cell_stream.ts";
+import {
+  type Cell,
+  missingCase,
+  pendingCells,
+  planStoredRun,
+} from "./_plan.ts";
 import { loadResources } from "./_resources.ts";
 import { resolveSettings, type RunnerOptions } from "./options.ts";
 import type { RunSummary } from "./run_summary.ts";
@@ -72,15 +78,19 @@ export async function extendRun(
     ? await planStoredPipelineRun(store, run, pipelineForRun(options, run))
     : await planStoredRun(store, run);
   const wanted = new Map<string, number>();
-  const known = new Set(plan.cases.map((c) => c.id));
+  const missing = await missingCase(
+    store,
+    plan.cases,
+    options.cells.map((c) => c.case_key),
+  );
+  if (missing !== undefined) {
+    throw new ValidationError([{
+      field: "cells",
+      message:
+        `case "${missing}" is not in run "${run.id}"; name a case the run has (wb show ${run.id} lists them)`,
+    }]);
+  }
   for (const { case_key, repetitions } of options.cells) {
-    if (!known.has(case_key)) {
-      throw new ValidationError([{
-        field: "cells",
-        message:
-          `case "${case_key}" is not in run "${run.id}"; name a case the run has (wb show ${run.id} lists them)`,
-      }]);
-    }
     if (!Number.isInteger(repetitions) || repetitions < 1) {
       throw new ValidationError([{
         field: "cells",
@@ -91,11 +101,11 @@ export async function extendRun(
     wanted.set(case_key, Math.max(wanted.get(case_key) ?? 0, repetitions));
   }
   const done = await committedCells(store, run.id);
-  const cells = pendingCells(
-    plan.cases.filter((c) => wanted.has(c.id)),
-    (c) => wanted.get(c.id)!,
-    done,
-  );
+  // The cells of the cases named (few: a verdict settles a few cases), read
+  // in the run's case order; the event lists them.
+  const stream = pendingCells(store, plan.cases, wanted, done);
+  const cells: Cell[] = [];
+  for (let i = 0; i < stream.count; i++) cells.push(await stream.cell(i));
   const resources = await loadResources(store, [plan], settings, options);
   const tracer = await Tracer.resume(store, run.trace_id, {
     secrets: resources.secrets,
@@ -112,7 +122,13 @@ export async function extendRun(
   });
   return await executeRun(
     store,
-    { plan, cells, resumed: done.size, tracer, resources },
+    {
+      plan,
+      cells: CellStream.of(cells),
+      resumed: done.size,
+      tracer,
+      resources,
+    },
     options,
     settings,
   );

@@ -6,6 +6,8 @@ import { WorkflowSchema } from "../trace/workflow.ts";
 import type { TraceEvent } from "../trace/event.ts";
 import { scoreRun } from "../scoring/score_run.ts";
 import type { CellWriter } from "../store/cell_writer.ts";
+import type { Case } from "../schema/dataset.ts";
+import { readCases } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
 import {
   appendRunEvents,
@@ -25,6 +27,7 @@ import { Tracer } from "../trace/tracer.ts";
 import { rechain } from "./_chain.ts";
 import { CellPipeline } from "./_execute_run.ts";
 import { isPipelineRun } from "./_pipeline_plan.ts";
+import { CELL_WINDOW, CellStream } from "./_cell_stream.ts";
 import { type Cell, pendingCells, type Plan, planStoredRun } from "./_plan.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
 import { loadResources, type RunResources } from "./_resources.ts";
@@ -192,22 +195,34 @@ export async function runWorker(
     await startPlanned(store, plan, settings);
   }
   const done = await committedCells(store, run.id);
-  await enqueueCells(
-    store,
-    run.id,
-    pendingCells(plan.cases, () => run.repetitions, done).map((c) => ({
-      case_key: c.testCase.id,
-      repetition: c.repetition,
-    })),
-  );
+  // Queued a window of cells at a time, as they are read.
+  const pending = pendingCells(store, plan.cases, run.repetitions, done);
+  for (let w = 0; w * CELL_WINDOW < pending.count; w++) {
+    await enqueueCells(
+      store,
+      run.id,
+      (await pending.take(w)).map((c) => ({
+        case_key: c.testCase.id,
+        repetition: c.repetition,
+      })),
+    );
+  }
   await markRunRunning(store, run.id);
 
-  const cases = new Map(plan.cases.map((c) => [c.id, c]));
-  const toCells = (claimed: readonly ClaimedCell[]): Cell[] =>
-    claimed.map((c) => ({
+  // A claimed batch's cases are read from the store when it is claimed.
+  const toCells = async (claimed: readonly ClaimedCell[]): Promise<Cell[]> => {
+    const cases = new Map<string, Case>();
+    const keys = [...new Set(claimed.map((c) => c.case_key))];
+    for await (
+      const window of readCases(store, run.dataset_id, { keys })
+    ) {
+      for (const c of window) cases.set(c.id, c);
+    }
+    return claimed.map((c) => ({
       testCase: cases.get(c.case_key)!,
       repetition: c.repetition,
     }));
+  };
   let lost = 0;
   let commits = 0;
   let commitMs = 0;
@@ -262,7 +277,7 @@ export async function runWorker(
         pipeline.grow(claimed.length);
         // The next batch is claimed while this one runs.
         next = claim();
-        await pipeline.run(toCells(claimed));
+        await pipeline.run(CellStream.of(await toCells(claimed)));
         continue;
       }
       await pipeline.idle();

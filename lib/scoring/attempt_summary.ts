@@ -32,51 +32,72 @@ export type { AttemptSummary };
 export function summarizeAttempts(
   receipts: readonly ReceiptFigures[],
 ): AttemptSummary | null {
-  if (!receipts.some((r) => r.attempts !== undefined)) return null;
-  let calls = 0;
-  let attempts = 0;
-  let retried = 0;
-  let failedCalls = 0;
-  let failedAttempts = 0;
-  let known = true;
-  const byKind: Record<string, number> = {};
-  let rateLimited = 0;
-  let wait = 0;
-  let rateLimitedWait = 0;
-  for (const r of receipts) {
+  const tally = new AttemptTally();
+  for (const r of receipts) tally.add(r);
+  return tally.summary();
+}
+
+/**
+ * {@linkcode summarizeAttempts} folded one receipt at a time, so a run's
+ * receipts need not be held to summarize them. Internal.
+ */
+export class AttemptTally {
+  #recorded = false;
+  #calls = 0;
+  #attempts = 0;
+  #retried = 0;
+  #failedCalls = 0;
+  #failedAttempts = 0;
+  #known = true;
+  readonly #byKind: Record<string, number> = {};
+  #rateLimited = 0;
+  #wait = 0;
+  #rateLimitedWait = 0;
+
+  /** Counts one receipt. */
+  add(r: ReceiptFigures): void {
+    if (r.attempts !== undefined) this.#recorded = true;
     const n = r.attempts ?? 0;
-    if (n === 0) continue;
-    calls++;
-    attempts += n;
-    if (n > 1) retried++;
+    if (n === 0) return;
+    this.#calls++;
+    this.#attempts += n;
+    if (n > 1) this.#retried++;
     const failed = r.status === "ok" ? n - 1 : n;
-    if (r.status !== "ok") failedCalls++;
-    failedAttempts += failed;
+    if (r.status !== "ok") this.#failedCalls++;
+    this.#failedAttempts += failed;
     const records = r.attempt_failures ?? [];
-    if (failed > 0 && records.length === 0) known = false;
+    if (failed > 0 && records.length === 0) this.#known = false;
     for (const f of records) {
-      byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
-      wait += f.wait_ms;
+      this.#byKind[f.kind] = (this.#byKind[f.kind] ?? 0) + 1;
+      this.#wait += f.wait_ms;
       if (f.kind === "rate_limit") {
-        rateLimited++;
-        rateLimitedWait += f.wait_ms;
+        this.#rateLimited++;
+        this.#rateLimitedWait += f.wait_ms;
       }
     }
   }
-  const sortedKinds = Object.fromEntries(
-    Object.entries(byKind).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0),
-  );
-  return {
-    calls,
-    attempts,
-    "retried_calls": retried,
-    "failed_calls": failedCalls,
-    "failed_attempts": failedAttempts,
-    "by_kind": known ? sortedKinds : null,
-    "rate_limited": known ? rateLimited : null,
-    "wait_ms": known ? wait : null,
-    "rate_limited_wait_ms": known ? rateLimitedWait : null,
-  };
+
+  /** The summary of the receipts counted, or `null` when none says how many attempts it took. */
+  summary(): AttemptSummary | null {
+    if (!this.#recorded) return null;
+    const known = this.#known;
+    const sortedKinds = Object.fromEntries(
+      Object.entries(this.#byKind).sort(([a], [b]) =>
+        a < b ? -1 : a > b ? 1 : 0
+      ),
+    );
+    return {
+      calls: this.#calls,
+      attempts: this.#attempts,
+      "retried_calls": this.#retried,
+      "failed_calls": this.#failedCalls,
+      "failed_attempts": this.#failedAttempts,
+      "by_kind": known ? sortedKinds : null,
+      "rate_limited": known ? this.#rateLimited : null,
+      "wait_ms": known ? this.#wait : null,
+      "rate_limited_wait_ms": known ? this.#rateLimitedWait : null,
+    };
+  }
 }
 
 /**

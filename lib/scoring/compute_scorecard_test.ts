@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { canonicalize } from "../content/canonicalize.ts";
+import { contentHash } from "../content/sha256.ts";
 import { ValidationError } from "../errors.ts";
 import type { Receipt } from "../schema/receipt.ts";
 import type { CellResult, CellStatus, RubricScore } from "../schema/result.ts";
@@ -382,4 +383,66 @@ Deno.test("computeScorecard() gives the cost per cell with a case-resampled inte
   assert.equal(perCell.estimate, 0.031);
   assert.ok(perCell.low >= 0.011 && perCell.low < 0.031);
   assert.ok(perCell.high <= 0.051 && perCell.high > 0.031);
+});
+
+Deno.test("computeScorecard() gives the card it gave before it was folded row by row", () => {
+  // Every path of the fold: three judge calls a cell (summed in the cell's
+  // order), a receipt no cell names, one two cells name, cold, cached and
+  // failed calls, retries with recorded failures, costs of uneven digits,
+  // and receipts in an order unlike the cells'. The sha256 is the card
+  // main computed from whole arrays (at 2d3ce46) for this input.
+  const results = RESULTS.map((c, i) => ({
+    ...c,
+    "generation_io_id": `g_${c.case_key}${c.repetition}`,
+    "judge_io_ids": i === 0
+      ? ["shared"]
+      : [0, 1, 2].map((k) => `j_${c.case_key}${c.repetition}_${k}`),
+  }));
+  results[1] = { ...results[1]!, "judge_io_ids": ["shared", "j_x"] };
+  const receipts = results.flatMap((c, i) => [
+    receipt(c.generation_io_id, "generate", {
+      cost: String(0.0137 * (i + 1) + 0.00011),
+      "uncached_cost": String(0.02 * (i + 1)),
+      "latency_ms": 97 + ((i * 37) % 61),
+      ...(i === 3 ? { "cached_from": "io_old", attempts: 0 } : {}),
+      ...(i === 4 ? { attempts: 3, status: "error" as const, cost: null } : {}),
+    }),
+    ...c.judge_io_ids.map((id, k) =>
+      receipt(id, "judge", {
+        cost: String(0.001 / (k + 3)),
+        "latency_ms": 40 + ((i * 13 + k * 7) % 23),
+        ...(k === 1 ? { attempts: 2 } : {}),
+      })
+    ),
+  ]).filter((r, i, all) => all.findIndex((o) => o.id === r.id) === i);
+  receipts.push(
+    receipt("unnamed", "generate", { "latency_ms": 333, cost: "0.5" }),
+    receipt("cold", "generate", { "latency_ms": 900 }),
+  );
+  const withFailures = receipts.map((r) =>
+    r.attempts === 2
+      ? {
+        ...r,
+        "attempt_failures": [{
+          kind: "rate_limit",
+          status: 429,
+          "wait_ms": 250,
+        }],
+      }
+      : r.id === "cold"
+      ? { ...r, "connection_cold": true }
+      : r
+  );
+  const card = computeScorecard({
+    task: RESUME_TASK,
+    results,
+    receipts: withFailures.toReversed(),
+    run: RUN,
+  }, { seed: 3, resamples: 200 });
+  assert.equal(card.cells, RESULTS.length);
+  assert.equal(card.latency_ms.generation?.cold_excluded, 1);
+  assert.equal(
+    contentHash(card),
+    "74c36cff546e8c796f0e9e02df9e28fa1051ebc5da3915278f04b7662618bd92",
+  );
 });

@@ -2,8 +2,9 @@ import type { JudgeCalibration, Scorecard } from "../schema/scorecard.ts";
 import { getTask } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
 import { getRun, type RunRecord } from "../store/runs.ts";
-import { listRunReceiptFigures } from "../store/production.ts";
-import { listScoredCells, saveScorecard } from "../store/scores.ts";
+import { eachRunReceiptFigure } from "../store/production.ts";
+import { eachScoredCell, saveScorecard } from "../store/scores.ts";
+import { ScorecardFold } from "./_scorecard_fold.ts";
 import {
   computeScorecard,
   type ComputeScorecardOptions,
@@ -34,7 +35,8 @@ export interface ScoreRunResult {
 
 /**
  * Computes a stored run's scorecard from its results and receipts as they
- * are now, and stores it (idempotently: the same content is the same row).
+ * are now (folded row by row as they are read: memory grows with the
+ * cases, not with every cell and receipt held whole), and stores it (idempotently: the same content is the same row).
  * Calls no model. When the run is judged and human labels of the task match
  * outputs its judge scored, the card's `judge.calibration` carries the
  * judge's agreement figures ({@linkcode judgeCalibration}); adding labels
@@ -62,17 +64,22 @@ export async function scoreRun(
 ): Promise<ScoreRunResult> {
   const run = await getRun(store, runId);
   const task = await getTask(store, run.task, { id: run.task_id });
-  const results = await listScoredCells(store, run.id);
-  // A production window's results point at calls that belong to no run.
-  const [receipts, stepEvents] = await Promise.all([
-    listRunReceiptFigures(store, run, results),
+  const [calibration, stepEvents] = await Promise.all([
+    runCalibration(store, run),
     pipelineStepEvents(store, run),
   ]);
-  return await scoreLoadedRun(
+  // Folded as the rows are read: no list of the run's cells or receipts.
+  const fold = new ScorecardFold({ task, run, stepEvents });
+  await eachScoredCell(store, run.id, (cell) => fold.addCell(cell));
+  await eachRunReceiptFigure(
     store,
-    { run, task, results, receipts, stepEvents },
-    options,
+    run,
+    fold.receiptIds(),
+    (receipt) => fold.addReceipt(receipt),
   );
+  const { scorecard } = fold.finish({ calibration, stepEvents }, options);
+  const sha256 = await saveScorecard(store, run.id, scorecard);
+  return { scorecard, sha256 };
 }
 
 /**

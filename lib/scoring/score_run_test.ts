@@ -97,3 +97,19 @@ eachStore.test("scoreRun() reads cells reduced as they are read; its card is the
   );
   assert.ok(Object.values(weak.slices).filter((s) => s.cases > 0).length >= 2);
 });
+
+eachStore.test("scoreRun() folds the rows it reads into the card computed from whole arrays before", async ({ databaseUrl }) => {
+  // The sha256 of each card as main computed it (at 2d3ce46) from lists of
+  // every cell and receipt; scoreRun now holds neither.
+  await using store = await open(await databaseUrl());
+  await storeRun(store, { id: "run_weak", answer: WEAK_MODEL });
+  await storeRun(store, { id: "run_good", answer: GOOD_MODEL });
+  assert.equal(
+    (await scoreRun(store, "run_weak")).sha256,
+    "7462e2f09b78faab2156e51c91604528b15f05e2e6b645f4cb7daf0947a21633",
+  );
+  assert.equal(
+    (await scoreRun(store, "run_good")).sha256,
+    "0928b7f3f5169d989600f80944056cb1fb25c4cd5e3a33d2b721ed0413db1d05",
+  );
+});

@@ -278,7 +278,34 @@ function versionNumber(task: string, ref: number | string): number | undefined {
  * @throws {NotFoundError} If no dataset has that id.
  */
 export async function getDataset(store: Store, id: string): Promise<Dataset> {
-  const row = await store.db.selectFrom("datasets").select(["id", "task"])
+  const info = await getDatasetInfo(store, id);
+  const cases: Case[] = [];
+  for await (const window of readCases(store, info.id)) cases.push(...window);
+  return { id: info.id, task: info.task, cases };
+}
+
+/** A stored dataset version without its cases. */
+export interface DatasetInfo {
+  /** The dataset id (sha256 of its canonical cases). */
+  readonly id: string;
+  /** Its task's name. */
+  readonly task: string;
+  /** How many cases it has. */
+  readonly case_count: number;
+}
+
+/**
+ * A dataset version's id, task and case count, without its cases (read
+ * them a window at a time with {@linkcode readCases}). Internal.
+ *
+ * @throws {NotFoundError} If no dataset has that id.
+ */
+export async function getDatasetInfo(
+  store: Store,
+  id: string,
+): Promise<DatasetInfo> {
+  const row = await store.db.selectFrom("datasets")
+    .select(["id", "task", "case_count"])
     .where("id", "=", id).executeTakeFirst();
   if (!row) {
     throw new NotFoundError(
@@ -287,39 +314,91 @@ export async function getDataset(store: Store, id: string): Promise<Dataset> {
       "list a task's current dataset with getLatestDataset, or run `wb load`",
     );
   }
-  return { id: row.id, task: row.task, cases: await casesOf(store.db, row.id) };
+  return { id: row.id, task: row.task, case_count: Number(row.case_count) };
 }
 
 /** Cases read per query: bounds the rows (and their JSON text) held at once. */
-const CASE_PAGE = 1000;
+export const CASE_WINDOW = 500;
 
-async function casesOf(db: Db, datasetId: string): Promise<Case[]> {
-  const cases: Case[] = [];
+/**
+ * A dataset's cases a window at a time: all of them in file order, or with
+ * `keys` those cases in the order given. Each window is read by one query
+ * and validated; a caller that drops each window holds at most one.
+ * Internal: the one way the runner, `getDataset` and workers read cases.
+ *
+ * @throws {NotFoundError} If a key in `keys` is not a case of the dataset (before that window is yielded).
+ * @throws {TypeError} If a stored case does not match its schema.
+ */
+export async function* readCases(
+  store: Store,
+  datasetId: string,
+  options: { keys?: readonly string[] | undefined; window?: number } = {},
+): AsyncGenerator<Case[]> {
+  const size = options.window ?? CASE_WINDOW;
+  const columns = [
+    "position",
+    "case_key",
+    "slice",
+    "input",
+    "expected",
+    "note",
+  ] as const;
+  const keys = options.keys;
+  if (keys) {
+    for (let i = 0; i < keys.length; i += size) {
+      const wanted = keys.slice(i, i + size);
+      const rows = await store.db.selectFrom("test_cases").select(columns)
+        .where("dataset_id", "=", datasetId)
+        .where("case_key", "in", [...new Set(wanted)]).execute();
+      const byKey = new Map(rows.map((r) => [r.case_key, r]));
+      yield wanted.map((key) => {
+        const row = byKey.get(key);
+        if (!row) {
+          throw new NotFoundError(
+            "case",
+            key,
+            `it is not in dataset ${datasetId.slice(0, 12)}`,
+          );
+        }
+        return caseOf(row, datasetId);
+      });
+    }
+    return;
+  }
   // Pages by position (indexed with the dataset id), so the rows of the
   // whole dataset and their JSON text are never held at once.
   for (let after = -1;;) {
-    const rows = await db.selectFrom("test_cases")
-      .select(["position", "case_key", "slice", "input", "expected", "note"])
+    const rows = await store.db.selectFrom("test_cases").select(columns)
       .where("dataset_id", "=", datasetId).where("position", ">", after)
-      .orderBy("position").limit(CASE_PAGE).execute();
-    for (const row of rows) {
-      const parsed = CaseSchema.safeParse({
-        id: row.case_key,
-        slice: row.slice,
-        input: JSON.parse(row.input),
-        expected: JSON.parse(row.expected),
-        ...(row.note === null ? {} : { note: row.note }),
-      });
-      if (!parsed.success) {
-        throw new TypeError(
-          `Cannot read case '${row.case_key}' of dataset '${datasetId}' from the store as it does not match its schema: ${parsed.error.message}`,
-        );
-      }
-      cases.push(parsed.data);
-      after = row.position;
+      .orderBy("position").limit(size).execute();
+    if (rows.length > 0) {
+      yield rows.map((row) => caseOf(row, datasetId));
+      after = rows.at(-1)!.position;
     }
-    if (rows.length < CASE_PAGE) return cases;
+    if (rows.length < size) return;
   }
+}
+
+function caseOf(
+  row: Pick<
+    TestCasesTable,
+    "case_key" | "slice" | "input" | "expected" | "note"
+  >,
+  datasetId: string,
+): Case {
+  const parsed = CaseSchema.safeParse({
+    id: row.case_key,
+    slice: row.slice,
+    input: JSON.parse(row.input),
+    expected: JSON.parse(row.expected),
+    ...(row.note === null ? {} : { note: row.note }),
+  });
+  if (!parsed.success) {
+    throw new TypeError(
+      `Cannot read case '${row.case_key}' of dataset '${datasetId}' from the store as it does not match its schema: ${parsed.error.message}`,
+    );
+  }
+  return parsed.data;
 }
 
 /**
@@ -347,6 +426,19 @@ export async function getLatestDataset(
   store: Store,
   task: string,
 ): Promise<Dataset> {
+  return await getDataset(store, await latestDatasetId(store, task));
+}
+
+/**
+ * The id of a task's current dataset ({@linkcode getLatestDataset} without
+ * its cases). Internal.
+ *
+ * @throws {NotFoundError} If the task has no dataset stored.
+ */
+export async function latestDatasetId(
+  store: Store,
+  task: string,
+): Promise<string> {
   const id = await currentHead(store.db, "dataset", task) ??
     (await store.db.selectFrom("datasets").select("id")
       .where("task", "=", task)
@@ -362,7 +454,7 @@ export async function getLatestDataset(
       `no dataset stored for it; ${LOAD_FIRST}`,
     );
   }
-  return await getDataset(store, id);
+  return id;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   type CatalogSnapshot,
   countCatalogRows,
   getDataset,
+  getDatasetInfo,
   getLatestDataset,
   getModelConfig,
   getPromptVersion,
@@ -17,6 +18,7 @@ import {
   listPrices,
   listPromptVersions,
   listTasks,
+  readCases,
   syncCatalog,
 } from "./catalog.ts";
 
@@ -289,4 +291,44 @@ eachStore.test("syncCatalog() reads a dataset source's cases only when the datas
   const again = await syncCatalog(store, withSource(false));
   assert.equal(again.changed, false);
   assert.equal(reads, 2, "a stored dataset's cases are not read");
+});
+
+eachStore.test("readCases() reads a dataset's cases a window at a time, all in file order or the keys given in their order", async ({ openStore }) => {
+  await using store = await openStore();
+  const texts = Array.from({ length: 7 }, (_, i) => `t${i}`);
+  const snap = snapshot(texts, ["{{text}}"]);
+  await syncCatalog(store, snap);
+  const id = snap.tasks[0]!.dataset.id;
+  const windows: Case[][] = [];
+  for await (const w of readCases(store, id, { window: 3 })) windows.push(w);
+  assert.deepEqual(windows.map((w) => w.length), [3, 3, 1]);
+  assert.deepEqual(windows.flat(), cases(...texts));
+  assert.deepEqual(await getDatasetInfo(store, id), {
+    id,
+    task: "echo",
+    "case_count": 7,
+  });
+
+  const keys = ["c-5", "c-1", "c-7", "c-2"];
+  const chosen: Case[][] = [];
+  for await (const w of readCases(store, id, { keys, window: 2 })) {
+    chosen.push(w);
+  }
+  assert.deepEqual(chosen.map((w) => w.map((c) => c.id)), [
+    ["c-5", "c-1"],
+    ["c-7", "c-2"],
+  ]);
+
+  const read: string[] = [];
+  await assert.rejects(
+    async () => {
+      for await (
+        const w of readCases(store, id, { keys: ["c-1", "c-9"], window: 1 })
+      ) read.push(...w.map((c) => c.id));
+    },
+    (error) =>
+      error instanceof NotFoundError && error.kind === "case" &&
+      error.id === "c-9",
+  );
+  assert.deepEqual(read, ["c-1"]);
 });

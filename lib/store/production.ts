@@ -11,7 +11,7 @@ import type { CellResult } from "../schema/result.ts";
 import type { Store } from "./open.ts";
 import { getRun, receiptFromRow, type RunRecord } from "./runs.ts";
 import { withBodies } from "./bodies.ts";
-import { listReceiptFigures, listReceiptFiguresByIds } from "./scores.ts";
+import { eachReceiptFigure, listReceiptFiguresByIds } from "./scores.ts";
 
 /** The experiment id every production window's run carries. */
 export const PRODUCTION_EXPERIMENT = "production";
@@ -142,11 +142,32 @@ export async function listRunReceiptFigures(
   run: Pick<RunRecord, "id" | "experiment_id">,
   results: readonly Pick<CellResult, "generation_io_id" | "judge_io_ids">[],
 ): Promise<ReceiptFigures[]> {
+  const figures: ReceiptFigures[] = [];
+  await eachRunReceiptFigure(
+    store,
+    run,
+    [
+      ...results.flatMap((r) => r.generation_io_id ? [r.generation_io_id] : []),
+      ...results.flatMap((r) => r.judge_io_ids),
+    ],
+    (f) => figures.push(f),
+  );
+  return figures;
+}
+
+/**
+ * {@linkcode listRunReceiptFigures}, one receipt at a time, given the ids
+ * the run's results name, generation calls' first (read only for a
+ * production window, in that order). Internal.
+ */
+export async function eachRunReceiptFigure(
+  store: Store,
+  run: Pick<RunRecord, "id" | "experiment_id">,
+  named: Iterable<string>,
+  each: (figures: ReceiptFigures) => void,
+): Promise<void> {
   if (run.experiment_id !== PRODUCTION_EXPERIMENT) {
-    return await listReceiptFigures(store, run.id);
+    return await eachReceiptFigure(store, run.id, each);
   }
-  return await listReceiptFiguresByIds(store, [
-    ...results.flatMap((r) => r.generation_io_id ? [r.generation_io_id] : []),
-    ...results.flatMap((r) => r.judge_io_ids),
-  ]);
+  (await listReceiptFiguresByIds(store, [...named])).forEach((f) => each(f));
 }

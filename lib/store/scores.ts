@@ -305,12 +305,28 @@ export async function listScoredCells(
   pageSize: number = SCORED_PAGE,
 ): Promise<ScoredCell[]> {
   const cells: ScoredCell[] = [];
+  await eachScoredCell(store, runId, (cell) => cells.push(cell), pageSize);
+  return cells;
+}
+
+/**
+ * {@linkcode listScoredCells}, one cell at a time: `each` sees every cell
+ * as it is read, so a caller that folds them holds none. Internal.
+ *
+ * @throws {ValidationError} If a stored row does not hold a valid cell.
+ */
+export async function eachScoredCell(
+  store: Store,
+  runId: string,
+  each: (cell: ScoredCell) => void,
+  pageSize: number = SCORED_PAGE,
+): Promise<void> {
   const keep = (row: Selectable<Database["results"]>) =>
-    cells.push(scoredCell(toCellResult(row)));
+    each(scoredCell(toCellResult(row)));
   const path = localPath(store);
   if (path !== null) {
     eachRow(path, RESULTS_SQL, [runId], keep);
-    return cells;
+    return;
   }
   let after: { case_key: string; repetition: number } | undefined;
   for (;;) {
@@ -327,7 +343,7 @@ export async function listScoredCells(
       .limit(pageSize).execute();
     rows.forEach(keep);
     const last = rows.at(-1);
-    if (!last || rows.length < pageSize) return cells;
+    if (!last || rows.length < pageSize) return;
     after = { case_key: last.case_key, repetition: last.repetition };
   }
 }
@@ -486,23 +502,57 @@ export async function listReceiptFigures(
   store: Store,
   runId: string,
 ): Promise<ReceiptFigures[]> {
+  const figures: ReceiptFigures[] = [];
+  await eachReceiptFigure(store, runId, (f) => figures.push(f));
+  return figures;
+}
+
+/** Receipts' figures read at a time from a database that is not a local file. */
+const FIGURES_PAGE = 2000;
+
+/**
+ * {@linkcode listReceiptFigures}, one receipt at a time (oldest first): a
+ * local file is read by one stepped statement, other databases a page at
+ * a time, so a caller that folds them holds none. Internal.
+ */
+export async function eachReceiptFigure(
+  store: Store,
+  runId: string,
+  each: (figures: ReceiptFigures) => void,
+  pageSize: number = FIGURES_PAGE,
+): Promise<void> {
   const path = localPath(store);
-  if (path !== null) return readReceiptFiguresAt(path, runId);
-  const rows = await store.db.selectFrom("receipts").select([
-    ...FIGURE_COLUMNS,
-    sql<number>`${sql.raw(COLD_SQL)}`.as("connection_cold"),
-  ]).where("run_id", "=", runId).orderBy("created_at").orderBy("id")
-    .execute();
+  if (path !== null) return eachReceiptFigureAt(path, runId, each);
   const events = await store.db.selectFrom("trace_events").select("data")
     .where(
       "trace_id",
       "=",
       store.db.selectFrom("runs").select("trace_id").where("id", "=", runId),
     ).where(sql<boolean>`${sql.raw(FAILURES_LIKE)}`).execute();
-  return withAttemptFailures(
-    rows.map(toReceiptFigures),
-    events.map((e) => JSON.parse(e.data)),
-  );
+  const failures = attemptFailuresOf(events.map((e) => JSON.parse(e.data)));
+  let after: { created_at: string; id: string } | undefined;
+  for (;;) {
+    let query = store.db.selectFrom("receipts").select([
+      ...FIGURE_COLUMNS,
+      "created_at",
+      sql<number>`${sql.raw(COLD_SQL)}`.as("connection_cold"),
+    ]).where("run_id", "=", runId);
+    if (after) {
+      query = query.where(
+        sql<boolean>`(${sql.ref("created_at")}, ${
+          sql.ref("id")
+        }) > (${after.created_at}, ${after.id})`,
+      );
+    }
+    const rows = await query.orderBy("created_at").orderBy("id")
+      .limit(pageSize).execute();
+    for (const row of rows) {
+      each(withFailures(toReceiptFigures(row), failures));
+    }
+    const last = rows.at(-1);
+    if (!last || rows.length < pageSize) return;
+    after = { created_at: last.created_at, id: last.id };
+  }
 }
 
 /**
@@ -548,6 +598,14 @@ export function withAttemptFailures<R extends ReceiptFigures>(
   figures: R[],
   eventData: readonly Readonly<Record<string, unknown>>[],
 ): R[] {
+  const failures = attemptFailuresOf(eventData);
+  return figures.map((f) => withFailures(f, failures));
+}
+
+/** Receipt id -> its failed attempts, from its cells' trace event data. */
+function attemptFailuresOf(
+  eventData: readonly Readonly<Record<string, unknown>>[],
+): Map<string, AttemptFailure[]> {
   const byReceipt = new Map<string, AttemptFailure[]>();
   for (const data of eventData) {
     const recorded = data.attempt_failures as
@@ -560,10 +618,15 @@ export function withAttemptFailures<R extends ReceiptFigures>(
       byReceipt.set(receipt_id, list);
     }
   }
-  return figures.map((f) => {
-    const failures = byReceipt.get(f.id);
-    return failures ? { ...f, "attempt_failures": failures } : f;
-  });
+  return byReceipt;
+}
+
+function withFailures<R extends ReceiptFigures>(
+  f: R,
+  byReceipt: ReadonlyMap<string, AttemptFailure[]>,
+): R {
+  const failures = byReceipt.get(f.id);
+  return failures ? { ...f, "attempt_failures": failures } : f;
 }
 
 /**
@@ -574,20 +637,30 @@ export function readReceiptFiguresAt(
   path: string,
   runId: string,
 ): ReceiptFigures[] {
-  // Each row made into its figures as it is read: a large run's rows are
-  // never all held beside their figures.
   const figures: ReceiptFigures[] = [];
+  eachReceiptFigureAt(path, runId, (f) => figures.push(f));
+  return figures;
+}
+
+/**
+ * {@linkcode readReceiptFiguresAt}, one receipt at a time: each row made
+ * into its figures as it is read, so a large run's rows are never all held.
+ */
+function eachReceiptFigureAt(
+  path: string,
+  runId: string,
+  each: (figures: ReceiptFigures) => void,
+): void {
+  const failures = attemptFailuresOf(
+    bulkRows<{ data: string }>(path, FAILURES_SQL, [runId]).map((e) =>
+      JSON.parse(e.data)
+    ),
+  );
   eachRow<FigureRow>(
     path,
     FIGURES_SQL,
     [runId],
-    (row) => figures.push(toReceiptFigures(row)),
-  );
-  return withAttemptFailures(
-    figures,
-    bulkRows<{ data: string }>(path, FAILURES_SQL, [runId]).map((e) =>
-      JSON.parse(e.data)
-    ),
+    (row) => each(withFailures(toReceiptFigures(row), failures)),
   );
 }
 

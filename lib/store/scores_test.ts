@@ -3,8 +3,11 @@ import { eachStore } from "./test_stores.ts";
 import { contentHash } from "../content/sha256.ts";
 import { ValidationError } from "../errors.ts";
 import { type Scorecard, ScorecardSchema } from "../schema/scorecard.ts";
+import type { ReceiptFigures } from "../schema/receipt.ts";
 import {
+  eachReceiptFigure,
   latestScorecard,
+  listReceiptFigures,
   listReceipts,
   listResults,
   saveScorecard,
@@ -161,4 +164,26 @@ eachStore.test("latestScorecard() refuses a corrupt body", async ({ openStore })
     "created_at": "2026-01-01T00:00:00.000Z",
   }).execute();
   await assert.rejects(latestScorecard(store, "run_x"), ValidationError);
+});
+
+eachStore.test("eachReceiptFigure() steps through a run's receipts a page at a time, oldest first", async ({ openStore }) => {
+  await using store = await openStore();
+  await insertTestRun(store, {
+    id: "run_p",
+    task: "t",
+    "prompt_version_id": "t@v1",
+    cells: Array.from({ length: 7 }, (_, i) => ({
+      "case_key": `c${i}`,
+      slice: "typical" as const,
+      repetition: 0,
+      checks: { x: 1 },
+    })),
+  });
+  const whole = await listReceiptFigures(store, "run_p");
+  assert.equal(whole.length, 7);
+  for (const pageSize of [1, 3, 7, 100]) {
+    const seen: ReceiptFigures[] = [];
+    await eachReceiptFigure(store, "run_p", (f) => seen.push(f), pageSize);
+    assert.deepEqual(seen, whole, `pages of ${pageSize}`);
+  }
 });
