@@ -53,12 +53,18 @@ export function prepareCall(
   for (const field of Object.keys(recorded) as (keyof typeof recorded)[]) {
     const value = recorded[field];
     if (value === undefined) continue;
-    if (memo && field !== "messages") {
+    if (memo) {
       // The system prompt, parameters and output schema repeat from call
-      // to call: serialize them once.
+      // to call, and a case's messages from repetition to repetition:
+      // serialize them once. Messages are compared as the same array only
+      // (comparing different ones would cost about what serializing does).
       const slot = `${config.provider}/${config.model}/${field}`;
       const last = memo.get(slot);
-      if (last && (last.value === value || jsonEqual(last.value, value))) {
+      if (
+        last &&
+        (last.value === value ||
+          (field !== "messages" && jsonEqual(last.value, value)))
+      ) {
         members[field] = last.json;
         continue;
       }

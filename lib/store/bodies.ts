@@ -81,9 +81,7 @@ export function requestBodies(
       ? canonicalize(skeleton)
       : skeletonJson(skeleton, members);
     if (expand(body, parts) === canonical) {
-      const rows = parts.map(([key, text]) =>
-        [key, partRow(key, text)] as const
-      );
+      const rows = parts.map(([key, text]) => [key, partRow(text)] as const);
       const requestRow = bodyRow(body);
       return {
         request: requestRow,
@@ -119,14 +117,23 @@ function skeletonJson(
   return `${out}}`;
 }
 
-/** The last part's row by member: the system prompt repeats from call to call, and is hashed once. */
-const lastParts = new Map<string, BodyRow>();
+/**
+ * The last parts' rows by text: a system prompt repeats from call to call
+ * and a rendered prompt from repetition to repetition; each is hashed once.
+ */
+const recentParts = new Map<string, BodyRow>();
 
-function partRow(key: string, text: string): BodyRow {
-  const last = lastParts.get(key);
-  if (last !== undefined && last.body === text) return last;
+/** Parts remembered, at most. */
+const RECENT_PARTS = 32;
+
+function partRow(text: string): BodyRow {
+  const known = recentParts.get(text);
+  if (known !== undefined) return known;
   const row = bodyRow(text);
-  if (lastParts.size < 16 || lastParts.has(key)) lastParts.set(key, row);
+  if (recentParts.size >= RECENT_PARTS) {
+    recentParts.delete(recentParts.keys().next().value!);
+  }
+  recentParts.set(text, row);
   return row;
 }
 
