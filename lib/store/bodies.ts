@@ -77,10 +77,15 @@ export function requestBodies(
     parts.push([key, text]);
   }
   if (skeleton !== undefined) {
+    const markers = new Map<string, number>();
     const body = members === undefined
       ? canonicalize(skeleton)
-      : skeletonJson(skeleton, members);
-    if (expand(body, parts) === canonical) {
+      : skeletonJson(skeleton, members, markers);
+    if (
+      members === undefined
+        ? expand(body, parts) === canonical
+        : comesBack(body, markers, parts, canonical)
+    ) {
       const rows = parts.map(([key, text]) => [key, partRow(text)] as const);
       const requestRow = bodyRow(body);
       return {
@@ -104,6 +109,7 @@ export function requestBodies(
 function skeletonJson(
   skeleton: Readonly<Record<string, unknown>>,
   members: Readonly<Record<string, string>>,
+  markers: Map<string, number>,
 ): string {
   let out = "{";
   for (const key of Object.keys(skeleton).sort()) {
@@ -112,9 +118,37 @@ function skeletonJson(
     const text = value === MARKER
       ? MARKER_JSON
       : members[key] ?? canonicalize(value);
-    out += `${out.length === 1 ? "" : ","}${JSON.stringify(key)}:${text}`;
+    if (out.length > 1) out += ",";
+    if (value === MARKER) markers.set(key, out.length);
+    out += `${JSON.stringify(key)}:${text}`;
   }
   return `${out}}`;
+}
+
+/**
+ * Whether {@linkcode expand} gives `canonical` back, without building it:
+ * each part's marker is first found where `skeletonJson` put it (`markers`),
+ * no part's text holds another part's marker (expanding an earlier part
+ * cannot put a decoy before a later one), and the lengths agree. The
+ * members' texts being exactly canonical JSON (the caller's promise), the
+ * expanded body is then `canonical` itself.
+ */
+function comesBack(
+  body: string,
+  markers: ReadonlyMap<string, number>,
+  parts: readonly (readonly [string, string])[],
+  canonical: string,
+): boolean {
+  let length = body.length;
+  for (const [key, text] of parts) {
+    const marker = markerOf(key);
+    if (body.indexOf(marker) !== markers.get(key)) return false;
+    for (const [other] of parts) {
+      if (other !== key && text.includes(markerOf(other))) return false;
+    }
+    length += text.length - MARKER_JSON.length;
+  }
+  return length === canonical.length;
 }
 
 /**
