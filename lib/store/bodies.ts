@@ -128,10 +128,10 @@ function skeletonJson(
 /**
  * Whether {@linkcode expand} gives `canonical` back, without building it:
  * each part's marker is first found where `skeletonJson` put it (`markers`),
- * no part's text holds another part's marker (expanding an earlier part
- * cannot put a decoy before a later one), and the lengths agree. The
- * members' texts being exactly canonical JSON (the caller's promise), the
- * expanded body is then `canonical` itself.
+ * no part expanded before a later part's marker holds that marker (it would
+ * be found first), and the lengths agree. The members' texts being exactly
+ * canonical JSON (the caller's promise), the expanded body is then
+ * `canonical` itself.
  */
 function comesBack(
   body: string,
@@ -140,11 +140,16 @@ function comesBack(
   canonical: string,
 ): boolean {
   let length = body.length;
-  for (const [key, text] of parts) {
-    const marker = markerOf(key);
-    if (body.indexOf(marker) !== markers.get(key)) return false;
-    for (const [other] of parts) {
-      if (other !== key && text.includes(markerOf(other))) return false;
+  for (let i = 0; i < parts.length; i++) {
+    const [key, text] = parts[i]!;
+    const at = markers.get(key)!;
+    if (body.indexOf(markerOf(key)) !== at) return false;
+    // Expanded in this order: a part's text lands before the markers that
+    // follow it in the body, and only those could be taken from it.
+    for (const [later] of parts.slice(i + 1)) {
+      if (markers.get(later)! > at && text.includes(markerOf(later))) {
+        return false;
+      }
     }
     length += text.length - MARKER_JSON.length;
   }
@@ -152,22 +157,23 @@ function comesBack(
 }
 
 /**
- * The last parts' rows by text: a system prompt repeats from call to call
- * and a rendered prompt from repetition to repetition; each is hashed once.
+ * The last parts' rows: a system prompt repeats from call to call and a
+ * rendered prompt from repetition to repetition; each is hashed once.
+ * Looked through with `===` (texts of other lengths differ at once; a map
+ * would hash every new text to look it up).
  */
-const recentParts = new Map<string, BodyRow>();
+const recentParts: BodyRow[] = [];
 
 /** Parts remembered, at most. */
-const RECENT_PARTS = 32;
+const RECENT_PARTS = 16;
+
+let nextSlot = 0;
 
 function partRow(text: string): BodyRow {
-  const known = recentParts.get(text);
-  if (known !== undefined) return known;
+  for (const row of recentParts) if (row.body === text) return row;
   const row = bodyRow(text);
-  if (recentParts.size >= RECENT_PARTS) {
-    recentParts.delete(recentParts.keys().next().value!);
-  }
-  recentParts.set(text, row);
+  recentParts[nextSlot] = row;
+  nextSlot = (nextSlot + 1) % RECENT_PARTS;
   return row;
 }
 
