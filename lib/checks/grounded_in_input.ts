@@ -37,7 +37,7 @@ export const groundedInInput: CheckDefinition<GroundedInInputConfig> = {
     if (items.length === 0) {
       return pass(`"${config.field}" lists nothing to ground`);
     }
-    const haystack = normalise(asText(source));
+    const haystack = normalisedSource(source);
     const ungrounded = items.filter((item) =>
       !appears(haystack, normalise(item))
     );
@@ -54,6 +54,18 @@ export const groundedInInput: CheckDefinition<GroundedInInputConfig> = {
       );
   },
 };
+
+let lastSource: unknown;
+let lastHaystack = "";
+
+/** The normalised input text; the last one is kept (a case is checked once per repetition). */
+function normalisedSource(source: unknown): string {
+  if (source !== lastSource || typeof source !== "string") {
+    lastHaystack = normalise(asText(source));
+    lastSource = source;
+  }
+  return lastHaystack;
+}
 
 function normalise(text: string): string {
   return text.normalize("NFKC").toLowerCase().replace(/[\s\-_/]+/gu, " ")

@@ -30,14 +30,8 @@ export function parseOutput(output: string): ParsedOutput {
 function parse(output: string): ParsedOutput {
   const text = output.replace(/^\uFEFF/, "").trim();
   if (text === "") return { ok: false, reason: "the output is empty" };
-  const candidates: string[] = [text];
-  for (const fence of text.matchAll(/```[A-Za-z]*[ \t]*\r?\n?([\s\S]*?)```/g)) {
-    candidates.push(fence[1]!.trim());
-  }
-  const balanced = firstBalancedObject(text);
-  if (balanced !== null) candidates.push(balanced);
   let sawArray = false;
-  for (const candidate of candidates) {
+  for (const candidate of candidatesIn(text)) {
     let value: unknown;
     try {
       value = JSON.parse(candidate);
@@ -55,6 +49,20 @@ function parse(output: string): ParsedOutput {
       ? "the output is a JSON array, not an object"
       : `the output is not a JSON object: "${excerpt(text)}"`,
   };
+}
+
+/**
+ * Where a JSON object may be, in order: the whole text, each fenced block,
+ * the first balanced `{...}`. Made one at a time, as the first that parses
+ * ends the search.
+ */
+function* candidatesIn(text: string): Generator<string> {
+  yield text;
+  for (const fence of text.matchAll(/```[A-Za-z]*[ \t]*\r?\n?([\s\S]*?)```/g)) {
+    yield fence[1]!.trim();
+  }
+  const balanced = firstBalancedObject(text);
+  if (balanced !== null) yield balanced;
 }
 
 /** The first `{...}` whose braces balance, skipping braces inside strings. */

@@ -15,13 +15,33 @@
  */
 export function newId(prefix: string): string {
   const time = Date.now().toString(16).padStart(12, "0");
-  const random = crypto.getRandomValues(new Uint8Array(6));
+  // Random bytes are drawn a pool at a time (one draw per id cost more
+  // than the rest of making it).
+  if (poolAt + 6 > pool.length) {
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
   let hex = "";
-  for (const byte of random) hex += byte.toString(16).padStart(2, "0");
+  for (let i = 0; i < 6; i++) hex += HEX[pool[poolAt++]!];
   return `${prefix}_${time}${hex}`;
 }
 
+const HEX: readonly string[] = Array.from(
+  { length: 256 },
+  (_, byte) => byte.toString(16).padStart(2, "0"),
+);
+const pool = new Uint8Array(4096);
+let poolAt = pool.length;
+
+let lastMs = NaN;
+let lastIso = "";
+
 /** The current time as an ISO 8601 UTC string; the one clock every layer reads. */
 export function nowIso(): string {
-  return new Date().toISOString();
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }

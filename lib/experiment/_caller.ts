@@ -256,10 +256,22 @@ export class Caller {
 
 const encoder = new TextEncoder();
 
+/** Where texts are encoded to be counted (grown as needed, never kept). */
+let scratch = new Uint8Array(64 * 1024);
+
+/** The UTF-8 length of a text, without keeping its bytes. */
+function utf8Length(text: string): number {
+  // A UTF-16 code unit takes at most 3 UTF-8 bytes.
+  if (scratch.length < text.length * 3) {
+    scratch = new Uint8Array(text.length * 3);
+  }
+  return encoder.encodeInto(text, scratch).written;
+}
+
 /** A request's prompt (system prompt and messages) in UTF-8 bytes. */
 export function promptBytes(request: ModelRequest): number {
-  let bytes = request.system ? encoder.encode(request.system).length : 0;
-  for (const m of request.messages) bytes += encoder.encode(m.content).length;
+  let bytes = request.system ? utf8Length(request.system) : 0;
+  for (const m of request.messages) bytes += utf8Length(m.content);
   return bytes;
 }
 

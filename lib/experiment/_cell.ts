@@ -24,7 +24,7 @@ import {
   sameRequest,
   type SerializeMemo,
 } from "./_request_identity.ts";
-import { renderPrompt } from "./render.ts";
+import { type RenderedPrompt, renderPrompt } from "./render.ts";
 
 /** A judge request built ahead (for a cell whose generation was a cache hit), and its prepared call. */
 export interface PreparedJudge {
@@ -190,6 +190,8 @@ export class CellRunner {
   readonly #params: ModelParams;
   readonly #promptLimit: number;
   readonly #judge: OutputJudge;
+  /** The last case input rendered, and its prompt: a case's repetitions share one. */
+  #rendered: { input: unknown; prompt: RenderedPrompt } | undefined;
 
   constructor(
     plan: Plan,
@@ -213,7 +215,15 @@ export class CellRunner {
 
   /** The cell's generation request: the prompt version rendered with the case. */
   generationRequest({ testCase, repetition }: Cell): ModelRequest {
-    const rendered = renderPrompt(this.#plan.version, testCase.input);
+    // The same rendered prompt (the same message objects) for each
+    // repetition of a case, so what serializes it can tell it is the same.
+    if (this.#rendered?.input !== testCase.input) {
+      this.#rendered = {
+        input: testCase.input,
+        prompt: renderPrompt(this.#plan.version, testCase.input),
+      };
+    }
+    const rendered = this.#rendered.prompt;
     return {
       system: rendered.system,
       messages: rendered.messages,

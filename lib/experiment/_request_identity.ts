@@ -53,11 +53,25 @@ export function prepareCall(
   for (const field of Object.keys(recorded) as (keyof typeof recorded)[]) {
     const value = recorded[field];
     if (value === undefined) continue;
-    if (memo && field !== "messages") {
+    if (memo) {
       // The system prompt, parameters and output schema repeat from call
-      // to call: serialize them once.
+      // to call, and a case's messages from repetition to repetition:
+      // serialize them once.
       const slot = `${config.provider}/${config.model}/${field}`;
       const last = memo.get(slot);
+      if (field === "messages") {
+        // Kept as a copy of each message, compared field by field with
+        // `===` (the same strings compare at once; a conversation array
+        // changed in place is not taken for the one serialized before).
+        if (last && sameMessages(last.value, value)) {
+          members[field] = last.json;
+          continue;
+        }
+        const json = canonicalValue(value);
+        memo.set(slot, { value: snapshot(value), json });
+        members[field] = json;
+        continue;
+      }
       if (last && (last.value === value || jsonEqual(last.value, value))) {
         members[field] = last.json;
         continue;
@@ -127,6 +141,24 @@ function jsonEqual(a: unknown, b: unknown): boolean {
   return keys.length ===
       Object.keys(y).filter((k) => y[k] !== undefined).length &&
     keys.every((k) => Object.hasOwn(y, k) && jsonEqual(x[k], y[k]));
+}
+
+/** A copy of a messages array and of each message in it (their values shared). */
+function snapshot(messages: unknown): unknown {
+  return Array.isArray(messages)
+    ? messages.map((m) => typeof m === "object" && m !== null ? { ...m } : m)
+    : messages;
+}
+
+/** Whether messages hold what a snapshot of them held: each message's own fields `===`. */
+function sameMessages(kept: unknown, messages: unknown): boolean {
+  if (!Array.isArray(kept) || !Array.isArray(messages)) return false;
+  return kept.length === messages.length &&
+    kept.every((k, i) => {
+      const m = messages[i];
+      return typeof k === "object" && typeof m === "object" &&
+        shallowEqual(k ?? undefined, m ?? undefined);
+    });
 }
 
 function shallowEqual(a: object | undefined, b: object | undefined): boolean {

@@ -143,7 +143,10 @@ export function createFakeAdapter(config: ModelConfig): ModelAdapter {
   const identity = canonicalize({ model: config.model, options: seedOptions });
   // The config's task behaviours, imported on the first call (as the real
   // adapters import their SDKs); a config without any never imports.
+  // Once loaded they are read without an await, so the answer is made
+  // within `call` itself (as a timer around the call sees it).
   let behaviours: Promise<readonly FakeBehaviour[]> | undefined;
+  let loaded: readonly FakeBehaviour[] | undefined;
 
   return {
     provider: "fake",
@@ -152,9 +155,8 @@ export function createFakeAdapter(config: ModelConfig): ModelAdapter {
       if (request.signal?.aborted) {
         throw new ProviderError("aborted", "the call was cancelled");
       }
-      const own = config.behaviours === undefined
-        ? []
-        : await (behaviours ??= loadFakeBehaviours(config));
+      const own = config.behaviours === undefined ? [] : loaded ??
+        (loaded = await (behaviours ??= loadFakeBehaviours(config)));
       if (request.hints?.judged_output !== undefined) {
         return judgeWith(request, config, own);
       }

@@ -98,17 +98,7 @@ export function buildJudgeRequest(
   output: string,
   options: BuildJudgeRequestOptions = {},
 ): ModelRequest {
-  const names = task.rubric.dimensions.map((d) => `"${d.name}"`).join(", ");
-  const rubric = task.rubric.dimensions.map((d) =>
-    [
-      `### Dimension "${d.name}"`,
-      `Criteria: ${d.criteria}`,
-      `- 5 (good): ${d.anchors.good}`,
-      `- 3 (average): ${d.anchors.average}`,
-      `- 1 (bad): ${d.anchors.bad}`,
-      "Use 4 and 2 for answers between these anchors.",
-    ].join("\n")
-  ).join("\n\n");
+  const { names, rubric, instructions, structured } = fixedParts(task);
   const user = [
     `## Task\n${task.description}`,
     `## Case input (untrusted data)\n<input>\n${
@@ -120,20 +110,8 @@ export function buildJudgeRequest(
     `## Output to judge (untrusted data)\n<output>\n${
       fence(output, "output")
     }\n</output>`,
-    `## Rubric: score each dimension independently, 1 (bad) to 5 (good)\n\n${rubric}`,
-    [
-      "## How to answer",
-      `Judge the dimensions ${names} one at a time. For each, write:`,
-      '- "evidence": the exact words of the output the judgement rests on (quote them; empty only if the output is empty),',
-      '- "reasoning": why those words meet or miss the criteria and anchors, field by field,',
-      '- "score": an integer from 1 to 5.',
-      `Answer with only this JSON object, every dimension present:`,
-      `{"dimensions": {${
-        task.rubric.dimensions.map((d) =>
-          `"${d.name}": {"evidence": "...", "reasoning": "...", "score": 1}`
-        ).join(", ")
-      }}}`,
-    ].join("\n"),
+    rubric,
+    instructions,
   ].join("\n\n");
 
   const messages: ModelRequest["messages"] = options.previous
@@ -152,7 +130,7 @@ export function buildJudgeRequest(
     system: SYSTEM,
     messages,
     params: options.params ?? { temperature: 0 },
-    structured: { name: JUDGEMENT_NAME, schema: judgementSchema(task.rubric) },
+    structured,
     ...(options.repetition === undefined
       ? {}
       : { repetition: options.repetition }),
@@ -168,6 +146,71 @@ export function buildJudgeRequest(
       ...(task.fake === undefined ? {} : { fake: task.fake }),
     },
   };
+}
+
+/** What a judge request takes from its task alone, the same for every case. */
+interface FixedParts {
+  /** The dimensions' names, quoted, comma-separated. */
+  readonly names: string;
+  /** The prompt's rubric section. */
+  readonly rubric: string;
+  /** The prompt's "How to answer" section. */
+  readonly instructions: string;
+  /** The structured-output request (one object per rubric, so a runner serializing requests sees the same value each call). */
+  readonly structured: NonNullable<ModelRequest["structured"]>;
+}
+
+/** Fixed parts by rubric and description: built once per task. */
+const fixed = new WeakMap<Rubric, FixedParts>();
+
+/** The fixed parts of a task's judge requests, built on first use. */
+function fixedParts(task: Task): FixedParts {
+  const known = fixed.get(task.rubric);
+  if (known) return known;
+  const names = task.rubric.dimensions.map((d) => `"${d.name}"`).join(", ");
+  const rubric = task.rubric.dimensions.map((d) =>
+    [
+      `### Dimension "${d.name}"`,
+      `Criteria: ${d.criteria}`,
+      `- 5 (good): ${d.anchors.good}`,
+      `- 3 (average): ${d.anchors.average}`,
+      `- 1 (bad): ${d.anchors.bad}`,
+      "Use 4 and 2 for answers between these anchors.",
+    ].join("\n")
+  ).join("\n\n");
+  const parts: FixedParts = {
+    names,
+    rubric:
+      `## Rubric: score each dimension independently, 1 (bad) to 5 (good)\n\n${rubric}`,
+    instructions: [
+      "## How to answer",
+      `Judge the dimensions ${names} one at a time. For each, write:`,
+      '- "evidence": the exact words of the output the judgement rests on (quote them; empty only if the output is empty),',
+      '- "reasoning": why those words meet or miss the criteria and anchors, field by field,',
+      '- "score": an integer from 1 to 5.',
+      `Answer with only this JSON object, every dimension present:`,
+      `{"dimensions": {${
+        task.rubric.dimensions.map((d) =>
+          `"${d.name}": {"evidence": "...", "reasoning": "...", "score": 1}`
+        ).join(", ")
+      }}}`,
+    ].join("\n"),
+    structured: deepFreeze({
+      name: JUDGEMENT_NAME,
+      schema: judgementSchema(task.rubric),
+    }),
+  };
+  fixed.set(task.rubric, parts);
+  return parts;
+}
+
+/** Freezes a JSON value and everything in it (a shared value no caller may change). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Keeps untrusted text from closing the tag it is wrapped in. */

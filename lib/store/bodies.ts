@@ -77,13 +77,16 @@ export function requestBodies(
     parts.push([key, text]);
   }
   if (skeleton !== undefined) {
+    const markers = new Map<string, number>();
     const body = members === undefined
       ? canonicalize(skeleton)
-      : skeletonJson(skeleton, members);
-    if (expand(body, parts) === canonical) {
-      const rows = parts.map(([key, text]) =>
-        [key, partRow(key, text)] as const
-      );
+      : skeletonJson(skeleton, members, markers);
+    if (
+      members === undefined
+        ? expand(body, parts) === canonical
+        : comesBack(body, markers, parts, canonical)
+    ) {
+      const rows = parts.map(([key, text]) => [key, partRow(text)] as const);
       const requestRow = bodyRow(body);
       return {
         request: requestRow,
@@ -106,6 +109,7 @@ export function requestBodies(
 function skeletonJson(
   skeleton: Readonly<Record<string, unknown>>,
   members: Readonly<Record<string, string>>,
+  markers: Map<string, number>,
 ): string {
   let out = "{";
   for (const key of Object.keys(skeleton).sort()) {
@@ -114,19 +118,62 @@ function skeletonJson(
     const text = value === MARKER
       ? MARKER_JSON
       : members[key] ?? canonicalize(value);
-    out += `${out.length === 1 ? "" : ","}${JSON.stringify(key)}:${text}`;
+    if (out.length > 1) out += ",";
+    if (value === MARKER) markers.set(key, out.length);
+    out += `${JSON.stringify(key)}:${text}`;
   }
   return `${out}}`;
 }
 
-/** The last part's row by member: the system prompt repeats from call to call, and is hashed once. */
-const lastParts = new Map<string, BodyRow>();
+/**
+ * Whether {@linkcode expand} gives `canonical` back, without building it:
+ * each part's marker is first found where `skeletonJson` put it (`markers`),
+ * no part expanded before a later part's marker holds that marker (it would
+ * be found first), and the lengths agree. The members' texts being exactly
+ * canonical JSON (the caller's promise), the expanded body is then
+ * `canonical` itself.
+ */
+function comesBack(
+  body: string,
+  markers: ReadonlyMap<string, number>,
+  parts: readonly (readonly [string, string])[],
+  canonical: string,
+): boolean {
+  let length = body.length;
+  for (let i = 0; i < parts.length; i++) {
+    const [key, text] = parts[i]!;
+    const at = markers.get(key)!;
+    if (body.indexOf(markerOf(key)) !== at) return false;
+    // Expanded in this order: a part's text lands before the markers that
+    // follow it in the body, and only those could be taken from it.
+    for (const [later] of parts.slice(i + 1)) {
+      if (markers.get(later)! > at && text.includes(markerOf(later))) {
+        return false;
+      }
+    }
+    length += text.length - MARKER_JSON.length;
+  }
+  return length === canonical.length;
+}
 
-function partRow(key: string, text: string): BodyRow {
-  const last = lastParts.get(key);
-  if (last !== undefined && last.body === text) return last;
+/**
+ * The last parts' rows: a system prompt repeats from call to call and a
+ * rendered prompt from repetition to repetition; each is hashed once.
+ * Looked through with `===` (texts of other lengths differ at once; a map
+ * would hash every new text to look it up).
+ */
+const recentParts: BodyRow[] = [];
+
+/** Parts remembered, at most. */
+const RECENT_PARTS = 16;
+
+let nextSlot = 0;
+
+function partRow(text: string): BodyRow {
+  for (const row of recentParts) if (row.body === text) return row;
   const row = bodyRow(text);
-  if (lastParts.size < 16 || lastParts.has(key)) lastParts.set(key, row);
+  recentParts[nextSlot] = row;
+  nextSlot = (nextSlot + 1) % RECENT_PARTS;
   return row;
 }
 

@@ -300,6 +300,12 @@ Deno.test("requestBodies() with its members' canonical JSON given stores exactly
     },
     { system: "short", messages: [], repetition: 1 },
     { aaa: { system: "\u0000" }, system: SYSTEM },
+    // A decoy inside an earlier part: putting that part back first would
+    // put the decoy before the later part's marker.
+    {
+      messages: [{ system: "\u0000", content: "x".repeat(300) }],
+      system: SYSTEM,
+    },
   ];
   for (const request of requests) {
     const members: Record<string, string> = {};
