@@ -15,7 +15,13 @@ import {
 import type { ModelConfig } from "../schema/model.ts";
 import { open, type Store } from "../store/open.ts";
 import { listTraceEvents } from "../store/trace.ts";
-import { getRun, listExperimentRuns, receiptFromRow } from "../store/runs.ts";
+import {
+  cellRows,
+  getRun,
+  listExperimentRuns,
+  receiptFromRow,
+} from "../store/runs.ts";
+import { listReceipts, listResults } from "../store/scores.ts";
 import { withBodies } from "../store/bodies.ts";
 import { ConfigError, ConflictError, NotFoundError } from "../errors.ts";
 import { getModelConfig } from "../store/catalog.ts";
@@ -844,4 +850,29 @@ Deno.test("experiment() refuses a fake config whose behaviours module cannot be 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("cellRows() writes a batch's bodies in sha256 order: one lock order for writers sharing bodies on PostgreSQL", async () => {
+  await using store = await loaded(() => open(":memory:"));
+  const result = await experiment(store, {
+    task: "resume_matching",
+    prompts: ["v3"],
+    models: ["fake-fast"],
+    judge: "fake-judge",
+    cases: ["rm-001", "rm-019", "rm-028"],
+  });
+  const runId = result.runs[0]!.run_id;
+  const receipts = await listReceipts(store, runId);
+  const results = await listResults(store, runId);
+  const rows = cellRows(results.map((r) => ({
+    receipts: receipts.filter((x) =>
+      x.id === r.generation_io_id || r.judge_io_ids.includes(x.id)
+    ),
+    result: r,
+    events: [],
+  })));
+  const hashes = rows.bodies.map((b) => b.sha256);
+  assert.ok(hashes.length > 4, `${hashes.length} bodies`);
+  assert.equal(new Set(hashes).size, hashes.length);
+  assert.deepEqual(hashes, [...hashes].sort());
 });

@@ -694,7 +694,7 @@ export function eventRow(
 export interface CellRows {
   /** `model_io` rows. */
   readonly receipts: readonly Database["model_io"][];
-  /** `bodies` rows the receipts name, each once. */
+  /** `bodies` rows the receipts name, each once, in sha256 order. */
   readonly bodies: readonly BodyRow[];
   /** `results` rows. */
   readonly results: readonly Database["results"][];
@@ -717,7 +717,13 @@ export function cellRows(cells: readonly CellWrite[]): CellRows {
     results.push(resultRow(cell.result));
     for (const event of cell.events) events.push(eventRow(event));
   }
-  return { receipts, bodies: [...bodies.values()], results, events };
+  // In one order for every writer: two workers committing to PostgreSQL
+  // insert bodies they share (a system prompt, a rubric), and rows taken in
+  // different orders deadlock on the unique index.
+  const sorted = [...bodies.values()].sort((a, b) =>
+    a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0
+  );
+  return { receipts, bodies: sorted, results, events };
 }
 
 /** Inserts a batch's rows in one transaction: all of them or none. */
