@@ -1,6 +1,6 @@
 import { createClient } from "@libsql/client";
 import { LibsqlDialect } from "@libsql/kysely-libsql";
-import { Kysely } from "kysely";
+import { type Dialect, Kysely, SqliteAdapter } from "kysely";
 import type { Database } from "./tables.ts";
 import { guardedDialect } from "./_storage_errors.ts";
 
@@ -36,7 +36,9 @@ export async function openLibsql(
   }
   // The dialect is typed against an older @libsql/client; the methods it
   // calls (execute, batch, transaction) are the same in the one we pin.
-  const dialect = new LibsqlDialect({ client: client as never });
+  const dialect = transactionalDdl(
+    new LibsqlDialect({ client: client as never }),
+  );
   const db = new Kysely<Database>({
     dialect: guardedDialect(dialect, options.database),
   });
@@ -47,4 +49,27 @@ export async function openLibsql(
       client.close();
     },
   };
+}
+
+/**
+ * SQLite's DDL is transactional, but Kysely's SQLite adapter says it is
+ * not, so its migrator would run migrations statement by statement: a
+ * process killed while a migration rebuilds a table (0005, 0007) would
+ * leave it half done, and the next open would fail on the leftover table.
+ * Said true, the migrator runs the pending migrations and their record in
+ * one transaction, as it does on PostgreSQL.
+ */
+function transactionalDdl(dialect: Dialect): Dialect {
+  return {
+    createAdapter: () => new TransactionalDdlAdapter(),
+    createDriver: () => dialect.createDriver(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+  };
+}
+
+class TransactionalDdlAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
 }
