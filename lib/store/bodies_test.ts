@@ -588,8 +588,30 @@ eachStore.test("migration 0007 stores the cache hits written before it as refere
     await listReceipts(store, "run_b"),
     receipts.toSorted((a, b) => a.created_at < b.created_at ? -1 : 1),
   );
-  await assert.rejects(
-    () => sql`delete from model_io`.execute(store.db),
-    /append-only/,
-  );
+  // Rebuilt, model_io still refuses UPDATE and DELETE (and TRUNCATE on
+  // PostgreSQL); the view is not a way around it.
+  for (
+    const statement of [
+      "delete from model_io",
+      "update model_io set cost = '1'",
+      ...(dialect === "postgres"
+        ? ["truncate model_io", "update receipts set cost = '1'"]
+        : []),
+    ]
+  ) {
+    await assert.rejects(
+      () => sql.raw(statement).execute(store.db),
+      dialect === "postgres" && statement.includes("receipts")
+        ? /cannot update view/
+        : /append-only/,
+      statement,
+    );
+  }
+  if (dialect !== "postgres") {
+    await assert.rejects(
+      () => sql`update receipts set cost = '1'`.execute(store.db),
+      /cannot modify receipts because it is a view/,
+    );
+  }
+  assert.equal(await count(store, "model_io"), receipts.length);
 });
