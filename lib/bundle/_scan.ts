@@ -58,7 +58,7 @@ export interface ScanOutcome {
   readonly header: Readonly<Record<string, unknown>>;
   /** Records per section. */
   readonly counts: Record<BundleSection, number>;
-  /** Records flagged as redacted in the table of contents. */
+  /** Records flagged as redacted in the table of contents, and cache hits carried as references to one. */
   readonly redacted: number;
 }
 
@@ -627,7 +627,14 @@ export async function scanBundle(
         if (entry.redacted) flagged.add(`${section}\u0000${entry.id}`);
       }
     }
-    redacted = flagged.size;
+    // A cache hit carried as a reference reads what its original holds: an
+    // original whose own hash is not checked leaves the hit's request and
+    // response unchecked too.
+    const hitsOfRedacted = checker.references.filter((r) =>
+      flagged.has(`receipts\u0000${r.from}`) &&
+      !flagged.has(`receipts\u0000${r.key}`)
+    ).length;
+    redacted = flagged.size + hitsOfRedacted;
     problems.push(
       ...checker.domain.filter((p) =>
         !flagged.has(`${p.section}\u0000${p.key}`)

@@ -250,3 +250,56 @@ Deno.test("verifyBundle() refuses a version 1 bundle with references and a bundl
   });
   assertRefused(await problems(twice), /record appears twice/);
 });
+
+Deno.test("verifyBundle() counts a cache hit whose original is marked redacted as redacted: what it reused is not checked", async () => {
+  // A forger marks an original redacted and changes its response: every
+  // hit of it now reads the forged response, and the summary must say so.
+  const doc = JSON.parse(made.text) as Doc;
+  const from = doc.sections.receipts!.find((r) => "cached_sha256" in r)!
+    .cached_from;
+  const hitsOfIt =
+    doc.sections.receipts!.filter((r) =>
+      "cached_sha256" in r && r.cached_from === from
+    ).length;
+  const text = forge((doc, _hits, byId) => {
+    const original = byId.get(from)!;
+    const response = original.response as Rec;
+    replace(doc, from, { ...original, response: { ...response, text: "x" } });
+    doc.toc.receipts!.find((e) => e.id === from)!.redacted = true;
+  });
+  const result = await verifyBundle(text);
+  assert.deepEqual(result.problems, []);
+  assert.equal(result.redacted, 1 + hitsOfIt);
+  assert.match(result.summary, new RegExp(`, ${1 + hitsOfIt} redacted;`));
+});
+
+Deno.test("bundle() counts the cache hits of a redacted receipt as redacted, as verifyBundle() does", async () => {
+  await using store = await open(":memory:");
+  await loadCatalog(store, { root: ROOT });
+  const options = {
+    task: "support_triage",
+    prompts: ["v2"],
+    models: ["fake-fast"],
+    cases: ["st-001"],
+  };
+  await experiment(store, options);
+  const again = (await experiment(store, options)).runs[0]!;
+  const redactedMade = await bundle(store, {
+    runs: [again.run_id],
+    redact: ["input.customer_message"],
+  });
+  const doc = JSON.parse(redactedMade.text!) as Doc;
+  const flagged = new Set(
+    doc.toc.receipts!.filter((e) => e.redacted).map((e) => e.id),
+  );
+  const hits = doc.sections.receipts!.filter((r) =>
+    "cached_sha256" in r && flagged.has(r.cached_from as string)
+  );
+  assert.equal(hits.length, again.cache_hits, "every original was redacted");
+  const flaggedAll = Object.values(doc.toc).flat().filter((e) => e.redacted)
+    .length;
+  assert.equal(redactedMade.redacted, flaggedAll + hits.length);
+  const verified = await verifyBundle(redactedMade.text!);
+  assert.deepEqual(verified.problems, []);
+  assert.equal(verified.redacted, redactedMade.redacted);
+});
