@@ -12,6 +12,8 @@ import { contentHash, sha256Hex } from "../content/sha256.ts";
 import { experiment } from "../experiment/experiment.ts";
 import { type BundleSection, recordKey } from "../store/bundle.ts";
 import { open } from "../store/open.ts";
+import { listReceipts } from "../store/scores.ts";
+import { importBundle } from "./import_bundle.ts";
 import { verifyBundle } from "./verify_bundle.ts";
 import { bundle } from "./bundle.ts";
 import { loadBundle } from "./_load.ts";
@@ -231,6 +233,15 @@ Deno.test("verifyBundle() accepts an original that comes after its hit, and read
   )!;
   assert.notEqual(hit.response, undefined);
   assert.notEqual(hit.request, undefined);
+  // Imported in that order, the hit reads whole from the database too.
+  await using target = await open(":memory:");
+  await importBundle(target, text);
+  const stored = (await listReceipts(target, made.runId)).find((r) =>
+    r.id === hit.id
+  )!;
+  assert.deepEqual(stored.response, hit.response);
+  assert.deepEqual(stored.request, hit.request);
+  assert.equal(stored.cached_sha256, hit.cached_sha256);
 });
 
 Deno.test("verifyBundle() refuses a version 1 bundle with references and a bundle with a receipt twice", async () => {
