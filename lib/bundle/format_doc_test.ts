@@ -195,6 +195,16 @@ Deno.test({
         }),
         /AssertionError/,
       );
+      // A reference naming another request (cache key) than its original's.
+      assert.match(
+        await refused("other_key", (receipts) => {
+          receipts[at(receipts, hit.id)] = seal({
+            ...hit,
+            cache_key: "f".repeat(64),
+          });
+        }),
+        /AssertionError/,
+      );
       // A reference carrying a response of its own besides its original's.
       assert.match(
         await refused("with_bodies", (receipts) => {

@@ -314,3 +314,17 @@ Deno.test("bundle() counts the cache hits of a redacted receipt as redacted, as 
   assert.deepEqual(verified.problems, []);
   assert.equal(verified.redacted, redactedMade.redacted);
 });
+
+Deno.test("verifyBundle() refuses a cache hit whose cache key is not its original's (the key names the request it reused)", async () => {
+  const text = forge((doc, hits) => {
+    replace(
+      doc,
+      hits[0]!.id,
+      sealed({ ...hits[0]!, cache_key: "f".repeat(64) }),
+    );
+  });
+  assertRefused(
+    await problems(text),
+    /cache_key differs from that of receipt/,
+  );
+});
