@@ -195,6 +195,25 @@ Deno.test({
         }),
         /AssertionError/,
       );
+      // A reference whose original was removed.
+      assert.match(
+        await refused("missing", (receipts) => {
+          receipts.splice(at(receipts, hit.cached_from), 1);
+        }),
+        /KeyError/,
+      );
+      // A reference naming another reference (a chain).
+      assert.ok(references.length >= 2);
+      assert.match(
+        await refused("chained", (receipts) => {
+          receipts[at(receipts, references[1].id)] = seal({
+            ...references[1],
+            cached_from: hit.id,
+            cached_sha256: hit.sha256,
+          });
+        }),
+        /AssertionError/,
+      );
       // A reference naming another request (cache key) than its original's.
       assert.match(
         await refused("other_key", (receipts) => {
