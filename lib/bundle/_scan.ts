@@ -58,7 +58,7 @@ export interface ScanOutcome {
   readonly header: Readonly<Record<string, unknown>>;
   /** Records per section. */
   readonly counts: Record<BundleSection, number>;
-  /** Records flagged as redacted in the table of contents. */
+  /** Records flagged as redacted in the table of contents, and cache hits carried as references to one. */
   readonly redacted: number;
 }
 
@@ -83,8 +83,15 @@ class Checker {
   readonly keys = new Map<BundleSection, Set<string>>();
   readonly done = new Set<BundleSection>();
   readonly receiptSha = new Map<string, string>();
-  /** Cache hits carried as references: key, the receipt reused, its sha256 as recorded. */
-  readonly references: { key: string; from: string; sha256: string }[] = [];
+  /** Cache hits carried as references: key, the receipt reused, its sha256 and cache key as recorded. */
+  readonly references: {
+    key: string;
+    from: string;
+    sha256: string;
+    cacheKey: string | null;
+  }[] = [];
+  /** Each whole receipt's cache key, for the references that reuse it. */
+  readonly cacheKeys = new Map<string, string>();
   readonly artifactSha = new Map<string, string>();
   readonly chains = new Map<string, { index: number; hash: string }>();
   readonly started = new Map<string, unknown>();
@@ -175,13 +182,17 @@ class Checker {
           );
         }
         this.receiptSha.set(key, flat(sha256 as string));
+        const cacheKey = typeof record.cache_key === "string"
+          ? record.cache_key
+          : null;
         if (typeof record.cached_sha256 === "string") {
           this.references.push({
             key,
             from: flat(record.cached_from as string),
             sha256: flat(record.cached_sha256),
+            cacheKey: cacheKey === null ? null : flat(cacheKey),
           });
-        }
+        } else if (cacheKey !== null) this.cacheKeys.set(key, flat(cacheKey));
         return;
       }
       case "artifacts":
@@ -627,7 +638,14 @@ export async function scanBundle(
         if (entry.redacted) flagged.add(`${section}\u0000${entry.id}`);
       }
     }
-    redacted = flagged.size;
+    // A cache hit carried as a reference reads what its original holds: an
+    // original whose own hash is not checked leaves the hit's request and
+    // response unchecked too.
+    const hitsOfRedacted = checker.references.filter((r) =>
+      flagged.has(`receipts\u0000${r.from}`) &&
+      !flagged.has(`receipts\u0000${r.key}`)
+    ).length;
+    redacted = flagged.size + hitsOfRedacted;
     problems.push(
       ...checker.domain.filter((p) =>
         !flagged.has(`${p.section}\u0000${p.key}`)
@@ -676,8 +694,8 @@ export async function scanBundle(
 
 /**
  * A cache hit carried as a reference binds the receipt it reused: that
- * receipt's sha256 is the one it recorded, and it is whole (not a
- * reference itself). References are version 2 only.
+ * receipt's sha256 is the one it recorded, its cache key is the hit's, and
+ * it is whole (not a reference itself). References are version 2 only.
  */
 function referenceProblems(checker: Checker, version: unknown): Problems {
   const problems: Problems = [];
@@ -707,6 +725,15 @@ function referenceProblems(checker: Checker, version: unknown): Problems {
         record: r.key,
         message:
           `cached_sha256 differs from the sha256 of receipt '${r.from}' it reused (that receipt was replaced)`,
+      });
+    } else if (
+      r.cacheKey === null || checker.cacheKeys.get(r.from) !== r.cacheKey
+    ) {
+      problems.push({
+        section: "receipts",
+        record: r.key,
+        message:
+          `cache_key differs from that of receipt '${r.from}' it reused: a cache hit reuses the receipt of the request its cache key names`,
       });
     }
   }

@@ -60,7 +60,7 @@ export interface BundleResult {
   readonly bytes: number;
   /** Records per section. */
   readonly counts: Readonly<Record<BundleSection, number>>;
-  /** Records changed by redaction or secret removal. */
+  /** Records changed by redaction or secret removal, and cache hits carried as references to one (as `verifyBundle` counts them). */
   readonly redacted: number;
   /** The signing key's id, when signed. */
   readonly keyId: string | null;
@@ -148,6 +148,8 @@ export async function bundle(
     number
   >;
   let redacted = 0;
+  const changedReceipts = new Set<string>();
+  const references: { id: string; from: string }[] = [];
   try {
     const header = {
       created_at: evidenceTime ?? (options.now ?? nowIso)(),
@@ -173,11 +175,22 @@ export async function bundle(
         toc[section].push(entry);
         counts[section]++;
         if (changed) redacted++;
+        if (section === "receipts") {
+          if (changed) changedReceipts.add(entry.id);
+          else if (typeof record.cached_sha256 === "string") {
+            references.push({
+              id: entry.id,
+              from: record.cached_from as string,
+            });
+          }
+        }
         await emit(first ? text : `,${text}`);
         first = false;
       }
       await emit("]");
     }
+    // A hit carried as a reference reads its original: redacted with it.
+    redacted += references.filter((r) => changedReceipts.has(r.from)).length;
     await emit(`},"toc":${canonicalize(toc)},"version":${BUNDLE_VERSION}`);
     hasher.update("}");
     const sha256 = hasher.digest("hex");

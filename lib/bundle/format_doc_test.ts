@@ -7,11 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { canonicalize } from "../content/canonicalize.ts";
+import { contentHash, sha256Hex } from "../content/sha256.ts";
 import { loadCatalog } from "../catalog/load_catalog.ts";
 import { experiment } from "../experiment/experiment.ts";
 import { open } from "../store/open.ts";
 import { bundle } from "./bundle.ts";
-import { generateKeyPair } from "./keys.ts";
+import { generateKeyPair, signSha256 } from "./keys.ts";
 import { writeFixture } from "./_test_fixture.ts";
 
 const DOC = new URL("../../docs/bundle-format.md", import.meta.url);
@@ -145,17 +146,108 @@ Deno.test({
       await Deno.writeTextFile(`${dir}/v2.json`, v2.text!);
       const second = await run(`${dir}/v2.json`, `${dir}/k.pub`);
       assert.equal(second[0], `OK ${v2.sha256} signed by ${keys.keyId}`);
-      // A reference naming another sha256 than its original's is refused.
-      const forged = v2.text!.replace(
-        `"cached_sha256":"${references[0].cached_sha256}"`,
-        `"cached_sha256":"${"0".repeat(64)}"`,
+      // Each forgery below recomputes every hash a forger can and signs
+      // again with the key, so only the reference rules refuse it.
+      const refused = async (
+        name: string,
+        edit: (receipts: Record<string, unknown>[]) => void,
+      ) => {
+        const doc = JSON.parse(v2.text!);
+        edit(doc.sections.receipts);
+        doc.toc.receipts = doc.sections.receipts.map((
+          r: Record<string, unknown>,
+        ) => ({ id: r.id, sha256: sha256Hex(canonicalize(r)) }));
+        const { integrity: _, ...payload } = doc;
+        const sha256 = sha256Hex(canonicalize(payload));
+        const integrity = {
+          canonicalization: "RFC8785",
+          digest: "sha256",
+          sha256,
+          signature: await signSha256(sha256, keys.privateJwk),
+        };
+        await Deno.writeTextFile(
+          `${dir}/${name}.json`,
+          `${canonicalize(payload).slice(0, -1)},"integrity":${
+            canonicalize(integrity)
+          }}`,
+        );
+        const output = await new Deno.Command("python3", {
+          args: [script, `${dir}/${name}.json`, `${dir}/k.pub`],
+          stderr: "piped",
+        }).output();
+        assert.equal(output.success, false, `${name} was accepted`);
+        return new TextDecoder().decode(output.stderr);
+      };
+      const seal = (r: Record<string, unknown>) => {
+        const { sha256: _, ...rest } = r;
+        return { ...rest, sha256: contentHash(rest) };
+      };
+      const at = (receipts: Record<string, unknown>[], id: unknown) =>
+        receipts.findIndex((r) => r.id === id);
+      const hit = references[0];
+      // A reference naming another sha256 than its original's.
+      assert.match(
+        await refused("other_sha", (receipts) => {
+          receipts[at(receipts, hit.id)] = seal({
+            ...hit,
+            cached_sha256: "0".repeat(64),
+          });
+        }),
+        /AssertionError/,
       );
-      await Deno.writeTextFile(`${dir}/forged.json`, forged);
-      const refused = await new Deno.Command("python3", {
-        args: [script, `${dir}/forged.json`, `${dir}/k.pub`],
-        stderr: "piped",
-      }).output();
-      assert.equal(refused.success, false);
+      // A reference whose original was removed.
+      assert.match(
+        await refused("missing", (receipts) => {
+          receipts.splice(at(receipts, hit.cached_from), 1);
+        }),
+        /KeyError/,
+      );
+      // A reference naming another reference (a chain).
+      assert.ok(references.length >= 2);
+      assert.match(
+        await refused("chained", (receipts) => {
+          receipts[at(receipts, references[1].id)] = seal({
+            ...references[1],
+            cached_from: hit.id,
+            cached_sha256: hit.sha256,
+          });
+        }),
+        /AssertionError/,
+      );
+      // A reference naming another request (cache key) than its original's.
+      assert.match(
+        await refused("other_key", (receipts) => {
+          receipts[at(receipts, hit.id)] = seal({
+            ...hit,
+            cache_key: "f".repeat(64),
+          });
+        }),
+        /AssertionError/,
+      );
+      // A reference carrying a response of its own besides its original's.
+      assert.match(
+        await refused("with_bodies", (receipts) => {
+          const original = receipts[at(receipts, hit.cached_from)]!;
+          receipts[at(receipts, hit.id)] = seal({
+            ...hit,
+            request: original.request,
+            response: { ...original.response as object, text: "forged" },
+          });
+        }),
+        /AssertionError/,
+      );
+      // The original twice: a changed copy first (its own hash not
+      // recomputed), the one the reference names after it.
+      assert.match(
+        await refused("twice", (receipts) => {
+          const original = receipts[at(receipts, hit.cached_from)]!;
+          receipts.unshift({
+            ...original,
+            response: { ...original.response as object, text: "forged" },
+          });
+        }),
+        /AssertionError/,
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -25,7 +25,7 @@ export interface VerifyResult {
   readonly problems: readonly BundleProblem[];
   /** Records per section. */
   readonly counts: Readonly<Record<BundleSection, number>>;
-  /** Records marked as redacted. */
+  /** Records marked as redacted, and cache hits carried as references to one (what they reused is unchecked). */
   readonly redacted: number;
   /** The signature: `verified` (by the given key), `present` (not checked), or `none`. */
   readonly signature: "verified" | "present" | "none";

@@ -1,6 +1,6 @@
 /**
- * Kysely over a `@libsql/client` client: SQLite's adapter, compiler and
- * introspector, and a driver whose connections run each statement on the
+ * Kysely over a `@libsql/client` client: SQLite's adapter (saying, rightly,
+ * that its DDL is transactional), compiler and introspector, and a driver whose connections run each statement on the
  * client, or on the client's transaction while one is open.
  *
  * Written here rather than taken from `@libsql/kysely-libsql`: that package
@@ -25,11 +25,25 @@ import {
 /** A Kysely dialect on a libSQL client the caller owns (and closes). */
 export function libsqlDialect(client: Client): Dialect {
   return {
-    createAdapter: () => new SqliteAdapter(),
+    createAdapter: () => new TransactionalDdlAdapter(),
     createDriver: () => new LibsqlDriver(client),
     createIntrospector: (db) => new SqliteIntrospector(db),
     createQueryCompiler: () => new SqliteQueryCompiler(),
   };
+}
+
+/**
+ * SQLite's DDL is transactional, but Kysely's SQLite adapter says it is
+ * not, so its migrator would run migrations statement by statement: a
+ * process killed while a migration rebuilds a table (0005, 0007) would
+ * leave it half done, and the next open would fail on the leftover table.
+ * Said true, the migrator runs the pending migrations and their record in
+ * one transaction, as it does on PostgreSQL.
+ */
+class TransactionalDdlAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
 }
 
 class LibsqlDriver implements Driver {

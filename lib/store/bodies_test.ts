@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import assert from "node:assert/strict";
 import { canonicalize } from "../content/canonicalize.ts";
 import { contentHash, sha256Hex } from "../content/sha256.ts";
@@ -13,6 +13,7 @@ import {
   receiptRow,
 } from "./runs.ts";
 import { listReceiptFigures, listReceipts } from "./scores.ts";
+import type { Database } from "./tables.ts";
 import { eachStore } from "./test_stores.ts";
 
 /** A system prompt long enough to be a request part of its own. */
@@ -453,6 +454,112 @@ Deno.test("receiptRow() refuses a receipt whose text is not its response's where
   );
 });
 
+/**
+ * Puts the database at `url` back as it was before 0007 (no view, `text`
+ * stored on every row, a hit repeating its original) holding `receipts`,
+ * then runs `extra` statements.
+ */
+async function asBefore0007(
+  url: string,
+  dialect: string,
+  receipts: readonly Receipt[],
+  extra: readonly string[] = [],
+): Promise<void> {
+  await using store = await open(url);
+  const real = dialect === "postgres" ? "double precision" : "real";
+  for (
+    const statement of [
+      "drop view receipts",
+      "drop table model_io",
+      `create table model_io (id text primary key, run_id text, trace_id text,
+        purpose text not null, provider text not null, model text not null,
+        model_config_id text, request_sha256 text not null, response_sha256 text,
+        text text, input_tokens integer, output_tokens integer,
+        cache_read_tokens integer, cache_write_tokens integer, cost text,
+        uncached_cost text, currency text, price_id text,
+        latency_ms ${real} not null, status text not null, error text,
+        attempts integer not null, cache_key text, cached_from text,
+        provider_response_id text, stop_reason text, sha256 text not null,
+        created_at text not null, request_parts text)`,
+      `delete from kysely_migration where name = '0007_receipt_references'`,
+    ]
+  ) await sql.raw(statement).execute(store.db);
+  for (const r of receipts) {
+    const rows = receiptRow(r);
+    await store.db.insertInto("bodies").values(rows.bodies)
+      .onConflict((oc) => oc.doNothing()).execute();
+    await store.db.insertInto("model_io").values({
+      ...rows.receipt,
+      text: r.text,
+    }).execute();
+  }
+  for (const statement of extra) await sql.raw(statement).execute(store.db);
+}
+
+/** A handle on the database at `url` that runs no migration. */
+async function unmigrated(
+  url: string,
+): Promise<{ db: Kysely<Database>; close(): Promise<void> }> {
+  if (url.startsWith("postgres")) {
+    const { openPostgres } = await import("./_open_postgres.ts");
+    return openPostgres(url, {
+      busyTimeoutMs: 5000,
+      poolSize: 1,
+      database: url,
+    });
+  }
+  const { openLibsql } = await import("./_open_libsql.ts");
+  return await openLibsql(url, { busyTimeoutMs: 5000, database: url });
+}
+
+eachStore.test("migration 0007 runs in one transaction: failing at its last statement it changes nothing, and run again it completes", async ({ dialect, databaseUrl }) => {
+  const url = await databaseUrl();
+  const original = receipt(0, 0);
+  const hit = hitOf(original, "io_hit", "2026-01-01T00:00:08.000Z");
+  // A table where its view goes: 0007 fails at its last statement, after
+  // rebuilding model_io, as a process killed there would.
+  await asBefore0007(url, dialect, [original, hit], [
+    "create table receipts (id text)",
+  ]);
+  await assert.rejects(() => open(url), /0007_receipt_references failed/);
+  {
+    const raw = await unmigrated(url);
+    try {
+      const rows = await raw.db.selectFrom("model_io").select([
+        "id",
+        "response_sha256",
+        "text",
+      ]).orderBy("id").execute();
+      // The hit keeps its response and each text is still stored: the
+      // rebuild was rolled back with the view that failed.
+      assert.deepEqual(
+        rows.map((r) => [r.id, r.response_sha256 !== null, r.text]),
+        [
+          ["io_0_0", true, original.text],
+          ["io_hit", true, hit.text],
+        ],
+      );
+      assert.deepEqual(
+        (await sql<
+          { name: string }
+        >`select name from kysely_migration where name = '0007_receipt_references'`
+          .execute(raw.db)).rows,
+        [],
+      );
+      await sql.raw("drop table receipts").execute(raw.db);
+    } finally {
+      await raw.close();
+    }
+  }
+  await using store = await open(url);
+  assert.deepEqual(await listReceipts(store, "run_b"), [original, hit]);
+  assert.equal(
+    (await store.db.selectFrom("model_io").select("response_sha256")
+      .where("id", "=", "io_hit").executeTakeFirstOrThrow()).response_sha256,
+    null,
+  );
+});
+
 eachStore.test("migration 0007 stores the cache hits written before it as references, and each text once", async ({ dialect, databaseUrl }) => {
   const url = await databaseUrl();
   const original = receipt(0, 0);
@@ -467,38 +574,7 @@ eachStore.test("migration 0007 stores the cache hits written before it as refere
   const differing = { ...odd, stop_reason: "length" };
   const kept: Receipt = { ...differing, sha256: contentHash(differing) };
   const receipts = [original, other, hit, kept];
-  {
-    // The database as it was before 0007: no view, `text` stored on
-    // every row, a hit repeating its original.
-    await using store = await open(url);
-    const real = dialect === "postgres" ? "double precision" : "real";
-    for (
-      const statement of [
-        "drop view receipts",
-        "drop table model_io",
-        `create table model_io (id text primary key, run_id text, trace_id text,
-          purpose text not null, provider text not null, model text not null,
-          model_config_id text, request_sha256 text not null, response_sha256 text,
-          text text, input_tokens integer, output_tokens integer,
-          cache_read_tokens integer, cache_write_tokens integer, cost text,
-          uncached_cost text, currency text, price_id text,
-          latency_ms ${real} not null, status text not null, error text,
-          attempts integer not null, cache_key text, cached_from text,
-          provider_response_id text, stop_reason text, sha256 text not null,
-          created_at text not null, request_parts text)`,
-        `delete from kysely_migration where name = '0007_receipt_references'`,
-      ]
-    ) await sql.raw(statement).execute(store.db);
-    for (const r of receipts) {
-      const rows = receiptRow(r);
-      await store.db.insertInto("bodies").values(rows.bodies)
-        .onConflict((oc) => oc.doNothing()).execute();
-      await store.db.insertInto("model_io").values({
-        ...rows.receipt,
-        text: r.text,
-      }).execute();
-    }
-  }
+  await asBefore0007(url, dialect, receipts);
   await using store = await open(url);
   const stored = new Map(
     (await store.db.selectFrom("model_io").selectAll().execute())
@@ -518,8 +594,30 @@ eachStore.test("migration 0007 stores the cache hits written before it as refere
     await listReceipts(store, "run_b"),
     receipts.toSorted((a, b) => a.created_at < b.created_at ? -1 : 1),
   );
-  await assert.rejects(
-    () => sql`delete from model_io`.execute(store.db),
-    /append-only/,
-  );
+  // Rebuilt, model_io still refuses UPDATE and DELETE (and TRUNCATE on
+  // PostgreSQL); the view is not a way around it.
+  for (
+    const statement of [
+      "delete from model_io",
+      "update model_io set cost = '1'",
+      ...(dialect === "postgres"
+        ? ["truncate model_io", "update receipts set cost = '1'"]
+        : []),
+    ]
+  ) {
+    await assert.rejects(
+      () => sql.raw(statement).execute(store.db),
+      dialect === "postgres" && statement.includes("receipts")
+        ? /cannot update view/
+        : /append-only/,
+      statement,
+    );
+  }
+  if (dialect !== "postgres") {
+    await assert.rejects(
+      () => sql`update receipts set cost = '1'`.execute(store.db),
+      /cannot modify receipts because it is a view/,
+    );
+  }
+  assert.equal(await count(store, "model_io"), receipts.length);
 });
