@@ -1,7 +1,8 @@
 /**
  * Kysely over a `@libsql/client` client: SQLite's adapter (saying, rightly,
- * that its DDL is transactional), compiler and introspector, and a driver whose connections run each statement on the
- * client, or on the client's transaction while one is open.
+ * that its DDL is transactional), compiler and introspector, and a driver
+ * whose connections run each statement on the client, or on the client's
+ * transaction while one is open.
  *
  * Written here rather than taken from `@libsql/kysely-libsql`: that package
  * imports its own, older `@libsql/client` (0.8) at load, a second copy of the
