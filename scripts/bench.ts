@@ -155,7 +155,8 @@ try {
     ]);
     // Its database is about 2 GB and nothing else reads it.
     for (const suffix of ["", "-wal", "-shm", "-sent"]) {
-      await Deno.remove(`${db("scale")}${suffix}`).catch(() => {});
+      await Deno.remove(`${db("scale")}${suffix}`, { recursive: true })
+        .catch(() => {});
     }
   }
 
