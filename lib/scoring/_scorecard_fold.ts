@@ -602,33 +602,21 @@ export class ScorecardFold {
     };
   }
 
-  /** The case of the cell that names slot `slot` (the last such cell in order, when several do). */
-  #caseKeyOf(
-    slot: number,
-    value: number,
-    tally: LatencyTally,
-    position: Int32Array,
-    sortedKey: readonly string[],
-    caseRank: Int32Array,
-  ): string {
-    if (slot < 0) return `receipt:${tally.unnamed.get(value)!}`;
-    return sortedKey[
-      caseRank[this.#caseOf.values[this.#lastCell(slot, position)]!]!
-    ]!;
-  }
-
-  /** Of the cells naming slot `slot`'s receipt, the one last in order. */
-  #lastCell(slot: number, position: Int32Array): number {
-    let cell = this.#slotCell.values[slot]!;
-    if (this.#sharedSlots.size === 0) return cell;
+  /**
+   * For each receipt several cells name (by its first slot): the one of
+   * those cells last in order, whose case its latency counts under.
+   */
+  #lastNaming(position: Int32Array): Map<number, number> {
+    const last = new Map<number, number>();
     for (const [id, shared] of this.#sharedSlots) {
-      if (this.#slotOf.get(id) !== slot) continue;
+      let cell = this.#slotCell.values[shared[0]!]!;
       for (const s of shared) {
         const other = this.#slotCell.values[s]!;
         if (position[other]! > position[cell]!) cell = other;
       }
+      last.set(this.#slotOf.get(id)!, cell);
     }
-    return cell;
+    return last;
   }
 
   #latencyOf(
@@ -649,16 +637,17 @@ export class ScorecardFold {
     for (const c of this.#cases.values()) {
       caseRank[c.index] = rankByKey.get(c.key)!;
     }
+    const lastNaming = this.#lastNaming(position);
     const byCase = new Map<string, number[]>();
     for (let i = 0; i < count; i++) {
-      const key = this.#caseKeyOf(
-        tally.slots.values[i]!,
-        i,
-        tally,
-        position,
-        sortedKey,
-        caseRank,
-      );
+      const slot = tally.slots.values[i]!;
+      const key = slot < 0 ? `receipt:${tally.unnamed.get(i)!}` : sortedKey[
+        caseRank[
+          this.#caseOf.values[
+            lastNaming.get(slot) ?? this.#slotCell.values[slot]!
+          ]!
+        ]!
+      ]!;
       const list = byCase.get(key);
       if (list) list.push(raw[i]!);
       else byCase.set(key, [raw[i]!]);
