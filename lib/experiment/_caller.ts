@@ -47,6 +47,12 @@ export class Caller {
   readonly #mode: CacheMode;
   readonly #options: RunnerOptions;
   readonly #journal: SendJournal;
+  /**
+   * Per model config, the request member texts last found free of key
+   * shapes (a system prompt repeats every call, a case's messages every
+   * repetition): not searched again.
+   */
+  readonly #clean = new Map<string, Map<string, string>>();
 
   constructor(
     run: RunRecord,
@@ -124,7 +130,12 @@ export class Caller {
     let requestMembers: Readonly<Record<string, string>> | undefined =
       prepared.members;
     let recorded = recordedRequest(request);
-    if (scrubber.contains(recordedJson)) {
+    let clean = this.#clean.get(config.id);
+    if (clean === undefined) {
+      clean = new Map();
+      this.#clean.set(config.id, clean);
+    }
+    if (scrubber.containsInMembers(recordedJson, prepared.members, clean)) {
       recorded = scrubber.scrubValue(recorded);
       recordedJson = canonicalValue(recorded);
       requestMembers = undefined;

@@ -160,11 +160,13 @@ Deno.test("createAnthropicAdapter() returns refusal and max_tokens stops as succ
 });
 
 Deno.test("createAnthropicAdapter() forces a tool call for structured output and returns its input as JSON", async () => {
-  const schema = {
+  // Frozen: a judge's schema is shared by its calls (buildJudgeRequest
+  // builds it once per rubric), so an adapter must not change it.
+  const schema = Object.freeze({
     type: "object",
-    properties: { score: { type: "integer" } },
-    required: ["score"],
-  };
+    properties: Object.freeze({ score: Object.freeze({ type: "integer" }) }),
+    required: Object.freeze(["score"]),
+  });
   await using stub = startWireStub("anthropic", {
     plan: () =>
       anthropicMessage({
@@ -174,7 +176,7 @@ Deno.test("createAnthropicAdapter() forces a tool call for structured output and
   const adapter = createAnthropicAdapter(configFor(stub.baseUrl), { env });
   const response = await adapter.call({
     ...REQUEST,
-    structured: { name: "rubric_judgement", schema },
+    structured: Object.freeze({ name: "rubric_judgement", schema }),
   });
   assert.equal(response.text, '{"score":4}');
   assert.equal(response.stop_reason, "end");

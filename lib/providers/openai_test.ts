@@ -161,19 +161,21 @@ Deno.test("createOpenAIAdapter() sends max_completion_tokens to OpenAI itself th
 });
 
 Deno.test("createOpenAIAdapter() asks for a strict json_schema response format for structured output", async () => {
-  const schema = {
+  // Frozen: a judge's schema is shared by its calls (buildJudgeRequest
+  // builds it once per rubric), so an adapter must not change it.
+  const schema = Object.freeze({
     type: "object",
-    properties: { score: { type: "integer" } },
-    required: ["score"],
+    properties: Object.freeze({ score: Object.freeze({ type: "integer" }) }),
+    required: Object.freeze(["score"]),
     additionalProperties: false,
-  };
+  });
   await using stub = startWireStub("openai", {
     plan: () => openaiCompletion({ content: '{"score":4}' }),
   });
   const adapter = createOpenAIAdapter(configFor(stub.baseUrl), { env });
   const response = await adapter.call({
     ...REQUEST,
-    structured: { name: "rubric_judgement", schema },
+    structured: Object.freeze({ name: "rubric_judgement", schema }),
   });
   assert.equal(response.text, '{"score":4}');
   const sent = stub.requests[0]!.json as Record<string, unknown>;

@@ -116,6 +116,39 @@ export class SecretScrubber {
     return SECRET_PATTERN.test(text);
   }
 
+  /**
+   * Whether a JSON object's canonical text holds a secret: the answer
+   * {@linkcode SecretScrubber.contains} gives for `text`, where `members`
+   * maps each of the object's member names to its canonical JSON (so `text`
+   * is `{"name":member,...}`). No key shape takes the `,`, `"` or `:`
+   * between two members, so shapes are looked for member by member, and
+   * not again in a member whose text is the one `clean` holds for its name
+   * (found clean before; `clean` is updated). Exact values are looked for
+   * in the whole text.
+   *
+   * @param text The object's canonical JSON.
+   * @param members Its members' canonical JSON by name.
+   * @param clean Member texts found clean before, by name; updated.
+   * @returns Whether `text` holds a secret.
+   */
+  containsInMembers(
+    text: string,
+    members: Readonly<Record<string, string>>,
+    clean: Map<string, string>,
+  ): boolean {
+    for (const value of this.#values) if (text.includes(value)) return true;
+    for (const name of Object.keys(members)) {
+      const member = members[name]!;
+      if (clean.get(name) === member) continue;
+      SECRET_PATTERN.lastIndex = 0;
+      if (SECRET_PATTERN.test(name) || SECRET_PATTERN.test(member)) {
+        return true;
+      }
+      clean.set(name, member);
+    }
+    return false;
+  }
+
   /** A copy of a JSON value with every string (and key) scrubbed; the same object when nothing changed. */
   scrubValue<T>(value: T): T {
     return scrubJson(value, (s) => this.scrub(s)) as T;
