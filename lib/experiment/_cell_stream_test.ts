@@ -7,6 +7,8 @@ import {
 } from "../store/catalog.ts";
 import { open } from "../store/open.ts";
 import { CELL_WINDOW, CellStream } from "./_cell_stream.ts";
+import { experiment } from "./experiment.ts";
+import { extendRun } from "./extend_run.ts";
 import { type Cell, pendingCells, selectCases } from "./_plan.ts";
 
 const label = (c: Cell) => `${c.testCase.id}#${c.repetition}`;
@@ -53,9 +55,29 @@ Deno.test("pendingCells() produces the cells not yet committed, in case then rep
   const ids = (await getDataset(store, dataset.id)).cases.map((c) => c.id);
   assert.ok(ids.length >= 4);
 
-  // Every case x 3, less the committed ones (some past the repetitions).
-  const done = new Set([`${ids[0]}#1`, `${ids[2]}#0`, `${ids[1]}#7`]);
-  const stream = pendingCells(store, whole, 3, done);
+  // A run's committed cells: 3 cases once, one of them up to 5 times.
+  const { runs } = await experiment(store, {
+    task: "resume_matching",
+    prompts: ["v1"],
+    models: ["fake-fast"],
+    cases: [ids[0]!, ids[1]!, ids[2]!],
+    repetitions: 1,
+    allowFewerRepetitions: true,
+  });
+  const runId = runs[0]!.run_id;
+  await extendRun(store, runId, {
+    cells: [{ "case_key": ids[1]!, repetitions: 5 }],
+  });
+  const done = new Set([
+    `${ids[0]}#0`,
+    ...[0, 1, 2, 3, 4].map((r) => `${ids[1]}#${r}`),
+    `${ids[2]}#0`,
+  ]);
+
+  // Every case x 3, less the committed ones (two are past the repetitions).
+  const fresh = await pendingCells(store, whole, 3);
+  assert.equal(fresh.count, ids.length * 3);
+  const stream = await pendingCells(store, whole, 3, runId);
   const expected = ids.flatMap((id) => [0, 1, 2].map((r) => `${id}#${r}`))
     .filter((k) => !done.has(k));
   assert.equal(stream.count, expected.length);
@@ -63,16 +85,16 @@ Deno.test("pendingCells() produces the cells not yet committed, in case then rep
 
   // A subset, in the order given.
   const subset = await selectCases(store, dataset, [ids[3]!, ids[0]!]);
-  assert.deepEqual(await all(pendingCells(store, subset, 2, done)), [
+  assert.deepEqual(await all(await pendingCells(store, subset, 2, runId)), [
     `${ids[3]}#0`,
     `${ids[3]}#1`,
-    `${ids[0]}#0`,
+    `${ids[0]}#1`,
   ]);
 
   // Counts per case (extending a run): the run's case order.
   const more = new Map([[ids[2]!, 2], [ids[0]!, 3]]);
-  assert.deepEqual(await all(pendingCells(store, whole, more, done)), [
-    `${ids[0]}#0`,
+  assert.deepEqual(await all(await pendingCells(store, whole, more, runId)), [
+    `${ids[0]}#1`,
     `${ids[0]}#2`,
     `${ids[2]}#1`,
   ]);

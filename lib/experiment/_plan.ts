@@ -12,6 +12,7 @@ import type { RunSettings } from "../schema/run_settings.ts";
 import type { Task } from "../schema/task.ts";
 import { juryKey, makeJury, parseJuryKey } from "../scoring/jury.ts";
 import {
+  CASE_WINDOW,
   type DatasetInfo,
   getDatasetInfo,
   getModelConfig,
@@ -21,7 +22,11 @@ import {
   readCases,
 } from "../store/catalog.ts";
 import type { Store } from "../store/open.ts";
-import type { RunRecord } from "../store/runs.ts";
+import {
+  committedCellsOf,
+  countCommittedCells,
+  type RunRecord,
+} from "../store/runs.ts";
 import { CellStream, cellWindows } from "./_cell_stream.ts";
 import { workflowFor } from "./_workflow.ts";
 import type { ExperimentOptions } from "./options.ts";
@@ -370,41 +375,73 @@ export interface Cell {
 }
 
 /**
- * The cells of `cases` x `repetitions` not yet committed (`done` holds
- * `case_key#repetition`), in case order then repetition order, produced a
- * window at a time as they are taken (the cases read from the store a
- * window at a time). `repetitions` is one count for every case, or a count
- * per case key (cases it leaves out get none).
+ * The cells of `cases` x `repetitions` not yet committed by run `runId`
+ * (none are for a new run), in case then repetition order, produced a
+ * window at a time as they are taken: the cases, and which of their cells
+ * are committed, read from the store a window at a time. `repetitions` is
+ * one count for every case, or a count per case key (cases it leaves out
+ * get none).
  */
-export function pendingCells(
+export async function pendingCells(
   store: Store,
   cases: CaseSet,
   repetitions: number | ReadonlyMap<string, number>,
-  done: ReadonlySet<string>,
-): CellStream {
+  runId?: string,
+): Promise<CellStream> {
   const count = (key: string) =>
     typeof repetitions === "number" ? repetitions : repetitions.get(key) ?? 0;
-  const pending = (key: string) => {
+  const committed = (keys: readonly string[]) =>
+    runId === undefined
+      ? Promise.resolve(new Set<string>())
+      : committedCellsOf(store, runId, keys);
+  const pending = (keys: readonly string[], done: ReadonlySet<string>) => {
     let n = 0;
-    for (let r = count(key); r-- > 0;) if (!done.has(`${key}#${r}`)) n++;
+    for (const key of keys) {
+      for (let r = count(key); r-- > 0;) if (!done.has(`${key}#${r}`)) n++;
+    }
     return n;
   };
   let total = 0;
-  if (typeof repetitions !== "number") {
-    for (const key of repetitions.keys()) total += pending(key);
-  } else if (cases.keys) {
-    for (const key of cases.keys) total += pending(key);
+  const named = typeof repetitions === "number"
+    ? cases.keys
+    : [...repetitions.keys()];
+  if (named) {
+    for (let i = 0; i < named.length; i += CASE_WINDOW) {
+      const keys = named.slice(i, i + CASE_WINDOW);
+      total += pending(keys, await committed(keys));
+    }
   } else {
     // Every case has the same count; a committed cell is one of them when
     // its repetition is below it (a run's results are its dataset's cases).
-    total = cases.count * repetitions;
-    for (const key of done) {
-      if (Number(key.slice(key.lastIndexOf("#") + 1)) < repetitions) total--;
-    }
+    const r = repetitions as number;
+    total = cases.count * r -
+      (runId === undefined ? 0 : await countCommittedCells(store, runId, r));
   }
+  return new CellStream(
+    total,
+    pendingCellWindows(store, cases, repetitions, runId),
+  );
+}
+
+/**
+ * {@linkcode pendingCells} without their count: the windows of cells as
+ * they are read, for a reader that needs no count (a worker queueing a run
+ * other workers commit to meanwhile).
+ */
+export function pendingCellWindows(
+  store: Store,
+  cases: CaseSet,
+  repetitions: number | ReadonlyMap<string, number>,
+  runId?: string,
+): AsyncGenerator<Cell[]> {
+  const count = (key: string) =>
+    typeof repetitions === "number" ? repetitions : repetitions.get(key) ?? 0;
   async function* cells(): AsyncGenerator<Cell> {
     const keys = cases.keys;
     for await (const window of readCases(store, cases.dataset.id, { keys })) {
+      const done = runId === undefined
+        ? new Set<string>()
+        : await committedCellsOf(store, runId, window.map((c) => c.id));
       for (const testCase of window) {
         const n = count(testCase.id);
         for (let repetition = 0; repetition < n; repetition++) {
@@ -415,5 +452,5 @@ export function pendingCells(
       }
     }
   }
-  return new CellStream(total, cellWindows(cells()));
+  return cellWindows(cells());
 }

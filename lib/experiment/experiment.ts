@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
 import type { Store } from "../store/open.ts";
 import {
-  committedCells,
+  countCommittedCells,
   getRun,
   insertRuns,
   listExperimentRuns,
@@ -266,7 +266,7 @@ async function startRun(
         : {}),
     },
   });
-  const cells = pendingCells(store, plan.cases, run.repetitions, new Set());
+  const cells = await pendingCells(store, plan.cases, run.repetitions);
   return await executeRun(
     store,
     { plan, cells, resumed: 0, tracer, resources },
@@ -285,8 +285,13 @@ async function continueRun(
 ): Promise<RunSummary> {
   const { run } = plan;
   const lost = await settleSends(store, run.id);
-  const done = await committedCells(store, run.id);
-  const cells = pendingCells(store, plan.cases, run.repetitions, done);
+  const committed = await countCommittedCells(store, run.id);
+  const cells = await pendingCells(
+    store,
+    plan.cases,
+    run.repetitions,
+    run.id,
+  );
   const tracer = await Tracer.resume(store, run.trace_id, {
     secrets: resources.secrets,
     enforceGates: false,
@@ -305,7 +310,7 @@ async function continueRun(
   await tracer.emit("run_resumed", {
     data: {
       run_id: run.id,
-      cells_committed: done.size,
+      cells_committed: committed,
       ...(Object.keys(resolved.overrides).length > 0
         ? { overrides: resolved.overrides }
         : {}),
@@ -313,7 +318,7 @@ async function continueRun(
   });
   return await executeRun(
     store,
-    { plan, cells, resumed: done.size, tracer, resources },
+    { plan, cells, resumed: committed, tracer, resources },
     options,
     resolved.settings,
   );

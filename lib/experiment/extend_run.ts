@@ -1,6 +1,6 @@
 import { ValidationError } from "../errors.ts";
 import type { Store } from "../store/open.ts";
-import { committedCells, getRun } from "../store/runs.ts";
+import { countCommittedCells, getRun } from "../store/runs.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { executeRun } from "./_execute_run.ts";
 import {
@@ -100,10 +100,10 @@ export async function extendRun(
     }
     wanted.set(case_key, Math.max(wanted.get(case_key) ?? 0, repetitions));
   }
-  const done = await committedCells(store, run.id);
+  const committed = await countCommittedCells(store, run.id);
   // The cells of the cases named (few: a verdict settles a few cases), read
   // in the run's case order; the event lists them.
-  const stream = pendingCells(store, plan.cases, wanted, done);
+  const stream = await pendingCells(store, plan.cases, wanted, run.id);
   const cells: Cell[] = [];
   for (let i = 0; i < stream.count; i++) cells.push(await stream.cell(i));
   const resources = await loadResources(store, [plan], settings, options);
@@ -125,7 +125,7 @@ export async function extendRun(
     {
       plan,
       cells: CellStream.of(cells),
-      resumed: done.size,
+      resumed: committed,
       tracer,
       resources,
     },

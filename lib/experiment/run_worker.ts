@@ -22,13 +22,18 @@ import {
   renewLeases,
   startPlannedRun,
 } from "../store/run_cells.ts";
-import { committedCells, getRun } from "../store/runs.ts";
+import { countCommittedCells, getRun } from "../store/runs.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { rechain } from "./_chain.ts";
 import { CellPipeline } from "./_execute_run.ts";
 import { isPipelineRun } from "./_pipeline_plan.ts";
-import { CELL_WINDOW, CellStream } from "./_cell_stream.ts";
-import { type Cell, pendingCells, type Plan, planStoredRun } from "./_plan.ts";
+import { CellStream } from "./_cell_stream.ts";
+import {
+  type Cell,
+  pendingCellWindows,
+  type Plan,
+  planStoredRun,
+} from "./_plan.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
 import { loadResources, type RunResources } from "./_resources.ts";
 import { SharedRateLimiter } from "./_shared_limiter.ts";
@@ -194,14 +199,22 @@ export async function runWorker(
   if (run.status === "planned") {
     await startPlanned(store, plan, settings);
   }
-  const done = await committedCells(store, run.id);
-  // Queued a window of cells at a time, as they are read.
-  const pending = pendingCells(store, plan.cases, run.repetitions, done);
-  for (let w = 0; w * CELL_WINDOW < pending.count; w++) {
+  const committed = await countCommittedCells(store, run.id);
+  // Queued a window of cells at a time, as they are read (other workers may
+  // be committing cells meanwhile: a queued cell is run once however many
+  // workers queue it).
+  for await (
+    const window of pendingCellWindows(
+      store,
+      plan.cases,
+      run.repetitions,
+      run.id,
+    )
+  ) {
     await enqueueCells(
       store,
       run.id,
-      (await pending.take(w)).map((c) => ({
+      window.map((c) => ({
         case_key: c.testCase.id,
         repetition: c.repetition,
       })),
@@ -311,7 +324,7 @@ export async function runWorker(
     return summary("completed", fields);
   }
   const scorecard = (await scoreRun(store, run.id)).sha256;
-  const cells = (await queueState(store, run.id)).done + done.size;
+  const cells = (await queueState(store, run.id)).done + committed;
   const finished = await Tracer.resume(store, run.trace_id, {
     secrets: resources.secrets,
   });

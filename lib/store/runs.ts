@@ -354,17 +354,43 @@ export async function setRunStatus(
     .execute();
 }
 
-/** The `case_key#repetition` of every cell a run has committed. */
-export async function committedCells(
+/** Case keys per `IN (...)` list when reading committed cells. */
+const KEYS_PER_QUERY = 500;
+
+/**
+ * How many cells a run has committed (with `below`, only those whose
+ * repetition is below it): counted by the database, no cell read.
+ */
+export async function countCommittedCells(
   store: Store,
   runId: string,
+  below?: number,
+): Promise<number> {
+  let query = store.db.selectFrom("results")
+    .select((eb) => eb.fn.countAll<number | string>().as("n"))
+    .where("run_id", "=", runId);
+  if (below !== undefined) query = query.where("repetition", "<", below);
+  return Number((await query.executeTakeFirstOrThrow()).n);
+}
+
+/**
+ * The `case_key#repetition` of the cells a run has committed for the given
+ * cases: what a resume reads a window of cases at a time.
+ */
+export async function committedCellsOf(
+  store: Store,
+  runId: string,
+  caseKeys: readonly string[],
 ): Promise<Set<string>> {
-  const rows = await store.db.selectFrom("results").select([
-    "case_key",
-    "repetition",
-  ])
-    .where("run_id", "=", runId).execute();
-  return new Set(rows.map((r) => `${r.case_key}#${r.repetition}`));
+  const done = new Set<string>();
+  const keys = [...new Set(caseKeys)];
+  for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
+    const rows = await store.db.selectFrom("results")
+      .select(["case_key", "repetition"]).where("run_id", "=", runId)
+      .where("case_key", "in", keys.slice(i, i + KEYS_PER_QUERY)).execute();
+    for (const r of rows) done.add(`${r.case_key}#${r.repetition}`);
+  }
+  return done;
 }
 
 /** A receipt's request and response as canonical JSON, when already computed. */

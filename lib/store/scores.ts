@@ -207,6 +207,26 @@ export async function countResults(
 const RESULTS_SQL =
   'SELECT * FROM "results" WHERE "run_id" = ? ORDER BY "case_key", "repetition"';
 
+/** The results' columns a scorecard reads: all but the output (left unread, as null). */
+const SCORED_COLUMNS = [
+  "id",
+  "run_id",
+  "case_key",
+  "repetition",
+  "slice",
+  "generation_io_id",
+  "judge_io_ids",
+  "status",
+  "checks",
+  "rubric",
+  "judge_error",
+  "created_at",
+  "scored_at",
+] as const;
+const SCORED_SQL = `SELECT ${
+  SCORED_COLUMNS.map((c) => `"${c}"`).join(", ")
+}, NULL AS "output" FROM "results" WHERE "run_id" = ? ORDER BY "case_key", "repetition"`;
+
 /**
  * A run's cells, ordered by case key and repetition, with their JSON
  * columns parsed and validated.
@@ -321,17 +341,20 @@ export async function eachScoredCell(
   each: (cell: ScoredCell) => void,
   pageSize: number = SCORED_PAGE,
 ): Promise<void> {
+  // Outputs are not read: a scorecard does not use them.
   const keep = (row: Selectable<Database["results"]>) =>
     each(scoredCell(toCellResult(row)));
   const path = localPath(store);
   if (path !== null) {
-    eachRow(path, RESULTS_SQL, [runId], keep);
+    eachRow(path, SCORED_SQL, [runId], keep);
     return;
   }
   let after: { case_key: string; repetition: number } | undefined;
   for (;;) {
-    let query = store.db.selectFrom("results").selectAll()
-      .where("run_id", "=", runId);
+    let query = store.db.selectFrom("results").select([
+      ...SCORED_COLUMNS,
+      sql<string | null>`NULL`.as("output"),
+    ]).where("run_id", "=", runId);
     if (after) {
       query = query.where(
         sql<boolean>`(${sql.ref("case_key")}, ${
