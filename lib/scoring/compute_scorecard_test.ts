@@ -475,7 +475,8 @@ function mixedRun(seed: number) {
       pick(["a", "B", "a-b", "a_b", "aB", "z", "é", "c1", "c10"])
     }${c}`;
     const slice = pick(SLICES);
-    for (let r = 0, reps = 1 + Math.floor(rnd() * 3); r < reps; r++) {
+    const reps = 1 + Math.floor(rnd() * 3);
+    for (let r = 0; r < reps; r++) {
       const status: CellStatus = rnd() < 0.1
         ? "provider_error"
         : rnd() < 0.1
