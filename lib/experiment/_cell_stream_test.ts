@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { loadCatalog } from "../catalog/load_catalog.ts";
+import { ValidationError } from "../errors.ts";
 import {
   getDataset,
   getDatasetInfo,
@@ -233,4 +234,25 @@ eachStore.test("experiment() runs every cell once at the window boundaries: 256 
     await committedOf(store, runId),
     [...cellsOf(keys, 2), ...more.map((k) => `${k}#2`)].sort(),
   );
+});
+
+Deno.test("experiment() refuses a case named twice before it writes a run", async () => {
+  await using store = await open(":memory:");
+  await loadCatalog(store);
+  await assert.rejects(
+    () =>
+      experiment(store, {
+        task: "resume_matching",
+        prompts: ["v1"],
+        models: ["fake-fast"],
+        cases: ["rm-001", "rm-002", "rm-001"],
+        repetitions: 1,
+        allowFewerRepetitions: true,
+      }),
+    (error) =>
+      error instanceof ValidationError &&
+      /case "rm-001" is named twice/.test(error.message),
+  );
+  const runs = await store.db.selectFrom("runs").select("id").execute();
+  assert.deepEqual(runs, []);
 });
