@@ -607,28 +607,31 @@ export class ScorecardFold {
     slot: number,
     value: number,
     tally: LatencyTally,
-    position: Int32Array,
+    lastCells: ReadonlyMap<number, number>,
     sortedKey: readonly string[],
     caseRank: Int32Array,
   ): string {
     if (slot < 0) return `receipt:${tally.unnamed.get(value)!}`;
-    return sortedKey[
-      caseRank[this.#caseOf.values[this.#lastCell(slot, position)]!]!
-    ]!;
+    const cell = lastCells.get(slot) ?? this.#slotCell.values[slot]!;
+    return sortedKey[caseRank[this.#caseOf.values[cell]!]!]!;
   }
 
-  /** Of the cells naming slot `slot`'s receipt, the one last in order. */
-  #lastCell(slot: number, position: Int32Array): number {
-    let cell = this.#slotCell.values[slot]!;
-    if (this.#sharedSlots.size === 0) return cell;
+  /**
+   * For each receipt several cells name, by its first slot: of those cells,
+   * the one last in order (found once, not once per call looked up).
+   */
+  #lastCells(position: Int32Array): Map<number, number> {
+    const last = new Map<number, number>();
     for (const [id, shared] of this.#sharedSlots) {
-      if (this.#slotOf.get(id) !== slot) continue;
+      const slot = this.#slotOf.get(id)!;
+      let cell = this.#slotCell.values[slot]!;
       for (const s of shared) {
         const other = this.#slotCell.values[s]!;
         if (position[other]! > position[cell]!) cell = other;
       }
+      last.set(slot, cell);
     }
-    return cell;
+    return last;
   }
 
   #latencyOf(
@@ -649,13 +652,14 @@ export class ScorecardFold {
     for (const c of this.#cases.values()) {
       caseRank[c.index] = rankByKey.get(c.key)!;
     }
+    const lastCells = this.#lastCells(position);
     const byCase = new Map<string, number[]>();
     for (let i = 0; i < count; i++) {
       const key = this.#caseKeyOf(
         tally.slots.values[i]!,
         i,
         tally,
-        position,
+        lastCells,
         sortedKey,
         caseRank,
       );
