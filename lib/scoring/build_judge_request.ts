@@ -60,7 +60,8 @@ const SYSTEM = [
  * @param testCase The case the output answers.
  * @param output The model output to judge (untrusted text).
  * @param options Judge parameters, repetition and a failed previous answer.
- * @returns The judge request.
+ * @returns The judge request. Its `structured` is one object shared by
+ * every request for the rubric, frozen: copy it before changing it.
  *
  * @example Build a judge request
  * ```ts
