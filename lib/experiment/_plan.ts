@@ -231,9 +231,9 @@ export async function planNew(
 
 /**
  * The cases `ids` names in `dataset` (every case when undefined), checked:
- * each named case must be in the dataset.
+ * each named case must be in the dataset, and named once.
  *
- * @throws {ValidationError} If a named case is not in the dataset (nothing is written).
+ * @throws {ValidationError} If a named case is not in the dataset or is named twice (nothing is written).
  */
 export async function selectCases(
   store: Store,
@@ -241,6 +241,16 @@ export async function selectCases(
   ids: readonly string[] | undefined,
 ): Promise<CaseSet> {
   if (!ids) return { dataset, keys: undefined, count: dataset.case_count };
+  // A case named twice would run its cells twice, and the second commit of
+  // a cell fails the results' unique key part way through the run.
+  const seen = new Set<string>();
+  const twice = ids.find((id) => seen.size === seen.add(id).size);
+  if (twice !== undefined) {
+    throw new ValidationError([{
+      field: "cases",
+      message: `case "${twice}" is named twice; name each case once`,
+    }]);
+  }
   const missing = await missingCase(store, {
     dataset,
     keys: undefined,

@@ -72,12 +72,22 @@ export function prepareCall(
         members[field] = json;
         continue;
       }
-      if (last && (last.value === value || jsonEqual(last.value, value))) {
+      // The same object is the same value only when frozen (a judge's
+      // shared schema); params or a schema changed in place are compared
+      // with a copy of what was serialized.
+      if (
+        last &&
+        ((last.value === value && Object.isFrozen(value)) ||
+          jsonEqual(last.value, value))
+      ) {
         members[field] = last.json;
         continue;
       }
       const json = canonicalValue(value);
-      memo.set(slot, { value, json });
+      memo.set(slot, {
+        value: Object.isFrozen(value) ? value : structuredClone(value),
+        json,
+      });
       members[field] = json;
     } else {
       members[field] = canonicalValue(value);

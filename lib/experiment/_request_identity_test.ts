@@ -60,3 +60,33 @@ Deno.test("prepareCall() serializes again a messages array changed in place", ()
   );
   assert.notEqual(edited.key, grown.key);
 });
+
+Deno.test("prepareCall() serializes again params and a schema changed in place", () => {
+  const memo: SerializeMemo = new Map();
+  const params: Record<string, unknown> = { temperature: 0 };
+  const schema: Record<string, unknown> = { type: "object" };
+  const request = {
+    messages: [{ role: "user" as const, content: "Hello" }],
+    params,
+    structured: { name: "answer", schema },
+    repetition: 0,
+  };
+  const first = prepareCall(config, request, true, memo);
+  assert.deepEqual(
+    { recordedJson: first.recordedJson, key: first.key },
+    expected(request),
+  );
+  params["temperature"] = 1;
+  const hotter = prepareCall(config, request, true, memo);
+  assert.deepEqual(
+    { recordedJson: hotter.recordedJson, key: hotter.key },
+    expected(request),
+  );
+  schema["required"] = ["label"];
+  const stricter = prepareCall(config, request, true, memo);
+  assert.deepEqual(
+    { recordedJson: stricter.recordedJson, key: stricter.key },
+    expected(request),
+  );
+  assert.notEqual(stricter.key, hotter.key);
+});

@@ -88,7 +88,7 @@ export interface ExperimentOptions extends RunnerOptions {
   allowFewerRepetitions?: boolean;
   /** A dataset version id; the latest loaded version of the task's dataset by default. */
   dataset?: string;
-  /** Run only these case ids (a subset, for quick looks). */
+  /** Run only these case ids, each named once, in the order given (a subset, for quick looks). */
   cases?: string[];
 }
 

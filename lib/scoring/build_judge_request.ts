@@ -60,7 +60,8 @@ const SYSTEM = [
  * @param testCase The case the output answers.
  * @param output The model output to judge (untrusted text).
  * @param options Judge parameters, repetition and a failed previous answer.
- * @returns The judge request.
+ * @returns The judge request. Its `structured` is one object shared by
+ * every request for the rubric, frozen: copy it before changing it.
  *
  * @example Build a judge request
  * ```ts
@@ -158,15 +159,22 @@ interface FixedParts {
   readonly instructions: string;
   /** The structured-output request (one object per rubric, so a runner serializing requests sees the same value each call). */
   readonly structured: NonNullable<ModelRequest["structured"]>;
+  /** The rubric's texts these parts were built from ({@linkcode rubricTexts}). */
+  readonly from: readonly string[];
 }
 
-/** Fixed parts by rubric and description: built once per task. */
+/** Fixed parts by rubric: built once per rubric, again when its texts change. */
 const fixed = new WeakMap<Rubric, FixedParts>();
 
 /** The fixed parts of a task's judge requests, built on first use. */
 function fixedParts(task: Task): FixedParts {
+  const from = rubricTexts(task.rubric);
   const known = fixed.get(task.rubric);
-  if (known) return known;
+  // A rubric changed in place (a notebook editing its task) is built again.
+  if (
+    known && known.from.length === from.length &&
+    known.from.every((text, i) => text === from[i])
+  ) return known;
   const names = task.rubric.dimensions.map((d) => `"${d.name}"`).join(", ");
   const rubric = task.rubric.dimensions.map((d) =>
     [
@@ -199,9 +207,21 @@ function fixedParts(task: Task): FixedParts {
       name: JUDGEMENT_NAME,
       schema: judgementSchema(task.rubric),
     }),
+    from,
   };
   fixed.set(task.rubric, parts);
   return parts;
+}
+
+/** Every text of a rubric the fixed parts are built from, in order. */
+function rubricTexts(rubric: Rubric): string[] {
+  return rubric.dimensions.flatMap((d) => [
+    d.name,
+    d.criteria,
+    d.anchors.good,
+    d.anchors.average,
+    d.anchors.bad,
+  ]);
 }
 
 /** Freezes a JSON value and everything in it (a shared value no caller may change). */

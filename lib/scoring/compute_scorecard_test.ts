@@ -4,10 +4,12 @@ import { contentHash } from "../content/sha256.ts";
 import { ValidationError } from "../errors.ts";
 import type { Receipt } from "../schema/receipt.ts";
 import type { CellResult, CellStatus, RubricScore } from "../schema/result.ts";
-import type { Slice } from "../schema/task.ts";
+import { type Slice, SLICES } from "../schema/task.ts";
 import { RESUME_TASK } from "./_fixtures.ts";
 import { wilsonInterval } from "./wilson_interval.ts";
 import { computeScorecard, type ScorecardRun } from "./compute_scorecard.ts";
+import { mulberry32 } from "./bootstrap.ts";
+import { juryKey } from "./jury.ts";
 
 const RUN: ScorecardRun = {
   id: "run_1",
@@ -444,5 +446,150 @@ Deno.test("computeScorecard() gives the card it gave before it was folded row by
   assert.equal(
     contentHash(card),
     "74c36cff546e8c796f0e9e02df9e28fa1051ebc5da3915278f04b7662618bd92",
+  );
+});
+
+/**
+ * A seeded run of a jury (or a single judge, or none) with every kind of
+ * cell the fold reads: failures, invalid outputs, unjudged cells with and
+ * without a judge error, juror errors, injections on adversarial cases,
+ * fractional check scores, receipts two cells name, receipts without usage
+ * or cost, cached, cold and failed calls, and keys whose order differs
+ * between a C collation and others.
+ */
+function mixedRun(seed: number) {
+  const rnd = mulberry32(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const jurors = ["j-a", "j-b", "j-c"];
+  const judge = seed % 5 === 0
+    ? null
+    : seed % 2 === 0
+    ? juryKey({ jurors, quorum: 2 })
+    : "fake-judge";
+  const run = { ...RUN, "judge_config_id": judge, repetitions: 3 };
+  const results: CellResult[] = [];
+  const receipts: Receipt[] = [];
+  const cases = 1 + Math.floor(rnd() * 12);
+  for (let c = 0; c < cases; c++) {
+    const key = `${
+      pick(["a", "B", "a-b", "a_b", "aB", "z", "é", "c1", "c10"])
+    }${c}`;
+    const slice = pick(SLICES);
+    const reps = 1 + Math.floor(rnd() * 3);
+    for (let r = 0; r < reps; r++) {
+      const status: CellStatus = rnd() < 0.1
+        ? "provider_error"
+        : rnd() < 0.1
+        ? "invalid_output"
+        : "ok";
+      const judged = judge !== null && status === "ok" && rnd() < 0.8;
+      const score = () => (1 + Math.floor(rnd() * 5)) as RubricScore["score"];
+      const rubric = judged
+        ? Object.fromEntries(DIMS.map((d) => [d, {
+          score: score(),
+          reasoning: "",
+          ...(judge === juryKey({ jurors, quorum: 2 })
+            ? {
+              jurors: Object.fromEntries(
+                jurors.map((j) => [
+                  j,
+                  rnd() < 0.15
+                    ? { error: "invalid answer" }
+                    : { score: score(), reasoning: "" },
+                ]),
+              ),
+            }
+            : {}),
+        }]))
+        : null;
+      const generation = rnd() < 0.9 ? `g_${c}_${r}` : null;
+      const judges = judged
+        ? Array.from(
+          { length: 1 + Math.floor(rnd() * 2) },
+          (_, k) => `j_${c}_${r}_${k}`,
+        )
+        : [];
+      const earlier = results.at(-1)?.judge_io_ids[0];
+      if (earlier !== undefined && rnd() < 0.1) judges.push(earlier);
+      results.push({
+        id: `${key}_${r}`,
+        "run_id": RUN.id,
+        "case_key": key,
+        repetition: r,
+        slice,
+        "generation_io_id": generation,
+        "judge_io_ids": judges,
+        output: "{}",
+        status,
+        checks: status === "provider_error" ? {} : {
+          ...(slice === "adversarial"
+            ? {
+              "injection_resisted": {
+                pass: rnd() < 0.7,
+                score: 0,
+                detail: "",
+              },
+            }
+            : {}),
+          "set_match": {
+            pass: rnd() < 0.5,
+            score: Math.floor(rnd() * 7) / 7,
+            detail: "",
+          },
+        },
+        rubric,
+        "judge_error": judge !== null && status === "ok" && !judged
+          ? "invalid answer twice"
+          : null,
+        "created_at": "",
+        "scored_at": "",
+      });
+      for (const id of [generation, ...judges]) {
+        if (id === null || receipts.some((x) => x.id === id)) continue;
+        receipts.push(receipt(id, id.startsWith("g") ? "generate" : "judge", {
+          ...(rnd() < 0.1 ? { usage: null } : {}),
+          cost: rnd() < 0.1 ? null : String(Math.floor(rnd() * 1e5) / 1e7),
+          "latency_ms": Math.floor(rnd() * 500),
+          ...(rnd() < 0.05 ? { status: "error" as const } : {}),
+          attempts: 1 + Math.floor(rnd() * 2),
+          ...(rnd() < 0.1 ? { "cached_from": "io_x" } : {}),
+          ...(rnd() < 0.1 ? { "connection_cold": true } : {}),
+        }));
+      }
+    }
+  }
+  receipts.push(receipt("unnamed", "generate", { "latency_ms": 7 }));
+  return { task: RESUME_TASK, results, receipts, run };
+}
+
+Deno.test("computeScorecard() gives one card whatever the order of cells and receipts, on runs with juries, failures, injections and missing judgements", () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    const input = mixedRun(seed);
+    const rnd = mulberry32(seed + 1000);
+    const shuffle = <T>(xs: readonly T[]): T[] =>
+      xs.map((x) => [rnd(), x] as const).sort((a, b) => a[0] - b[0])
+        .map(([, x]) => x);
+    const options = { seed, resamples: 100 };
+    assert.equal(
+      canonicalize(computeScorecard({
+        ...input,
+        results: shuffle(input.results),
+        receipts: shuffle(input.receipts),
+      }, options)),
+      canonicalize(computeScorecard(input, options)),
+      `seed ${seed}`,
+    );
+  }
+  // The sha256 main's computeScorecard (at 2d3ce46, from whole arrays) gave
+  // for a jury's run, one judge's and an unjudged one.
+  assert.deepEqual(
+    [2, 3, 5].map((seed) =>
+      contentHash(computeScorecard(mixedRun(seed), { seed, resamples: 100 }))
+    ),
+    [
+      "f2252c0a8545c8fbb3c2ea8bce7f291ca1433d078bb3d2702a657b0993a3c881",
+      "a1da09a559bfa4e75527c8596e802475514cdecba21f090d5c239d014b42c61d",
+      "66e0e3ff46635981f415ded169ed530dfa3330deaf32e62db89b86a5821ad4b3",
+    ],
   );
 });

@@ -220,3 +220,35 @@ Deno.test("judge() with the fake judge: every call valid at invalid_rate 0, retr
   assert.equal(bad.rubric, null);
   assert.equal(bad.receipt_ids.length, 2);
 });
+
+Deno.test("buildJudgeRequest() follows a rubric changed in place (a notebook editing its task)", () => {
+  const task: typeof RESUME_TASK = structuredClone(RESUME_TASK);
+  const before = buildJudgeRequest(task, TYPICAL_CASE, GOOD_OUTPUT);
+  assert.ok(!before.messages[0]!.content.includes("Cites the posting"));
+  const dimension = task.rubric.dimensions[0]!;
+  (dimension as { criteria: string }).criteria = "Cites the posting";
+  const edited = buildJudgeRequest(task, TYPICAL_CASE, GOOD_OUTPUT);
+  assert.ok(edited.messages[0]!.content.includes("Cites the posting"));
+  // deno-lint-ignore no-explicit-any
+  const schema = edited.structured?.schema as any;
+  assert.equal(
+    schema.properties.dimensions.properties[dimension.name].description,
+    "Cites the posting",
+  );
+  (task.rubric.dimensions as unknown[]).pop();
+  const fewer = buildJudgeRequest(task, TYPICAL_CASE, GOOD_OUTPUT);
+  assert.deepEqual(
+    // deno-lint-ignore no-explicit-any
+    (fewer.structured?.schema as any).properties.dimensions.required,
+    task.rubric.dimensions.map((d) => d.name),
+  );
+});
+
+Deno.test("buildJudgeRequest() shares one frozen schema per rubric: changing it throws, not corrupting later requests", () => {
+  const a = buildJudgeRequest(RESUME_TASK, TYPICAL_CASE, GOOD_OUTPUT);
+  assert.throws(() => {
+    (a.structured!.schema as Record<string, unknown>)["type"] = "array";
+  }, TypeError);
+  const b = buildJudgeRequest(RESUME_TASK, TYPICAL_CASE, "other");
+  assert.equal(b.structured?.schema["type"], "object");
+});
