@@ -4,6 +4,10 @@
  * the shipped cases (slice mix kept), and models.yaml with one extra model
  * config whose simulated latency is exactly 100 ms.
  *
+ * Alone, to measure one part by hand (docs/bench.md gives the commands):
+ * `deno run --allow-read --allow-write scripts/_bench_catalog.ts DIR CASES`
+ * writes the catalog into DIR.
+ *
  * @module
  */
 import { parse, stringify } from "yaml";
@@ -116,4 +120,13 @@ export async function buildCatalog(
   });
   await Deno.writeTextFile(`${dir}/models.yaml`, stringify(models));
   return dir;
+}
+
+if (import.meta.main) {
+  const [dir, cases] = Deno.args;
+  if (!dir || !(Number(cases) > 0)) {
+    throw new TypeError("Usage: _bench_catalog.ts <dir> <cases>");
+  }
+  // deno-lint-ignore no-console
+  console.log(await buildCatalog(dir, Number(cases)));
 }
