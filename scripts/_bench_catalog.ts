@@ -5,7 +5,7 @@
  * config whose simulated latency is exactly 100 ms.
  *
  * Alone, to measure one part by hand (docs/bench.md gives the commands):
- * `deno run --allow-read --allow-write scripts/_bench_catalog.ts DIR CASES`
+ * `deno run --allow-read --allow-write --allow-env scripts/_bench_catalog.ts DIR CASES`
  * writes the catalog into DIR.
  *
  * @module
