@@ -8,6 +8,11 @@
  * line on stderr after the part's own report. A synchronous stretch (the
  * card folded from a local file's rows) takes no sample.
  *
+ * Run with `-A` (Deno reads `/proc/self/status` only with all permissions)
+ * and each sample also has the process's resident anonymous and
+ * file-backed memory (`RssAnon`, `RssFile`; Linux), which with the main
+ * heap's `heap_total_mb` tells how much sits outside that heap.
+ *
  * Usage: _bench_memory.ts <catalog dir> <database file> <label>
  *
  * @module
@@ -18,9 +23,28 @@ const samples: {
   heap_used_mb: number;
   heap_total_mb: number;
   rss_mb: number;
+  rss_anon_mb?: number | undefined;
+  rss_file_mb?: number | undefined;
 }[] = [];
 const started = performance.now();
 const mb = (bytes: number) => Math.round(bytes / 1e6);
+/** RssAnon and RssFile in MB from `/proc/self/status`, when it can be read. */
+function resident(): {
+  rss_anon_mb?: number | undefined;
+  rss_file_mb?: number | undefined;
+} {
+  let status: string;
+  try {
+    status = Deno.readTextFileSync("/proc/self/status");
+  } catch {
+    return {};
+  }
+  const kb = (field: string) => {
+    const found = status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
+    return found ? mb(Number(found[1]) * 1024) : undefined;
+  };
+  return { rss_anon_mb: kb("RssAnon"), rss_file_mb: kb("RssFile") };
+}
 const timer = setInterval(() => {
   gc?.();
   const m = Deno.memoryUsage();
@@ -29,6 +53,7 @@ const timer = setInterval(() => {
     heap_used_mb: mb(m.heapUsed),
     heap_total_mb: mb(m.heapTotal),
     rss_mb: mb(m.rss),
+    ...resident(),
   });
 }, 2000);
 try {

@@ -27,7 +27,7 @@ import {
   TEXT,
   type WriterReply,
   type WriterRequest,
-} from "./_cell_writer_worker.ts";
+} from "./_cell_writer_protocol.ts";
 
 /** Cells a run must have for `auto` to start a writer thread (starting one takes a moment). */
 export const WRITER_THREAD_MIN_CELLS = 2000;

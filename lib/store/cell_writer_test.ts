@@ -180,3 +180,12 @@ Deno.test("openCellWriter() keeps in-memory databases in this thread", async () 
   assert.equal(writer.threaded, false);
   await writer.close();
 });
+
+Deno.test("openCellWriter()'s module leaves this thread's global onmessage alone (only the writer thread takes it)", () => {
+  // This file imports cell_writer.ts; had that evaluated the worker's module,
+  // the worker's message handler would be this thread's global onmessage.
+  assert.equal(
+    (globalThis as { onmessage?: unknown }).onmessage ?? null,
+    null,
+  );
+});
