@@ -642,7 +642,8 @@ function responseText(response: string): string | undefined {
 /**
  * Every migration, by name, for one engine. Names sort in the order they
  * apply; a migration once released is never edited, only followed by a new
- * one. Both engines get the same tables, columns, keys and guards.
+ * one. Both engines get the same tables, columns, keys and guards. A new
+ * migration's name goes in `MIGRATION_NAMES` (`_migration_names.ts`) too.
  */
 export function migrations(dialect: StoreDialect): Record<string, Migration> {
   return {

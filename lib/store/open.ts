@@ -1,7 +1,7 @@
 import { type Kysely, sql } from "kysely";
-import { type MigrationProvider, Migrator } from "kysely/migration";
+import type { MigrationProvider } from "kysely/migration";
 import { ConfigError, StorageError } from "../errors.ts";
-import { migrations } from "./migrations.ts";
+import { MIGRATION_NAMES } from "./_migration_names.ts";
 import type { Database } from "./tables.ts";
 import { withoutCredentials } from "./_url.ts";
 import { storageError } from "./_storage_errors.ts";
@@ -169,11 +169,16 @@ async function migrate(
   db: Kysely<Database>,
   dialect: StoreDialect,
 ): Promise<void> {
-  const all = migrations(dialect);
   // The usual case, a database already migrated: one read instead of the
-  // migrator's table checks and lock. Anything else (a new database, one
-  // behind or ahead of this code) goes through the migrator.
-  if (await isCurrent(db, Object.keys(all))) return;
+  // migrator's table checks and lock, and neither the migrations nor the
+  // migrator loaded. Anything else (a new database, one behind or ahead of
+  // this code) goes through the migrator.
+  if (await isCurrent(db, MIGRATION_NAMES)) return;
+  const [{ Migrator }, { migrations }] = await Promise.all([
+    import("kysely/migration"),
+    import("./migrations.ts"),
+  ]);
+  const all = migrations(dialect);
   const provider: MigrationProvider = {
     getMigrations: () => Promise.resolve(all),
   };

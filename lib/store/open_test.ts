@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { sql } from "kysely";
 import { ConfigError, StorageError } from "../errors.ts";
 import { appliedMigrations, open } from "./open.ts";
-import { APPEND_ONLY_TABLES } from "./migrations.ts";
+import { APPEND_ONLY_TABLES, migrations } from "./migrations.ts";
+import { MIGRATION_NAMES } from "./_migration_names.ts";
 import { eachStore } from "./test_stores.ts";
 import { withoutCredentials } from "./_url.ts";
 
@@ -73,6 +74,13 @@ Deno.test("open() gives every pooled connection the busy timeout and foreign key
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("MIGRATION_NAMES, what open() checks a store against, names every migration in order on both engines", () => {
+  for (const dialect of ["sqlite", "postgres"] as const) {
+    assert.deepEqual(Object.keys(migrations(dialect)), [...MIGRATION_NAMES]);
+  }
+  assert.deepEqual([...MIGRATION_NAMES].sort(), [...MIGRATION_NAMES]);
 });
 
 Deno.test("open() refuses an unsupported URL scheme", async () => {
