@@ -354,7 +354,9 @@ try {
         cpu_ms_median: number;
         peak_rss_bytes_max: number;
       };
-      const mb = Math.round(c.peak_rss_bytes_max / MB);
+      // One decimal, and the target checked on the bytes: 70.3 MB is not
+      // "70 MB, met".
+      const mb = Math.round(c.peak_rss_bytes_max / MB * 10) / 10;
       // The targets are the CLI's; importing mod.ts is measured beside them.
       const target = name !== "mod";
       return [
@@ -376,7 +378,9 @@ try {
           figure: `${c.command}: peak RSS (largest)`,
           value: mb,
           unit: "MB",
-          ...(target ? { target: "<= 70", met: mb <= 70 } : {}),
+          ...(target
+            ? { target: "<= 70", met: c.peak_rss_bytes_max <= 70 * MB }
+            : {}),
         },
       ];
     });
