@@ -876,3 +876,54 @@ Deno.test("cellRows() writes a batch's bodies in sha256 order: one lock order fo
   assert.equal(new Set(hashes).size, hashes.length);
   assert.deepEqual(hashes, [...hashes].sort());
 });
+
+/** Runs 6 cells whose outputs hold NUL and U+0001, and checks each is read back exactly. */
+async function outputsWithNul(store: Store): Promise<void> {
+  const said = new Map<string, string>();
+  const result = await experiment(store, {
+    task: "support_triage",
+    prompts: ["v2"],
+    models: ["fake-fast"],
+    cases: ["st-001", "st-020"],
+    adapterFor: (config) => {
+      const inner = createAdapter(config);
+      return {
+        provider: inner.provider,
+        model: inner.model,
+        async call(request) {
+          const response = await inner.call(request);
+          const text = `\u0001${response.text}\u0000 \u00010 \u0000\u0001`;
+          said.set(`${request.hints?.case_id}#${request.repetition}`, text);
+          return { ...response, text };
+        },
+      };
+    },
+  });
+  assert.equal(result.runs[0]!.status, "completed");
+  const cells = await listResults(store, result.runs[0]!.run_id);
+  assert.equal(cells.length, 6);
+  for (const cell of cells) {
+    assert.equal(cell.output, said.get(`${cell.case_key}#${cell.repetition}`));
+  }
+  const receipts = await listReceipts(store, result.runs[0]!.run_id);
+  assert.ok(receipts.some((r) => r.text?.includes("\u0000")));
+}
+
+eachStore.test("experiment() stores model output holding NUL and U+0001 exactly, and finishes, on both engines", async ({ openStore }) => {
+  await using store = await loaded(openStore);
+  await outputsWithNul(store);
+});
+
+Deno.test("experiment() stores output holding NUL exactly through the writer thread and the bulk reader of a local file", async () => {
+  const dir = await Deno.makeTempDir();
+  const before = Deno.env.get("WB_WRITER_THREAD");
+  Deno.env.set("WB_WRITER_THREAD", "on");
+  try {
+    await using store = await loaded(() => open(`file:${dir}/wb.db`));
+    await outputsWithNul(store);
+  } finally {
+    if (before === undefined) Deno.env.delete("WB_WRITER_THREAD");
+    else Deno.env.set("WB_WRITER_THREAD", before);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

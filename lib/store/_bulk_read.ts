@@ -10,6 +10,7 @@
  */
 import Database from "libsql";
 import type { Store } from "./open.ts";
+import { decodeText } from "./_nul_text.ts";
 
 /** The path of the local database file a store was opened on, if it is one. */
 export function localPath(store: Store): string | null {
@@ -41,7 +42,9 @@ export function bulkRows<T>(
     const rows = statement.raw(true).all([...args]) as unknown[][];
     return rows.map((values) => {
       const row: Record<string, unknown> = {};
-      for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i];
+      for (let i = 0; i < columns.length; i++) {
+        row[columns[i]!] = stored(values[i]);
+      }
       return row as T;
     });
   } finally {
@@ -67,11 +70,16 @@ export function eachRow<T>(
     for (const values of statement.raw(true).iterate([...args])) {
       const row: Record<string, unknown> = {};
       for (let i = 0; i < columns.length; i++) {
-        row[columns[i]!] = (values as unknown[])[i];
+        row[columns[i]!] = stored((values as unknown[])[i]);
       }
       each(row as T);
     }
   } finally {
     db.close();
   }
+}
+
+/** A value as written: text decoded (see `_nul_text.ts`). */
+function stored(value: unknown): unknown {
+  return typeof value === "string" ? decodeText(value) : value;
 }

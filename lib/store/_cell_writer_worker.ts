@@ -19,6 +19,7 @@ import {
   type WriterReply,
   type WriterRequest,
 } from "./_cell_writer_protocol.ts";
+import { encodeText } from "./_nul_text.ts";
 
 /** Rows per INSERT statement (as `commitCells` inserts them). */
 const ROWS_PER_INSERT = 200;
@@ -77,7 +78,9 @@ function insert(rows: PackedRows): void {
       const i = first * width + j;
       const kind = kinds[i];
       parameters[j] = kind === TEXT
-        ? decoder.decode(text.subarray(i === 0 ? 0 : ends[i - 1], ends[i]))
+        ? encodeText(
+          decoder.decode(text.subarray(i === 0 ? 0 : ends[i - 1], ends[i])),
+        )
         : kind === NUMBER
         ? numbers[i]
         : null;
