@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { Client, InArgs, Row, Transaction } from "@libsql/client";
+import type { Client, InArgs, Transaction } from "@libsql/client";
 import {
   type CompiledQuery,
   type DatabaseConnection,
@@ -22,7 +22,6 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from "kysely";
-import { decodeText, encodeTexts } from "./_nul_text.ts";
 
 /** A Kysely dialect on a libSQL client the caller owns (and closes). */
 export function libsqlDialect(client: Client): Dialect {
@@ -89,10 +88,10 @@ class LibsqlConnection implements DatabaseConnection {
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const result = await (this.#transaction ?? this.#client).execute({
       sql: query.sql,
-      args: encodeTexts(query.parameters) as InArgs,
+      args: query.parameters as InArgs,
     });
     return {
-      rows: result.rows.map(decodedRow) as R[],
+      rows: result.rows as R[],
       numAffectedRows: BigInt(result.rowsAffected),
       ...(result.lastInsertRowid === undefined
         ? {}
@@ -127,17 +126,4 @@ class LibsqlConnection implements DatabaseConnection {
     this.#transaction = undefined;
     if (how === "rollback") await transaction.rollback();
   }
-}
-
-/** A row with its text decoded (see `_nul_text.ts`); the row itself when none needs it. */
-function decodedRow(row: Row): Row {
-  let copy: Record<string, unknown> | undefined;
-  for (const [column, value] of Object.entries(row)) {
-    if (typeof value !== "string") continue;
-    const text = decodeText(value);
-    if (text === value) continue;
-    copy ??= { ...row };
-    copy[column] = text;
-  }
-  return (copy ?? row) as Row;
 }

@@ -5,8 +5,9 @@
  * the libSQL binding stores it but reads the text back cut at the NUL (the
  * stored output would silently differ from what the model said). So every
  * text parameter a statement binds is encoded and every text value read is
- * decoded, by one reversible rule, in each path to the database (the Kysely
- * dialects, the writer thread, the bulk reader):
+ * decoded, by one reversible rule, in each path to the database (the
+ * connections of both engines' Kysely dialects, in `_storage_errors.ts`; the
+ * writer thread; the bulk reader):
  *
  * - a string that contains U+0000 or starts with U+0001 is stored as U+0001
  *   followed by the string with each U+0001 doubled and each U+0000 written
@@ -20,14 +21,7 @@
  *
  * @module
  */
-import type {
-  CompiledQuery,
-  DatabaseConnection,
-  Dialect,
-  Driver,
-  QueryResult,
-  TransactionSettings,
-} from "kysely";
+import type { CompiledQuery, QueryResult } from "kysely";
 
 const ESCAPE = "\u0001";
 
@@ -57,16 +51,6 @@ export function decodeText(stored: string): string {
   return out + stored.slice(from);
 }
 
-/** A dialect whose statements' string parameters are encoded. */
-export function nulSafeDialect(dialect: Dialect): Dialect {
-  return {
-    createAdapter: () => dialect.createAdapter(),
-    createQueryCompiler: () => dialect.createQueryCompiler(),
-    createIntrospector: (db) => dialect.createIntrospector(db),
-    createDriver: () => new NulSafeDriver(dialect.createDriver()),
-  };
-}
-
 /** Statement parameters with their text encoded; the same array when none needs it. */
 export function encodeTexts(
   parameters: readonly unknown[],
@@ -77,71 +61,34 @@ export function encodeTexts(
   return parameters.map((p) => typeof p === "string" ? encodeText(p) : p);
 }
 
-function encoded(query: CompiledQuery): CompiledQuery {
+/** A statement with its text parameters encoded; the same statement when none needs it. */
+export function encodedQuery(query: CompiledQuery): CompiledQuery {
   const parameters = encodeTexts(query.parameters);
   return parameters === query.parameters ? query : { ...query, parameters };
 }
 
-class NulSafeConnection implements DatabaseConnection {
-  readonly inner: DatabaseConnection;
-
-  constructor(inner: DatabaseConnection) {
-    this.inner = inner;
-  }
-
-  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    return this.inner.executeQuery<R>(encoded(query));
-  }
-
-  streamQuery<R>(
-    query: CompiledQuery,
-    chunkSize: number,
-  ): AsyncIterableIterator<QueryResult<R>> {
-    return this.inner.streamQuery<R>(encoded(query), chunkSize);
-  }
+/** A result with its rows' text decoded; rows that need none are kept as they are. */
+export function decodedResult<R>(result: QueryResult<R>): QueryResult<R> {
+  let rows: R[] | undefined;
+  result.rows.forEach((row, i) => {
+    const decoded = decodedRow(row as Record<string, unknown>);
+    if (decoded === row) return;
+    rows ??= [...result.rows];
+    rows[i] = decoded as R;
+  });
+  return rows === undefined ? result : { ...result, rows };
 }
 
-function unwrap(connection: DatabaseConnection): DatabaseConnection {
-  return connection instanceof NulSafeConnection
-    ? connection.inner
-    : connection;
-}
-
-class NulSafeDriver implements Driver {
-  readonly #inner: Driver;
-
-  constructor(inner: Driver) {
-    this.#inner = inner;
+function decodedRow(
+  row: Record<string, unknown>,
+): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const [column, value] of Object.entries(row)) {
+    if (typeof value !== "string") continue;
+    const text = decodeText(value);
+    if (text === value) continue;
+    copy ??= { ...row };
+    copy[column] = text;
   }
-
-  init(): Promise<void> {
-    return this.#inner.init();
-  }
-
-  async acquireConnection(): Promise<DatabaseConnection> {
-    return new NulSafeConnection(await this.#inner.acquireConnection());
-  }
-
-  beginTransaction(
-    connection: DatabaseConnection,
-    settings: TransactionSettings,
-  ): Promise<void> {
-    return this.#inner.beginTransaction(unwrap(connection), settings);
-  }
-
-  commitTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.#inner.commitTransaction(unwrap(connection));
-  }
-
-  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.#inner.rollbackTransaction(unwrap(connection));
-  }
-
-  releaseConnection(connection: DatabaseConnection): Promise<void> {
-    return this.#inner.releaseConnection(unwrap(connection));
-  }
-
-  destroy(): Promise<void> {
-    return this.#inner.destroy();
-  }
+  return copy ?? row;
 }

@@ -15,6 +15,7 @@ import type {
   TransactionSettings,
 } from "kysely";
 import { StorageError, type StorageFailure } from "../errors.ts";
+import { decodedResult, encodedQuery } from "./_nul_text.ts";
 
 const FIXES: Record<StorageFailure, string> = {
   read_only:
@@ -79,7 +80,10 @@ export function storageError(error: unknown, database: string): unknown {
     : new StorageError(failure, database, FIXES[failure], { cause: error });
 }
 
-/** A dialect whose driver turns storage failures into {@linkcode StorageError}s. */
+/**
+ * A dialect whose driver turns storage failures into {@linkcode StorageError}s,
+ * and whose statements carry text holding NUL both ways (`_nul_text.ts`).
+ */
 export function guardedDialect(dialect: Dialect, database: string): Dialect {
   return {
     createAdapter: () => dialect.createAdapter(),
@@ -100,7 +104,9 @@ class GuardedConnection implements DatabaseConnection {
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     try {
-      return await this.inner.executeQuery<R>(query);
+      return decodedResult(
+        await this.inner.executeQuery<R>(encodedQuery(query)),
+      );
     } catch (error) {
       throw storageError(error, this.#database);
     }
@@ -111,7 +117,9 @@ class GuardedConnection implements DatabaseConnection {
     chunkSize: number,
   ): AsyncIterableIterator<QueryResult<R>> {
     try {
-      yield* this.inner.streamQuery<R>(query, chunkSize);
+      for await (
+        const chunk of this.inner.streamQuery<R>(encodedQuery(query), chunkSize)
+      ) yield decodedResult(chunk);
     } catch (error) {
       throw storageError(error, this.#database);
     }
