@@ -16,7 +16,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { peakRss } from "./_bench_util.ts";
+import { peakRss, TIME } from "./_bench_util.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 /** The permissions of `deno task wb` (deno.json). */
@@ -30,7 +30,6 @@ const WB = [
   "--allow-sys",
   `${ROOT}lib/cli/main.ts`,
 ];
-const TIME = "/usr/bin/time";
 
 /** One `wb` run: its wall time, the child's CPU time (user + system) and peak RSS. */
 interface Sample {

@@ -12,6 +12,9 @@ import type {
 } from "../lib/providers/adapter.ts";
 import type { ModelConfig } from "../lib/schema/model.ts";
 
+/** GNU time, for a child process's own peak RSS and CPU time. */
+export const TIME = "/usr/bin/time";
+
 /**
  * Peak resident set size of this process so far, in bytes (getrusage's
  * `ru_maxrss`, the same figure as VmHWM in /proc/self/status, which Deno

@@ -13,7 +13,7 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { buildCatalog } from "./_bench_catalog.ts";
-import { databaseUrl } from "./_bench_util.ts";
+import { databaseUrl, TIME } from "./_bench_util.ts";
 import { benchPostgres } from "./_bench_postgres.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -40,8 +40,6 @@ interface Row {
 
 type Figures = Record<string, unknown> & { peak_rss_bytes: number };
 
-/** GNU time: a part's own peak RSS (see {@linkcode part}). */
-const TIME = "/usr/bin/time";
 const RSS_MARK = "wb-bench-peak-rss-kib";
 
 /**
