@@ -17,8 +17,9 @@ export const TIME = "/usr/bin/time";
 
 /**
  * Peak resident set size of this process so far, in bytes (getrusage's
- * `ru_maxrss`, the same figure as VmHWM in /proc/self/status, which Deno
- * reads only with --allow-all).
+ * `ru_maxrss`; Deno reads VmHWM in /proc/self/status only with
+ * --allow-all). Started by a Deno process, it includes that parent's peak
+ * (see `part` in bench.ts), so bench.ts replaces it with GNU time's figure.
  */
 export function peakRss(): number {
   return process.resourceUsage().maxRSS * 1024;
