@@ -111,16 +111,18 @@ export type {
 
 // Providers
 export {
-  type ChatMessage,
-  type FakeHints,
   type ModelAdapter,
-  type ModelRequest,
-  type ModelResponse,
   ProviderError,
   type ProviderErrorKind,
-  type StructuredOutput,
-  type Usage,
 } from "./lib/providers/adapter.ts";
+export type {
+  ChatMessage,
+  FakeHints,
+  ModelRequest,
+  ModelResponse,
+  StructuredOutput,
+  Usage,
+} from "./lib/schema/model_call.ts";
 export {
   createAdapter,
   type CreateAdapterOptions,
@@ -165,10 +167,9 @@ export {
   type ChainProblem,
   GENESIS_HASH,
   hashEvent,
-  type TraceEvent,
-  type UnhashedEvent,
   verifyChain,
 } from "./lib/trace/event.ts";
+export type { TraceEvent, UnhashedEvent } from "./lib/schema/trace_event.ts";
 export {
   type StepGatePolicy,
   type Workflow,

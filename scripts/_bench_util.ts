@@ -5,11 +5,8 @@
  */
 import process from "node:process";
 import { createAdapter } from "../lib/providers/create_adapter.ts";
-import type {
-  ModelAdapter,
-  ModelRequest,
-  ModelResponse,
-} from "../lib/providers/adapter.ts";
+import type { ModelAdapter } from "../lib/providers/adapter.ts";
+import type { ModelRequest, ModelResponse } from "../lib/schema/model_call.ts";
 import type { ModelConfig } from "../lib/schema/model.ts";
 
 /** GNU time, for a child process's own peak RSS and CPU time. */

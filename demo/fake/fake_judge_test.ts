@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { ModelConfig } from "../../lib/schema/model.ts";
-import type { FakeHints, ModelRequest } from "../../lib/providers/adapter.ts";
+import type { FakeHints, ModelRequest } from "../../lib/schema/model_call.ts";
 import { fakeJudge } from "../../lib/providers/fake_judge.ts";
 import "./register.ts";
 

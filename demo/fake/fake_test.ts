@@ -6,7 +6,7 @@ import type { ModelConfig } from "../../lib/schema/model.ts";
 import type {
   ModelRequest,
   ModelResponse,
-} from "../../lib/providers/adapter.ts";
+} from "../../lib/schema/model_call.ts";
 import { ProviderError } from "../../lib/providers/adapter.ts";
 import {
   createFakeAdapter,

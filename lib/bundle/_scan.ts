@@ -12,7 +12,8 @@ import type * as z from "zod";
 import { canonicalize } from "../content/canonicalize.ts";
 import { contentHash, sha256Hex } from "../content/sha256.ts";
 import { recordKey } from "../store/bundle.ts";
-import { GENESIS_HASH, hashEvent, type TraceEvent } from "../trace/event.ts";
+import { GENESIS_HASH, hashEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import {
   BUNDLE_SECTIONS,
   type BundleSection,

@@ -9,7 +9,7 @@ import { type Task, TaskFileSchema } from "../schema/task.ts";
 import { computeScorecard } from "../scoring/compute_scorecard.ts";
 import { scoreCell } from "../scoring/score_cell.ts";
 import { PIPELINE_RUN_FLAG } from "../scoring/step_figures.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import type { BundleRecord } from "../store/bundle.ts";
 import { withAttemptFailures } from "../store/scores.ts";
 import { loadBundle } from "./_load.ts";

@@ -6,7 +6,7 @@ import { cellScore } from "../scoring/cell_score.ts";
 import { WEAK_RHO } from "../scoring/judge_calibration.ts";
 import { describeAttempts } from "../scoring/attempt_summary.ts";
 import { pipelineStepEvents, scoreRun } from "../scoring/score_run.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import { getRun } from "../store/runs.ts";
 import { listCorrections } from "../trace/list_corrections.ts";
 import { listResults } from "../store/scores.ts";

@@ -16,7 +16,7 @@ import {
 } from "../scoring/compute_scorecard.ts";
 import type { RunRecord } from "../store/runs.ts";
 import { cellStepReceipts } from "../scoring/step_figures.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import { type CellFigures, runCellFigures } from "./_figures.ts";
 
 /** What scoring a side needs besides the run's rows. */

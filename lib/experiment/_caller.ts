@@ -11,7 +11,7 @@ import { costOf, priceAt } from "../providers/pricing.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import { type CallPurpose, receiptReference } from "../schema/receipt.ts";
 import { sha256Hex } from "../content/sha256.ts";
-import type { ModelRequest } from "../providers/adapter.ts";
+import type { ModelRequest } from "../schema/model_call.ts";
 import type { RunRecord } from "../store/runs.ts";
 import type { SendJournal } from "../store/send_journal.ts";
 import type { KnownHits, ReceiptCache } from "./_cache.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ModelRequest } from "../providers/adapter.ts";
+import type { ModelRequest } from "../schema/model_call.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import type { ModelParams, PromptVersion } from "../schema/prompt.ts";
 import type { CellResult, CellStatus } from "../schema/result.ts";

@@ -8,7 +8,8 @@
  * @module
  */
 import type { ChainHead } from "../store/run_cells.ts";
-import { GENESIS_HASH, hashEvent, type TraceEvent } from "../trace/event.ts";
+import { GENESIS_HASH, hashEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 
 /** Events (grouped, e.g. per cell) chained in order from `head`. */
 export function rechain(

@@ -10,7 +10,7 @@
 import { newId } from "../content/ids.ts";
 import { contentHash } from "../content/sha256.ts";
 import { GateHaltError } from "../errors.ts";
-import type { ModelRequest } from "../providers/adapter.ts";
+import type { ModelRequest } from "../schema/model_call.ts";
 import type { CellResult, CellStatus } from "../schema/result.ts";
 import { DEFAULT_BOUNDS } from "../schema/task.ts";
 import { STEP_GATE_SCOPE } from "../trace/step_gate.ts";

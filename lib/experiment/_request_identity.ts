@@ -6,7 +6,7 @@
  */
 import type { AttemptFailure } from "./call_model.ts";
 import { sha256Hex } from "../content/sha256.ts";
-import type { ModelRequest } from "../providers/adapter.ts";
+import type { ModelRequest } from "../schema/model_call.ts";
 import type { Receipt } from "../schema/receipt.ts";
 import type { ReceiptJson } from "../store/runs.ts";
 import {

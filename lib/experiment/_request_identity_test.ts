@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { canonicalize } from "../content/canonicalize.ts";
-import type { ModelRequest } from "../providers/adapter.ts";
+import type { ModelRequest } from "../schema/model_call.ts";
 import { cacheKey } from "./cache_key.ts";
 import {
   prepareCall,

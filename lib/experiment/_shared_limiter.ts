@@ -13,7 +13,7 @@
  * @module
  */
 import { newId } from "../content/ids.ts";
-import type { Usage } from "../providers/adapter.ts";
+import type { Usage } from "../schema/model_call.ts";
 import type { Store } from "../store/open.ts";
 import {
   reserveRequestSlot,

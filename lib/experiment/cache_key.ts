@@ -1,5 +1,5 @@
 import { sha256Hex } from "../content/sha256.ts";
-import type { ModelRequest } from "../providers/adapter.ts";
+import type { ModelRequest } from "../schema/model_call.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import { canonicalObject, canonicalValue } from "./_canonical.ts";
 

@@ -1,8 +1,5 @@
-import type {
-  ModelAdapter,
-  ModelRequest,
-  ModelResponse,
-} from "../providers/adapter.ts";
+import type { ModelAdapter } from "../providers/adapter.ts";
+import type { ModelRequest, ModelResponse } from "../schema/model_call.ts";
 import { ProviderError } from "../providers/adapter.ts";
 import type { AttemptFailure } from "../schema/receipt.ts";
 

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  type ModelAdapter,
-  type ModelResponse,
-  ProviderError,
-} from "../providers/adapter.ts";
+import { type ModelAdapter, ProviderError } from "../providers/adapter.ts";
+import type { ModelResponse } from "../schema/model_call.ts";
 import { callModel } from "./call_model.ts";
 
 const OK: ModelResponse = {

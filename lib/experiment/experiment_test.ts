@@ -4,7 +4,8 @@ import { eachStore } from "../store/test_stores.ts";
 import assert from "node:assert/strict";
 import { Decimal } from "decimal.js";
 import { loadCatalog } from "../catalog/load_catalog.ts";
-import type { ModelAdapter, ModelRequest } from "../providers/adapter.ts";
+import type { ModelAdapter } from "../providers/adapter.ts";
+import type { ModelRequest } from "../schema/model_call.ts";
 import { createAdapter } from "../providers/create_adapter.ts";
 import {
   errorReply,

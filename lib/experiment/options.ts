@@ -1,4 +1,5 @@
-import type { ModelAdapter, ModelRequest } from "../providers/adapter.ts";
+import type { ModelAdapter } from "../providers/adapter.ts";
+import type { ModelRequest } from "../schema/model_call.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./call_model.ts";

@@ -1,4 +1,4 @@
-import type { Usage } from "../providers/adapter.ts";
+import type { Usage } from "../schema/model_call.ts";
 
 /** Per-provider limits. */
 export interface RateLimits {

@@ -1,5 +1,5 @@
 import type { PromptVersion } from "../schema/prompt.ts";
-import type { ChatMessage } from "../providers/adapter.ts";
+import type { ChatMessage } from "../schema/model_call.ts";
 
 /** A prompt rendered for one case: what is sent to the model. */
 export interface RenderedPrompt {

@@ -3,7 +3,7 @@ import { ConflictError } from "../errors.ts";
 import { contentHash } from "../content/sha256.ts";
 import { openSendJournal } from "../store/send_journal.ts";
 import { WorkflowSchema } from "../trace/workflow.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import { scoreRun } from "../scoring/score_run.ts";
 import type { CellWriter } from "../store/cell_writer.ts";
 import type { Case } from "../schema/dataset.ts";

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import { loadCatalog } from "../catalog/load_catalog.ts";
-import type {
-  ModelAdapter,
-  ModelRequest,
-  ModelResponse,
-} from "../providers/adapter.ts";
+import type { ModelAdapter } from "../providers/adapter.ts";
+import type { ModelRequest, ModelResponse } from "../schema/model_call.ts";
 import { createAdapter } from "../providers/create_adapter.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import { open, type Store } from "../store/open.ts";

@@ -1,7 +1,8 @@
 import { contentHash } from "../content/sha256.ts";
 import type { Store } from "../store/open.ts";
 import { listTraceEvents } from "../store/trace.ts";
-import { type TraceEvent, verifyChain } from "../trace/event.ts";
+import { verifyChain } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import { actorKey } from "./_checks.ts";
 import { loadGate } from "./_load.ts";
 import { currentSubject } from "./_subject.ts";

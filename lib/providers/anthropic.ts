@@ -7,13 +7,12 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { ConfigError } from "../errors.ts";
 import type { ModelConfig } from "../schema/model.ts";
-import {
-  type ModelAdapter,
-  type ModelRequest,
-  type ModelResponse,
-  ProviderError,
-  type Usage,
-} from "./adapter.ts";
+import { type ModelAdapter, ProviderError } from "./adapter.ts";
+import type {
+  ModelRequest,
+  ModelResponse,
+  Usage,
+} from "../schema/model_call.ts";
 import {
   abortError,
   count,

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../errors.ts";
 import type { ModelConfig } from "../schema/model.ts";
-import { type ModelRequest, ProviderError } from "./adapter.ts";
+import { ProviderError } from "./adapter.ts";
+import type { ModelRequest } from "../schema/model_call.ts";
 import { createAnthropicAdapter } from "./anthropic.ts";
 import {
   anthropicMessage,

@@ -10,12 +10,8 @@
 import { canonicalize } from "../content/canonicalize.ts";
 import { ConfigError } from "../errors.ts";
 import type { ModelConfig } from "../schema/model.ts";
-import {
-  type ModelAdapter,
-  type ModelRequest,
-  type ModelResponse,
-  ProviderError,
-} from "./adapter.ts";
+import { type ModelAdapter, ProviderError } from "./adapter.ts";
+import type { ModelRequest, ModelResponse } from "../schema/model_call.ts";
 import { judgeWith } from "./fake_judge.ts";
 import {
   type AnswerContext,

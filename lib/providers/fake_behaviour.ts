@@ -12,7 +12,7 @@
  */
 import { ConfigError } from "../errors.ts";
 import type { ModelConfig } from "../schema/model.ts";
-import type { FakeHints } from "./adapter.ts";
+import type { FakeHints } from "../schema/model_call.ts";
 import type { AnswerContext } from "./fake_profile.ts";
 import type { Facet, Json, Reading } from "./fake_judge_kit.ts";
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError } from "../errors.ts";
 import { type ModelConfig, ModelConfigSchema } from "../schema/model.ts";
-import type { ModelRequest } from "./adapter.ts";
+import type { ModelRequest } from "../schema/model_call.ts";
 import { createFakeAdapter } from "./fake.ts";
 import { behaviourModuleUrl } from "./fake_behaviour.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { CheckSpec, TaskFake } from "../schema/task.ts";
-import type { ModelRequest } from "./adapter.ts";
+import type { ModelRequest } from "../schema/model_call.ts";
 import { createFakeAdapter } from "./fake.ts";
 import { fakeJudge } from "./fake_judge.ts";
 

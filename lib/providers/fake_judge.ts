@@ -9,7 +9,11 @@ import { CHECKS } from "../checks/registry.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import type { CheckResult } from "../schema/result.ts";
 import type { Slice } from "../schema/task.ts";
-import type { FakeHints, ModelRequest, ModelResponse } from "./adapter.ts";
+import type {
+  FakeHints,
+  ModelRequest,
+  ModelResponse,
+} from "../schema/model_call.ts";
 import { type FakeBehaviour, fakeJudgeFactsFor } from "./fake_behaviour.ts";
 import {
   asObject,

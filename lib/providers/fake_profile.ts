@@ -9,7 +9,7 @@
  */
 import * as z from "zod";
 import { SliceSchema } from "../schema/task.ts";
-import type { FakeHints } from "./adapter.ts";
+import type { FakeHints } from "../schema/model_call.ts";
 import type { Draws } from "./fake_rng.ts";
 
 /** A quality shift for one slice: see docs/fake-provider.md, "The effect option". */

@@ -8,7 +8,7 @@
 
 import { Decimal } from "decimal.js";
 import type { Price } from "../schema/model.ts";
-import type { Usage } from "./adapter.ts";
+import type { Usage } from "../schema/model_call.ts";
 
 /**
  * A price row as the catalog stores it: a {@linkcode Price} with its id

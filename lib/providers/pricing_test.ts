@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Usage } from "./adapter.ts";
+import type { Usage } from "../schema/model_call.ts";
 import { costOf, priceAt, type PriceRow, sumCosts } from "./pricing.ts";
 
 function row(overrides: Partial<PriceRow> & { id: string }): PriceRow {

@@ -19,7 +19,7 @@ import * as z from "zod";
 import { CheckSpecSchema, RubricSchema } from "../schema/task.ts";
 import { computeScorecard } from "../scoring/compute_scorecard.ts";
 import { PIPELINE_RUN_FLAG } from "../scoring/step_figures.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import { withAttemptFailures } from "../store/scores.ts";
 import { type Workflow, WorkflowSchema } from "../trace/workflow.ts";
 import {

@@ -15,11 +15,8 @@ import { compare } from "../compare/compare.ts";
 import { experiment } from "../experiment/experiment.ts";
 import { decideGate } from "../gate/decide_gate.ts";
 import { requestGate } from "../gate/request_gate.ts";
-import type {
-  ModelAdapter,
-  ModelRequest,
-  ModelResponse,
-} from "../providers/adapter.ts";
+import type { ModelAdapter } from "../providers/adapter.ts";
+import type { ModelRequest, ModelResponse } from "../schema/model_call.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import { CHECKS } from "../checks/registry.ts";
 import { contentHash } from "../content/sha256.ts";

@@ -11,7 +11,7 @@ import { createTwoFilesPatch } from "diff";
 import { Decimal } from "decimal.js";
 import { type BundleDocument, wholeReceipts } from "../bundle/format.ts";
 import type { Receipt } from "../schema/receipt.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import type { Workflow } from "../trace/workflow.ts";
 import { html, type SafeHtml } from "./_html.ts";
 import { type Kpi, kpiGrid, num, shortHash, table } from "./_sections.ts";

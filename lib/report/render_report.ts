@@ -3,7 +3,7 @@ import type { BundleJwk } from "../bundle/keys.ts";
 import { verifyBundle, type VerifyResult } from "../bundle/verify_bundle.ts";
 import { gateOutcome } from "../gate/evaluate_gate.ts";
 import { rankScorecards } from "../scoring/leaderboard.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import {
   type BundleModel,
   bundleModel,

@@ -1,6 +1,6 @@
 import { NotFoundError } from "../errors.ts";
 import { cellTimelines } from "../scoring/step_figures.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import { html } from "./_html.ts";
 import { verdictBanner } from "./_sections.ts";
 import { cellTimelineTable } from "./_steps.ts";

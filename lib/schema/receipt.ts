@@ -1,8 +1,4 @@
-import type {
-  ModelRequest,
-  ModelResponse,
-  Usage,
-} from "../providers/adapter.ts";
+import type { ModelRequest, ModelResponse, Usage } from "./model_call.ts";
 
 /** Why a model was called. */
 export type CallPurpose = "generate" | "judge";

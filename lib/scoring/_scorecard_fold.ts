@@ -23,7 +23,7 @@ import {
   type SliceSummary,
 } from "../schema/scorecard.ts";
 import { type Slice, SLICES, type Task } from "../schema/task.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import { AttemptTally } from "./attempt_summary.ts";
 import {
   bootstrapNested,

@@ -1,4 +1,4 @@
-import type { ModelRequest } from "../providers/adapter.ts";
+import type { ModelRequest } from "../schema/model_call.ts";
 import type { Case } from "../schema/dataset.ts";
 import type { ModelParams } from "../schema/prompt.ts";
 import type { Rubric, Task } from "../schema/task.ts";

@@ -6,7 +6,7 @@ import type {
   ScorecardRunInfo,
 } from "../schema/scorecard.ts";
 import type { Task } from "../schema/task.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import { ScorecardFold } from "./_scorecard_fold.ts";
 
 /** The run a scorecard is about (a stored run record satisfies it). */

@@ -1,4 +1,4 @@
-import type { ModelRequest } from "../providers/adapter.ts";
+import type { ModelRequest } from "../schema/model_call.ts";
 import type { Case } from "../schema/dataset.ts";
 import type { RubricScore } from "../schema/result.ts";
 import type { Task } from "../schema/task.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { ModelRequest } from "../providers/adapter.ts";
+import type { ModelRequest } from "../schema/model_call.ts";
 import { fakeJudge } from "../providers/fake_judge.ts";
 import type { ModelConfig } from "../schema/model.ts";
 import { GOOD_OUTPUT, RESUME_TASK, TYPICAL_CASE } from "./_fixtures.ts";

@@ -13,7 +13,7 @@ import {
 import { judgeCalibration } from "./judge_calibration.ts";
 import { PIPELINE_RUN_FLAG } from "./step_figures.ts";
 import { listTraceEvents } from "../store/trace.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 
 /** A pipeline run's trace events (for its per-step figures); undefined for a prompt's run. */
 export async function pipelineStepEvents(

@@ -9,7 +9,7 @@
 import { Decimal } from "decimal.js";
 import type { ReceiptFigures } from "../schema/receipt.ts";
 import type { StepSummary } from "../schema/scorecard.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import { quantileSorted } from "./bootstrap.ts";
 
 /** The flag a pipeline's run carries; its scorecard has per-step figures. */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Selectable } from "kysely";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import type { Store } from "./open.ts";
 import type { ArtifactsTable } from "./tables.ts";
 import { insertTraceEvents } from "./trace.ts";

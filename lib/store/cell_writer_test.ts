@@ -2,7 +2,7 @@ import { sql as rawSql } from "kysely";
 import assert from "node:assert/strict";
 import { contentHash } from "../content/sha256.ts";
 import type { Receipt } from "../schema/receipt.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import { openCellWriter } from "./cell_writer.ts";
 import { open, type Store } from "./open.ts";
 import { type CellWrite, insertRun } from "./runs.ts";

@@ -6,7 +6,7 @@
 import type { Selectable } from "kysely";
 import { canonicalize } from "../content/canonicalize.ts";
 import { NotFoundError } from "../errors.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import type { Store } from "./open.ts";
 import type { Database } from "./tables.ts";
 import { insertTraceEvents } from "./trace.ts";

@@ -7,7 +7,7 @@ import type { Kysely, Selectable, Transaction } from "kysely";
 import { canonicalize } from "../content/canonicalize.ts";
 import { contentHash } from "../content/sha256.ts";
 import { NotFoundError } from "../errors.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import type { Store } from "./open.ts";
 import type { Database } from "./tables.ts";
 import { insertTraceEvents } from "./trace.ts";

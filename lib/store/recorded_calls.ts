@@ -5,7 +5,7 @@
  * @module
  */
 import type { Receipt } from "../schema/receipt.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import type { Store } from "./open.ts";
 import { insertCellRowsIn, receiptRow } from "./runs.ts";
 import { insertTraceEvents } from "./trace.ts";

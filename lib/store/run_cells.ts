@@ -13,7 +13,7 @@
  */
 import { sql, type Transaction } from "kysely";
 import { canonicalize } from "../content/canonicalize.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import { nowMs } from "./_dialect.ts";
 import type { Store } from "./open.ts";
 import {

@@ -9,7 +9,7 @@ import { NotFoundError, ValidationError } from "../errors.ts";
 import type { Receipt, ReceiptReference } from "../schema/receipt.ts";
 import type { CellResult } from "../schema/result.ts";
 import type { RunSettings } from "../schema/run_settings.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import type { Store, StoreDialect } from "./open.ts";
 import { placeholder } from "./_dialect.ts";
 import {

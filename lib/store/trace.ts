@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import { canonicalize } from "../content/canonicalize.ts";
-import type { TraceEvent } from "../trace/event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import type { Store } from "./open.ts";
 import type { Database } from "./tables.ts";
 

@@ -1,5 +1,6 @@
 import { canonicalize } from "../content/canonicalize.ts";
 import { sha256Hex } from "../content/sha256.ts";
+import type { TraceEvent, UnhashedEvent } from "../schema/trace_event.ts";
 
 /**
  * The prev_hash of a trace's first event: 64 zeros.
@@ -18,29 +19,6 @@ import { sha256Hex } from "../content/sha256.ts";
  * ```
  */
 export const GENESIS_HASH: string = "0".repeat(64);
-
-/** One hash-chained trace event. */
-export interface TraceEvent {
-  /** The trace (workflow execution) this event belongs to. */
-  readonly trace_id: string;
-  /** 0-based position in the trace. */
-  readonly index: number;
-  /** What happened, e.g. `run_started`, `step_finished`, `gate_requested`. */
-  readonly type: string;
-  /** The workflow step it concerns, if any. */
-  readonly step: string | null;
-  /** When, as ISO 8601 UTC. */
-  readonly at: string;
-  /** Event data (ids, content hashes, figures); JSON only. */
-  readonly data: Readonly<Record<string, unknown>>;
-  /** The previous event's hash ({@linkcode GENESIS_HASH} for the first). */
-  readonly prev_hash: string;
-  /** sha256 of the canonical event without this field. */
-  readonly hash: string;
-}
-
-/** The fields an event's hash covers. */
-export type UnhashedEvent = Omit<TraceEvent, "hash">;
 
 /**
  * The hash of an event: sha256 over the RFC 8785 canonical JSON of

@@ -1,7 +1,7 @@
 import type { Store } from "../store/open.ts";
 import { getRun } from "../store/runs.ts";
 import { listTraceEventsOfType } from "../store/trace.ts";
-import type { TraceEvent } from "./event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 
 /** One recorded correction of a run's output, as its trace event has it. */
 export interface CorrectionRecord {

@@ -8,7 +8,7 @@ import * as z from "zod";
 import { newId } from "../content/ids.ts";
 import { contentHash } from "../content/sha256.ts";
 import { ValidationError } from "../errors.ts";
-import type { Usage } from "../providers/adapter.ts";
+import type { Usage } from "../schema/model_call.ts";
 import { costOf, priceAt } from "../providers/pricing.ts";
 import type { Receipt } from "../schema/receipt.ts";
 import { listPrices } from "../store/catalog.ts";

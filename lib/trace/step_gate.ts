@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { TraceEvent } from "./event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import type { StepGatePolicy } from "./workflow.ts";
 
 /** Where a gate step stands. */

@@ -10,7 +10,8 @@ import {
   listTraceEvents,
   listTraceEventsAfter,
 } from "../store/trace.ts";
-import { GENESIS_HASH, hashEvent, type TraceEvent } from "./event.ts";
+import { GENESIS_HASH, hashEvent } from "./event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import { secretEnvValues, SecretScrubber } from "./secrets.ts";
 import {
   STEP_GATE_SCOPE,

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { open } from "../store/open.ts";
 import { listTraceEvents } from "../store/trace.ts";
-import { GENESIS_HASH, type TraceEvent, verifyChain } from "./event.ts";
+import { GENESIS_HASH, verifyChain } from "./event.ts";
+import type { TraceEvent } from "../schema/trace_event.ts";
 import { Tracer } from "./tracer.ts";
 
 const WORKFLOW = {
