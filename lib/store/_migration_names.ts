@@ -14,4 +14,5 @@ export const MIGRATION_NAMES = [
   "0005_stored_bodies",
   "0006_request_parts",
   "0007_receipt_references",
+  "0008_connection_cold",
 ] as const;

@@ -204,7 +204,7 @@ eachStore.test("migration 0005 moves the bodies of receipts written before it, a
           created_at text not null)`,
         "create index model_io_run on model_io (run_id)",
         "create index model_io_cache_key on model_io (cache_key)",
-        `delete from kysely_migration where name in ('0005_stored_bodies', '0006_request_parts', '0007_receipt_references')`,
+        `delete from kysely_migration where name in ('0005_stored_bodies', '0006_request_parts', '0007_receipt_references', '0008_connection_cold')`,
       ]
     ) await sql.raw(statement).execute(store.db);
     for (const r of receipts) {
@@ -212,6 +212,7 @@ eachStore.test("migration 0005 moves the bodies of receipts written before it, a
         request_sha256: _q,
         request_parts: _p,
         response_sha256: _s,
+        connection_cold: _c,
         ...rest
       } = receiptRow(r).receipt;
       await sql`insert into model_io ${
@@ -481,15 +482,16 @@ async function asBefore0007(
         attempts integer not null, cache_key text, cached_from text,
         provider_response_id text, stop_reason text, sha256 text not null,
         created_at text not null, request_parts text)`,
-      `delete from kysely_migration where name = '0007_receipt_references'`,
+      `delete from kysely_migration where name in ('0007_receipt_references', '0008_connection_cold')`,
     ]
   ) await sql.raw(statement).execute(store.db);
   for (const r of receipts) {
     const rows = receiptRow(r);
     await store.db.insertInto("bodies").values(rows.bodies)
       .onConflict((oc) => oc.doNothing()).execute();
+    const { connection_cold: _, ...before0008 } = rows.receipt;
     await store.db.insertInto("model_io").values({
-      ...rows.receipt,
+      ...before0008,
       text: r.text,
     }).execute();
   }
@@ -589,6 +591,19 @@ eachStore.test("migration 0007 stores the cache hits written before it as refere
   );
   assert.equal(stored.get("io_odd")!.stop_reason, "length");
   assert.notEqual(stored.get("io_odd")!.response_sha256, null);
+  // 0008: a cold call's receipt says so in a column (read from its
+  // response); a hit stored whole repeats its original's response, and so
+  // its flag; a reference has none of its own and reads its original's.
+  assert.deepEqual(
+    [...stored.values()].map((r) => [r.id, r.connection_cold]).sort(),
+    [["io_0_0", 1], ["io_1_0", 1], ["io_hit", null], ["io_odd", 1]],
+  );
+  assert.deepEqual(await coldIds(store), [
+    "io_0_0",
+    "io_1_0",
+    "io_hit",
+    "io_odd",
+  ]);
   assert.ok([...stored.values()].every((r) => r.text === null));
   assert.deepEqual(
     await listReceipts(store, "run_b"),

@@ -27,11 +27,12 @@ async function appendOnly(
   db: AnyDb,
   dialect: StoreDialect,
   table: string,
+  only?: "UPDATE",
 ): Promise<void> {
   if (dialect === "postgres") {
     // Row triggers refuse UPDATE and DELETE; TRUNCATE, which skips row
     // triggers, is refused by a statement trigger.
-    for (const op of ["UPDATE", "DELETE", "TRUNCATE"]) {
+    for (const op of only ? [only] : ["UPDATE", "DELETE", "TRUNCATE"]) {
       const each = op === "TRUNCATE" ? "STATEMENT" : "ROW";
       await sql.raw(
         `CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table}
@@ -40,7 +41,7 @@ async function appendOnly(
     }
     return;
   }
-  for (const op of ["UPDATE", "DELETE"]) {
+  for (const op of only ? [only] : ["UPDATE", "DELETE"]) {
     await sql
       .raw(
         `CREATE TRIGGER IF NOT EXISTS ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table}
@@ -496,17 +497,20 @@ function requestParts(dialect: StoreDialect): Migration {
 
 /**
  * The `receipts` view: a `model_io` row with what a cache hit shares with
- * its original taken from the original (see `ModelIoTable`).
+ * its original taken from the original (see `ModelIoTable`): the columns
+ * of `REUSED_COLUMNS`, as migration 0007 made the view, and those added
+ * since (`added`).
  */
-const RECEIPTS_VIEW = `CREATE VIEW receipts AS SELECT m.id, m.run_id,
+const receiptsView = (added: readonly string[]) =>
+  `CREATE VIEW receipts AS SELECT m.id, m.run_id,
   m.trace_id, m.purpose, m.provider, m.model, m.model_config_id,
   CASE WHEN m.request_sha256 IS NULL THEN o.request_sha256 ELSE m.request_sha256 END AS request_sha256,
   CASE WHEN m.request_sha256 IS NULL THEN o.request_parts ELSE m.request_parts END AS request_parts,
   ${
-  REUSED_COLUMNS.map((c) =>
-    `CASE WHEN m.response_sha256 IS NULL AND m.cached_from IS NOT NULL THEN o.${c} ELSE m.${c} END AS ${c}`
-  ).join(",\n  ")
-},
+    [...REUSED_COLUMNS, ...added].map((c) =>
+      `CASE WHEN m.response_sha256 IS NULL AND m.cached_from IS NOT NULL THEN o.${c} ELSE m.${c} END AS ${c}`
+    ).join(",\n  ")
+  },
   m.cost, m.uncached_cost, m.latency_ms, m.status, m.error, m.attempts,
   m.cache_key, m.cached_from, m.sha256, m.created_at,
   CASE WHEN m.request_sha256 IS NULL THEN o.sha256 END AS cached_sha256
@@ -628,7 +632,7 @@ function receiptReferences(dialect: StoreDialect): Migration {
       await db.schema.createIndex("model_io_cache_key").on("model_io")
         .column("cache_key").execute();
       await appendOnly(db, dialect, "model_io");
-      await sql.raw(RECEIPTS_VIEW).execute(db);
+      await sql.raw(receiptsView([])).execute(db);
     },
   };
 }
@@ -637,6 +641,38 @@ function receiptReferences(dialect: StoreDialect): Migration {
 function responseText(response: string): string | undefined {
   const parsed = JSON.parse(response) as { text?: unknown };
   return typeof parsed.text === "string" ? parsed.text : undefined;
+}
+
+/**
+ * Whether a receipt's call was sent cold (its response says
+ * `connection_cold`) as a column of its own, `model_io.connection_cold` (1
+ * when cold, null otherwise), so a run's latency figures are read without
+ * reading a response body. The receipts already stored get it from their
+ * responses (the UPDATE guard of the append-only table is lifted for that
+ * one statement, inside the migration's transaction); the `receipts` view
+ * gives a hit stored as a reference its original's, as it does the rest of
+ * the response.
+ */
+function connectionCold(dialect: StoreDialect): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable("model_io")
+        .addColumn("connection_cold", "integer").execute();
+      await sql.raw(
+        dialect === "postgres"
+          ? "DROP TRIGGER model_io_no_update ON model_io"
+          : "DROP TRIGGER model_io_no_update",
+      ).execute(db);
+      // Canonical JSON escapes every quote inside a string: the unescaped
+      // text can only be the response's own member.
+      await sql.raw(
+        `UPDATE model_io SET connection_cold = 1 WHERE response_sha256 IN (SELECT sha256 FROM bodies WHERE body LIKE '%"connection_cold":true%')`,
+      ).execute(db);
+      await appendOnly(db, dialect, "model_io", "UPDATE");
+      await sql.raw("DROP VIEW receipts").execute(db);
+      await sql.raw(receiptsView(["connection_cold"])).execute(db);
+    },
+  };
 }
 
 /**
@@ -654,5 +690,6 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     "0005_stored_bodies": storedBodies(dialect),
     "0006_request_parts": requestParts(dialect),
     "0007_receipt_references": receiptReferences(dialect),
+    "0008_connection_cold": connectionCold(dialect),
   };
 }

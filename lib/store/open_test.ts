@@ -15,6 +15,7 @@ const MIGRATED = [
   "0005_stored_bodies",
   "0006_request_parts",
   "0007_receipt_references",
+  "0008_connection_cold",
 ];
 
 Deno.test("open() migrates a new database and is idempotent on reopen", async () => {

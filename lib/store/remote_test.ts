@@ -20,6 +20,7 @@ const MIGRATED = [
   "0005_stored_bodies",
   "0006_request_parts",
   "0007_receipt_references",
+  "0008_connection_cold",
 ];
 
 /** The first three case ids of the support_triage dataset. */

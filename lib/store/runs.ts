@@ -486,6 +486,7 @@ function referenceColumns(
     cached_from: r.cached_from,
     sha256: r.sha256,
     created_at: r.created_at,
+    connection_cold: null,
   };
 }
 
@@ -552,6 +553,11 @@ function receiptColumns(
     stop_reason: r.stop_reason,
     sha256: r.sha256,
     created_at: r.created_at,
+    connection_cold:
+      (r.response as { connection_cold?: unknown } | null)?.connection_cold ===
+          true
+        ? 1
+        : null,
   };
 }
 

@@ -450,25 +450,15 @@ const FIGURE_COLUMNS = [
   "uncached_cost",
   "currency",
   "attempts",
+  "connection_cold",
 ] as const;
-type FigureRow =
-  & Pick<
-    Selectable<Database["receipts"]>,
-    typeof FIGURE_COLUMNS[number]
-  >
-  & { readonly connection_cold: number | boolean | null };
-/**
- * Whether the stored response marks the call cold (the response body, read
- * in SQL: a figure, not the body, leaves the store). The response is
- * canonical JSON, whose strings escape every quote: the unescaped text
- * `"connection_cold":true` can only be that key of the response itself.
- * LIKE keeps it portable (no JSON functions).
- */
-const COLD_SQL =
-  `((SELECT "body" FROM "bodies" WHERE "bodies"."sha256" = "receipts"."response_sha256") LIKE '%"connection_cold":true%')`;
+type FigureRow = Pick<
+  Selectable<Database["receipts"]>,
+  typeof FIGURE_COLUMNS[number]
+>;
 const FIGURES_SQL = `SELECT ${
   FIGURE_COLUMNS.map((c) => `"${c}"`).join(", ")
-}, ${COLD_SQL} AS "connection_cold" FROM "receipts" WHERE "run_id" = ? ORDER BY "created_at", "id"`;
+} FROM "receipts" WHERE "run_id" = ? ORDER BY "created_at", "id"`;
 
 function toReceiptFigures(row: FigureRow): ReceiptFigures {
   return {
@@ -489,9 +479,7 @@ function toReceiptFigures(row: FigureRow): ReceiptFigures {
     "uncached_cost": row.uncached_cost,
     currency: row.currency,
     attempts: row.attempts,
-    ...(Number(row.connection_cold) === 1 || row.connection_cold === true
-      ? { "connection_cold": true }
-      : {}),
+    ...(Number(row.connection_cold) === 1 ? { "connection_cold": true } : {}),
   };
 }
 
@@ -558,7 +546,6 @@ export async function eachReceiptFigure(
     let query = store.db.selectFrom("receipts").select([
       ...FIGURE_COLUMNS,
       "created_at",
-      sql<number>`${sql.raw(COLD_SQL)}`.as("connection_cold"),
     ]).where("run_id", "=", runId);
     if (after) {
       query = query.where(
@@ -592,7 +579,6 @@ export async function listReceiptFiguresByIds(
   for (let i = 0; i < unique.length; i += IDS_PER_QUERY) {
     const rows = await store.db.selectFrom("receipts").select([
       ...FIGURE_COLUMNS,
-      sql<number>`${sql.raw(COLD_SQL)}`.as("connection_cold"),
     ]).where("id", "in", unique.slice(i, i + IDS_PER_QUERY))
       .orderBy("created_at").orderBy("id").execute();
     out.push(...rows.map(toReceiptFigures));

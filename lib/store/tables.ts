@@ -147,6 +147,8 @@ export interface ModelIoTable {
   stop_reason: string | null;
   sha256: string;
   created_at: string;
+  /** 1 when the response says `connection_cold` (its latency may hold the connection's set-up), null otherwise; null for a hit sealed as a reference, which the `receipts` view gives its original's (migration 0008). */
+  connection_cold: number | null;
 }
 
 /** The columns a cache hit shares with the receipt it reuses. */
