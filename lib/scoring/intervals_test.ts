@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { quantileSorted } from "./bootstrap.ts";
+import { mulberry32, quantileSorted } from "./bootstrap.ts";
 import { quantileIntervals } from "./quantile_intervals.ts";
 import { wilsonInterval } from "./wilson_interval.ts";
 import { pairedCheckDeltas } from "./paired_check_deltas.ts";
@@ -39,6 +39,49 @@ Deno.test("quantileIntervals() holds the sample quantile and widens with fewer c
     high: 5,
   }]);
   assert.deepEqual(quantileIntervals([[], []], [0.5]), [null]);
+});
+
+Deno.test("quantileIntervals() gives what sorting each resample whole gives", () => {
+  // Cases of 0-3 values with ties; every resample built whole with the
+  // same draws, sorted and read with quantileSorted, then the same
+  // percentile of the resamples' quantiles.
+  const rng = mulberry32(11);
+  for (let t = 0; t < 40; t++) {
+    const groups = Array.from(
+      { length: 1 + Math.floor(rng() * 25) },
+      () =>
+        Array.from(
+          { length: Math.floor(rng() * 4) },
+          () => rng() < 0.3 ? Math.floor(rng() * 4) : rng() * 100,
+        ),
+    );
+    const qs = [0, 0.05, 0.5, 0.73, 0.95, 1];
+    const resamples = 60;
+    const got = quantileIntervals(groups, qs, { resamples, seed: t });
+    const cases = groups.filter((g) => g.length > 0);
+    if (cases.length === 0) {
+      assert.deepEqual(got, qs.map(() => null));
+      continue;
+    }
+    const random = mulberry32(t);
+    const each = qs.map(() => new Float64Array(resamples));
+    for (let b = 0; b < resamples; b++) {
+      const values = cases.map(() =>
+        cases[Math.floor(random() * cases.length)]!
+      ).flat();
+      const sorted = Float64Array.from(values).sort();
+      qs.forEach((q, i) => (each[i]![b] = quantileSorted(sorted, q)));
+    }
+    // Equal up to rounding (interpolations done in another order).
+    const near = (a: number, b: number) =>
+      Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b));
+    qs.forEach((q, i) => {
+      const d = each[i]!.sort();
+      const [low, high] = [quantileSorted(d, 0.025), quantileSorted(d, 0.975)];
+      assert.ok(near(got[i]!.low, low), `${t} ${q}: ${got[i]!.low} ${low}`);
+      assert.ok(near(got[i]!.high, high), `${t} ${q}: ${got[i]!.high} ${high}`);
+    });
+  }
 });
 
 Deno.test("quantileIntervals() reads each resample's quantiles as quantileSorted does", () => {
