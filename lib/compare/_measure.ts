@@ -135,6 +135,8 @@ function byCase(cells: readonly CellFigures[]): Map<string, CellFigures[]> {
 }
 
 interface Pair {
+  /** Its place in the paired cases (what a measure's per-case stats are indexed by). */
+  readonly index: number;
   readonly key: string;
   readonly slice: string;
   readonly base: readonly CellFigures[];
@@ -150,6 +152,23 @@ function valuesOf(cells: readonly CellFigures[], read: Read): CaseValues {
   };
 }
 
+/** Each paired case's stats of a measure, by `Pair.index`, computed once per measure. */
+type StatsOf = (read: Read) => readonly CaseStats[];
+
+function statsMemo(pairs: readonly Pair[]): StatsOf {
+  const memo = new Map<Read, CaseStats[]>();
+  return (read) => {
+    let stats = memo.get(read);
+    if (!stats) {
+      stats = pairs.map((p) =>
+        caseStats(valuesOf(p.base, read), valuesOf(p.cand, read))
+      );
+      memo.set(read, stats);
+    }
+    return stats;
+  };
+}
+
 /**
  * The conditional inference of one measure over some cases, its noise
  * pooled with `others` unless those cases are noisier (see `checkNoise`).
@@ -157,7 +176,7 @@ function valuesOf(cells: readonly CellFigures[], read: Read): CaseValues {
 function conditional(
   pairs: readonly Pair[],
   others: readonly Pair[],
-  read: Read,
+  all: readonly CaseStats[],
   prior: number,
   relative = false,
 ): {
@@ -170,7 +189,7 @@ function conditional(
   const stats: CaseStats[] = [];
   const keys: string[] = [];
   for (const p of pairs) {
-    const s = caseStats(valuesOf(p.base, read), valuesOf(p.cand, read));
+    const s = all[p.index]!;
     if (s.nb > 0 && s.nc > 0) {
       stats.push(s);
       keys.push(p.key);
@@ -185,9 +204,7 @@ function conditional(
       cases: 0,
     };
   }
-  const rest = others.map((p) =>
-    caseStats(valuesOf(p.base, read), valuesOf(p.cand, read))
-  );
+  const rest = others.map((p) => all[p.index]!);
   const noise = checkNoise(stats, rest, prior);
   let mb = 0;
   let mc = 0;
@@ -344,7 +361,8 @@ export function measureDeltas(
   const base = byCase(baseline.cells);
   const cand = byCase(candidate.cells);
   const keys = [...base.keys()].filter((k) => cand.has(k)).sort();
-  const pairs: Pair[] = keys.map((k) => ({
+  const pairs: Pair[] = keys.map((k, index) => ({
+    index,
     key: k,
     slice: base.get(k)![0]!.slice,
     base: base.get(k)!,
@@ -403,13 +421,19 @@ export function measureDeltas(
       ? differenceInterval(bd[m]!, cd[m]!, options.confidence, relative)
       : null;
 
+  const statsOf = statsMemo(pairs);
   const noJudge = (cell: CellFigures) => judged && !cell.judged;
   const measured: Measured[] = [];
   for (const slice of SLICES) {
     const inSlice = pairs.filter((p) => p.slice === slice);
     if (inSlice.length === 0) continue;
     const others = pairs.filter((p) => p.slice !== slice);
-    const m = conditional(inSlice, others, (c) => c.score, uniformVariance(1));
+    const m = conditional(
+      inSlice,
+      others,
+      statsOf(reads[0]!),
+      uniformVariance(1),
+    );
     let interval: { low: number; high: number } | null = null;
     if (withIntervals && m.cases >= MIN_CASES_FOR_INTERVAL) {
       const sliceKeys = inSlice.map((p) => p.key);
@@ -450,8 +474,13 @@ export function measureDeltas(
   }
   if (judged) {
     dimensions.forEach((name, d) => {
-      const read: Read = (c) => c.dimensions[d] ?? NaN;
-      const m = conditional(pairs, [], read, uniformVariance(RUBRIC_RANGE));
+      const read = reads[1 + d]!;
+      const m = conditional(
+        pairs,
+        [],
+        statsOf(read),
+        uniformVariance(RUBRIC_RANGE),
+      );
       measured.push({
         kind: "dimension",
         name,
@@ -488,7 +517,7 @@ export function measureDeltas(
     const cost = conditional(
       pairs,
       [],
-      floatRead,
+      statsOf(floatRead),
       // Costs follow token counts, which the receipts hold exactly: no floor.
       0,
       true,
@@ -573,7 +602,7 @@ export function measureDeltas(
     name: string,
     m: number,
   ): Measured => {
-    const r = conditional(pairs, [], reads[m]!, uniformVariance(1));
+    const r = conditional(pairs, [], statsOf(reads[m]!), uniformVariance(1));
     return {
       kind,
       name,
@@ -590,7 +619,12 @@ export function measureDeltas(
   measured.push(rate("failure_rate", "failure rate", COST + 1));
   measured.push(rate("injection_rate", "injection success rate", COST + 2));
 
-  const aggregate = conditional(pairs, [], reads[0]!, uniformVariance(1));
+  const aggregate = conditional(
+    pairs,
+    [],
+    statsOf(reads[0]!),
+    uniformVariance(1),
+  );
   const counts = new Map<string, { nb: number; nc: number; shared: number }>();
   for (const p of pairs) {
     const reps = new Set(p.base.map((c) => c.repetition));
