@@ -28,9 +28,9 @@ import { fUpperTail } from "./_distributions.ts";
 /** Repetition values of one measure for one case in one run, in repetition order. */
 export interface CaseValues {
   /** Repetition indices, ascending. */
-  readonly repetitions: Int32Array;
+  readonly repetitions: ArrayLike<number>;
   /** The values (NaN for a missing one). */
-  readonly values: Float64Array;
+  readonly values: ArrayLike<number>;
 }
 
 /** One case's figures for one measure in both runs. */
@@ -123,11 +123,12 @@ export function caseStats(base: CaseValues, cand: CaseValues): CaseStats {
 }
 
 function moments(
-  values: Float64Array,
+  values: ArrayLike<number>,
 ): { n: number; mean: number; ss: number } {
   let n = 0;
   let sum = 0;
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
     if (v === v) {
       n++;
       sum += v;
@@ -135,7 +136,10 @@ function moments(
   }
   const mean = n > 0 ? sum / n : NaN;
   let ss = 0;
-  for (const v of values) if (v === v) ss += (v - mean) ** 2;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === v) ss += (v - mean) ** 2;
+  }
   return { n, mean, ss };
 }
 

@@ -145,10 +145,11 @@ interface Pair {
 
 type Read = (cell: CellFigures) => number;
 
+/** A case's values of one measure (plain arrays: a case holds a few cells, and typed arrays cost more to make). */
 function valuesOf(cells: readonly CellFigures[], read: Read): CaseValues {
   return {
-    repetitions: Int32Array.from(cells, (c) => c.repetition),
-    values: Float64Array.from(cells, read),
+    repetitions: cells.map((c) => c.repetition),
+    values: cells.map(read),
   };
 }
 
