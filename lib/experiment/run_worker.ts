@@ -1,7 +1,7 @@
 import { newId, nowIso } from "../content/ids.ts";
 import { ConflictError } from "../errors.ts";
 import { contentHash } from "../content/sha256.ts";
-import { openSendJournal } from "../store/send_journal.ts";
+import { openSendJournal, settleSends } from "../store/send_journal.ts";
 import { WorkflowSchema } from "../trace/workflow.ts";
 import type { TraceEvent } from "../schema/trace_event.ts";
 import { scoreRun } from "../scoring/score_run.ts";
@@ -323,6 +323,10 @@ export async function runWorker(
   if (!await completeRun(store, run.id, nowIso())) {
     return summary("completed", fields);
   }
+  // Calls sent and never receipted, every session's: a killed worker's
+  // journal is counted; a live one's is left to it (this worker's own was
+  // folded when its pipeline closed).
+  const sends = await settleSends(store, run.id, { fold: false });
   const scorecard = (await scoreRun(store, run.id)).sha256;
   const cells = (await queueState(store, run.id)).done + committed;
   const finished = await Tracer.resume(store, run.trace_id, {
@@ -333,11 +337,22 @@ export async function runWorker(
     run,
     (head) =>
       rechain([[
+        ...(sends.newly > 0
+          ? [finished.next("calls_unreceipted", {
+            data: {
+              run_id: run.id,
+              calls: sends.newly,
+              likely_cost: sends.likely_cost,
+              total: sends.unreceipted,
+            },
+          })]
+          : []),
         finished.next("run_finished", {
           data: {
             run_id: run.id,
             status: "completed",
             committed: cells,
+            unreceipted_calls: sends.unreceipted,
             scorecard_sha256: scorecard,
             closed_by: worker,
           },

@@ -405,6 +405,24 @@ eachStore.test("a worker SIGKILLed mid-run: its cells are taken over, every cell
       }
     }
     assert.equal(calls.size, 120);
+    // Every call sent is receipted or counted unreceipted on the run: w0's
+    // journal (left by the kill; a server store's count, committed before
+    // each send) is counted by the worker that closes the run.
+    const sent = [...calls.values()].reduce((a, b) => a + b, 0);
+    const receipted = (await store.db.selectFrom("model_io").select("attempts")
+      .where("run_id", "=", runId).where("cached_from", "is", null).execute())
+      .reduce((sum, r) => sum + Number(r.attempts), 0);
+    assert.ok(sent > receipted, "w0 died with calls in flight");
+    assert.equal(run.unreceipted_calls, sent - receipted);
+    const events = await listTraceEvents(store, run.trace_id);
+    assert.equal(
+      events.find((e) => e.type === "run_finished")!.data.unreceipted_calls,
+      sent - receipted,
+    );
+    assert.equal(
+      events.find((e) => e.type === "calls_unreceipted")!.data.calls,
+      sent - receipted,
+    );
     for (const [cell, count] of calls) {
       if (count > 1) {
         assert.ok(

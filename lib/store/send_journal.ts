@@ -32,6 +32,9 @@ export interface SendJournal {
   close(): Promise<void>;
 }
 
+/** The suffix of a journal its session is folding into the run row. */
+const FOLDING = ".folding";
+
 /** The directory of a local database's send journals. */
 function journalDir(path: string): string {
   return `${path}-sent`;
@@ -73,8 +76,11 @@ async function fileJournal(
       closed = true;
       const { size } = await file.stat();
       file.close();
+      // Marked as being folded first, so a count taken meanwhile without
+      // folding (`settleSends` with `fold: false`) does not count it twice.
+      await Deno.rename(name, `${name}${FOLDING}`);
       await foldCount(store, runId, size);
-      await Deno.remove(name).catch(() => {});
+      await Deno.remove(`${name}${FOLDING}`).catch(() => {});
     },
   };
 }
@@ -125,6 +131,37 @@ function serverJournal(store: Store, runId: string): SendJournal {
   };
 }
 
+/**
+ * The size (calls) of each of a run's journals by path; with `folding`,
+ * those their sessions are folding too (a session killed while folding
+ * left it).
+ */
+async function journalSizes(
+  dir: string,
+  runId: string,
+  folding: boolean,
+): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (
+        !entry.isFile || !entry.name.startsWith(`${runId}.`) ||
+        (!folding && entry.name.endsWith(FOLDING))
+      ) continue;
+      const name = `${dir}/${entry.name}`;
+      try {
+        sizes.set(name, (await Deno.stat(name)).size);
+      } catch (error) {
+        // Folded and removed by its session since the listing.
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return sizes;
+}
+
 async function foldCount(store: Store, runId: string, n: number) {
   if (n === 0) return;
   await store.db.updateTable("runs")
@@ -152,35 +189,47 @@ export interface SendsSettled {
 /**
  * Folds journals that killed sessions left into the run row, and records on
  * the run how many calls were sent but never receipted. Run it when no
- * session of the run is live (on resume, and when a session ends).
+ * session of the run is live (on resume, and when a session ends). With
+ * `fold: false` (a worker closing a run others may still be attached to)
+ * the journals are counted as they stand and left in place: a live
+ * session folds its own when it ends, a killed one's is folded by the next
+ * settle that folds, and the count is the same either way (except for a
+ * session killed while folding its own, counted only by a settle that
+ * folds).
  */
 export async function settleSends(
   store: Store,
   runId: string,
+  options: { readonly fold?: boolean } = {},
 ): Promise<SendsSettled> {
+  const fold = options.fold ?? true;
   const path = localPath(store);
+  const readRun = () =>
+    store.db.selectFrom("runs").select(["calls_sent", "unreceipted_calls"])
+      .where("id", "=", runId).executeTakeFirstOrThrow();
+  let run = await readRun();
+  let unfolded = 0;
   if (path !== null) {
-    let orphaned = 0;
-    const dir = journalDir(path);
-    const names: string[] = [];
-    try {
-      for await (const entry of Deno.readDir(dir)) {
-        if (entry.isFile && entry.name.startsWith(`${runId}.`)) {
-          names.push(entry.name);
-        }
+    for (;;) {
+      const journals = await journalSizes(journalDir(path), runId, fold);
+      if (fold) {
+        let orphaned = 0;
+        for (const size of journals.values()) orphaned += size;
+        await foldCount(store, runId, orphaned);
+        for (const name of journals.keys()) await Deno.remove(name);
+        run = await readRun();
+        break;
       }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      // Counted, not folded: a session that folded its journal while it
+      // was being counted is counted again, from the run row.
+      const after = await readRun();
+      if (Number(after.calls_sent) === Number(run.calls_sent)) {
+        for (const size of journals.values()) unfolded += size;
+        break;
+      }
+      run = after;
     }
-    for (const name of names) {
-      orphaned += (await Deno.stat(`${dir}/${name}`)).size;
-    }
-    await foldCount(store, runId, orphaned);
-    for (const name of names) await Deno.remove(`${dir}/${name}`);
   }
-  const run = await store.db.selectFrom("runs")
-    .select(["calls_sent", "unreceipted_calls"])
-    .where("id", "=", runId).executeTakeFirstOrThrow();
   const receipts = await store.db.selectFrom("model_io")
     .select(["attempts", "cost"]).where("run_id", "=", runId)
     .where("cached_from", "is", null).execute();
@@ -194,14 +243,15 @@ export async function settleSends(
       cost = cost.plus(r.cost);
     }
   }
-  const unreceipted = Math.max(0, Number(run.calls_sent) - receipted);
+  const sent = Number(run.calls_sent) + unfolded;
+  const unreceipted = Math.max(0, sent - receipted);
   const newly = Math.max(0, unreceipted - Number(run.unreceipted_calls));
   if (unreceipted !== Number(run.unreceipted_calls)) {
     await store.db.updateTable("runs").set({ unreceipted_calls: unreceipted })
       .where("id", "=", runId).execute();
   }
   return {
-    sent: Number(run.calls_sent),
+    sent,
     receipted,
     unreceipted,
     newly,
