@@ -172,7 +172,8 @@ function statsMemo(pairs: readonly Pair[]): StatsOf {
 
 /**
  * The conditional inference of one measure over some cases, its noise
- * pooled with `others` unless those cases are noisier (see `checkNoise`).
+ * pooled with `others` unless those cases are noisier (see `checkNoise`);
+ * `all` holds the measure's stats of every paired case (`StatsOf`).
  */
 function conditional(
   pairs: readonly Pair[],
