@@ -264,10 +264,12 @@ export async function listRuns(
   store: Store,
   options: { task?: string } = {},
 ): Promise<RunRecord[]> {
+  // Runs planned together share a millisecond: the id (made in order)
+  // keeps their order the same on every engine and every read.
   let query = store.db.selectFrom("runs").selectAll().orderBy(
     "created_at",
     "desc",
-  );
+  ).orderBy("id", "desc");
   if (options.task) query = query.where("task", "=", options.task);
   return await toRuns(await query.execute());
 }
@@ -334,7 +336,7 @@ export async function listRunsBrief(
     "status",
     "created_at",
     "finished_at",
-  ]).orderBy("created_at", "desc");
+  ]).orderBy("created_at", "desc").orderBy("id", "desc");
   if (options.task) query = query.where("task", "=", options.task);
   return (await query.execute()).map((row) => ({
     ...row,
