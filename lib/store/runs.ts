@@ -795,8 +795,8 @@ export async function findCachedReceipt(
 ): Promise<Receipt | undefined> {
   const row = await store.db.selectFrom("receipts").selectAll()
     .where("cache_key", "=", cacheKey).where("status", "=", "ok")
-    .where("cached_from", "is", null).orderBy("created_at").limit(1)
-    .executeTakeFirst();
+    .where("cached_from", "is", null).orderBy("created_at").orderBy("id")
+    .limit(1).executeTakeFirst();
   return row && receiptFromRow((await withBodies(store.db, [row]))[0]!);
 }
 
@@ -852,7 +852,7 @@ export async function findCachedReceipts(
     >(CompiledQuery.raw(
       `select "id", "cache_key" from "model_io" where "cache_key" in (${
         keys.map((_, i) => placeholder(store.dialect, i)).join(", ")
-      }) and "status" = 'ok' and "cached_from" is null order by "created_at"`,
+      }) and "status" = 'ok' and "cached_from" is null order by "created_at", "id"`,
       keys,
     ));
     const idOf = new Map<string, string>();
