@@ -350,7 +350,9 @@ eachStore.test("a worker SIGKILLed mid-run: its cells are taken over, every cell
         .where("run_id", "=", runId).where("worker", "is not", null)
         .execute();
     let before: Awaited<ReturnType<typeof held>> = [];
-    for (let i = 0; i < 600; i++) {
+    // However long the workers take to start on a loaded machine: w0 hangs
+    // holding cells, so this comes.
+    for (let i = 0; i < 3000; i++) {
       before = await held();
       const workers = new Set(before.map((r) => r.worker));
       const w0 = before.filter((r) => r.worker === "w0");
