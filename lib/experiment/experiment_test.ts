@@ -30,6 +30,7 @@ import { contentHash } from "../content/sha256.ts";
 import { verifyChain } from "../trace/event.ts";
 import { cacheKey } from "./cache_key.ts";
 import { experiment, resumeExperiment } from "./experiment.ts";
+import { type NulOutputs, runNulOutputs } from "./testdata/nul_outputs.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -422,13 +423,16 @@ eachStore.test("a run killed with SIGKILL resumes with every cell once and no co
       new URL("./testdata/slow_child.ts", import.meta.url).pathname,
       url,
       ROOT,
+      // Its calls after the 60th hang: the run stops at about 30 of its 90
+      // cells, so the kill lands mid-run however late this process sees 20.
+      "60",
     ],
     stdout: "null",
     stderr: "piped",
   }).spawn();
   const watcher = await open(url);
   let committed = 0;
-  for (let i = 0; i < 600 && committed < 20; i++) {
+  for (let i = 0; i < 1200 && committed < 20; i++) {
     await new Promise((r) => setTimeout(r, 50));
     try {
       committed = Number(
@@ -878,53 +882,56 @@ Deno.test("cellRows() writes a batch's bodies in sha256 order: one lock order fo
   assert.deepEqual(hashes, [...hashes].sort());
 });
 
-/** Runs 6 cells whose outputs hold NUL and U+0001, and checks each is read back exactly. */
-async function outputsWithNul(store: Store): Promise<void> {
-  const said = new Map<string, string>();
-  const result = await experiment(store, {
-    task: "support_triage",
-    prompts: ["v2"],
-    models: ["fake-fast"],
-    cases: ["st-001", "st-020"],
-    adapterFor: (config) => {
-      const inner = createAdapter(config);
-      return {
-        provider: inner.provider,
-        model: inner.model,
-        async call(request) {
-          const response = await inner.call(request);
-          const text = `\u0001${response.text}\u0000 \u00010 \u0000\u0001`;
-          said.set(`${request.hints?.case_id}#${request.repetition}`, text);
-          return { ...response, text };
-        },
-      };
-    },
-  });
-  assert.equal(result.runs[0]!.status, "completed");
-  const cells = await listResults(store, result.runs[0]!.run_id);
+/** Checks that each of the 6 cells of runNulOutputs() reads back exactly what its model said. */
+async function assertNulOutputs(
+  store: Store,
+  { runId, status, said }: NulOutputs,
+): Promise<void> {
+  assert.equal(status, "completed");
+  const cells = await listResults(store, runId);
   assert.equal(cells.length, 6);
   for (const cell of cells) {
-    assert.equal(cell.output, said.get(`${cell.case_key}#${cell.repetition}`));
+    assert.equal(cell.output, said[`${cell.case_key}#${cell.repetition}`]);
   }
-  const receipts = await listReceipts(store, result.runs[0]!.run_id);
+  const receipts = await listReceipts(store, runId);
   assert.ok(receipts.some((r) => r.text?.includes("\u0000")));
 }
 
 eachStore.test("experiment() stores model output holding NUL and U+0001 exactly, and finishes, on both engines", async ({ openStore }) => {
   await using store = await loaded(openStore);
-  await outputsWithNul(store);
+  await assertNulOutputs(store, await runNulOutputs(store));
 });
 
 Deno.test("experiment() stores output holding NUL exactly through the writer thread and the bulk reader of a local file", async () => {
   const dir = await Deno.makeTempDir();
-  const before = Deno.env.get("WB_WRITER_THREAD");
-  Deno.env.set("WB_WRITER_THREAD", "on");
   try {
-    await using store = await loaded(() => open(`file:${dir}/wb.db`));
-    await outputsWithNul(store);
+    // The run is made in a process with WB_WRITER_THREAD=on: set here, the
+    // variable would reach the test files running in parallel in this one.
+    const url = `file:${dir}/wb.db`;
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-ffi",
+        "--allow-sys",
+        new URL("./testdata/nul_child.ts", import.meta.url).pathname,
+        url,
+        ROOT,
+      ],
+      env: { WB_WRITER_THREAD: "on" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(output.success, new TextDecoder().decode(output.stderr));
+    await using store = await open(url);
+    await assertNulOutputs(
+      store,
+      JSON.parse(new TextDecoder().decode(output.stdout)),
+    );
   } finally {
-    if (before === undefined) Deno.env.delete("WB_WRITER_THREAD");
-    else Deno.env.set("WB_WRITER_THREAD", before);
     await Deno.remove(dir, { recursive: true });
   }
 });

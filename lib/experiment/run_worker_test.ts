@@ -330,10 +330,11 @@ eachStore.test("a worker SIGKILLed mid-run: its cells are taken over, every cell
           `w${n}`,
           `${dir}/calls_w${n}.log`,
           "60",
-          // Leases of 4 s, renewed every 1.3 s: long enough that a live
-          // worker on a loaded machine keeps its cells, short enough that
-          // w0's are taken over soon after it dies.
-          "4000",
+          // Leases of 10 minutes: no live worker loses its cells to the
+          // clock, however loaded the machine (a lease that ran out under a
+          // worker still at work made its cells be called twice). w0's run
+          // out when this test says so, once it is dead.
+          "600000",
           // w0 stops answering after 6 calls, holding the cells it claimed.
           ...(n === 0 ? ["6"] : []),
         ],
@@ -349,7 +350,9 @@ eachStore.test("a worker SIGKILLed mid-run: its cells are taken over, every cell
         .where("run_id", "=", runId).where("worker", "is not", null)
         .execute();
     let before: Awaited<ReturnType<typeof held>> = [];
-    for (let i = 0; i < 600; i++) {
+    // However long the workers take to start on a loaded machine: w0 hangs
+    // holding cells, so this comes.
+    for (let i = 0; i < 3000; i++) {
       before = await held();
       const workers = new Set(before.map((r) => r.worker));
       const w0 = before.filter((r) => r.worker === "w0");
@@ -374,6 +377,10 @@ eachStore.test("a worker SIGKILLed mid-run: its cells are taken over, every cell
     const orphaned = atKill.filter((r) => r.worker === "w0" && r.done === 0)
       .map((r) => `${r.case_key}#${r.repetition}`);
     assert.ok(orphaned.length > 0, "w0 held cells when it was killed");
+    // Time passes for the dead worker's leases: they run out now.
+    await store.db.updateTable("run_cells").set({ lease_until: 0 })
+      .where("run_id", "=", runId).where("worker", "=", "w0")
+      .where("done", "=", 0).execute();
 
     const summaries: WorkerSummary[] = [];
     for (const child of children.slice(1)) {

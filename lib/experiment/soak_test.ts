@@ -169,7 +169,17 @@ Deno.test("an experiment SIGKILLed at 10 points and resumed each time has every 
       // The first kills come early, so that some land before the second run starts.
       const target = stub.requests.length +
         Math.floor((kill < 3 ? 8 : 20) + random() * (kill < 3 ? 30 : 50));
-      for (let i = 0; i < 2000 && stub.requests.length < target; i++) {
+      // Killed once the stub has had its target, however long the child
+      // takes to start on a loaded machine (a kill before the first session
+      // planned its runs left none to resume); a child that ends first is
+      // reported below.
+      let ended = false;
+      child.status.then(() => ended = true);
+      for (
+        let i = 0;
+        i < 30_000 && !ended && stub.requests.length < target;
+        i++
+      ) {
         await new Promise((r) => setTimeout(r, 2));
       }
       try {

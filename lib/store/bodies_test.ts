@@ -636,3 +636,20 @@ eachStore.test("migration 0007 stores the cache hits written before it as refere
   }
   assert.equal(await count(store, "model_io"), receipts.length);
 });
+
+eachStore.test("findCachedReceipt() and findCachedReceipts() take the original made first of a key, by id within one millisecond", async ({ openStore }) => {
+  await using store = await openStore();
+  // Two originals of one key in one millisecond, the later one written
+  // first (as two writers may): ids are made in order, so io_a came first.
+  const same = {
+    cache_key: "key_same",
+    created_at: "2026-01-01T00:00:05.000Z",
+  };
+  await write(store, [receipt(7, 0, { ...same, id: "io_z" })]);
+  await write(store, [receipt(8, 0, { ...same, id: "io_a" })]);
+  assert.equal((await findCachedReceipt(store, "key_same"))?.id, "io_a");
+  assert.equal(
+    (await findCachedReceipts(store, ["key_same"])).get("key_same")?.id,
+    "io_a",
+  );
+});

@@ -264,10 +264,12 @@ export async function listRuns(
   store: Store,
   options: { task?: string } = {},
 ): Promise<RunRecord[]> {
+  // Runs planned together share a millisecond: the id (made in order)
+  // keeps their order the same on every engine and every read.
   let query = store.db.selectFrom("runs").selectAll().orderBy(
     "created_at",
     "desc",
-  );
+  ).orderBy("id", "desc");
   if (options.task) query = query.where("task", "=", options.task);
   return await toRuns(await query.execute());
 }
@@ -334,7 +336,7 @@ export async function listRunsBrief(
     "status",
     "created_at",
     "finished_at",
-  ]).orderBy("created_at", "desc");
+  ]).orderBy("created_at", "desc").orderBy("id", "desc");
   if (options.task) query = query.where("task", "=", options.task);
   return (await query.execute()).map((row) => ({
     ...row,
@@ -799,8 +801,8 @@ export async function findCachedReceipt(
 ): Promise<Receipt | undefined> {
   const row = await store.db.selectFrom("receipts").selectAll()
     .where("cache_key", "=", cacheKey).where("status", "=", "ok")
-    .where("cached_from", "is", null).orderBy("created_at").limit(1)
-    .executeTakeFirst();
+    .where("cached_from", "is", null).orderBy("created_at").orderBy("id")
+    .limit(1).executeTakeFirst();
   return row && receiptFromRow((await withBodies(store.db, [row]))[0]!);
 }
 
@@ -856,7 +858,7 @@ export async function findCachedReceipts(
     >(CompiledQuery.raw(
       `select "id", "cache_key" from "model_io" where "cache_key" in (${
         keys.map((_, i) => placeholder(store.dialect, i)).join(", ")
-      }) and "status" = 'ok' and "cached_from" is null order by "created_at"`,
+      }) and "status" = 'ok' and "cached_from" is null order by "created_at", "id"`,
       keys,
     ));
     const idOf = new Map<string, string>();

@@ -721,6 +721,9 @@ export interface StoredScorecard {
 /**
  * Stores a run's scorecard under the sha256 of its canonical JSON. Saving
  * the same content again is a no-op apart from marking it as the latest.
+ * Its time is the clock's, or a millisecond after the run's newest
+ * scorecard when that is not earlier (scorecards computed within one
+ * millisecond), so the one saved last is the latest.
  *
  * @param store The open store.
  * @param runId The run it scores.
@@ -733,7 +736,13 @@ export async function saveScorecard(
   scorecard: Scorecard,
 ): Promise<string> {
   const sha256 = contentHash(scorecard);
-  const now = nowIso();
+  const newest = await store.db.selectFrom("scorecards").select("created_at")
+    .where("run_id", "=", runId).orderBy("created_at", "desc").limit(1)
+    .executeTakeFirst();
+  let now = nowIso();
+  if (newest !== undefined && newest.created_at >= now) {
+    now = new Date(Date.parse(newest.created_at) + 1).toISOString();
+  }
   await store.db.insertInto("scorecards").values({
     sha256,
     "run_id": runId,

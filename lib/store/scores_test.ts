@@ -134,25 +134,37 @@ eachStore.test("updateCellChecks() rewrites checks and status only", async ({ op
   assert.equal(after!.output, before!.output);
 });
 
-eachStore.test("saveScorecard() is idempotent by content and latestScorecard() returns the last computed", async ({ openStore }) => {
+eachStore.test("saveScorecard() is idempotent by content and latestScorecard() returns the last computed, within one millisecond too", async ({ openStore }) => {
   await using store = await openStore();
   const a = scorecard("run_a", 0.5);
   const b = scorecard("run_a", 0.7);
-  const shaA = await saveScorecard(store, "run_a", a);
-  assert.equal(shaA, contentHash(a));
-  assert.equal(await saveScorecard(store, "run_a", a), shaA);
-  const rows = await store.db.selectFrom("scorecards").selectAll().execute();
-  assert.equal(rows.length, 1);
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  const shaB = await saveScorecard(store, "run_a", b);
-  assert.equal((await latestScorecard(store, "run_a"))?.sha256, shaB);
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  // Computing A again (e.g. after reverting a check) makes A the latest.
-  await saveScorecard(store, "run_a", a);
-  const latest = await latestScorecard(store, "run_a");
-  assert.equal(latest?.sha256, shaA);
-  assert.deepEqual(latest?.scorecard, a);
-  assert.equal(await latestScorecard(store, "run_b"), undefined);
+  // The clock stands still: every save falls in one millisecond (as a
+  // rescore right after a score can), and the order of saving still decides.
+  const realNow = Date.now;
+  const at = Date.parse("2026-03-01T00:00:00.000Z");
+  Date.now = () => at;
+  try {
+    const shaA = await saveScorecard(store, "run_a", a);
+    assert.equal(shaA, contentHash(a));
+    assert.equal(await saveScorecard(store, "run_a", a), shaA);
+    const rows = await store.db.selectFrom("scorecards").selectAll().execute();
+    assert.equal(rows.length, 1);
+    // b sorts before a by sha256: a tie broken by content would pick it.
+    const shaB = await saveScorecard(store, "run_a", b);
+    assert.ok(shaB < shaA);
+    assert.equal((await latestScorecard(store, "run_a"))?.sha256, shaB);
+    // Computing A again (e.g. after reverting a check) makes A the latest.
+    await saveScorecard(store, "run_a", a);
+    const latest = await latestScorecard(store, "run_a");
+    assert.equal(latest?.sha256, shaA);
+    assert.deepEqual(latest?.scorecard, a);
+    // Saving B once more makes it the latest again.
+    await saveScorecard(store, "run_a", b);
+    assert.equal((await latestScorecard(store, "run_a"))?.sha256, shaB);
+    assert.equal(await latestScorecard(store, "run_b"), undefined);
+  } finally {
+    Date.now = realNow;
+  }
 });
 
 eachStore.test("latestScorecard() refuses a corrupt body", async ({ openStore }) => {
