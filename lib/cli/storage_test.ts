@@ -3,6 +3,7 @@ import Database from "libsql";
 import { immutable, osToolsMissing } from "../store/_test_utils.ts";
 import { main } from "./main.ts";
 import { capture } from "./_test_io.ts";
+import { DENO_RUN } from "../_test_child.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const missing = await osToolsMissing();
@@ -79,12 +80,7 @@ Deno.test("wb load on a database another process holds past the busy timeout: on
       // parallel in this process too.
       const output = await new Deno.Command(Deno.execPath(), {
         args: [
-          "run",
-          "--allow-read",
-          "--allow-write",
-          "--allow-env",
-          "--allow-ffi",
-          "--allow-sys",
+          ...DENO_RUN,
           new URL("./main.ts", import.meta.url).pathname,
           "load",
           "--root",

@@ -31,6 +31,7 @@ import { verifyChain } from "../trace/event.ts";
 import { cacheKey } from "./cache_key.ts";
 import { experiment, resumeExperiment } from "./experiment.ts";
 import { type NulOutputs, runNulOutputs } from "./testdata/nul_outputs.ts";
+import { DENO_RUN, DENO_RUN_NET } from "../_test_child.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -413,13 +414,7 @@ eachStore.test("a run killed with SIGKILL resumes with every cell once and no co
   const url = await databaseUrl();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      "--allow-sys",
-      "--allow-net=127.0.0.1",
+      ...DENO_RUN_NET,
       new URL("./testdata/slow_child.ts", import.meta.url).pathname,
       url,
       ROOT,
@@ -567,12 +562,7 @@ Deno.test("experiment() writing through the writer thread leaves the same intact
     const url = `file:${dir}/threaded.db`;
     const output = await new Deno.Command(Deno.execPath(), {
       args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-ffi",
-        "--allow-sys",
+        ...DENO_RUN,
         new URL("./testdata/threaded_child.ts", import.meta.url).pathname,
         url,
         ROOT,
@@ -910,12 +900,7 @@ Deno.test("experiment() stores output holding NUL exactly through the writer thr
     const url = `file:${dir}/wb.db`;
     const output = await new Deno.Command(Deno.execPath(), {
       args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-ffi",
-        "--allow-sys",
+        ...DENO_RUN,
         new URL("./testdata/nul_child.ts", import.meta.url).pathname,
         url,
         ROOT,

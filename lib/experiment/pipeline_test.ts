@@ -24,6 +24,7 @@ import type { Pipeline } from "./pipeline.ts";
 import { runWorker } from "./run_worker.ts";
 import { ConflictError } from "../errors.ts";
 import { supportV1, supportV2 } from "./testdata/two_step_pipeline.ts";
+import { DENO_RUN_NET } from "../_test_child.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CASES = ["st-001", "st-002", "st-003", "st-004", "st-005", "st-006"];
@@ -155,13 +156,7 @@ eachStore.test("a pipeline experiment killed mid-run resumes with no committed c
   const url = await databaseUrl();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      "--allow-sys",
-      "--allow-net=127.0.0.1",
+      ...DENO_RUN_NET,
       new URL("./testdata/slow_pipeline_child.ts", import.meta.url).pathname,
       url,
       ROOT,

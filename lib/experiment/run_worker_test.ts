@@ -14,6 +14,7 @@ import { promptBytes } from "./_caller.ts";
 import { planRuns } from "./plan_runs.ts";
 import type { LimiterClock } from "./rate_limiter.ts";
 import { runWorker, type WorkerSummary } from "./run_worker.ts";
+import { DENO_RUN_NET } from "../_test_child.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -317,13 +318,7 @@ eachStore.test("a worker SIGKILLed mid-run: its cells are taken over, every cell
     const spawn = (n: number) =>
       new Deno.Command(Deno.execPath(), {
         args: [
-          "run",
-          "--allow-read",
-          "--allow-write",
-          "--allow-env",
-          "--allow-ffi",
-          "--allow-sys",
-          "--allow-net=127.0.0.1",
+          ...DENO_RUN_NET,
           new URL("./testdata/worker_child.ts", import.meta.url).pathname,
           url,
           runId,

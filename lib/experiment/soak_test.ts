@@ -6,6 +6,7 @@ import { startWireStub, type StubRequest } from "../providers/_wire_stub.ts";
 import { loadCatalog } from "../catalog/load_catalog.ts";
 import { open, type Store } from "../store/open.ts";
 import { withBodies } from "../store/bodies.ts";
+import { DENO_RUN_NET } from "../_test_child.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CHILD = new URL("./testdata/soak_child.ts", import.meta.url).pathname;
@@ -142,13 +143,7 @@ Deno.test("an experiment SIGKILLed at 10 points and resumed each time has every 
     const spawn = (args: string[]) =>
       new Deno.Command(Deno.execPath(), {
         args: [
-          "run",
-          "--allow-read",
-          "--allow-write",
-          "--allow-env",
-          "--allow-ffi",
-          "--allow-sys",
-          "--allow-net=127.0.0.1",
+          ...DENO_RUN_NET,
           CHILD,
           url,
           dir,

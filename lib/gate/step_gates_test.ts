@@ -13,6 +13,7 @@ import { verifyChain } from "../trace/event.ts";
 import { Tracer } from "../trace/tracer.ts";
 import type { WorkflowInput } from "../trace/workflow.ts";
 import { decideStepGate, listStepGates } from "./step_gates.ts";
+import { DENO_RUN_NET } from "../_test_child.ts";
 
 const SUPPORT: WorkflowInput = {
   schema_version: 1,
@@ -45,13 +46,7 @@ async function decideInChild(
 ): Promise<void> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      "--allow-sys",
-      "--allow-net=127.0.0.1",
+      ...DENO_RUN_NET,
       new URL("../cli/main.ts", import.meta.url).pathname,
       "gate",
       verb,

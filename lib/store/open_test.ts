@@ -6,6 +6,7 @@ import { APPEND_ONLY_TABLES, migrations } from "./migrations.ts";
 import { MIGRATION_NAMES } from "./_migration_names.ts";
 import { eachStore } from "./test_stores.ts";
 import { withoutCredentials } from "./_url.ts";
+import { DENO_RUN } from "../_test_child.ts";
 
 const MIGRATED = [
   "0001_initial",
@@ -225,12 +226,7 @@ Deno.test("two processes can write the same file database at once", async () => 
     const spawn = (name: string) =>
       new Deno.Command(Deno.execPath(), {
         args: [
-          "run",
-          "--allow-read",
-          "--allow-write",
-          "--allow-env",
-          "--allow-ffi",
-          "--allow-sys",
+          ...DENO_RUN,
           writer,
           url,
           name,
