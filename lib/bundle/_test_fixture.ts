@@ -8,8 +8,11 @@
  * @module
  */
 import { sql } from "kysely";
+import { loadCatalog } from "../catalog/load_catalog.ts";
 import { canonicalize } from "../content/canonicalize.ts";
 import { contentHash } from "../content/sha256.ts";
+import { experiment } from "../experiment/experiment.ts";
+import type { RunSummary } from "../experiment/run_summary.ts";
 import type { Receipt } from "../schema/receipt.ts";
 import {
   type BundleRecord,
@@ -508,4 +511,26 @@ export async function dumpTables(
     });
   }
   return out;
+}
+
+/**
+ * Loads the repository's catalog into `store` and runs `support_triage` v2
+ * on `fake-fast` over `cases` twice: the second run, whose calls are all
+ * cache hits of the first's.
+ */
+export async function cachedRerun(
+  store: Store,
+  options: { readonly cases: string[]; readonly judge?: string },
+): Promise<RunSummary> {
+  await loadCatalog(store, {
+    root: new URL("../../", import.meta.url).pathname,
+  });
+  const run = {
+    task: "support_triage",
+    prompts: ["v2"],
+    models: ["fake-fast"],
+    ...options,
+  };
+  await experiment(store, run);
+  return (await experiment(store, run)).runs[0]!;
 }

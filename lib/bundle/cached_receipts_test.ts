@@ -4,10 +4,9 @@
  * receipt whole) still verify and import.
  */
 import assert from "node:assert/strict";
-import { loadCatalog } from "../catalog/load_catalog.ts";
+import { cachedRerun } from "./_test_fixture.ts";
 import { canonicalize } from "../content/canonicalize.ts";
 import { contentHash } from "../content/sha256.ts";
-import { experiment } from "../experiment/experiment.ts";
 import { open, type Store } from "../store/open.ts";
 import { listReceipts } from "../store/scores.ts";
 import { eachStore } from "../store/test_stores.ts";
@@ -17,8 +16,6 @@ import { importBundle } from "./import_bundle.ts";
 import { replayBundle } from "./replay_bundle.ts";
 import { verifyBundle } from "./verify_bundle.ts";
 import { loadBundle } from "./_load.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
 const DATA = new URL("./testdata/", import.meta.url);
 
 type Doc = {
@@ -31,19 +28,13 @@ type Doc = {
 async function cachedRun(
   store: Store,
 ): Promise<{ runId: string; hits: number }> {
-  await loadCatalog(store, { root: ROOT });
-  const options = {
-    task: "support_triage",
-    prompts: ["v2"],
-    models: ["fake-fast"],
+  const again = await cachedRerun(store, {
     judge: "fake-judge",
     cases: ["st-001", "st-020"],
-  };
-  await experiment(store, options);
-  const again = await experiment(store, options);
-  assert.equal(again.runs[0]!.adapter_calls, 0);
-  assert.ok(again.runs[0]!.cache_hits >= 6);
-  return { runId: again.runs[0]!.run_id, hits: again.runs[0]!.cache_hits };
+  });
+  assert.equal(again.adapter_calls, 0);
+  assert.ok(again.cache_hits >= 6);
+  return { runId: again.run_id, hits: again.cache_hits };
 }
 
 Deno.test("bundle() carries a cache hit as a reference to the receipt it reused, and verifyBundle() checks the binding", async () => {

@@ -6,10 +6,9 @@
  * the reference rules stand between the edit and an accepted bundle.
  */
 import assert from "node:assert/strict";
-import { loadCatalog } from "../catalog/load_catalog.ts";
+import { cachedRerun } from "./_test_fixture.ts";
 import { canonicalize } from "../content/canonicalize.ts";
 import { contentHash, sha256Hex } from "../content/sha256.ts";
-import { experiment } from "../experiment/experiment.ts";
 import { type BundleSection, recordKey } from "../store/bundle.ts";
 import { open } from "../store/open.ts";
 import { listReceipts } from "../store/scores.ts";
@@ -17,8 +16,6 @@ import { importBundle } from "./import_bundle.ts";
 import { verifyBundle } from "./verify_bundle.ts";
 import { bundle } from "./bundle.ts";
 import { loadBundle } from "./_load.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
 
 type Rec = Record<string, unknown>;
 type Doc = Rec & {
@@ -30,15 +27,7 @@ type Doc = Rec & {
 /** A bundle of a fully cached re-run: its text and its run id. */
 async function cachedBundle(): Promise<{ text: string; runId: string }> {
   await using store = await open(":memory:");
-  await loadCatalog(store, { root: ROOT });
-  const options = {
-    task: "support_triage",
-    prompts: ["v2"],
-    models: ["fake-fast"],
-    cases: ["st-001", "st-020"],
-  };
-  await experiment(store, options);
-  const again = (await experiment(store, options)).runs[0]!;
+  const again = await cachedRerun(store, { cases: ["st-001", "st-020"] });
   assert.ok(again.cache_hits >= 2);
   const made = await bundle(store, { runs: [again.run_id] });
   return { text: made.text!, runId: again.run_id };
@@ -286,15 +275,7 @@ Deno.test("verifyBundle() counts a cache hit whose original is marked redacted a
 
 Deno.test("bundle() counts the cache hits of a redacted receipt as redacted, as verifyBundle() does", async () => {
   await using store = await open(":memory:");
-  await loadCatalog(store, { root: ROOT });
-  const options = {
-    task: "support_triage",
-    prompts: ["v2"],
-    models: ["fake-fast"],
-    cases: ["st-001"],
-  };
-  await experiment(store, options);
-  const again = (await experiment(store, options)).runs[0]!;
+  const again = await cachedRerun(store, { cases: ["st-001"] });
   const redactedMade = await bundle(store, {
     runs: [again.run_id],
     redact: ["input.customer_message"],

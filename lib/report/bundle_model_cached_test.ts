@@ -1,26 +1,15 @@
 /** The report reads a version 2 bundle's cache hits whole, as the store does. */
 import assert from "node:assert/strict";
+import { cachedRerun } from "../bundle/_test_fixture.ts";
 import { bundle } from "../bundle/bundle.ts";
-import { loadCatalog } from "../catalog/load_catalog.ts";
-import { experiment } from "../experiment/experiment.ts";
 import { open } from "../store/open.ts";
 import { listReceipts } from "../store/scores.ts";
 import { bundleModel } from "./_bundle_model.ts";
 import { parseBundleText } from "./_read_bundle.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-
 Deno.test("bundleModel() of a cached run's bundle gives each cache hit its original's request, response, text and usage", async () => {
   await using store = await open(":memory:");
-  await loadCatalog(store, { root: ROOT });
-  const options = {
-    task: "support_triage",
-    prompts: ["v2"],
-    models: ["fake-fast"],
-    cases: ["st-001", "st-020"],
-  };
-  await experiment(store, options);
-  const rerun = (await experiment(store, options)).runs[0]!;
+  const rerun = await cachedRerun(store, { cases: ["st-001", "st-020"] });
   const { text } = await bundle(store, { runs: [rerun.run_id] });
   const doc = parseBundleText(text!);
   assert.ok(
