@@ -16,6 +16,7 @@ import { getRun } from "../lib/store/runs.ts";
 import { listTraceEvents } from "../lib/store/trace.ts";
 import { verifyChain } from "../lib/trace/event.ts";
 import { countingAdapters, report, round, tally } from "./_bench_util.ts";
+import { DENO_RUN } from "../lib/_deno_run.ts";
 
 const [catalog, database] = Deno.args;
 if (!catalog || !database) {
@@ -25,12 +26,7 @@ if (!catalog || !database) {
 const killedStarted = performance.now();
 const child = await new Deno.Command(Deno.execPath(), {
   args: [
-    "run",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-ffi",
-    "--allow-sys",
+    ...DENO_RUN,
     new URL("./_bench_resume_child.ts", import.meta.url).pathname,
     catalog,
     database,

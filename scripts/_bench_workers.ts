@@ -18,6 +18,7 @@ import { countResults } from "../lib/store/scores.ts";
 import { getRun } from "../lib/store/runs.ts";
 import { BENCH_TASK, LATENCY_MODEL, LATENCY_MS } from "./_bench_catalog.ts";
 import { report, round } from "./_bench_util.ts";
+import { DENO_RUN_NET } from "../lib/_deno_run.ts";
 
 const [catalog, url, workersArg, cellsArg, concurrencyArg = "8"] = Deno.args;
 if (!catalog || !url || !workersArg || !cellsArg) {
@@ -47,13 +48,7 @@ const children = Array.from(
   () =>
     new Deno.Command(Deno.execPath(), {
       args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-ffi",
-        "--allow-sys",
-        "--allow-net=127.0.0.1",
+        ...DENO_RUN_NET,
         new URL("./_bench_worker_child.ts", import.meta.url).pathname,
         catalog,
         url,

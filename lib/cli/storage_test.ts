@@ -3,7 +3,7 @@ import Database from "libsql";
 import { immutable, osToolsMissing } from "../store/_test_utils.ts";
 import { main } from "./main.ts";
 import { capture } from "./_test_io.ts";
-import { DENO_RUN } from "../_test_child.ts";
+import { DENO_RUN } from "../_deno_run.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const missing = await osToolsMissing();

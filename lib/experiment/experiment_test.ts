@@ -31,7 +31,7 @@ import { verifyChain } from "../trace/event.ts";
 import { cacheKey } from "./cache_key.ts";
 import { experiment, resumeExperiment } from "./experiment.ts";
 import { type NulOutputs, runNulOutputs } from "./testdata/nul_outputs.ts";
-import { DENO_RUN, DENO_RUN_NET } from "../_test_child.ts";
+import { DENO_RUN, DENO_RUN_NET } from "../_deno_run.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 

@@ -24,7 +24,7 @@ import type { Pipeline } from "./pipeline.ts";
 import { runWorker } from "./run_worker.ts";
 import { ConflictError } from "../errors.ts";
 import { supportV1, supportV2 } from "./testdata/two_step_pipeline.ts";
-import { DENO_RUN_NET } from "../_test_child.ts";
+import { DENO_RUN_NET } from "../_deno_run.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CASES = ["st-001", "st-002", "st-003", "st-004", "st-005", "st-006"];

@@ -14,7 +14,7 @@ import { promptBytes } from "./_caller.ts";
 import { planRuns } from "./plan_runs.ts";
 import type { LimiterClock } from "./rate_limiter.ts";
 import { runWorker, type WorkerSummary } from "./run_worker.ts";
-import { DENO_RUN_NET } from "../_test_child.ts";
+import { DENO_RUN_NET } from "../_deno_run.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 

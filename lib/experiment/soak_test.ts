@@ -6,7 +6,7 @@ import { startWireStub, type StubRequest } from "../providers/_wire_stub.ts";
 import { loadCatalog } from "../catalog/load_catalog.ts";
 import { open, type Store } from "../store/open.ts";
 import { withBodies } from "../store/bodies.ts";
-import { DENO_RUN_NET } from "../_test_child.ts";
+import { DENO_RUN_NET } from "../_deno_run.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CHILD = new URL("./testdata/soak_child.ts", import.meta.url).pathname;

@@ -13,7 +13,7 @@ import { verifyChain } from "../trace/event.ts";
 import { Tracer } from "../trace/tracer.ts";
 import type { WorkflowInput } from "../trace/workflow.ts";
 import { decideStepGate, listStepGates } from "./step_gates.ts";
-import { DENO_RUN_NET } from "../_test_child.ts";
+import { DENO_RUN_NET } from "../_deno_run.ts";
 
 const SUPPORT: WorkflowInput = {
   schema_version: 1,

@@ -6,7 +6,7 @@ import { APPEND_ONLY_TABLES, migrations } from "./migrations.ts";
 import { MIGRATION_NAMES } from "./_migration_names.ts";
 import { eachStore } from "./test_stores.ts";
 import { withoutCredentials } from "./_url.ts";
-import { DENO_RUN } from "../_test_child.ts";
+import { DENO_RUN } from "../_deno_run.ts";
 
 const MIGRATED = [
   "0001_initial",

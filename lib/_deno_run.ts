@@ -1,7 +1,8 @@
 /**
- * For tests that run code in a Deno child process of their own (a process
- * to kill, or environment variables that must not reach the test files
- * running in parallel in the test process).
+ * For tests and benchmark scripts that run toolkit code in a Deno child
+ * process of their own (a process to kill or to measure alone, or
+ * environment variables that must not reach the test files running in
+ * parallel in the test process).
  *
  * @module
  */
