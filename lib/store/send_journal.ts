@@ -152,7 +152,8 @@ async function journalSizes(
       try {
         sizes.set(name, (await Deno.stat(name)).size);
       } catch (error) {
-        // Folded and removed by its session since the listing.
+        // Renamed for folding, or folded and removed, by its session since
+        // the listing.
         if (!(error instanceof Deno.errors.NotFound)) throw error;
       }
     }
@@ -160,6 +161,13 @@ async function journalSizes(
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   return sizes;
+}
+
+/** The calls journals hold (a byte each). */
+function callsIn(journals: ReadonlyMap<string, number>): number {
+  let calls = 0;
+  for (const size of journals.values()) calls += size;
+  return calls;
 }
 
 async function foldCount(store: Store, runId: string, n: number) {
@@ -204,27 +212,26 @@ export async function settleSends(
 ): Promise<SendsSettled> {
   const fold = options.fold ?? true;
   const path = localPath(store);
+  const dir = path === null ? null : journalDir(path);
+  if (dir !== null && fold) {
+    const journals = await journalSizes(dir, runId, true);
+    await foldCount(store, runId, callsIn(journals));
+    for (const name of journals.keys()) await Deno.remove(name);
+  }
   const readRun = () =>
     store.db.selectFrom("runs").select(["calls_sent", "unreceipted_calls"])
       .where("id", "=", runId).executeTakeFirstOrThrow();
   let run = await readRun();
   let unfolded = 0;
-  if (path !== null) {
+  if (dir !== null && !fold) {
+    // Counted, not folded: read again while the run row moved during the
+    // count (a session folded its journal meanwhile, which the count may
+    // have seen as well).
     for (;;) {
-      const journals = await journalSizes(journalDir(path), runId, fold);
-      if (fold) {
-        let orphaned = 0;
-        for (const size of journals.values()) orphaned += size;
-        await foldCount(store, runId, orphaned);
-        for (const name of journals.keys()) await Deno.remove(name);
-        run = await readRun();
-        break;
-      }
-      // Counted, not folded: a session that folded its journal while it
-      // was being counted is counted again, from the run row.
+      const journals = await journalSizes(dir, runId, false);
       const after = await readRun();
       if (Number(after.calls_sent) === Number(run.calls_sent)) {
-        for (const size of journals.values()) unfolded += size;
+        unfolded = callsIn(journals);
         break;
       }
       run = after;
