@@ -555,11 +555,7 @@ function receiptColumns(
     stop_reason: r.stop_reason,
     sha256: r.sha256,
     created_at: r.created_at,
-    connection_cold:
-      (r.response as { connection_cold?: unknown } | null)?.connection_cold ===
-          true
-        ? 1
-        : null,
+    connection_cold: r.response?.connection_cold === true ? 1 : null,
   };
 }
 
