@@ -15,6 +15,7 @@ import type { Store } from "../store/open.ts";
 import {
   openSendJournal,
   type SendJournal,
+  type SendsSettled,
   settleSends,
 } from "../store/send_journal.ts";
 import { setRunStatus } from "../store/runs.ts";
@@ -46,6 +47,23 @@ export interface RunSession {
   readonly resumed: number;
   readonly tracer: Tracer;
   readonly resources: RunResources;
+}
+
+/**
+ * The data of a `calls_unreceipted` event: calls a settle of the send
+ * journal found sent and never receipted (`newly`), their likely cost and
+ * the run's total.
+ */
+export function unreceiptedCalls(
+  runId: string,
+  sends: SendsSettled,
+): Record<string, unknown> {
+  return {
+    run_id: runId,
+    calls: sends.newly,
+    likely_cost: sends.likely_cost,
+    total: sends.unreceipted,
+  };
 }
 
 /**

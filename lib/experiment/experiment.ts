@@ -13,7 +13,7 @@ import {
 import { settleSends } from "../store/send_journal.ts";
 import { Tracer } from "../trace/tracer.ts";
 import type { WorkflowInput } from "../trace/workflow.ts";
-import { executeRun } from "./_execute_run.ts";
+import { executeRun, unreceiptedCalls } from "./_execute_run.ts";
 import {
   isPipelineRun,
   pipelineForRun,
@@ -299,12 +299,7 @@ async function continueRun(
   await setRunStatus(store, run.id, "running", null);
   if (lost.newly > 0) {
     await tracer.emit("calls_unreceipted", {
-      data: {
-        run_id: run.id,
-        calls: lost.newly,
-        likely_cost: lost.likely_cost,
-        total: lost.unreceipted,
-      },
+      data: unreceiptedCalls(run.id, lost),
     });
   }
   await tracer.emit("run_resumed", {

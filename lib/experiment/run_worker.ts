@@ -25,7 +25,7 @@ import {
 import { countCommittedCells, getRun } from "../store/runs.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { rechain } from "./_chain.ts";
-import { CellPipeline } from "./_execute_run.ts";
+import { CellPipeline, unreceiptedCalls } from "./_execute_run.ts";
 import { isPipelineRun } from "./_pipeline_plan.ts";
 import { CellStream } from "./_cell_stream.ts";
 import {
@@ -339,12 +339,7 @@ export async function runWorker(
       rechain([[
         ...(sends.newly > 0
           ? [finished.next("calls_unreceipted", {
-            data: {
-              run_id: run.id,
-              calls: sends.newly,
-              likely_cost: sends.likely_cost,
-              total: sends.unreceipted,
-            },
+            data: unreceiptedCalls(run.id, sends),
           })]
           : []),
         finished.next("run_finished", {
